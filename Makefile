@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MIT
+# One non-recursive Makefile. Programs are the directories under cmd/;
+# everything in lib/ goes into one archive; tests/unit/*.c become TAP
+# programs; tests/fuzz/*.c become corpus replayers (and libFuzzer targets
+# with `make fuzz`).
+#
+#   make                 programs into bin/
+#   make check           TAP suite, then again under ASan+UBSan
+#   make install PREFIX=/usr/local DESTDIR=
+#   make run             the relay with an embedded setup under ./var
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+
+O ?= build
+B ?= bin
+
+# Flags no CFLAGS override can remove.
+REQ_CFLAGS := -std=c17 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wformat=2 -Wcast-qual \
+	-Wimplicit-fallthrough -fstack-protector-strong -fPIE -MMD -MP \
+	-Ilib
+REQ_LDFLAGS := -pie -Wl,-z,relro,-z,now
+ifeq ($(SAN),1)
+REQ_CFLAGS += -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+REQ_LDFLAGS += -fsanitize=address,undefined
+else
+REQ_CFLAGS += -D_FORTIFY_SOURCE=2
+endif
+
+SSL_CFLAGS := $(shell pkg-config --cflags openssl 2>/dev/null)
+SSL_LIBS := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+# Programs name the extra libraries they need here; the others stay small so
+# that a fork+exec per connection stays cheap.
+LIBS_common := -lresolv
+
+ALL_CFLAGS = $(CFLAGS) $(REQ_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(REQ_LDFLAGS)
+
+PROGS := $(notdir $(wildcard cmd/*))
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+LIBZR := $(O)/libzr.a
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%.t)
+FUZZ_SRCS := $(filter-out tests/fuzz/driver.c,$(wildcard tests/fuzz/*.c))
+FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/tests/fuzz/%)
+PROG_BINS := $(PROGS:%=$(B)/%)
+
+all: $(PROG_BINS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+
+$(LIBZR): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Each program: main.c plus the rest of its directory. The rest also goes
+# into an archive of its own so that unit tests can link the module.
+define prog_template
+$(1)_SRCS := $$(wildcard cmd/$(1)/*.c)
+$(1)_MOD := $$(filter-out $(O)/cmd/$(1)/main.o,$$($(1)_SRCS:%.c=$(O)/%.o))
+$(O)/cmd/$(1).a: $$($(1)_MOD)
+	@rm -f $$@
+	ar rcs $$@ $$^ $$(if $$^,,)
+$(B)/$(1): $(O)/cmd/$(1)/main.o $(O)/cmd/$(1).a $(LIBZR)
+	@mkdir -p $(B)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(O)/cmd/$(1)/main.o $(O)/cmd/$(1).a \
+		$(LIBZR) $$(LIBS_$(1)) $$(LIBS_common)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_template,$(p))))
+
+PROG_ARCHIVES := $(PROGS:%=$(O)/cmd/%.a)
+TEST_LIBS := $(foreach p,$(PROGS),$(LIBS_$(p))) $(LIBS_common)
+
+$(O)/tests/unit/%.t: $(O)/tests/unit/%.o $(PROG_ARCHIVES) $(LIBZR)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROG_ARCHIVES) $(LIBZR) $(TEST_LIBS)
+
+$(O)/tests/fuzz/%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/driver.o \
+		$(PROG_ARCHIVES) $(LIBZR)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/tests/fuzz/driver.o \
+		$(PROG_ARCHIVES) $(LIBZR) $(TEST_LIBS)
+
+tests: $(UNIT_TESTS) $(FUZZ_REPLAY)
+
+# The suite: unit tests, end-to-end tests, and house checks.
+TEST_FILES = $(UNIT_TESTS:%=$(CURDIR)/%) $(wildcard $(CURDIR)/tests/e2e/*.t) \
+	$(wildcard $(CURDIR)/tests/*.t)
+PROVE ?= prove
+PROVE_FLAGS ?= -j2
+
+check: deps
+	$(MAKE) all tests
+	ZR_BIN=$(CURDIR)/$(B) ZR_BUILD=$(CURDIR)/$(O) \
+		$(PROVE) $(PROVE_FLAGS) --exec '' $(TEST_FILES)
+	$(MAKE) check-san
+
+check-san:
+	$(MAKE) SAN=1 O=build-san B=build-san/bin all tests
+	ZR_BIN=$(CURDIR)/build-san/bin ZR_BUILD=$(CURDIR)/build-san \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(PROVE) $(PROVE_FLAGS) --exec '' \
+		$(UNIT_TESTS:$(O)/%=$(CURDIR)/build-san/%) \
+		$(wildcard $(CURDIR)/tests/e2e/*.t) $(wildcard $(CURDIR)/tests/*.t)
+
+# Installs what the tests need when something is missing (as root).
+deps:
+	@./scripts/install-deps
+
+# libFuzzer builds of every harness (clang).
+fuzz:
+	$(MAKE) CC=clang O=build-fuzz B=build-fuzz/bin FUZZ=1 fuzz-build
+fuzz-build: $(LIBZR) $(PROG_ARCHIVES)
+	@mkdir -p $(O)/fuzzers
+	for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); \
+		$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined \
+			-o $(O)/fuzzers/$$n $$f $(PROG_ARCHIVES) $(LIBZR) \
+			$(TEST_LIBS) || exit 1; \
+	done
+
+run: all
+	@./scripts/run
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(PREFIX)/share/zr
+	install -m 755 $(PROG_BINS) $(DESTDIR)$(SBINDIR)/
+	for m in man/*.[1-8]; do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+	install -m 755 queue-layout/mkqueue $(DESTDIR)$(PREFIX)/share/zr/
+
+clean:
+	rm -rf build build-san build-fuzz bin
+
+.PHONY: all tests check check-san deps fuzz fuzz-build run install clean
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "control.h"
+#include "die.h"
+#include "headers.h"
+#include "inject.h"
+#include "queue.h"
+#include "scan.h"
+#include "xtext.h"
+
+/* RFC 3461 4.4: ENVID is at most 100 characters. */
+#define ENVID_MAX 100
+/* A header section beyond this is not mail a script meant to send. */
+#define HEADER_SECTION_MAX (1u << 20)
+/* Body lines are copied in pieces; no line is ever held whole. */
+#define BODY_PIECE 65536
+
+struct inject {
+	struct inject_conf *conf;
+	struct queue q;
+	struct envelope env;
+	struct headers hdr;
+	struct zs me;			/* control/me */
+	struct zs defaulthost;		/* qualifies bare names */
+	struct zs rcpts;		/* NUL-separated, qualified */
+	size_t nrcpts;
+	struct zs firstbody;		/* a body line read while in headers */
+	int input_done;			/* the "." line or EOF was seen */
+	unsigned long long databytes;
+	char id[QUEUE_ID_SIZE];
+};
+
+static int
+fail(int code, const char *what, const char *detail)
+{
+	if (detail != NULL)
+		warn_x_("fatal", what, detail, (const char *)0);
+	else
+		warn_x_("fatal", what, (const char *)0);
+	return code;
+}
+
+static int
+fail_sys(int code, const char *what, const char *detail)
+{
+	warn_sys_("fatal", what, detail != NULL ? detail : "", (const char *)0);
+	return code;
+}
+
+/* sysexits for a queue problem, by what the system said. */
+static int
+queue_exit(int e)
+{
+	switch (e) {
+	case EACCES:
+	case EPERM:
+	case ENOENT:
+	case ENOTDIR:
+	case EROFS:
+		return EX_CANTCREAT;
+	case EIO:
+		return EX_IOERR;
+	default:
+		return EX_TEMPFAIL;
+	}
+}
+
+int
+inject_args(struct inject_conf *c, int argc, char **argv)
+{
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	int opt;
+
+	memset(c, 0, sizeof *c);
+	c->dot_ends = 1;
+	c->prio = PRIO_NORMAL;
+	/*
+	 * Installed set-group-id so that any user can queue, the program must
+	 * not let a caller choose where it writes: the environment is ignored.
+	 */
+	c->trusted_env = getuid() == geteuid() && getgid() == getegid();
+	if (!c->trusted_env) {
+		unsetenv("ZR_QUEUE");
+		unsetenv("ZR_CONTROL");
+	}
+	base = base != NULL ? base + 1 : argc > 0 ? argv[0] : "";
+	if (strcmp(base, "mailq") == 0)
+		c->mode = MODE_LIST;
+	else if (strcmp(base, "newaliases") == 0)
+		c->mode = MODE_ALIASES;
+
+	/* '+': the first recipient ends the options, as sendmail does. */
+	while ((opt = getopt(argc, argv,
+	    "+A:B:b:C:d:F:f:h:iL:mN:nO:o:p:q::R:r:tUV:vX:x")) != -1) {
+		switch (opt) {
+		case 'b':
+			if (strcmp(optarg, "p") == 0)
+				c->mode = MODE_LIST;
+			else if (strcmp(optarg, "i") == 0)
+				c->mode = MODE_ALIASES;
+			else if (strcmp(optarg, "m") == 0)
+				c->mode = MODE_SEND;
+			else
+				return fail(EX_USAGE, "mode not supported: -b",
+				    optarg);
+			break;
+		case 'F':
+			c->fullname = optarg;
+			break;
+		case 'f':
+		case 'r':
+			c->sender = optarg;
+			break;
+		case 'i':
+			c->dot_ends = 0;
+			break;
+		case 'N':
+			if (!envelope_notify_parse(optarg, &c->notify))
+				return fail(EX_USAGE, "bad -N value: ", optarg);
+			break;
+		case 'o':
+			/* -oi is -i; -odi, -oem and the rest mean nothing here. */
+			if (strcmp(optarg, "i") == 0)
+				c->dot_ends = 0;
+			break;
+		case 'p':
+			if (!queue_prio_parse(optarg, &c->prio))
+				return fail(EX_USAGE, "bad priority: ", optarg);
+			c->prio_set = 1;
+			break;
+		case 'q':
+			/* -q flushes; -q30m (a daemon interval) means nothing. */
+			if (optarg == NULL)
+				c->mode = MODE_FLUSH;
+			break;
+		case 'R':
+			if (strcasecmp(optarg, "full") == 0)
+				c->ret = RET_FULL;
+			else if (strcasecmp(optarg, "hdrs") == 0)
+				c->ret = RET_HDRS;
+			else
+				return fail(EX_USAGE, "bad -R value: ", optarg);
+			break;
+		case 't':
+			c->from_headers = 1;
+			break;
+		case 'V':
+			c->envid = optarg;
+			break;
+		case 'v':
+			c->verbose = 1;
+			break;
+		case 'A': case 'B': case 'C': case 'd': case 'h': case 'L':
+		case 'm': case 'n': case 'O': case 'U': case 'X': case 'x':
+			/* Accepted and ignored: callers pass these out of habit. */
+			break;
+		default:
+			warn_x_("usage", INJECT_USAGE, (const char *)0);
+			return EX_USAGE;
+		}
+	}
+	if (c->envid != NULL) {
+		size_t i, n = strlen(c->envid);
+
+		for (i = 0; i < n; i++)
+			if (c->envid[i] < 33 || c->envid[i] > 126)
+				break;
+		if (n == 0 || n > ENVID_MAX || i < n)
+			return fail(EX_USAGE, "bad -V envid: ", c->envid);
+	}
+	c->rcpts = argv + optind;
+	c->nrcpts = argc - optind;
+	return EX_OK;
+}
+
+/* Qualify a bare name with defaulthost, validate, and append to out. */
+static int
+take_addr(struct inject *in, const char *a, size_t n, struct zs *out)
+{
+	size_t start = out->len;
+
+	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+		a++;
+		n -= 2;
+	}
+	if (!zs_catb(out, a, n))
+		return EX_TEMPFAIL;
+	if (addr_at(a, n) == n &&
+	    (!zs_catc(out, '@') || !zs_cat(out, &in->defaulthost)))
+		return EX_TEMPFAIL;
+	if (!addr_valid(out->s + start, out->len - start)) {
+		if (!zs_0(out))
+			return EX_TEMPFAIL;
+		return fail(EX_USAGE, "bad address: ", out->s + start);
+	}
+	return EX_OK;
+}
+
+static int
+add_rcpt(struct inject *in, const char *a, size_t n)
+{
+	struct zs one = ZS_INIT;
+	size_t i;
+	int r = take_addr(in, a, n, &one);
+
+	if (r != EX_OK)
+		goto out;
+	r = EX_TEMPFAIL;
+	if (!zs_0(&one))
+		goto out;
+	/* The same address twice is delivered once. */
+	for (i = 0; i < in->rcpts.len; i += strlen(in->rcpts.s + i) + 1)
+		if (strcasecmp(in->rcpts.s + i, one.s) == 0) {
+			r = EX_OK;
+			goto out;
+		}
+	if (!zs_catb(&in->rcpts, one.s, one.len + 1))
+		goto out;
+	in->nrcpts++;
+	r = EX_OK;
+out:
+	zs_free(&one);
+	return r;
+}
+
+static int
+read_controls(struct inject *in)
+{
+	char host[256];
+	int r;
+
+	r = control_readline("me", &in->me);
+	if (r == -1)
+		return fail_sys(EX_TEMPFAIL, "unable to read control/me in ",
+		    control_dir());
+	if (r == 0) {
+		if (gethostname(host, sizeof host) == -1)
+			return fail_sys(EX_TEMPFAIL, "unable to find the host name",
+			    NULL);
+		host[sizeof host - 1] = '\0';
+		if (!zs_copys(&in->me, host))
+			return EX_TEMPFAIL;
+	}
+	r = control_readline("defaulthost", &in->defaulthost);
+	if (r == -1)
+		return fail_sys(EX_TEMPFAIL,
+		    "unable to read control/defaulthost in ", control_dir());
+	if (r == 0 && !zs_copyb(&in->defaulthost, in->me.s, in->me.len))
+		return EX_TEMPFAIL;
+	if (control_readulong("databytes", &in->databytes, 0) == -1)
+		return fail_sys(EX_TEMPFAIL,
+		    "unable to read control/databytes in ", control_dir());
+	return EX_OK;
+}
+
+/*
+ * Read one input line into line, ending in a lone LF whatever the input
+ * used. Returns 1, 0 at EOF with nothing read, or an EX_* code (negated).
+ */
+static int
+read_line(struct buf *in, struct zs *line, size_t max)
+{
+	int r;
+
+	line->len = 0;
+	r = buf_getline(in, line, '\n', max);
+	if (r == -1)
+		return errno == E2BIG ? -EX_DATAERR : -EX_IOERR;
+	if (r == 0 && line->len == 0)
+		return 0;
+	if (r == 0 && !zs_catc(line, '\n'))
+		return -EX_TEMPFAIL;
+	if (line->len >= 2 && line->s[line->len - 2] == '\r') {
+		line->s[line->len - 2] = '\n';
+		line->len--;
+	}
+	if (memchr(line->s, '\0', line->len) != NULL)
+		return -EX_DATAERR;
+	return 1;
+}
+
+static int
+read_headers(struct inject *in, struct buf *b)
+{
+	struct zs line = ZS_INIT;
+	int r, code = EX_OK;
+
+	for (;;) {
+		r = read_line(b, &line, HEADER_SECTION_MAX);
+		if (r < 0) {
+			code = -r;
+			break;
+		}
+		if (r == 0 || (in->conf->dot_ends && line.len == 2 &&
+		    line.s[0] == '.')) {
+			in->input_done = 1;
+			break;
+		}
+		if (line.len == 1)
+			break;	/* the blank line: the body follows */
+		if ((line.s[0] == ' ' || line.s[0] == '\t') && in->hdr.n > 0) {
+			if (!headers_add(&in->hdr, line.s, line.len, 1))
+				code = EX_TEMPFAIL;
+		} else if (headers_is_field(line.s, line.len)) {
+			if (!headers_add(&in->hdr, line.s, line.len, 0))
+				code = EX_TEMPFAIL;
+		} else {
+			/* No blank line before the body: keep this line for it. */
+			if (!zs_copyb(&in->firstbody, line.s, line.len))
+				code = EX_TEMPFAIL;
+			break;
+		}
+		if (code != EX_OK)
+			break;
+		if (in->hdr.raw.len > HEADER_SECTION_MAX) {
+			code = EX_DATAERR;
+			break;
+		}
+	}
+	zs_free(&line);
+	if (code == EX_DATAERR)
+		return fail(EX_DATAERR, "unacceptable message header: ",
+		    "a line is too long, too large, or holds a NUL byte");
+	if (code != EX_OK)
+		return fail_sys(code, "unable to read the message", NULL);
+	return EX_OK;
+}
+
+static int
+header_rcpts(struct inject *in)
+{
+	static const char *const names[] = { "To", "Cc", "Bcc" };
+	struct zs value = ZS_INIT, list = ZS_INIT;
+	size_t k;
+	int r = EX_OK;
+
+	for (k = 0; k < 3 && r == EX_OK; k++) {
+		long i = -1;
+
+		while (r == EX_OK &&
+		    (i = headers_find(&in->hdr, names[k], (size_t)(i + 1))) >= 0) {
+			size_t count = 0, j;
+
+			list.len = 0;
+			if (!headers_value(&in->hdr, (size_t)i, &value)) {
+				r = EX_TEMPFAIL;
+				break;
+			}
+			if (!headers_addresses(value.s, value.len, &list,
+			    &count)) {
+				r = fail(EX_DATAERR, "unreadable address list: ",
+				    value.s);
+				break;
+			}
+			for (j = 0; j < list.len && r == EX_OK;
+			    j += strlen(list.s + j) + 1)
+				r = add_rcpt(in, list.s + j, strlen(list.s + j));
+		}
+	}
+	zs_free(&value);
+	zs_free(&list);
+	return r;
+}
+
+/* -p wins; else X-Priority (1-5) or Priority (RFC 2156) headers. */
+static void
+header_prio(struct inject *in)
+{
+	struct zs v = ZS_INIT;
+	long i;
+
+	if (in->conf->prio_set) {
+		in->env.prio = in->conf->prio;
+		return;
+	}
+	if ((i = headers_find(&in->hdr, "X-Priority", 0)) >= 0 &&
+	    headers_value(&in->hdr, (size_t)i, &v)) {
+		const char *p = v.s + strspn(v.s, " \t");
+
+		in->env.prio = *p == '1' ? PRIO_URGENT : *p == '2' ? PRIO_HIGH :
+		    *p == '4' || *p == '5' ? PRIO_LOW : PRIO_NORMAL;
+	} else if ((i = headers_find(&in->hdr, "Priority", 0)) >= 0 &&
+	    headers_value(&in->hdr, (size_t)i, &v)) {
+		const char *p = v.s + strspn(v.s, " \t");
+
+		in->env.prio = strncasecmp(p, "urgent", 6) == 0 ? PRIO_URGENT :
+		    strncasecmp(p, "non-urgent", 10) == 0 ? PRIO_LOW :
+		    PRIO_NORMAL;
+	}
+	zs_free(&v);
+}
+
+static int
+make_envelope(struct inject *in)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *user = pw != NULL ? pw->pw_name : "unknown";
+	struct zs sender = ZS_INIT;
+	int r = EX_TEMPFAIL;
+	size_t i;
+
+	if (in->conf->sender != NULL) {
+		const char *s = in->conf->sender;
+
+		if (strcmp(s, "") == 0 || strcmp(s, "<>") == 0) {
+			if (!zs_0(&sender))
+				goto out;
+		} else {
+			r = take_addr(in, s, strlen(s), &sender);
+			if (r != EX_OK)
+				goto out;
+			r = EX_TEMPFAIL;
+		}
+	} else {
+		r = take_addr(in, user, strlen(user), &sender);
+		if (r != EX_OK)
+			goto out;
+		r = EX_TEMPFAIL;
+	}
+	if (!zs_0(&sender) || !envelope_set(&in->env.sender, sender.s) ||
+	    !envelope_set(&in->env.proto, "local") ||
+	    !envelope_set(&in->env.client, "local") ||
+	    !envelope_set(&in->env.user, user))
+		goto out;
+	in->env.arrival = (long long)time(NULL);
+	in->env.ret = in->conf->ret;
+	if (in->conf->envid != NULL) {
+		struct zs x = ZS_INIT;
+		int ok = xtext_encode(in->conf->envid, strlen(in->conf->envid),
+		    &x) && zs_0(&x) && envelope_set(&in->env.envid, x.s);
+
+		zs_free(&x);
+		if (!ok)
+			goto out;
+	}
+	for (i = 0; i < in->rcpts.len; i += strlen(in->rcpts.s + i) + 1) {
+		const char *a = in->rcpts.s + i;
+		struct zs orcpt = ZS_INIT;
+		int ok = 1;
+
+		/* With DSN asked for, keep the original address (RFC 3461 4.2). */
+		if (in->conf->notify != 0 || in->conf->ret != RET_UNSET)
+			ok = zs_cats(&orcpt, "rfc822;") &&
+			    xtext_encode(a, strlen(a), &orcpt) && zs_0(&orcpt);
+		ok = ok && envelope_add_rcpt(&in->env, a,
+		    orcpt.len ? orcpt.s : NULL, in->conf->notify);
+		zs_free(&orcpt);
+		if (!ok)
+			goto out;
+	}
+	header_prio(in);
+	r = EX_OK;
+out:
+	zs_free(&sender);
+	return r;
+}
+
+/* A display name, quoted when it holds anything but atext and blanks. */
+static int
+cat_phrase(struct zs *out, const char *name)
+{
+	size_t i, n = strlen(name);
+	int plain = 1;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 32 || c == 127)
+			return 1;	/* never put control bytes in a header */
+		if (!(c == ' ' || (c >= '0' && c <= '9') ||
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= 128) || strchr("!#$%&'*+-/=?^_`{|}~", c)))
+			plain = 0;
+	}
+	if (plain)
+		return zs_cats(out, name) && zs_catc(out, ' ');
+	if (!zs_catc(out, '"'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (((name[i] == '"' || name[i] == '\\') && !zs_catc(out, '\\')) ||
+		    !zs_catc(out, name[i]))
+			return 0;
+	return zs_cats(out, "\" ");
+}
+
+/* The header as it will be queued: Bcc removed, missing fields added. */
+static int
+build_header(struct inject *in, struct zs *out)
+{
+	char date[64];
+	struct tm tm;
+	time_t now = (time_t)in->env.arrival;
+	size_t i;
+
+	for (i = 0; i < in->hdr.n; i++) {
+		const struct hdr_field *f = &in->hdr.f[i];
+
+		if (f->namelen == 3 &&
+		    strncasecmp(in->hdr.raw.s + f->off, "Bcc", 3) == 0)
+			continue;
+		if (!zs_catb(out, in->hdr.raw.s + f->off, f->len))
+			return 0;
+	}
+	if (headers_find(&in->hdr, "Date", 0) < 0) {
+		if (localtime_r(&now, &tm) == NULL ||
+		    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z",
+		    &tm) == 0)
+			return 0;
+		if (!zs_cats(out, "Date: ") || !zs_cats(out, date) ||
+		    !zs_catc(out, '\n'))
+			return 0;
+	}
+	if (headers_find(&in->hdr, "Message-ID", 0) < 0 &&
+	    (!zs_cats(out, "Message-ID: <") || !zs_cats(out, in->id) ||
+	    !zs_catc(out, '@') || !zs_cat(out, &in->me) ||
+	    !zs_cats(out, ">\n")))
+		return 0;
+	if (headers_find(&in->hdr, "From", 0) < 0) {
+		const char *from = in->env.sender;
+		struct zs fallback = ZS_INIT;
+		int ok;
+
+		/* A null sender still needs a From: the submitting user. */
+		if (*from == '\0') {
+			if (!zs_cats(&fallback, in->env.user) ||
+			    !zs_catc(&fallback, '@') ||
+			    !zs_cat(&fallback, &in->defaulthost) ||
+			    !zs_0(&fallback))
+				return 0;
+			from = fallback.s;
+		}
+		ok = zs_cats(out, "From: ") &&
+		    (in->conf->fullname == NULL ||
+		    cat_phrase(out, in->conf->fullname)) &&
+		    zs_catc(out, '<') && zs_cats(out, from) &&
+		    zs_cats(out, ">\n");
+		zs_free(&fallback);
+		if (!ok)
+			return 0;
+	}
+	return zs_catc(out, '\n');
+}
+
+/* Copy the rest of standard input into the message, line by line. */
+static int
+copy_body(struct inject *in, struct buf *b, struct buf *out,
+    unsigned long long *size)
+{
+	struct zs line = ZS_INIT;
+	int r, code = EX_OK, at_start = 1;
+
+	if (in->firstbody.len > 0) {
+		if (!buf_put(out, in->firstbody.s, in->firstbody.len))
+			code = EX_IOERR;
+		*size += in->firstbody.len;
+	}
+	while (code == EX_OK && !in->input_done) {
+		line.len = 0;
+		r = buf_getline(b, &line, '\n', BODY_PIECE);
+		if (r == -1 && errno != E2BIG) {
+			code = EX_IOERR;
+			break;
+		}
+		if (r == 0 && line.len == 0)
+			break;
+		if (r == 0 && !zs_catc(&line, '\n')) {
+			code = EX_TEMPFAIL;
+			break;
+		}
+		/* A long line comes in pieces; only a line start can be ".". */
+		if (at_start && in->conf->dot_ends &&
+		    ((line.len == 2 && memcmp(line.s, ".\n", 2) == 0) ||
+		    (line.len == 3 && memcmp(line.s, ".\r\n", 3) == 0)))
+			break;
+		at_start = line.len > 0 && line.s[line.len - 1] == '\n';
+		if (line.len >= 2 && line.s[line.len - 1] == '\n' &&
+		    line.s[line.len - 2] == '\r') {
+			line.s[line.len - 2] = '\n';
+			line.len--;
+		}
+		if (memchr(line.s, '\0', line.len) != NULL) {
+			code = EX_DATAERR;
+			break;
+		}
+		*size += line.len;
+		if (in->databytes > 0 && *size > in->databytes) {
+			zs_free(&line);
+			return fail(EX_DATAERR, "message is larger than ",
+			    "control/databytes allows");
+		}
+		if (!buf_put(out, line.s, line.len))
+			code = EX_IOERR;
+	}
+	zs_free(&line);
+	if (code == EX_DATAERR)
+		return fail(EX_DATAERR, "unacceptable message: ",
+		    "it holds a NUL byte");
+	if (code != EX_OK)
+		return fail_sys(code, "unable to copy the message", NULL);
+	return EX_OK;
+}
+
+static ssize_t
+write_file(int fd, char *p, size_t n, void *ctx)
+{
+	(void)ctx;
+	return buf_write(fd, p, n, NULL);
+}
+
+static int
+queue_message(struct inject *in, struct buf *b)
+{
+	char space[BUF_SIZE];
+	struct zs head = ZS_INIT;
+	struct buf out;
+	unsigned long long size;
+	int fd, code;
+
+	if (!queue_open(&in->q, in->conf->queuedir))
+		return fail_sys(queue_exit(errno), "unable to open queue ",
+		    in->conf->queuedir);
+	fd = queue_create(&in->q, in->id);
+	if (fd == -1) {
+		code = queue_exit(errno);
+		return fail_sys(code, "unable to create a file in ",
+		    in->conf->queuedir);
+	}
+	memcpy(in->env.id, in->id, sizeof in->id);
+	if (!envelope_format(&in->env, &head) || !build_header(in, &head)) {
+		code = errno == EINVAL ?
+		    fail(EX_DATAERR, "unacceptable envelope value", NULL) :
+		    fail_sys(EX_TEMPFAIL, "unable to build the envelope", NULL);
+		goto abort;
+	}
+	buf_init(&out, write_file, fd, NULL, space, sizeof space);
+	size = head.len;
+	if (!buf_put(&out, head.s, head.len)) {
+		code = fail_sys(queue_exit(errno), "unable to write to ",
+		    in->conf->queuedir);
+		goto abort;
+	}
+	size = 0;
+	code = copy_body(in, b, &out, &size);
+	if (code != EX_OK)
+		goto abort;
+	if (!buf_flush(&out)) {
+		code = fail_sys(queue_exit(errno), "unable to write to ",
+		    in->conf->queuedir);
+		goto abort;
+	}
+	zs_free(&head);
+	if (!queue_commit(&in->q, in->id, fd, queue_todo(in->env.prio)))
+		return fail_sys(queue_exit(errno), "unable to commit to ",
+		    in->conf->queuedir);
+	queue_trigger(&in->q);
+	return EX_OK;
+abort:
+	zs_free(&head);
+	queue_abort(&in->q, in->id, fd);
+	return code;
+}
+
+static int
+exec_qstat(void)
+{
+	char self[4096], path[4200];
+	char *argv[] = { "zr-qstat", "-p", NULL };
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		if (snprintf(path, sizeof path, "%s/zr-qstat", dirname(self)) <
+		    (int)sizeof path)
+			execv(path, argv);
+	}
+	execvp("zr-qstat", argv);
+	return fail_sys(EX_UNAVAILABLE, "unable to run zr-qstat", NULL);
+}
+
+int
+inject_run(struct inject_conf *c)
+{
+	char space[BUF_SIZE];
+	struct inject in;
+	struct buf b;
+	int code, i;
+
+	c->queuedir = queue_default();
+	switch (c->mode) {
+	case MODE_ALIASES:
+		return EX_OK;	/* no alias database: nothing to rebuild */
+	case MODE_LIST:
+		return exec_qstat();
+	case MODE_FLUSH:
+		if (!queue_open(&in.q, c->queuedir))
+			return fail_sys(queue_exit(errno), "unable to open queue ",
+			    c->queuedir);
+		queue_trigger(&in.q);
+		queue_close(&in.q);
+		return EX_OK;
+	case MODE_SEND:
+		break;
+	}
+	memset(&in, 0, sizeof in);
+	in.conf = c;
+	in.q.rootfd = -1;
+	envelope_init(&in.env);
+	buf_init(&b, buf_read, 0, NULL, space, sizeof space);
+
+	code = read_controls(&in);
+	for (i = 0; code == EX_OK && i < c->nrcpts; i++)
+		code = add_rcpt(&in, c->rcpts[i], strlen(c->rcpts[i]));
+	if (code == EX_OK)
+		code = read_headers(&in, &b);
+	if (code == EX_OK && c->from_headers)
+		code = header_rcpts(&in);
+	if (code == EX_OK && in.nrcpts == 0)
+		code = fail(EX_USAGE, "no recipients", NULL);
+	if (code == EX_OK)
+		code = make_envelope(&in);
+	if (code == EX_OK)
+		code = queue_message(&in, &b);
+	if (code == EX_OK && c->verbose) {
+		struct buf o;
+		char ospace[64];
+
+		buf_init(&o, buf_write, 1, NULL, ospace, sizeof ospace);
+		if (!buf_puts(&o, in.id) || !buf_puts(&o, "\n") ||
+		    !buf_flush(&o))
+			code = EX_IOERR;
+	}
+	if (in.q.root != NULL)
+		queue_close(&in.q);
+	envelope_free(&in.env);
+	headers_free(&in.hdr);
+	zs_free(&in.me);
+	zs_free(&in.defaulthost);
+	zs_free(&in.rcpts);
+	zs_free(&in.firstbody);
+	return code;
+}

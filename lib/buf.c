@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "zs.h"
+
+ssize_t
+buf_read(int fd, char *p, size_t n, void *ctx)
+{
+	ssize_t r;
+
+	(void)ctx;
+	do
+		r = read(fd, p, n);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
+
+ssize_t
+buf_write(int fd, char *p, size_t n, void *ctx)
+{
+	ssize_t r;
+
+	(void)ctx;
+	do
+		r = write(fd, p, n);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
+
+void
+buf_init(struct buf *b, buf_op op, int fd, void *ctx, char *space, size_t size)
+{
+	b->x = space;
+	b->size = size;
+	b->start = b->end = 0;
+	b->fd = fd;
+	b->op = op;
+	b->ctx = ctx;
+}
+
+static int
+writeall(struct buf *b, const char *p, size_t n)
+{
+	while (n > 0) {
+		/* The operation's signature is shared with reads, hence not const. */
+		ssize_t w = b->op(b->fd, (char *)(uintptr_t)p, n, b->ctx);
+
+		if (w <= 0) {
+			if (w == 0)
+				errno = EPIPE;
+			return 0;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 1;
+}
+
+int
+buf_flush(struct buf *b)
+{
+	size_t n = b->end;
+
+	b->end = 0;
+	return writeall(b, b->x, n);
+}
+
+int
+buf_put(struct buf *b, const char *p, size_t n)
+{
+	if (n <= b->size - b->end) {
+		memcpy(b->x + b->end, p, n);
+		b->end += n;
+		return 1;
+	}
+	if (!buf_flush(b))
+		return 0;
+	if (n >= b->size)
+		return writeall(b, p, n);
+	memcpy(b->x, p, n);
+	b->end = n;
+	return 1;
+}
+
+int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_put(b, s, strlen(s));
+}
+
+size_t
+buf_avail(const struct buf *b)
+{
+	return b->end - b->start;
+}
+
+char *
+buf_peek(const struct buf *b)
+{
+	return b->x + b->start;
+}
+
+void
+buf_seek(struct buf *b, size_t n)
+{
+	b->start += n;
+	if (b->start == b->end)
+		b->start = b->end = 0;
+}
+
+ssize_t
+buf_feed(struct buf *b)
+{
+	ssize_t r;
+
+	if (b->start < b->end)
+		return (ssize_t)(b->end - b->start);
+	b->start = b->end = 0;
+	r = b->op(b->fd, b->x, b->size, b->ctx);
+	if (r <= 0)
+		return r;
+	b->end = (size_t)r;
+	return r;
+}
+
+ssize_t
+buf_get(struct buf *b, char *p, size_t n)
+{
+	ssize_t r = buf_feed(b);
+
+	if (r <= 0)
+		return r;
+	if ((size_t)r < n)
+		n = (size_t)r;
+	memcpy(p, buf_peek(b), n);
+	buf_seek(b, n);
+	return (ssize_t)n;
+}
+
+int
+buf_getline(struct buf *b, struct zs *line, char delim, size_t max)
+{
+	size_t taken = 0;
+
+	for (;;) {
+		ssize_t r = buf_feed(b);
+		const char *p, *nl;
+		size_t n, room = max - taken;
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+		p = buf_peek(b);
+		n = (size_t)r;
+		nl = memchr(p, delim, n);
+		if (nl != NULL)
+			n = (size_t)(nl - p) + 1;
+		if (n > room) {
+			if (!zs_catb(line, p, room))
+				return -1;
+			buf_seek(b, room);
+			errno = E2BIG;
+			return -1;
+		}
+		if (!zs_catb(line, p, n))
+			return -1;
+		buf_seek(b, n);
+		taken += n;
+		if (nl != NULL)
+			return 1;
+	}
+}

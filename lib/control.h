@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control: the control directory, one setting per file (qmail style).
+ *
+ * The directory is $ZR_CONTROL, else /etc/zr. Lines starting with '#' and
+ * blank lines are ignored; surrounding white space is trimmed. A missing
+ * file means "use the default": functions return 0 for it, 1 when the file
+ * gave a value, and -1 (errno set; EINVAL for a malformed value) otherwise.
+ */
+#ifndef ZR_CONTROL_H
+#define ZR_CONTROL_H
+
+#include "zs.h"
+
+#define CONTROL_DIR_DEFAULT "/etc/zr"
+
+/* The control directory in use. */
+const char *control_dir(void);
+/* The first meaningful line of the file, NUL-terminated in out. */
+int control_readline(const char *name, struct zs *out);
+/* Every meaningful line, each followed by a NUL; *count set to their number. */
+int control_readlines(const char *name, struct zs *out, size_t *count);
+/* A non-negative decimal number; *u keeps def when the file is missing. */
+int control_readulong(const char *name, unsigned long long *u,
+    unsigned long long def);
+/* The file's whole contents, bytes as they are (for a message template). */
+int control_readfile(const char *name, struct zs *out);
+
+#endif

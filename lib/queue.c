@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "queue.h"
+#include "scan.h"
+
+static const char *const dir_names[QD_COUNT] = {
+	[QD_TODO_URGENT] = "todo/urgent",
+	[QD_TODO_HIGH] = "todo/high",
+	[QD_TODO_NORMAL] = "todo/normal",
+	[QD_TODO_LOW] = "todo/low",
+	[QD_ACTIVE] = "active",
+	[QD_DEFERRED] = "deferred",
+	[QD_HOLD] = "hold",
+	[QD_DONE_DELIVERED] = "done/delivered",
+	[QD_DONE_PARTIAL] = "done/partial",
+	[QD_DONE_FAILED] = "done/failed",
+	[QD_DONE_EXPIRED] = "done/expired",
+	[QD_DONE_CANCELLED] = "done/cancelled",
+	[QD_BAD] = "bad",
+};
+
+static const char *const prio_names[PRIO_COUNT] = {
+	[PRIO_URGENT] = "urgent",
+	[PRIO_HIGH] = "high",
+	[PRIO_NORMAL] = "normal",
+	[PRIO_LOW] = "low",
+};
+
+const char *
+queue_default(void)
+{
+	const char *d = getenv("ZR_QUEUE");
+
+	return d != NULL && *d != '\0' ? d : QUEUE_DIR_DEFAULT;
+}
+
+int
+queue_open(struct queue *q, const char *root)
+{
+	int i;
+
+	q->root = strdup(root);
+	if (q->root == NULL)
+		return 0;
+	q->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (q->rootfd == -1) {
+		free(q->root);
+		q->root = NULL;
+		return 0;
+	}
+	for (i = 0; i < QD_COUNT; i++)
+		q->dirfd[i] = -1;
+	q->tmpfd = q->statefd = -1;
+	return 1;
+}
+
+void
+queue_close(struct queue *q)
+{
+	int i;
+
+	for (i = 0; i < QD_COUNT; i++)
+		if (q->dirfd[i] != -1)
+			close(q->dirfd[i]);
+	if (q->tmpfd != -1)
+		close(q->tmpfd);
+	if (q->statefd != -1)
+		close(q->statefd);
+	if (q->rootfd != -1)
+		close(q->rootfd);
+	free(q->root);
+	q->root = NULL;
+	q->rootfd = -1;
+}
+
+const char *
+queue_dir_name(enum queue_dir d)
+{
+	return (unsigned)d < QD_COUNT ? dir_names[d] : "?";
+}
+
+int
+queue_dir_parse(const char *s, enum queue_dir *d)
+{
+	int i;
+
+	for (i = 0; i < QD_COUNT; i++)
+		if (strcmp(s, dir_names[i]) == 0) {
+			*d = (enum queue_dir)i;
+			return 1;
+		}
+	errno = EINVAL;
+	return 0;
+}
+
+const char *
+queue_prio_name(enum queue_prio p)
+{
+	return (unsigned)p < PRIO_COUNT ? prio_names[p] : "?";
+}
+
+int
+queue_prio_parse(const char *s, enum queue_prio *p)
+{
+	int i;
+
+	for (i = 0; i < PRIO_COUNT; i++)
+		if (strcmp(s, prio_names[i]) == 0) {
+			*p = (enum queue_prio)i;
+			return 1;
+		}
+	errno = EINVAL;
+	return 0;
+}
+
+enum queue_dir
+queue_todo(enum queue_prio p)
+{
+	return (enum queue_dir)(QD_TODO_URGENT + (int)p);
+}
+
+static int
+subdirfd(struct queue *q, int *slot, const char *name)
+{
+	if (*slot == -1)
+		*slot = openat(q->rootfd, name,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return *slot;
+}
+
+int
+queue_dirfd(struct queue *q, enum queue_dir d)
+{
+	if ((unsigned)d >= QD_COUNT) {
+		errno = EINVAL;
+		return -1;
+	}
+	return subdirfd(q, &q->dirfd[d], dir_names[d]);
+}
+
+int
+queue_id_new(char id[QUEUE_ID_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[8];
+	struct timeval tv;
+	size_t n = 0;
+	int i;
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return 0;
+	gettimeofday(&tv, NULL);
+	n += fmt_ulong0(id + n, (unsigned long long)tv.tv_sec % 10000000000ULL, 10);
+	id[n++] = '.';
+	n += fmt_ulong0(id + n, (unsigned long long)tv.tv_usec, 6);
+	id[n++] = '.';
+	for (i = 0; i < 8; i++) {
+		id[n++] = hex[rnd[i] >> 4];
+		id[n++] = hex[rnd[i] & 15];
+	}
+	id[n] = '\0';
+	return 1;
+}
+
+int
+queue_id_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < QUEUE_ID_LEN; i++) {
+		char c = s[i];
+
+		if (i == 10 || i == 17) {
+			if (c != '.')
+				return 0;
+		} else if (i < 17) {
+			if (c < '0' || c > '9')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return 0;
+		}
+	}
+	return s[QUEUE_ID_LEN] == '\0';
+}
+
+time_t
+queue_id_time(const char *id)
+{
+	unsigned long long t = 0;
+
+	scan_ulongb(id, 10, &t);
+	return (time_t)t;
+}
+
+int
+queue_create(struct queue *q, char id[QUEUE_ID_SIZE])
+{
+	int tfd = subdirfd(q, &q->tmpfd, "tmp");
+	int tries;
+
+	if (tfd == -1)
+		return -1;
+	for (tries = 0; tries < 5; tries++) {
+		int fd;
+
+		if (!queue_id_new(id))
+			return -1;
+		fd = openat(tfd, id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0640);
+		if (fd != -1 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+void
+queue_abort(struct queue *q, const char *id, int fd)
+{
+	int saved = errno;
+
+	if (fd != -1)
+		close(fd);
+	if (q->tmpfd != -1)
+		unlinkat(q->tmpfd, id, 0);
+	errno = saved;
+}
+
+int
+queue_commit(struct queue *q, const char *id, int fd, enum queue_dir d)
+{
+	int dfd = queue_dirfd(q, d);
+
+	/*
+	 * fdatasync is enough for the file: its size is part of the data it
+	 * must make durable, and nothing else in its inode matters to us.
+	 */
+	if (dfd == -1 || fdatasync(fd) == -1) {
+		queue_abort(q, id, fd);
+		return 0;
+	}
+	if (close(fd) == -1) {
+		queue_abort(q, id, -1);
+		return 0;
+	}
+	if (renameat(q->tmpfd, id, dfd, id) == -1) {
+		queue_abort(q, id, -1);
+		return 0;
+	}
+	/*
+	 * After the rename the message is visible; if the directory cannot be
+	 * made durable we must not claim success, but the file stays: it is
+	 * complete, and a crash will either keep or lose it whole.
+	 */
+	return fsync(dfd) == 0;
+}
+
+int
+queue_move(struct queue *q, const char *id, enum queue_dir from,
+    enum queue_dir to)
+{
+	int ffd = queue_dirfd(q, from), tfd = queue_dirfd(q, to);
+
+	if (ffd == -1 || tfd == -1)
+		return 0;
+	if (renameat(ffd, id, tfd, id) == -1)
+		return 0;
+	return fsync(tfd) == 0;
+}
+
+int
+queue_locate(struct queue *q, const char *id, enum queue_dir *where)
+{
+	int i;
+
+	if (!queue_id_valid(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < QD_COUNT; i++) {
+		int dfd = queue_dirfd(q, (enum queue_dir)i);
+
+		if (dfd == -1)
+			return -1;
+		if (faccessat(dfd, id, F_OK, AT_EACCESS) == 0) {
+			*where = (enum queue_dir)i;
+			return 1;
+		}
+		if (errno != ENOENT)
+			return -1;
+	}
+	return 0;
+}
+
+int
+queue_openmsg(struct queue *q, enum queue_dir d, const char *id)
+{
+	int dfd = queue_dirfd(q, d);
+
+	if (dfd == -1)
+		return -1;
+	return openat(dfd, id, O_RDONLY | O_CLOEXEC);
+}
+
+int
+queue_remove(struct queue *q, enum queue_dir d, const char *id)
+{
+	int dfd = queue_dirfd(q, d);
+
+	return dfd != -1 && unlinkat(dfd, id, 0) == 0;
+}
+
+int
+queue_scan(struct queue *q, enum queue_dir d,
+    int (*fn)(const char *id, void *ctx), void *ctx)
+{
+	int dfd = queue_dirfd(q, d), fd, r = 1;
+	struct dirent *de;
+	DIR *dir;
+
+	if (dfd == -1)
+		return -1;
+	/* fdopendir takes the descriptor over; give it its own. */
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (de == NULL) {
+			if (errno != 0)
+				r = -1;
+			break;
+		}
+		if (!queue_id_valid(de->d_name))
+			continue;
+		r = fn(de->d_name, ctx);
+		if (r != 1)
+			break;
+	}
+	closedir(dir);
+	return r;
+}
+
+int
+queue_state_read(struct queue *q, const char *id, struct zs *out)
+{
+	int sfd = subdirfd(q, &q->statefd, "state"), fd, ok = 1;
+
+	out->len = 0;
+	if (sfd == -1)
+		return -1;
+	fd = openat(sfd, id, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	for (;;) {
+		ssize_t r;
+
+		if (!zs_readyplus(out, 4096)) {
+			ok = 0;
+			break;
+		}
+		r = read(fd, out->s + out->len, 4096);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ok = r == 0;
+			break;
+		}
+		out->len += (size_t)r;
+	}
+	close(fd);
+	return ok ? 1 : -1;
+}
+
+int
+queue_state_write(struct queue *q, const char *id, const char *p, size_t n)
+{
+	int sfd = subdirfd(q, &q->statefd, "state");
+	int tfd = subdirfd(q, &q->tmpfd, "tmp");
+	char name[QUEUE_ID_SIZE + 8];
+	int fd;
+
+	if (sfd == -1 || tfd == -1)
+		return 0;
+	/* tmp/<id>.state cannot collide with a message, whose name is an id. */
+	if (fmt_snprintf(name, sizeof name, "%s.state", id) == -1)
+		return 0;
+	fd = openat(tfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd == -1)
+		return 0;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		p += w;
+		n -= (size_t)w;
+	}
+	if (fdatasync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(tfd, name, sfd, id) == -1)
+		goto fail;
+	return fsync(sfd) == 0;
+fail:
+	{
+		int saved = errno;
+
+		if (fd != -1)
+			close(fd);
+		unlinkat(tfd, name, 0);
+		errno = saved;
+	}
+	return 0;
+}
+
+int
+queue_state_remove(struct queue *q, const char *id)
+{
+	int sfd = subdirfd(q, &q->statefd, "state");
+
+	if (sfd == -1)
+		return 0;
+	return unlinkat(sfd, id, 0) == 0 || errno == ENOENT;
+}
+
+void
+queue_trigger(struct queue *q)
+{
+	int fd = openat(q->rootfd, "lock/trigger",
+	    O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+	/* ENXIO: no reader, so nobody to wake; any error is harmless here. */
+	if (fd == -1)
+		return;
+	(void)!write(fd, "", 1);
+	close(fd);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * queue: the only module that names queue directories and moves files.
+ *
+ * The layout and its invariants are specified in queue-layout/README and
+ * zr-queue(5). A message is one file named by its id; its directory is its
+ * state. Every state change is one rename(2) followed by an fsync of the
+ * destination directory. New files are written in tmp/ and renamed into
+ * place only when complete and durable.
+ *
+ * Functions return 1 or 0 with errno set, unless said otherwise.
+ */
+#ifndef ZR_QUEUE_H
+#define ZR_QUEUE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "zs.h"
+
+#define QUEUE_DIR_DEFAULT "/var/spool/zr"
+
+enum queue_prio { PRIO_URGENT, PRIO_HIGH, PRIO_NORMAL, PRIO_LOW, PRIO_COUNT };
+
+/* The directories a message file can be in. */
+enum queue_dir {
+	QD_TODO_URGENT,		/* todo/<prio>: Queued, by priority */
+	QD_TODO_HIGH,
+	QD_TODO_NORMAL,
+	QD_TODO_LOW,
+	QD_ACTIVE,		/* InProgress */
+	QD_DEFERRED,		/* Deferred: waiting for its next attempt */
+	QD_HOLD,		/* set aside by an operator */
+	QD_DONE_DELIVERED,	/* terminal states */
+	QD_DONE_PARTIAL,
+	QD_DONE_FAILED,
+	QD_DONE_EXPIRED,
+	QD_DONE_CANCELLED,
+	QD_BAD,			/* damaged files, set aside for a person */
+	QD_COUNT
+};
+
+/* Ids: 10-digit seconds, '.', 6-digit microseconds, '.', 16 hex digits. */
+#define QUEUE_ID_LEN 34
+#define QUEUE_ID_SIZE (QUEUE_ID_LEN + 1)
+
+struct queue {
+	char *root;
+	int rootfd;
+	int dirfd[QD_COUNT];	/* opened on first use; -1 until then */
+	int tmpfd;
+	int statefd;
+};
+
+/* $ZR_QUEUE, else QUEUE_DIR_DEFAULT. */
+const char *queue_default(void);
+/* Open the queue at root (which must exist). */
+int queue_open(struct queue *, const char *root);
+void queue_close(struct queue *);
+
+/* "todo/normal", "deferred", ... */
+const char *queue_dir_name(enum queue_dir);
+/* The inverse of queue_dir_name. */
+int queue_dir_parse(const char *, enum queue_dir *);
+/* A descriptor for the directory, opened once; -1 on error. */
+int queue_dirfd(struct queue *, enum queue_dir);
+
+const char *queue_prio_name(enum queue_prio);
+int queue_prio_parse(const char *, enum queue_prio *);
+enum queue_dir queue_todo(enum queue_prio);
+
+/* A fresh id, unique without a lock: time plus 64 random bits. */
+int queue_id_new(char id[QUEUE_ID_SIZE]);
+/* Whether s has the exact shape of an id (and so is safe as a file name). */
+int queue_id_valid(const char *s);
+/* The arrival time written in an id. */
+time_t queue_id_time(const char *id);
+
+/*
+ * Create tmp/<id> for a new message (a fresh id is chosen and written to
+ * id). Returns the descriptor, or -1.
+ */
+int queue_create(struct queue *, char id[QUEUE_ID_SIZE]);
+/*
+ * Make the message durable and visible: fsync fd, close it, rename tmp/<id>
+ * into dir, fsync dir. On failure the tmp file is removed.
+ */
+int queue_commit(struct queue *, const char *id, int fd, enum queue_dir);
+/* Give up on a message being written: close fd and remove tmp/<id>. */
+void queue_abort(struct queue *, const char *id, int fd);
+
+/* Move a message between directories (one rename, then fsync of to). */
+int queue_move(struct queue *, const char *id, enum queue_dir from,
+    enum queue_dir to);
+/* Find which directory holds id: 1 (and *where), 0 when nowhere, -1. */
+int queue_locate(struct queue *, const char *id, enum queue_dir *where);
+/* Open a message read-only; -1 on error. */
+int queue_openmsg(struct queue *, enum queue_dir, const char *id);
+/* Remove a message file (terminal entries past their retention). */
+int queue_remove(struct queue *, enum queue_dir, const char *id);
+
+/*
+ * Call fn for every id in dir (names that are not ids are skipped). Stops
+ * early and returns fn's value when fn returns other than 1.
+ */
+int queue_scan(struct queue *, enum queue_dir,
+    int (*fn)(const char *id, void *ctx), void *ctx);
+
+/* The side file state/<id>: read (1, 0 when absent, -1), replace, remove. */
+int queue_state_read(struct queue *, const char *id, struct zs *out);
+int queue_state_write(struct queue *, const char *id, const char *p, size_t n);
+int queue_state_remove(struct queue *, const char *id);
+
+/* Wake the scheduler; nobody listening is not an error. */
+void queue_trigger(struct queue *);
+
+#endif
