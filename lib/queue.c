@@ -320,13 +320,12 @@ queue_remove(struct queue *q, enum queue_dir d, const char *id)
 	return dfd != -1 && unlinkat(dfd, id, 0) == 0;
 }
 
-int
-queue_scan(struct queue *q, enum queue_dir d,
-    int (*fn)(const char *id, void *ctx), void *ctx)
+static int
+scan_fd(int dfd, int (*fn)(const char *id, void *ctx), void *ctx)
 {
-	int dfd = queue_dirfd(q, d), fd, r = 1;
 	struct dirent *de;
 	DIR *dir;
+	int fd, r = 1;
 
 	if (dfd == -1)
 		return -1;
@@ -355,6 +354,20 @@ queue_scan(struct queue *q, enum queue_dir d,
 	}
 	closedir(dir);
 	return r;
+}
+
+int
+queue_scan(struct queue *q, enum queue_dir d,
+    int (*fn)(const char *id, void *ctx), void *ctx)
+{
+	return scan_fd(queue_dirfd(q, d), fn, ctx);
+}
+
+int
+queue_state_scan(struct queue *q, int (*fn)(const char *id, void *ctx),
+    void *ctx)
+{
+	return scan_fd(subdirfd(q, &q->statefd, "state"), fn, ctx);
 }
 
 int

@@ -106,6 +106,10 @@ int queue_remove(struct queue *, enum queue_dir, const char *id);
 int queue_scan(struct queue *, enum queue_dir,
     int (*fn)(const char *id, void *ctx), void *ctx);
 
+/* queue_scan for the names in state/. */
+int queue_state_scan(struct queue *, int (*fn)(const char *id, void *ctx),
+    void *ctx);
+
 /* The side file state/<id>: read (1, 0 when absent, -1), replace, remove. */
 int queue_state_read(struct queue *, const char *id, struct zs *out);
 int queue_state_write(struct queue *, const char *id, const char *p, size_t n);
