@@ -11,6 +11,7 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+.SECONDARY:
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

@@ -560,14 +560,14 @@ copy_body(struct inject *in, struct buf *b, struct buf *out,
     unsigned long long *size)
 {
 	struct zs line = ZS_INIT;
-	int r, code = EX_OK, at_start = 1;
+	int r, code = EX_OK, at_start = 1, write_err = 0;
 
 	if (in->firstbody.len > 0) {
 		if (!buf_put(out, in->firstbody.s, in->firstbody.len))
-			code = EX_IOERR;
+			write_err = errno;
 		*size += in->firstbody.len;
 	}
-	while (code == EX_OK && !in->input_done) {
+	while (code == EX_OK && write_err == 0 && !in->input_done) {
 		line.len = 0;
 		r = buf_getline(b, &line, '\n', BODY_PIECE);
 		if (r == -1 && errno != E2BIG) {
@@ -602,14 +602,19 @@ copy_body(struct inject *in, struct buf *b, struct buf *out,
 			    "control/databytes allows");
 		}
 		if (!buf_put(out, line.s, line.len))
-			code = EX_IOERR;
+			write_err = errno;
 	}
 	zs_free(&line);
+	if (write_err != 0) {
+		errno = write_err;
+		return fail_sys(queue_exit(errno), "unable to write to queue ",
+		    in->conf->queuedir);
+	}
 	if (code == EX_DATAERR)
 		return fail(EX_DATAERR, "unacceptable message: ",
 		    "it holds a NUL byte");
 	if (code != EX_OK)
-		return fail_sys(code, "unable to copy the message", NULL);
+		return fail_sys(code, "unable to read the message", NULL);
 	return EX_OK;
 }
 
