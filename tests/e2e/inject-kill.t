@@ -1,0 +1,46 @@
+#!/bin/sh
+# SIGKILL zr-inject at random moments: no partial message is ever visible.
+. "${0%/*}/../lib/harness.sh"
+plan 4
+zr_setup
+
+# A body big enough that writing it takes a while, ending in a marker.
+python3 -c '
+import sys
+sys.stdout.write("Subject: big\n\n")
+for i in range(20000):
+    sys.stdout.write("line %06d of a message that is long enough to be cut\n" % i)
+sys.stdout.write("END-OF-MESSAGE\n")' >"$T/msg"
+
+rounds=40
+i=0
+while [ $i -lt $rounds ]; do
+	# The message trickles in through a pipe so that the kill lands mid-way.
+	( python3 -c '
+import sys, time
+d = open(sys.argv[1], "rb").read()
+for k in range(0, len(d), 65536):
+    sys.stdout.buffer.write(d[k:k+65536]); sys.stdout.flush(); time.sleep(0.001)
+' "$T/msg" | as_user zr-inject a@x.test ) 2>/dev/null &
+	pid=$!
+	# A random delay of 0 to 40 ms, then kill the whole pipeline's injector.
+	python3 -c 'import random, time; time.sleep(random.random() * 0.04)'
+	pkill -KILL -f 'zr-inject a@x.test' 2>/dev/null
+	wait $pid 2>/dev/null
+	i=$((i + 1))
+done
+
+visible=$(qfiles | wc -l | tr -d ' ')
+bad=0
+for f in $(qfiles); do
+	tail -n 1 "$f" | grep -qx 'END-OF-MESSAGE' || bad=$((bad + 1))
+done
+diag "$visible of $rounds messages completed before the kill"
+is "$bad" 0 'every visible message is complete'
+as_user zr-qstat --check >"$T/check" 2>&1
+is "$?" 0 'the queue passes zr-qstat --check'
+ok 'some injections were killed (tmp/ holds leftovers or fewer landed)' \
+	test "$(qcount tmp)" -gt 0 -o "$visible" -lt "$rounds"
+ok 'leftovers in tmp/ are not messages the scheduler can see' \
+	sh -c "as_user() { \"\$@\"; }; zr-qstat --json | grep -q '\"total\":$visible,'"
+done_testing
