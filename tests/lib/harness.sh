@@ -12,7 +12,11 @@
 # with every process started through bg.
 
 set -u
-ZR_ROOT=$(cd "${0%/*}/../.." && pwd)
+ZR_ROOT=$(cd "${0%/*}" && pwd)
+while [ ! -f "$ZR_ROOT/Makefile" ] && [ "$ZR_ROOT" != / ]; do
+	ZR_ROOT=${ZR_ROOT%/*}
+	[ -n "$ZR_ROOT" ] || ZR_ROOT=/
+done
 : "${ZR_BIN:=$ZR_ROOT/bin}"
 : "${ZR_BUILD:=$ZR_ROOT/build}"
 export ZR_BIN ZR_BUILD ZR_ROOT
