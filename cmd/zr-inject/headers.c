@@ -148,6 +148,9 @@ headers_addresses(const char *v, size_t n, struct zs *out, size_t *count)
 	size_t i, item = 0, angle = 0;
 	int depth = 0, quoted = 0, in_angle = 0, had_angle = 0;
 
+	/* A NUL would cut an address short in the NUL-separated result. */
+	if (memchr(v, '\0', n) != NULL)
+		goto bad;
 	for (i = 0; i <= n; i++) {
 		char c = i < n ? v[i] : ',';
 

@@ -20,7 +20,8 @@ addrs(const char *list, char *out, size_t size)
 		if (z.len >= size)
 			ok = 0;
 		else {
-			memcpy(out, z.s, z.len);
+			if (z.len > 0)
+				memcpy(out, z.s, z.len);
 			out[z.len] = '\0';
 		}
 	}
