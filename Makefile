@@ -140,7 +140,8 @@ run: all
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(PREFIX)/share/zr
 	install -m 755 $(PROG_BINS) $(DESTDIR)$(SBINDIR)/
 	for m in man/*.[1-8]; do \
