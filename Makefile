@@ -86,7 +86,7 @@ endef
 $(foreach p,$(PROGS),$(eval $(call prog_template,$(p))))
 
 PROG_ARCHIVES := $(PROGS:%=$(O)/cmd/%.a)
-TEST_LIBS := $(foreach p,$(PROGS),$(LIBS_$(p))) $(LIBS_common)
+TEST_LIBS := $(sort $(foreach p,$(PROGS),$(LIBS_$(p)))) $(SSL_LIBS) $(LIBS_common)
 
 $(O)/tests/unit/%.t: $(O)/tests/unit/%.o $(PROG_ARCHIVES) $(LIBZR)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROG_ARCHIVES) $(LIBZR) $(TEST_LIBS)

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tls: TLS on both sides of SMTP, over OpenSSL, and nothing else.
+ *
+ * A context holds configuration (certificates, protocol range, ciphers);
+ * a struct tls is one connection. tls_read and tls_write are buf
+ * operations (ctx = the struct tls), so the SMTP code reads and writes the
+ * same way with or without TLS. Every call that waits has a deadline.
+ *
+ * Errors: functions return NULL or 0 and leave a short description in the
+ * caller's err buffer (OpenSSL's own queue is drained into it), so that a
+ * log line can say why without a second lookup.
+ */
+#ifndef ZR_TLS_H
+#define ZR_TLS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
+
+/* Client security levels, as Postfix names them (smtp_tls_security_level). */
+enum tls_level {
+	TLS_LEVEL_NONE,		/* plain text */
+	TLS_LEVEL_MAY,		/* STARTTLS when offered, unauthenticated */
+	TLS_LEVEL_ENCRYPT,	/* TLS or defer, unauthenticated */
+	TLS_LEVEL_VERIFY,	/* TLS, chain and host name verified */
+	TLS_LEVEL_FINGERPRINT,	/* TLS, certificate or key SHA-256 pinned */
+	TLS_LEVEL_SMTPS		/* implicit TLS from the first byte (RFC 8314) */
+};
+
+#define TLS_ERR_MAX 256
+
+struct tls_opts {
+	const char *cert;	/* PEM chain, or NULL */
+	const char *key;	/* PEM key, or NULL */
+	const char *cafile;	/* PEM CAs for verification; NULL: system store */
+	const char *ciphers;	/* TLS 1.2 cipher list, or NULL for the default */
+	int min_proto;		/* TLS1_2_VERSION by default (0) */
+	int max_proto;		/* TLS1_3_VERSION by default (0) */
+};
+
+struct tls {
+	SSL *ssl;
+	int rfd;
+	int wfd;
+	unsigned timeout;	/* seconds per read or write */
+	char err[TLS_ERR_MAX];
+};
+
+/* "TLSv1.3", "TLSv1.2", ... to a version constant; 0 when unknown. */
+int tls_proto_parse(const char *);
+/* Parse a security level name; 1, or 0 when unknown. */
+int tls_level_parse(const char *, enum tls_level *);
+const char *tls_level_name(enum tls_level);
+
+/* A server context with a certificate and key (both required). */
+SSL_CTX *tls_server_ctx(const struct tls_opts *, char *err, size_t errlen);
+/* A client context; cert/key optional (a client certificate). */
+SSL_CTX *tls_client_ctx(const struct tls_opts *, char *err, size_t errlen);
+
+/*
+ * Handshake as the server on rfd/wfd (may be the same descriptor). On
+ * failure returns NULL and describes it in err.
+ */
+struct tls *tls_accept(SSL_CTX *, int rfd, int wfd, unsigned timeout,
+    char *err, size_t errlen);
+/*
+ * Handshake as the client on fd. host is sent as SNI and, at
+ * TLS_LEVEL_VERIFY, checked against the certificate; fingerprint
+ * ("sha256:HEX", certificate or public key) is checked at
+ * TLS_LEVEL_FINGERPRINT. session, when not NULL, is offered for
+ * resumption. Returns NULL with err set on any failure, including a
+ * failed check.
+ */
+struct tls *tls_connect(SSL_CTX *, int fd, const char *host,
+    enum tls_level, const char *fingerprint, SSL_SESSION *session,
+    unsigned timeout, char *err, size_t errlen);
+
+/* buf operations; ctx is the struct tls. */
+ssize_t tls_read(int fd, char *p, size_t n, void *ctx);
+ssize_t tls_write(int fd, char *p, size_t n, void *ctx);
+
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384 verified" style summary for logs. */
+void tls_describe(const struct tls *, char *out, size_t outlen);
+/* Whether the session was resumed. */
+int tls_resumed(const struct tls *);
+/* A reference to the session for later resumption (free with SSL_SESSION_free). */
+SSL_SESSION *tls_session(const struct tls *);
+/* Send close_notify (best effort) and free the connection. */
+void tls_close(struct tls *);
+
+#endif
