@@ -46,6 +46,7 @@ SSL_LIBS := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto
 # Programs name the extra libraries they need here; the others stay small so
 # that a fork+exec per connection stays cheap.
 LIBS_common := -lresolv
+LIBS_zr-passwd := $(SSL_LIBS)
 
 ALL_CFLAGS = $(CFLAGS) $(REQ_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(REQ_LDFLAGS)
