@@ -13,55 +13,8 @@
 #include "qstat.h"
 #include "qstate.h"
 #include "queue.h"
-
-/* Directories a state name on the command line stands for. */
-struct state_name {
-	const char *name;
-	const char *json;	/* the key in --json output, or NULL */
-	unsigned dirs;		/* bit (1 << enum queue_dir) per directory */
-};
-
-#define BIT(d) (1u << (d))
-#define TODO_BITS (BIT(QD_TODO_URGENT) | BIT(QD_TODO_HIGH) | \
-	BIT(QD_TODO_NORMAL) | BIT(QD_TODO_LOW))
-#define PENDING_BITS (TODO_BITS | BIT(QD_ACTIVE) | BIT(QD_DEFERRED) | \
-	BIT(QD_HOLD))
-
-static const struct state_name states[] = {
-	{ "queued", "queued", TODO_BITS },
-	{ "in_progress", "in_progress", BIT(QD_ACTIVE) },
-	{ "deferred", "deferred", BIT(QD_DEFERRED) },
-	{ "held", "held", BIT(QD_HOLD) },
-	{ "delivered", "delivered", BIT(QD_DONE_DELIVERED) },
-	{ "partially_delivered", "partially_delivered", BIT(QD_DONE_PARTIAL) },
-	{ "failed", "failed", BIT(QD_DONE_FAILED) },
-	{ "expired", "expired", BIT(QD_DONE_EXPIRED) },
-	{ "cancelled", "cancelled", BIT(QD_DONE_CANCELLED) },
-	{ "damaged", "damaged", BIT(QD_BAD) },
-	/* Aliases, for lists only. */
-	{ "active", NULL, BIT(QD_ACTIVE) },
-	{ "hold", NULL, BIT(QD_HOLD) },
-	{ "partial", NULL, BIT(QD_DONE_PARTIAL) },
-	{ "bad", NULL, BIT(QD_BAD) },
-	{ "pending", NULL, PENDING_BITS },
-	{ "done", NULL, BIT(QD_DONE_DELIVERED) | BIT(QD_DONE_PARTIAL) |
-	    BIT(QD_DONE_FAILED) | BIT(QD_DONE_EXPIRED) |
-	    BIT(QD_DONE_CANCELLED) },
-	{ "all", NULL, (1u << QD_COUNT) - 1 },
-};
-#define NSTATES (sizeof states / sizeof states[0])
-
-/* The state name shown for a directory. */
-static const char *
-dir_state(enum queue_dir d)
-{
-	size_t i;
-
-	for (i = 0; i < NSTATES; i++)
-		if (states[i].json != NULL && (states[i].dirs & BIT(d)))
-			return states[i].name;
-	return "?";
-}
+#include "out.h"
+#include "report.h"
 
 int
 qstat_args(struct qstat_conf *c, int argc, char **argv)
@@ -100,206 +53,6 @@ qstat_args(struct qstat_conf *c, int argc, char **argv)
 	return 1;
 }
 
-/* Output helpers: a write error is noticed at the final flush. */
-static void
-out_s(struct buf *o, const char *s)
-{
-	(void)buf_puts(o, s);
-}
-
-static void
-out_u(struct buf *o, unsigned long long u)
-{
-	char tmp[FMT_ULONG];
-
-	(void)buf_put(o, tmp, fmt_ulong(tmp, u));
-}
-
-/* Left-pad to width. */
-static void
-out_pad(struct buf *o, const char *s, size_t width, int right)
-{
-	size_t n = strlen(s);
-
-	if (!right)
-		out_s(o, s);
-	while (n++ < width)
-		out_s(o, " ");
-	if (right)
-		out_s(o, s);
-}
-
-static void
-out_upad(struct buf *o, unsigned long long u, size_t width)
-{
-	char tmp[FMT_ULONG + 1];
-
-	tmp[fmt_ulong(tmp, u)] = '\0';
-	out_pad(o, tmp, width, 1);
-}
-
-/* A JSON string; bytes outside printable ASCII are escaped. */
-static void
-out_json(struct buf *o, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	out_s(o, "\"");
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-
-			(void)buf_put(o, e, 2);
-		} else if (c < 32 || c >= 127) {
-			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4],
-			    hex[c & 15] };
-
-			(void)buf_put(o, e, 6);
-		} else {
-			(void)buf_put(o, (const char *)&c, 1);
-		}
-	}
-	out_s(o, "\"");
-}
-
-static void
-out_age(struct buf *o, long long secs)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs < 120) {
-		out_u(o, (unsigned long long)secs);
-		out_s(o, "s");
-	} else if (secs < 7200) {
-		out_u(o, (unsigned long long)secs / 60);
-		out_s(o, "m");
-	} else if (secs < 172800) {
-		out_u(o, (unsigned long long)secs / 3600);
-		out_s(o, "h");
-	} else {
-		out_u(o, (unsigned long long)secs / 86400);
-		out_s(o, "d");
-	}
-}
-
-/* One message as found in a directory. */
-struct item {
-	char id[QUEUE_ID_SIZE];
-	enum queue_dir dir;
-	off_t bytes;			/* file size */
-};
-
-struct scan {
-	struct queue *q;
-	enum queue_dir dir;
-	struct item *items;
-	size_t n, cap;
-	int err;
-};
-
-static int
-collect(const char *id, void *ctx)
-{
-	struct scan *s = ctx;
-	struct stat st;
-	struct item *it;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-
-		it = realloc(s->items, cap * sizeof *it);
-		if (it == NULL)
-			return -1;
-		s->items = it;
-		s->cap = cap;
-	}
-	/* A file that vanished between readdir and stat moved on: skip it. */
-	if (fstatat(queue_dirfd(s->q, s->dir), id, &st, 0) == -1)
-		return errno == ENOENT ? 1 : -1;
-	it = &s->items[s->n++];
-	memcpy(it->id, id, QUEUE_ID_SIZE);
-	it->dir = s->dir;
-	it->bytes = st.st_size;
-	return 1;
-}
-
-static int
-by_id(const void *a, const void *b)
-{
-	return strcmp(((const struct item *)a)->id,
-	    ((const struct item *)b)->id);
-}
-
-/* Every message in the directories of mask, sorted by id (arrival). */
-static int
-gather(struct queue *q, unsigned mask, struct scan *s)
-{
-	int d;
-
-	memset(s, 0, sizeof *s);
-	s->q = q;
-	for (d = 0; d < QD_COUNT; d++) {
-		if (!(mask & BIT(d)))
-			continue;
-		s->dir = (enum queue_dir)d;
-		if (queue_scan(q, s->dir, collect, s) == -1) {
-			warn_sys("unable to read ", q->root, "/",
-			    queue_dir_name(s->dir));
-			return 0;
-		}
-	}
-	if (s->n > 1)
-		qsort(s->items, s->n, sizeof *s->items, by_id);
-	return 1;
-}
-
-/* Read a message's envelope; 1, 0 when gone or damaged (warned), -1. */
-static int
-load(struct queue *q, const struct item *it, struct envelope *e)
-{
-	int fd = queue_openmsg(q, it->dir, it->id), ok;
-
-	envelope_init(e);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		warn_sys("unable to open ", queue_dir_name(it->dir), "/", it->id);
-		return -1;
-	}
-	ok = envelope_read(e, fd);
-	close(fd);
-	if (!ok) {
-		if (errno == EPROTO) {
-			warn_x("damaged envelope: ", queue_dir_name(it->dir), "/",
-			    it->id);
-			return 0;
-		}
-		warn_sys("unable to read ", queue_dir_name(it->dir), "/", it->id);
-		return -1;
-	}
-	return 1;
-}
-
-/* The state file, or an all-pending state when there is none. */
-static int
-load_state(struct queue *q, const struct item *it, const struct envelope *e,
-    struct qstate *st)
-{
-	struct zs raw = ZS_INIT;
-	int r = queue_state_read(q, it->id, &raw), ok;
-
-	if (r == 1)
-		ok = qstate_parse(st, e->nrcpt, raw.s, raw.len);
-	else
-		ok = r == 0 && qstate_init(st, e->nrcpt);
-	if (!ok && r == 1)
-		warn_x("damaged state file: state/", it->id);
-	zs_free(&raw);
-	return ok || (r == 1 && qstate_init(st, e->nrcpt));
-}
-
 static int
 summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 {
@@ -309,7 +62,7 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 	struct scan s;
 	size_t i, k;
 
-	if (!gather(q, (1u << QD_COUNT) - 1, &s))
+	if (!report_gather(q, (1u << QD_COUNT) - 1, &s))
 		return EXIT_TEMP;
 	for (i = 0; i < s.n; i++) {
 		const struct item *it = &s.items[i];
@@ -328,7 +81,7 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 			struct envelope e;
 
 			/* Only messages out of todo/ need their envelope read. */
-			if (load(q, it, &e) == 1)
+			if (report_load(q, it, &e) == 1)
 				prio[e.prio]++;
 			envelope_free(&e);
 		}
@@ -340,16 +93,16 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 		out_json(o, q->root);
 		out_s(o, ",\"total\":");
 		out_u(o, total);
-		for (k = 0; k < NSTATES; k++) {
+		for (k = 0; k < qstat_nstates; k++) {
 			unsigned long long n = 0;
 
-			if (states[k].json == NULL)
+			if (qstat_states[k].json == NULL)
 				continue;
 			for (i = 0; i < QD_COUNT; i++)
-				if (states[k].dirs & BIT(i))
+				if (qstat_states[k].dirs & BIT(i))
 					n += count[i];
 			out_s(o, ",\"");
-			out_s(o, states[k].json);
+			out_s(o, qstat_states[k].json);
 			out_s(o, "\":");
 			out_u(o, n);
 		}
@@ -375,16 +128,16 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 	out_s(o, "\nmessages              ");
 	out_upad(o, total, 8);
 	out_s(o, "\n");
-	for (k = 0; k < NSTATES; k++) {
+	for (k = 0; k < qstat_nstates; k++) {
 		unsigned long long n = 0;
 
-		if (states[k].json == NULL)
+		if (qstat_states[k].json == NULL)
 			continue;
 		for (i = 0; i < QD_COUNT; i++)
-			if (states[k].dirs & BIT(i))
+			if (qstat_states[k].dirs & BIT(i))
 				n += count[i];
 		out_s(o, "  ");
-		out_pad(o, states[k].name, 20, 0);
+		out_pad(o, qstat_states[k].name, 20, 0);
 		out_upad(o, n, 8);
 		out_s(o, "\n");
 	}
@@ -415,23 +168,10 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 	return EXIT_OK;
 }
 
-static unsigned
-state_mask(const char *name)
-{
-	size_t i;
-
-	if (name == NULL)
-		return PENDING_BITS;
-	for (i = 0; i < NSTATES; i++)
-		if (strcmp(states[i].name, name) == 0)
-			return states[i].dirs;
-	return 0;
-}
-
 static int
 list(const struct qstat_conf *c, struct queue *q, struct buf *o)
 {
-	unsigned mask = state_mask(c->arg);
+	unsigned mask = report_state_mask(c->arg);
 	time_t now = time(NULL);
 	struct scan s;
 	size_t i, k;
@@ -441,7 +181,7 @@ list(const struct qstat_conf *c, struct queue *q, struct buf *o)
 		warn_x("unknown state: ", c->arg);
 		return EXIT_PERM;
 	}
-	if (!gather(q, mask, &s))
+	if (!report_gather(q, mask, &s))
 		return EXIT_TEMP;
 	if (c->json)
 		out_s(o, "[");
@@ -449,7 +189,7 @@ list(const struct qstat_conf *c, struct queue *q, struct buf *o)
 		const struct item *it = &s.items[i];
 		struct envelope e;
 		struct qstate st;
-		int r = load(q, it, &e);
+		int r = report_load(q, it, &e);
 
 		if (r == -1)
 			code = EXIT_TEMP;
@@ -457,7 +197,7 @@ list(const struct qstat_conf *c, struct queue *q, struct buf *o)
 			envelope_free(&e);
 			continue;
 		}
-		if (!load_state(q, it, &e, &st)) {
+		if (!report_load_state(q, it, &e, &st)) {
 			envelope_free(&e);
 			code = EXIT_TEMP;
 			continue;
@@ -466,7 +206,7 @@ list(const struct qstat_conf *c, struct queue *q, struct buf *o)
 			out_s(o, first ? "\n{\"id\":" : ",\n{\"id\":");
 			out_json(o, it->id);
 			out_s(o, ",\"state\":");
-			out_json(o, dir_state(it->dir));
+			out_json(o, report_state_name(it->dir));
 			out_s(o, ",\"priority\":");
 			out_json(o, queue_prio_name(e.prio));
 			out_s(o, ",\"arrival_time\":");
@@ -491,7 +231,7 @@ list(const struct qstat_conf *c, struct queue *q, struct buf *o)
 		} else {
 			out_s(o, it->id);
 			out_s(o, " ");
-			out_pad(o, dir_state(it->dir), 12, 0);
+			out_pad(o, report_state_name(it->dir), 12, 0);
 			out_pad(o, queue_prio_name(e.prio), 7, 0);
 			out_s(o, " age=");
 			out_age(o, (long long)(now - (time_t)e.arrival));
@@ -543,10 +283,10 @@ show(const struct qstat_conf *c, struct queue *q, struct buf *o)
 		return QSTAT_NOTFOUND;
 	}
 	memcpy(it.id, c->arg, QUEUE_ID_SIZE);
-	r = load(q, &it, &e);
+	r = report_load(q, &it, &e);
 	if (r != 1)
 		return r == 0 ? QSTAT_NOTFOUND : EXIT_TEMP;
-	if (!load_state(q, &it, &e, &st)) {
+	if (!report_load_state(q, &it, &e, &st)) {
 		envelope_free(&e);
 		return EXIT_TEMP;
 	}
@@ -554,7 +294,7 @@ show(const struct qstat_conf *c, struct queue *q, struct buf *o)
 		out_s(o, "{\"id\":");
 		out_json(o, it.id);
 		out_s(o, ",\"state\":");
-		out_json(o, dir_state(it.dir));
+		out_json(o, report_state_name(it.dir));
 		out_s(o, ",\"priority\":");
 		out_json(o, queue_prio_name(e.prio));
 		out_s(o, ",\"arrival_time\":");
@@ -588,7 +328,7 @@ show(const struct qstat_conf *c, struct queue *q, struct buf *o)
 		out_s(o, "]}\n");
 	} else {
 		out_s(o, "state ");
-		out_s(o, dir_state(it.dir));
+		out_s(o, report_state_name(it.dir));
 		out_s(o, " (");
 		out_s(o, queue_dir_name(it.dir));
 		out_s(o, ")\n");
@@ -638,7 +378,7 @@ mailq(struct queue *q, struct buf *o)
 	struct scan s;
 	size_t i, k, shown = 0;
 
-	if (!gather(q, PENDING_BITS, &s))
+	if (!report_gather(q, PENDING_BITS, &s))
 		return EXIT_TEMP;
 	for (i = 0; i < s.n; i++) {
 		const struct item *it = &s.items[i];
@@ -648,7 +388,7 @@ mailq(struct queue *q, struct buf *o)
 		struct tm tm;
 		time_t t;
 
-		if (load(q, it, &e) != 1 || !load_state(q, it, &e, &st)) {
+		if (report_load(q, it, &e) != 1 || !report_load_state(q, it, &e, &st)) {
 			envelope_free(&e);
 			continue;
 		}
@@ -726,7 +466,7 @@ check(const struct qstat_conf *c, struct queue *q, struct buf *o)
 	size_t i;
 	int r;
 
-	if (!gather(q, ((1u << QD_COUNT) - 1) & ~BIT(QD_BAD), &s))
+	if (!report_gather(q, ((1u << QD_COUNT) - 1) & ~BIT(QD_BAD), &s))
 		return EXIT_TEMP;
 	for (i = 0; i < s.n; i++) {
 		const struct item *it = &s.items[i];
@@ -739,7 +479,7 @@ check(const struct qstat_conf *c, struct queue *q, struct buf *o)
 			problems++;
 			continue;
 		}
-		r = load(q, it, &e);
+		r = report_load(q, it, &e);
 		envelope_free(&e);
 		if (r == -1)
 			return EXIT_TEMP;

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * out: zr-qstat's output helpers. They write into a buf and do not check
+ * each write: a write error shows at the final flush of the buf.
+ */
+#ifndef ZR_QSTAT_OUT_H
+#define ZR_QSTAT_OUT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+void out_s(struct buf *, const char *);
+void out_u(struct buf *, unsigned long long);
+/* s padded with blanks to width, on the left when right is set. */
+void out_pad(struct buf *, const char *s, size_t width, int right);
+void out_upad(struct buf *, unsigned long long, size_t width);
+/* A JSON string; bytes outside printable ASCII are escaped. */
+void out_json(struct buf *, const char *);
+/* 42s, 5m, 3h, 2d. */
+void out_age(struct buf *, long long secs);
+
+#endif

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "fmt.h"
+#include "report.h"
+
+const struct state_name qstat_states[] = {
+	{ "queued", "queued", TODO_BITS },
+	{ "in_progress", "in_progress", BIT(QD_ACTIVE) },
+	{ "deferred", "deferred", BIT(QD_DEFERRED) },
+	{ "held", "held", BIT(QD_HOLD) },
+	{ "delivered", "delivered", BIT(QD_DONE_DELIVERED) },
+	{ "partially_delivered", "partially_delivered", BIT(QD_DONE_PARTIAL) },
+	{ "failed", "failed", BIT(QD_DONE_FAILED) },
+	{ "expired", "expired", BIT(QD_DONE_EXPIRED) },
+	{ "cancelled", "cancelled", BIT(QD_DONE_CANCELLED) },
+	{ "damaged", "damaged", BIT(QD_BAD) },
+	/* Aliases, for lists only. */
+	{ "active", NULL, BIT(QD_ACTIVE) },
+	{ "hold", NULL, BIT(QD_HOLD) },
+	{ "partial", NULL, BIT(QD_DONE_PARTIAL) },
+	{ "bad", NULL, BIT(QD_BAD) },
+	{ "pending", NULL, PENDING_BITS },
+	{ "done", NULL, BIT(QD_DONE_DELIVERED) | BIT(QD_DONE_PARTIAL) |
+	    BIT(QD_DONE_FAILED) | BIT(QD_DONE_EXPIRED) |
+	    BIT(QD_DONE_CANCELLED) },
+	{ "all", NULL, (1u << QD_COUNT) - 1 },
+};
+const size_t qstat_nstates = sizeof qstat_states / sizeof qstat_states[0];
+
+const char *
+report_state_name(enum queue_dir d)
+{
+	size_t i;
+
+	for (i = 0; i < qstat_nstates; i++)
+		if (qstat_states[i].json != NULL && (qstat_states[i].dirs & BIT(d)))
+			return qstat_states[i].name;
+	return "?";
+}
+
+static int
+collect(const char *id, void *ctx)
+{
+	struct scan *s = ctx;
+	struct stat st;
+	struct item *it;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+
+		it = realloc(s->items, cap * sizeof *it);
+		if (it == NULL)
+			return -1;
+		s->items = it;
+		s->cap = cap;
+	}
+	/* A file that vanished between readdir and stat moved on: skip it. */
+	if (fstatat(queue_dirfd(s->q, s->dir), id, &st, 0) == -1)
+		return errno == ENOENT ? 1 : -1;
+	it = &s->items[s->n++];
+	memcpy(it->id, id, QUEUE_ID_SIZE);
+	it->dir = s->dir;
+	it->bytes = st.st_size;
+	return 1;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct item *)a)->id,
+	    ((const struct item *)b)->id);
+}
+
+int
+report_gather(struct queue *q, unsigned mask, struct scan *s)
+{
+	int d;
+
+	memset(s, 0, sizeof *s);
+	s->q = q;
+	for (d = 0; d < QD_COUNT; d++) {
+		if (!(mask & BIT(d)))
+			continue;
+		s->dir = (enum queue_dir)d;
+		if (queue_scan(q, s->dir, collect, s) == -1) {
+			warn_sys("unable to read ", q->root, "/",
+			    queue_dir_name(s->dir));
+			return 0;
+		}
+	}
+	if (s->n > 1)
+		qsort(s->items, s->n, sizeof *s->items, by_id);
+	return 1;
+}
+
+int
+report_load(struct queue *q, const struct item *it, struct envelope *e)
+{
+	int fd = queue_openmsg(q, it->dir, it->id), ok;
+
+	envelope_init(e);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		warn_sys("unable to open ", queue_dir_name(it->dir), "/", it->id);
+		return -1;
+	}
+	ok = envelope_read(e, fd);
+	close(fd);
+	if (!ok) {
+		if (errno == EPROTO) {
+			warn_x("damaged envelope: ", queue_dir_name(it->dir), "/",
+			    it->id);
+			return 0;
+		}
+		warn_sys("unable to read ", queue_dir_name(it->dir), "/", it->id);
+		return -1;
+	}
+	return 1;
+}
+
+int
+report_load_state(struct queue *q, const struct item *it, const struct envelope *e,
+    struct qstate *st)
+{
+	struct zs raw = ZS_INIT;
+	int r = queue_state_read(q, it->id, &raw), ok;
+
+	if (r == 1)
+		ok = qstate_parse(st, e->nrcpt, raw.s, raw.len);
+	else
+		ok = r == 0 && qstate_init(st, e->nrcpt);
+	if (!ok && r == 1)
+		warn_x("damaged state file: state/", it->id);
+	zs_free(&raw);
+	return ok || (r == 1 && qstate_init(st, e->nrcpt));
+}
+
+unsigned
+report_state_mask(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return PENDING_BITS;
+	for (i = 0; i < qstat_nstates; i++)
+		if (strcmp(qstat_states[i].name, name) == 0)
+			return qstat_states[i].dirs;
+	return 0;
+}
+

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report: what zr-qstat's reports share: the state names, gathering the
+ * messages of some directories, loading envelopes and state files.
+ */
+#ifndef ZR_QSTAT_REPORT_H
+#define ZR_QSTAT_REPORT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "envelope.h"
+#include "qstate.h"
+#include "queue.h"
+
+/* Directories a state name on the command line stands for. */
+struct state_name {
+	const char *name;
+	const char *json;	/* the key in --json output, or NULL */
+	unsigned dirs;		/* bit (1 << enum queue_dir) per directory */
+};
+
+#define BIT(d) (1u << (d))
+#define TODO_BITS (BIT(QD_TODO_URGENT) | BIT(QD_TODO_HIGH) | \
+	BIT(QD_TODO_NORMAL) | BIT(QD_TODO_LOW))
+#define PENDING_BITS (TODO_BITS | BIT(QD_ACTIVE) | BIT(QD_DEFERRED) | \
+	BIT(QD_HOLD))
+
+/* The state names: those with a json key first, in output order. */
+extern const struct state_name qstat_states[];
+extern const size_t qstat_nstates;
+
+/* One message as found in a directory. */
+struct item {
+	char id[QUEUE_ID_SIZE];
+	enum queue_dir dir;
+	off_t bytes;			/* file size */
+};
+
+struct scan {
+	struct queue *q;
+	enum queue_dir dir;
+	struct item *items;
+	size_t n, cap;
+	int err;
+};
+
+/* The state name shown for a directory. */
+const char *report_state_name(enum queue_dir);
+/* The directories a state name stands for; 0 when unknown. NULL: pending. */
+unsigned report_state_mask(const char *name);
+/* Every message in the directories of mask, sorted by id (arrival). */
+int report_gather(struct queue *, unsigned mask, struct scan *);
+/* Read a message's envelope: 1, 0 when gone or damaged (warned), -1. */
+int report_load(struct queue *, const struct item *, struct envelope *);
+/* The state file, or an all-pending state when there is none. */
+int report_load_state(struct queue *, const struct item *, const struct envelope *,
+    struct qstate *);
+
+#endif
