@@ -14,6 +14,7 @@
 #include "qstate.h"
 #include "queue.h"
 #include "out.h"
+#include "export.h"
 #include "report.h"
 
 int
@@ -27,8 +28,40 @@ qstat_args(struct qstat_conf *c, int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (strcmp(a, "--json") == 0 || strcmp(a, "-j") == 0) {
+		static const struct {
+			const char *name;
+			enum qstat_op op;
+			int takes_id;
+		} opts[] = {
+			{ "--hold", OP_HOLD, 1 }, { "--release", OP_RELEASE, 1 },
+			{ "--cancel", OP_CANCEL, 1 }, { "--retry", OP_RETRY, 1 },
+			{ "--remove", OP_REMOVE, 1 },
+			{ "--clear-expired", OP_CLEAR_EXPIRED, 0 },
+			{ "--purge", OP_PURGE, 0 },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof opts / sizeof opts[0]; k++)
+			if (strcmp(a, opts[k].name) == 0)
+				break;
+		if (k < sizeof opts / sizeof opts[0]) {
+			if (c->mode != QS_SUMMARY)
+				return 0;
+			c->mode = QS_OP;
+			c->op = opts[k].op;
+			if (opts[k].takes_id) {
+				if (i + 1 >= argc)
+					return 0;
+				c->arg = argv[++i];
+			}
+			continue;
+		}
+		if (strcmp(a, "--json") == 0) {
 			c->json = 1;
+		} else if (strcmp(a, "--prometheus") == 0) {
+			c->mode = QS_PROM;
+		} else if (strcmp(a, "-j") == 0) {
+			c->mode = QS_POSTQUEUE;
 		} else if (strcmp(a, "--check") == 0) {
 			c->mode = QS_CHECK;
 		} else if (strcmp(a, "--fix") == 0) {
@@ -535,6 +568,17 @@ qstat_run(const struct qstat_conf *c, struct buf *o)
 		break;
 	case QS_CHECK:
 		r = check(c, &q, o);
+		break;
+	case QS_OP:
+		r = ops_run(&q, c->op, c->arg, o);
+		if (r == EXIT_OK && (c->op == OP_RELEASE || c->op == OP_RETRY))
+			queue_trigger(&q);
+		break;
+	case QS_PROM:
+		r = export_prometheus(&q, o);
+		break;
+	case QS_POSTQUEUE:
+		r = export_postqueue(&q, o);
 		break;
 	}
 	queue_close(&q);

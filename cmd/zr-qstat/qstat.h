@@ -8,22 +8,32 @@
 
 #include "buf.h"
 
-enum qstat_mode { QS_SUMMARY, QS_LIST, QS_SHOW, QS_MAILQ, QS_CHECK };
+#include "ops.h"
+
+enum qstat_mode {
+	QS_SUMMARY, QS_LIST, QS_SHOW, QS_MAILQ, QS_CHECK, QS_OP, QS_PROM,
+	QS_POSTQUEUE
+};
 
 struct qstat_conf {
 	enum qstat_mode mode;
 	int json;
 	int fix;
 	const char *queuedir;
-	const char *arg;	/* -l STATE, -s ID */
+	const char *arg;	/* -l STATE, -s ID, an operation's ID */
+	enum qstat_op op;
 };
 
 /* Exit codes beyond EXIT_*: a legitimate "no". */
 #define QSTAT_NOTFOUND 1	/* -s: no such message */
 #define QSTAT_PROBLEMS 2	/* --check: the queue breaks an invariant */
+#define QSTAT_BUSY 3		/* an operation: the message is being delivered */
+#define QSTAT_WRONGSTATE 4	/* an operation: not for a message in its state */
 
-#define QSTAT_USAGE "zr-qstat [-q queuedir] [--json] [-l [state] | " \
-	"-s id | -p | --check [--fix]]"
+#define QSTAT_USAGE "zr-qstat [-q queuedir] [--json | --prometheus] " \
+	"[-l [state] | -s id | -p | -j | --check [--fix] | --hold id|all | " \
+	"--release id|all | --cancel id | --retry id|all | --remove id | " \
+	"--clear-expired | --purge]"
 
 int qstat_args(struct qstat_conf *, int argc, char **argv);
 int qstat_run(const struct qstat_conf *, struct buf *out);

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "die.h"
+#include "envelope.h"
+#include "export.h"
+#include "out.h"
+#include "qstate.h"
+#include "report.h"
+
+static void
+metric_head(struct buf *o, const char *name, const char *type,
+    const char *help)
+{
+	out_s(o, "# HELP ");
+	out_s(o, name);
+	out_s(o, " ");
+	out_s(o, help);
+	out_s(o, "\n# TYPE ");
+	out_s(o, name);
+	out_s(o, " ");
+	out_s(o, type);
+	out_s(o, "\n");
+}
+
+int
+export_prometheus(struct queue *q, struct buf *o)
+{
+	unsigned long long count[QD_COUNT] = { 0 }, prio[PRIO_COUNT] = { 0 };
+	unsigned long long bytes = 0;
+	time_t oldest = 0;
+	struct scan s;
+	size_t i, k;
+
+	if (!report_gather(q, (1u << QD_COUNT) - 1, &s))
+		return EXIT_TEMP;
+	for (i = 0; i < s.n; i++) {
+		const struct item *it = &s.items[i];
+
+		count[it->dir]++;
+		bytes += (unsigned long long)it->bytes;
+		if (it->dir == QD_BAD)
+			continue;
+		if (oldest == 0 || queue_id_time(it->id) < oldest)
+			oldest = queue_id_time(it->id);
+		if (it->dir <= QD_TODO_LOW) {
+			prio[it->dir - QD_TODO_URGENT]++;
+		} else if (BIT(it->dir) & PENDING_BITS) {
+			struct envelope e;
+
+			if (report_load(q, it, &e) == 1)
+				prio[e.prio]++;
+			envelope_free(&e);
+		}
+	}
+	free(s.items);
+
+	metric_head(o, "zr_queue_messages", "gauge",
+	    "Messages in the queue, by state.");
+	for (k = 0; k < qstat_nstates; k++) {
+		unsigned long long n = 0;
+
+		if (qstat_states[k].json == NULL)
+			continue;
+		for (i = 0; i < QD_COUNT; i++)
+			if (qstat_states[k].dirs & BIT(i))
+				n += count[i];
+		out_s(o, "zr_queue_messages{state=\"");
+		out_s(o, qstat_states[k].json);
+		out_s(o, "\"} ");
+		out_u(o, n);
+		out_s(o, "\n");
+	}
+	metric_head(o, "zr_queue_pending_messages", "gauge",
+	    "Messages not yet finished (queued, in progress, deferred, held), "
+	    "by priority.");
+	for (k = 0; k < PRIO_COUNT; k++) {
+		out_s(o, "zr_queue_pending_messages{priority=\"");
+		out_s(o, queue_prio_name((enum queue_prio)k));
+		out_s(o, "\"} ");
+		out_u(o, prio[k]);
+		out_s(o, "\n");
+	}
+	metric_head(o, "zr_queue_size_bytes", "gauge",
+	    "Bytes in the queue's message files.");
+	out_s(o, "zr_queue_size_bytes ");
+	out_u(o, bytes);
+	out_s(o, "\n");
+	metric_head(o, "zr_queue_oldest_message_timestamp_seconds", "gauge",
+	    "Arrival time of the oldest message, 0 when the queue is empty.");
+	out_s(o, "zr_queue_oldest_message_timestamp_seconds ");
+	out_u(o, (unsigned long long)oldest);
+	out_s(o, "\n");
+	return EXIT_OK;
+}
+
+/* Postfix's queue names for zr's pending directories. */
+static const char *
+postfix_queue(enum queue_dir d)
+{
+	switch (d) {
+	case QD_ACTIVE:
+		return "active";
+	case QD_DEFERRED:
+		return "deferred";
+	case QD_HOLD:
+		return "hold";
+	default:
+		return "incoming";
+	}
+}
+
+int
+export_postqueue(struct queue *q, struct buf *o)
+{
+	struct scan s;
+	size_t i, k;
+	int code = EXIT_OK;
+
+	if (!report_gather(q, PENDING_BITS, &s))
+		return EXIT_TEMP;
+	for (i = 0; i < s.n; i++) {
+		const struct item *it = &s.items[i];
+		struct envelope e;
+		struct qstate st;
+		int r = report_load(q, it, &e), first = 1;
+
+		if (r != 1 || !report_load_state(q, it, &e, &st)) {
+			if (r == -1)
+				code = EXIT_TEMP;
+			envelope_free(&e);
+			continue;
+		}
+		out_s(o, "{\"queue_name\":");
+		out_json(o, postfix_queue(it->dir));
+		out_s(o, ",\"queue_id\":");
+		out_json(o, it->id);
+		out_s(o, ",\"arrival_time\":");
+		out_u(o, (unsigned long long)e.arrival);
+		out_s(o, ",\"message_size\":");
+		out_u(o, (unsigned long long)e.size);
+		out_s(o, ",\"forced_expire\":false,\"sender\":");
+		out_json(o, e.sender);
+		out_s(o, ",\"recipients\":[");
+		for (k = 0; k < e.nrcpt; k++) {
+			const struct qstate_rcpt *sr = &st.rcpt[k];
+
+			/* Like postqueue, only recipients still to deliver. */
+			if (sr->status != RS_PENDING && sr->status != RS_DEFERRED)
+				continue;
+			out_s(o, first ? "{\"address\":" : ",{\"address\":");
+			first = 0;
+			out_json(o, e.rcpt[k].addr);
+			if (sr->reply[0] != '\0') {
+				out_s(o, ",\"delay_reason\":");
+				out_json(o, sr->reply);
+			}
+			out_s(o, "}");
+		}
+		out_s(o, "],\"state\":");
+		out_json(o, report_state_name(it->dir));
+		out_s(o, ",\"priority\":");
+		out_json(o, queue_prio_name(e.prio));
+		out_s(o, ",\"attempts\":");
+		out_u(o, st.attempts);
+		out_s(o, ",\"next_attempt_time\":");
+		out_u(o, (unsigned long long)st.next);
+		out_s(o, "}\n");
+		qstate_free(&st);
+		envelope_free(&e);
+	}
+	free(s.items);
+	return code;
+}
