@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -325,7 +326,9 @@ tls_connect(SSL_CTX *ctx, int fd, const char *host, enum tls_level level,
 	if (t == NULL)
 		return NULL;
 	/* RFC 6066 3: SNI carries host names only, never addresses. */
-	if (host != NULL && !ip && !SSL_set_tlsext_host_name(t->ssl, host))
+	/* SSL_set_tlsext_host_name, without its cast that drops const. */
+	if (host != NULL && !ip && !SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+	    TLSEXT_NAMETYPE_host_name, (void *)(uintptr_t)host))
 		goto setup;
 	if (level == TLS_LEVEL_VERIFY) {
 		if (host == NULL)

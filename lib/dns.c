@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "scan.h"
+#include "timeoutio.h"
+
+/* RFC 1035 4.2.1: UDP messages; larger answers come truncated, then TCP. */
+#define UDP_MAX 512
+#define TCP_MAX 65535
+
+static const char *const route_names[] = {
+	[ROUTE_OK] = "ok", [ROUTE_TEMP] = "temporary DNS failure",
+	[ROUTE_NXDOMAIN] = "no such domain", [ROUTE_NULLMX] = "null MX",
+	[ROUTE_NOHOST] = "no mail host", [ROUTE_LOOP] = "mail loop",
+};
+
+const char *
+dns_route_name(enum dns_route r)
+{
+	return route_names[r];
+}
+
+int
+dns_server_parse(const char *line, struct dns_server *s)
+{
+	char host[64];
+	const char *portp = NULL, *colon = strchr(line, ':');
+	unsigned long long port = 53;
+	size_t n;
+
+	memset(s, 0, sizeof *s);
+	if (line[0] == '[') {
+		const char *end = strchr(line, ']');
+
+		if (end == NULL || (size_t)(end - line - 1) >= sizeof host)
+			return 0;
+		n = (size_t)(end - line - 1);
+		memcpy(host, line + 1, n);
+		host[n] = '\0';
+		if (end[1] == ':')
+			portp = end + 2;
+		else if (end[1] != '\0')
+			return 0;
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		n = (size_t)(colon - line);
+		if (n >= sizeof host)
+			return 0;
+		memcpy(host, line, n);
+		host[n] = '\0';
+		portp = colon + 1;
+	} else {
+		if (strlen(line) >= sizeof host)
+			return 0;
+		memcpy(host, line, strlen(line) + 1);
+	}
+	if (portp != NULL && (!scan_ulong_all(portp, &port) || port == 0 ||
+	    port > 65535))
+		return 0;
+	{
+		struct sockaddr_in *v4 = (struct sockaddr_in *)&s->sa;
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&s->sa;
+
+		if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+			v4->sin_family = AF_INET;
+			v4->sin_port = htons((unsigned short)port);
+			s->len = sizeof *v4;
+			return 1;
+		}
+		if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+			v6->sin6_family = AF_INET6;
+			v6->sin6_port = htons((unsigned short)port);
+			s->len = sizeof *v6;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+dns_open(struct dns *d, const char *servers, size_t *badline)
+{
+	memset(d, 0, sizeof *d);
+	d->timeout = 5;
+	d->tries = 2;
+	*badline = 0;
+	if (res_ninit(&d->res) == -1) {
+		errno = EIO;
+		return 0;
+	}
+	if (servers != NULL && *servers != '\0') {
+		const char *p = servers;
+		size_t line = 0;
+
+		while (*p != '\0') {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+			char tmp[128];
+
+			line++;
+			while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
+			    p[n - 1] == '\r'))
+				n--;
+			while (n > 0 && (*p == ' ' || *p == '\t')) {
+				p++;
+				n--;
+			}
+			if (n > 0 && *p != '#') {
+				if (n >= sizeof tmp || d->nservers == DNS_MAX_SERVERS)
+					goto bad;
+				memcpy(tmp, p, n);
+				tmp[n] = '\0';
+				if (!dns_server_parse(tmp, &d->server[d->nservers]))
+					goto bad;
+				d->nservers++;
+			}
+			p = nl != NULL ? nl + 1 : p + strlen(p);
+			continue;
+bad:
+			*badline = line;
+			res_nclose(&d->res);
+			errno = EINVAL;
+			return 0;
+		}
+	} else {
+		int i;
+
+		/* resolv.conf's servers, as res_ninit read them. */
+		for (i = 0; i < d->res.nscount && i < DNS_MAX_SERVERS; i++) {
+			memcpy(&d->server[d->nservers].sa, &d->res.nsaddr_list[i],
+			    sizeof d->res.nsaddr_list[i]);
+			d->server[d->nservers].len = sizeof d->res.nsaddr_list[i];
+			d->nservers++;
+		}
+	}
+	d->cache = calloc(DNS_CACHE_MAX, sizeof *d->cache);
+	if (d->cache == NULL) {
+		res_nclose(&d->res);
+		return 0;
+	}
+	return 1;
+}
+
+void
+dns_close(struct dns *d)
+{
+	size_t i;
+
+	if (d->cache != NULL)
+		for (i = 0; i < DNS_CACHE_MAX; i++)
+			free(d->cache[i].answer);
+	free(d->cache);
+	d->cache = NULL;
+	res_nclose(&d->res);
+}
+
+/* Send q to one server and wait for its answer; the answer's length or -1. */
+static int
+ask_udp(struct dns *d, const struct dns_server *s, const unsigned char *q,
+    int qlen, unsigned char *ans, int max)
+{
+	int fd = socket(s->sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), n = -1;
+
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&s->sa, s->len) == -1 ||
+	    send(fd, q, (size_t)qlen, 0) != qlen)
+		goto out;
+	for (;;) {
+		ssize_t r;
+
+		if (!timeoutio_wait(fd, POLLIN, d->timeout))
+			goto out;
+		r = recv(fd, ans, (size_t)max, 0);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r < HFIXEDSZ)
+			goto out;
+		/* A stray datagram with another id is not our answer. */
+		if (memcmp(ans, q, 2) != 0)
+			continue;
+		n = (int)r;
+		break;
+	}
+out:
+	close(fd);
+	return n;
+}
+
+static int
+readall(int fd, unsigned char *p, size_t n, unsigned timeout)
+{
+	while (n > 0) {
+		ssize_t r;
+
+		if (!timeoutio_wait(fd, POLLIN, timeout))
+			return 0;
+		r = read(fd, p, n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 0;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
+static int
+ask_tcp(struct dns *d, const struct dns_server *s, const unsigned char *q,
+    int qlen, unsigned char *ans, int max)
+{
+	int fd = socket(s->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), n = -1;
+	unsigned char len[2] = { (unsigned char)(qlen >> 8),
+	    (unsigned char)qlen };
+
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&s->sa, s->len) == -1 ||
+	    write(fd, len, 2) != 2 || write(fd, q, (size_t)qlen) != qlen ||
+	    !readall(fd, len, 2, d->timeout))
+		goto out;
+	n = len[0] << 8 | len[1];
+	if (n < HFIXEDSZ || n > max || !readall(fd, ans, (size_t)n, d->timeout) ||
+	    memcmp(ans, q, 2) != 0)
+		n = -1;
+out:
+	close(fd);
+	return n;
+}
+
+/* The smallest TTL of the answers, or for a negative answer the SOA's. */
+static unsigned
+answer_ttl(ns_msg *m, int negative)
+{
+	unsigned ttl = DNS_NEGATIVE_TTL;
+	int i, first = 1;
+	ns_rr rr;
+
+	if (!negative) {
+		for (i = 0; i < ns_msg_count(*m, ns_s_an); i++)
+			if (ns_parserr(m, ns_s_an, i, &rr) == 0 &&
+			    (first || ns_rr_ttl(rr) < ttl)) {
+				ttl = ns_rr_ttl(rr);
+				first = 0;
+			}
+		return ttl;
+	}
+	for (i = 0; i < ns_msg_count(*m, ns_s_ns); i++) {
+		if (ns_parserr(m, ns_s_ns, i, &rr) != 0 ||
+		    ns_rr_type(rr) != ns_t_soa)
+			continue;
+		{
+			const unsigned char *p = ns_rr_rdata(rr), *end =
+			    p + ns_rr_rdlen(rr);
+			char name[NS_MAXDNAME];
+			int k, len;
+
+			/* Skip MNAME and RNAME; MINIMUM is the last of 5 numbers. */
+			for (k = 0; k < 2; k++) {
+				len = dn_expand(ns_msg_base(*m), ns_msg_end(*m), p,
+				    name, sizeof name);
+				if (len < 0)
+					return ttl;
+				p += len;
+			}
+			if (end - p < 20)
+				return ttl;
+			ttl = ns_rr_ttl(rr);
+			if (ns_get32(p + 16) < ttl)
+				ttl = ns_get32(p + 16);
+		}
+	}
+	return ttl;
+}
+
+unsigned
+dns_answer_ttl(const unsigned char *p, int len, int negative)
+{
+	ns_msg msg;
+
+	if (ns_initparse(p, len, &msg) != 0)
+		return 0;
+	return answer_ttl(&msg, negative);
+}
+
+static struct dns_cache_entry *
+cache_find(struct dns *d, const char *name, int type, time_t now)
+{
+	size_t i;
+
+	for (i = 0; i < DNS_CACHE_MAX; i++) {
+		struct dns_cache_entry *c = &d->cache[i];
+
+		if (c->type == type && c->expires > now &&
+		    strcmp(c->name, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* A slot to fill: a free or expired one, else the one expiring first. */
+static struct dns_cache_entry *
+cache_slot(struct dns *d, time_t now)
+{
+	struct dns_cache_entry *best = &d->cache[0];
+	size_t i;
+
+	for (i = 0; i < DNS_CACHE_MAX; i++) {
+		struct dns_cache_entry *c = &d->cache[i];
+
+		if (c->type == 0 || c->expires <= now)
+			return c;
+		if (c->expires < best->expires)
+			best = c;
+	}
+	return best;
+}
+
+/*
+ * Answer a query from the cache or the servers. For DNS_OK, *msg is set to
+ * a parsed answer whose memory the cache owns.
+ */
+static enum dns_status
+query(struct dns *d, const char *name, int type, ns_msg *msg)
+{
+	unsigned char q[NS_PACKETSZ], *ans = NULL;
+	char lname[DNS_NAME_MAX + 1];
+	struct dns_cache_entry *c;
+	time_t now = time(NULL);
+	size_t i, n = strlen(name);
+	int qlen, len = -1, rcode = -1;
+	unsigned tries;
+	enum dns_status st = DNS_TEMP;
+
+	if (n == 0 || n > DNS_NAME_MAX)
+		return DNS_NXDOMAIN;
+	for (i = 0; i <= n; i++)
+		lname[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
+		    name[i] + 32 : name[i]);
+	c = cache_find(d, lname, type, now);
+	if (c != NULL) {
+		d->hits++;
+		if (c->status == DNS_OK &&
+		    ns_initparse(c->answer, c->len, msg) != 0)
+			return DNS_TEMP;
+		return c->status;
+	}
+	d->misses++;
+	qlen = res_nmkquery(&d->res, ns_o_query, lname, ns_c_in, type, NULL, 0,
+	    NULL, q, sizeof q);
+	if (qlen < 0)
+		return DNS_TEMP;
+	ans = malloc(TCP_MAX);
+	if (ans == NULL)
+		return DNS_TEMP;
+	for (tries = 0; tries < d->tries && st == DNS_TEMP; tries++) {
+		for (i = 0; i < d->nservers; i++) {
+			len = ask_udp(d, &d->server[i], q, qlen, ans, UDP_MAX);
+			if (len > 0 && (ans[2] & 0x02))	/* TC: ask over TCP */
+				len = ask_tcp(d, &d->server[i], q, qlen, ans,
+				    TCP_MAX);
+			if (len < 0 || ns_initparse(ans, len, msg) != 0)
+				continue;
+			rcode = ns_msg_getflag(*msg, ns_f_rcode);
+			if (rcode == ns_r_nxdomain) {
+				st = DNS_NXDOMAIN;
+				break;
+			}
+			if (rcode != ns_r_noerror)
+				continue;	/* SERVFAIL, REFUSED: the next one */
+			st = DNS_NODATA;
+			for (int k = 0; k < ns_msg_count(*msg, ns_s_an); k++) {
+				ns_rr rr;
+
+				if (ns_parserr(msg, ns_s_an, k, &rr) == 0 &&
+				    (int)ns_rr_type(rr) == type)
+					st = DNS_OK;
+			}
+			break;
+		}
+	}
+	if (st == DNS_TEMP) {
+		free(ans);
+		return st;
+	}
+	c = cache_slot(d, now);
+	free(c->answer);
+	memset(c, 0, sizeof *c);
+	memcpy(c->name, lname, n + 1);
+	c->type = type;
+	c->status = st;
+	c->expires = now + (time_t)answer_ttl(msg, st != DNS_OK);
+	if (st == DNS_OK) {
+		unsigned char *keep = realloc(ans, (size_t)len);
+
+		c->answer = keep != NULL ? keep : ans;
+		c->len = len;
+		if (ns_initparse(c->answer, c->len, msg) != 0)
+			return DNS_TEMP;
+	} else {
+		free(ans);
+	}
+	return st;
+}
+
+static unsigned
+rnd(unsigned n)
+{
+	return n > 1 ? arc4random_uniform(n) : 0;
+}
+
+int
+dns_answer_mx(const unsigned char *p, int len, struct dns_mx *out, size_t max,
+    size_t *n)
+{
+	ns_msg msg;
+	int k;
+
+	*n = 0;
+	if (ns_initparse(p, len, &msg) != 0)
+		return 0;
+	for (k = 0; k < ns_msg_count(msg, ns_s_an) && *n < max; k++) {
+		ns_rr rr;
+
+		if (ns_parserr(&msg, ns_s_an, k, &rr) != 0 ||
+		    ns_rr_type(rr) != ns_t_mx || ns_rr_rdlen(rr) < 3)
+			continue;
+		out[*n].pref = ns_get16(ns_rr_rdata(rr));
+		if (dn_expand(ns_msg_base(msg), ns_msg_end(msg),
+		    ns_rr_rdata(rr) + 2, out[*n].host, sizeof out[*n].host) < 0)
+			continue;
+		++*n;
+	}
+	return 1;
+}
+
+enum dns_status
+dns_mx(struct dns *d, const char *domain, struct dns_mx *out, size_t max,
+    size_t *n)
+{
+	enum dns_status st;
+	ns_msg msg;
+	size_t i, j;
+
+	*n = 0;
+	st = query(d, domain, ns_t_mx, &msg);
+	if (st != DNS_OK)
+		return st;
+	if (!dns_answer_mx(ns_msg_base(msg), (int)(ns_msg_end(msg) -
+	    ns_msg_base(msg)), out, max, n))
+		return DNS_TEMP;
+	/* Insertion sort by preference; a random place among equals. */
+	for (i = 1; i < *n; i++) {
+		struct dns_mx t = out[i];
+
+		for (j = i; j > 0 && out[j - 1].pref > t.pref; j--)
+			out[j] = out[j - 1];
+		out[j] = t;
+	}
+	for (i = 0; i < *n; i = j) {
+		for (j = i + 1; j < *n && out[j].pref == out[i].pref; j++)
+			;
+		for (size_t a = j - 1; a > i; a--) {
+			size_t b = i + rnd((unsigned)(a - i + 1));
+			struct dns_mx t = out[a];
+
+			out[a] = out[b];
+			out[b] = t;
+		}
+	}
+	return *n > 0 ? DNS_OK : DNS_NODATA;
+}
+
+int
+dns_answer_addrs(const unsigned char *p, int len, int type,
+    struct dns_addr *out, size_t max, size_t *n)
+{
+	ns_msg msg;
+	int k;
+
+	if (ns_initparse(p, len, &msg) != 0)
+		return 0;
+	for (k = 0; k < ns_msg_count(msg, ns_s_an) && *n < max; k++) {
+		struct dns_addr *a = &out[*n];
+		ns_rr rr;
+
+		if (ns_parserr(&msg, ns_s_an, k, &rr) != 0 ||
+		    (int)ns_rr_type(rr) != type)
+			continue;
+		memset(a, 0, sizeof *a);
+		if (type == ns_t_a && ns_rr_rdlen(rr) == 4) {
+			struct sockaddr_in *v4 = (struct sockaddr_in *)&a->sa;
+
+			v4->sin_family = AF_INET;
+			memcpy(&v4->sin_addr, ns_rr_rdata(rr), 4);
+			a->len = sizeof *v4;
+		} else if (type == ns_t_aaaa && ns_rr_rdlen(rr) == 16) {
+			struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->sa;
+
+			v6->sin6_family = AF_INET6;
+			memcpy(&v6->sin6_addr, ns_rr_rdata(rr), 16);
+			a->len = sizeof *v6;
+		} else {
+			continue;
+		}
+		++*n;
+	}
+	return 1;
+}
+
+static enum dns_status
+addrs_of(struct dns *d, const char *host, int type, struct dns_addr *out,
+    size_t max, size_t *n)
+{
+	ns_msg msg;
+	enum dns_status st = query(d, host, type, &msg);
+
+	/* msg points into the cache: read it before the next query. */
+	if (st != DNS_OK)
+		return st;
+	if (!dns_answer_addrs(ns_msg_base(msg), (int)(ns_msg_end(msg) -
+	    ns_msg_base(msg)), type, out, max, n))
+		return DNS_TEMP;
+	return DNS_OK;
+}
+
+enum dns_status
+dns_addrs(struct dns *d, const char *host, struct dns_addr *out, size_t max,
+    size_t *n)
+{
+	enum dns_status a, aaaa;
+
+	*n = 0;
+	a = addrs_of(d, host, ns_t_a, out, max, n);
+	if (a == DNS_NXDOMAIN)
+		return a;
+	aaaa = addrs_of(d, host, ns_t_aaaa, out, max, n);
+	if (*n > 0)
+		return DNS_OK;
+	if (a == DNS_TEMP || aaaa == DNS_TEMP)
+		return DNS_TEMP;
+	return aaaa == DNS_NXDOMAIN ? DNS_NXDOMAIN : DNS_NODATA;
+}
+
+int
+dns_local_addrs(struct dns_addr *out, size_t max)
+{
+	struct ifaddrs *ifa, *i;
+	size_t n = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL && n < max; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			out[n].len = sizeof(struct sockaddr_in);
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			out[n].len = sizeof(struct sockaddr_in6);
+		else
+			continue;
+		memset(&out[n].sa, 0, sizeof out[n].sa);
+		memcpy(&out[n].sa, i->ifa_addr, out[n].len);
+		n++;
+	}
+	freeifaddrs(ifa);
+	return (int)n;
+}
+
+static int
+same_addr(const struct dns_addr *a, const struct dns_addr *b)
+{
+	if (a->sa.ss_family != b->sa.ss_family)
+		return 0;
+	if (a->sa.ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)&a->sa)->sin_addr,
+		    &((const struct sockaddr_in *)&b->sa)->sin_addr, 4) == 0;
+	return memcmp(&((const struct sockaddr_in6 *)&a->sa)->sin6_addr,
+	    &((const struct sockaddr_in6 *)&b->sa)->sin6_addr, 16) == 0;
+}
+
+static int
+is_local(const struct dns_local *l, const char *host,
+    const struct dns_addr *a)
+{
+	size_t i;
+
+	if (l == NULL)
+		return 0;
+	if (host != NULL && l->me != NULL && strcasecmp(host, l->me) == 0)
+		return 1;
+	for (i = 0; a != NULL && i < l->naddr; i++)
+		if (same_addr(a, &l->addr[i]))
+			return 1;
+	return 0;
+}
+
+/* The best mail hosts of a domain, at most this many MX records. */
+#define MX_MAX 32
+/* Addresses taken per host. */
+#define ADDR_MAX 16
+
+enum dns_route
+dns_route(struct dns *d, const char *domain, const struct dns_local *l,
+    struct dns_target *out, size_t max, size_t *n)
+{
+	struct dns_mx mx[MX_MAX];
+	struct dns_addr addr[ADDR_MAX];
+	size_t nmx = 0, na, i, k;
+	unsigned local_pref = 0;
+	int have_local = 0, temp = 0;
+	enum dns_status st;
+
+	*n = 0;
+	st = dns_mx(d, domain, mx, MX_MAX, &nmx);
+	if (st == DNS_TEMP)
+		return ROUTE_TEMP;
+	if (st == DNS_NXDOMAIN)
+		return ROUTE_NXDOMAIN;
+	if (st == DNS_NODATA) {
+		/* RFC 5321 5.1: no MX, so the domain itself is the host. */
+		nmx = 1;
+		if (strlen(domain) > DNS_NAME_MAX)
+			return ROUTE_NXDOMAIN;
+		memcpy(mx[0].host, domain, strlen(domain) + 1);
+		mx[0].pref = 0;
+	} else if (nmx == 1 && (mx[0].host[0] == '\0' ||
+	    strcmp(mx[0].host, ".") == 0)) {
+		return ROUTE_NULLMX;	/* RFC 7505 */
+	}
+	for (i = 0; i < nmx; i++) {
+		if (mx[i].host[0] == '\0' || strcmp(mx[i].host, ".") == 0)
+			continue;	/* a stray null MX among others */
+		if (is_local(l, mx[i].host, NULL)) {
+			if (!have_local || mx[i].pref < local_pref)
+				local_pref = mx[i].pref;
+			have_local = 1;
+			continue;
+		}
+		st = dns_addrs(d, mx[i].host, addr, ADDR_MAX, &na);
+		if (st == DNS_TEMP)
+			temp = 1;
+		if (st != DNS_OK) {
+			if (st == DNS_NXDOMAIN && nmx == 1 &&
+			    strcasecmp(mx[0].host, domain) == 0)
+				return ROUTE_NXDOMAIN;
+			continue;
+		}
+		for (k = 0; k < na; k++) {
+			if (is_local(l, NULL, &addr[k])) {
+				if (!have_local || mx[i].pref < local_pref)
+					local_pref = mx[i].pref;
+				have_local = 1;
+				continue;
+			}
+			if (*n == max)
+				break;
+			memcpy(out[*n].host, mx[i].host, strlen(mx[i].host) + 1);
+			out[*n].pref = mx[i].pref;
+			out[*n].addr = addr[k];
+			++*n;
+		}
+	}
+	if (have_local) {
+		/* RFC 5321 5.1: drop this host and every MX no better than it. */
+		for (i = k = 0; i < *n; i++)
+			if (out[i].pref < local_pref)
+				out[k++] = out[i];
+		*n = k;
+		if (*n == 0)
+			return ROUTE_LOOP;
+	}
+	if (*n > 0)
+		return ROUTE_OK;
+	return temp ? ROUTE_TEMP : ROUTE_NOHOST;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dns: MX routing through the system's libresolv, with a cache.
+ *
+ * Queries are built with res_nmkquery and answers parsed with ns_initparse
+ * and ns_parserr; the module sends them itself (UDP, then TCP when the
+ * answer is truncated) so that servers may be any IPv4 or IPv6 address
+ * and port, as control/dnsservers allows ("IP", "IP:port", "[IPv6]:port").
+ * Without that file the servers of /etc/resolv.conf are used.
+ *
+ * Answers are cached by their TTL (negative ones by the SOA minimum) in a
+ * bounded table, so that many messages to one domain cost one lookup.
+ * Temporary failures are never cached.
+ */
+#ifndef ZR_DNS_H
+#define ZR_DNS_H
+
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define DNS_NAME_MAX 255
+#define DNS_MAX_SERVERS 8
+#define DNS_CACHE_MAX 1024
+/* A negative answer without an SOA is remembered this long. */
+#define DNS_NEGATIVE_TTL 60
+
+enum dns_status {
+	DNS_OK,		/* an answer with records */
+	DNS_NXDOMAIN,	/* the name does not exist */
+	DNS_NODATA,	/* the name exists, without records of that type */
+	DNS_TEMP	/* SERVFAIL, timeout, no server: try later */
+};
+
+struct dns_server {
+	struct sockaddr_storage sa;
+	socklen_t len;
+};
+
+struct dns_cache_entry {
+	char name[DNS_NAME_MAX + 1];	/* lower case */
+	int type;
+	enum dns_status status;
+	time_t expires;
+	unsigned char *answer;		/* the raw message, for DNS_OK */
+	int len;
+};
+
+struct dns {
+	struct dns_server server[DNS_MAX_SERVERS];
+	size_t nservers;
+	unsigned timeout;		/* seconds per try */
+	unsigned tries;			/* rounds over the servers */
+	struct __res_state res;
+	struct dns_cache_entry *cache;	/* DNS_CACHE_MAX slots */
+	unsigned long long hits, misses;
+};
+
+struct dns_mx {
+	char host[DNS_NAME_MAX + 1];
+	unsigned pref;
+};
+
+struct dns_addr {
+	struct sockaddr_storage sa;	/* port 0: the caller sets it */
+	socklen_t len;
+};
+
+/* One address to try for a domain: which MX host, at what preference. */
+struct dns_target {
+	char host[DNS_NAME_MAX + 1];
+	unsigned pref;
+	struct dns_addr addr;
+};
+
+enum dns_route {
+	ROUTE_OK,
+	ROUTE_TEMP,		/* defer */
+	ROUTE_NXDOMAIN,		/* 5.1.2: no such domain */
+	ROUTE_NULLMX,		/* 5.1.10: the domain accepts no mail (RFC 7505) */
+	ROUTE_NOHOST,		/* 5.1.2: neither MX nor address */
+	ROUTE_LOOP		/* 5.4.6: the best MX is this host */
+};
+
+/* What counts as this host, for loop detection. */
+struct dns_local {
+	const char *me;			/* control/me, or NULL */
+	const struct dns_addr *addr;	/* this host's addresses */
+	size_t naddr;
+};
+
+/*
+ * Set up from the text of control/dnsservers (lines as above; NULL or
+ * empty: /etc/resolv.conf). On a malformed line returns 0 with errno EINVAL
+ * and *badline set to its number (from 1).
+ */
+int dns_open(struct dns *, const char *servers, size_t *badline);
+void dns_close(struct dns *);
+/* Parse one server line into s (port 53 unless given). 1 or 0. */
+int dns_server_parse(const char *line, struct dns_server *s);
+
+/* Look up MX records, sorted by preference; equal preferences shuffled. */
+enum dns_status dns_mx(struct dns *, const char *domain, struct dns_mx *out,
+    size_t max, size_t *n);
+/* A then AAAA records of host. */
+enum dns_status dns_addrs(struct dns *, const char *host,
+    struct dns_addr *out, size_t max, size_t *n);
+/*
+ * The addresses to try for mail to domain, best first (RFC 5321 5.1):
+ * MX hosts by preference and their addresses; without MX, the domain's
+ * own addresses; a null MX, NXDOMAIN and loops are permanent answers.
+ * At most max targets are returned.
+ */
+enum dns_route dns_route(struct dns *, const char *domain,
+    const struct dns_local *, struct dns_target *out, size_t max, size_t *n);
+/*
+ * The parsing of answers, on its own (for the fuzz harness): the MX or
+ * address records of an answer message (1, or 0 when it cannot be
+ * parsed), and its caching time.
+ */
+int dns_answer_mx(const unsigned char *msg, int len, struct dns_mx *out,
+    size_t max, size_t *n);
+int dns_answer_addrs(const unsigned char *msg, int len, int type,
+    struct dns_addr *out, size_t max, size_t *n);
+unsigned dns_answer_ttl(const unsigned char *msg, int len, int negative);
+
+/* This machine's interface addresses, into out; the count or -1. */
+int dns_local_addrs(struct dns_addr *out, size_t max);
+const char *dns_route_name(enum dns_route);
+
+#endif
