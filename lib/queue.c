@@ -224,6 +224,23 @@ queue_create(struct queue *q, char id[QUEUE_ID_SIZE])
 	return -1;
 }
 
+int
+queue_create_as(struct queue *q, const char *id)
+{
+	int tfd = subdirfd(q, &q->tmpfd, "tmp");
+
+	if (tfd == -1)
+		return -1;
+	if (!queue_id_valid(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* What a crashed earlier try left there was never visible: replace it. */
+	if (unlinkat(tfd, id, 0) == -1 && errno != ENOENT)
+		return -1;
+	return openat(tfd, id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+}
+
 void
 queue_abort(struct queue *q, const char *id, int fd)
 {
@@ -406,7 +423,7 @@ queue_state_write(struct queue *q, const char *id, const char *p, size_t n)
 {
 	int sfd = subdirfd(q, &q->statefd, "state");
 	int tfd = subdirfd(q, &q->tmpfd, "tmp");
-	char name[QUEUE_ID_SIZE + 8];
+	char name[QUEUE_ID_SIZE + 64];
 	int fd;
 
 	if (sfd == -1 || tfd == -1)

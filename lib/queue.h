@@ -82,6 +82,12 @@ time_t queue_id_time(const char *id);
  */
 int queue_create(struct queue *, char id[QUEUE_ID_SIZE]);
 /*
+ * Create tmp/<id> for a message whose id was chosen before (so that a
+ * derived message keeps its id across a crash and retry). Returns the
+ * descriptor, or -1.
+ */
+int queue_create_as(struct queue *, const char *id);
+/*
  * Make the message durable and visible: fsync fd, close it, rename tmp/<id>
  * into dir, fsync dir. On failure the tmp file is removed.
  */
