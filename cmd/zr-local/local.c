@@ -1,0 +1,700 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "die.h"
+#include "envelope.h"
+#include "fmt.h"
+#include "local.h"
+#include "queue.h"
+#include "scan.h"
+
+#define LOCALROOT_DEFAULT "/var/spool/zr-mail"
+#define TIMEOUTLOCAL_DEFAULT 300
+/* What of a command's output goes into the report. */
+#define CMD_OUTPUT_MAX 400
+
+enum result { DL_OK, DL_TEMP, DL_PERM };
+
+struct local {
+	struct queue q;
+	struct envelope e;
+	struct zs content;
+	struct zs root;			/* control/localroot */
+	struct zs aliases;		/* control/localaliases lines */
+	size_t naliases;
+	struct zs users;		/* control/localusers lines */
+	size_t nusers;
+	int have_users;
+	struct zs me;
+	unsigned long long timeout;
+	struct zs forward;		/* addresses to forward to, NUL after each */
+	size_t nforward;
+	unsigned seq;			/* makes Maildir names unique in-process */
+};
+
+int
+local_args(struct local_conf *c, int argc, char **argv)
+{
+	int opt;
+
+	memset(c, 0, sizeof *c);
+	c->queuedir = queue_default();
+	while ((opt = getopt(argc, argv, "q:")) != -1) {
+		if (opt != 'q')
+			return 0;
+		c->queuedir = optarg;
+	}
+	if (argc - optind < 2)
+		return 0;
+	c->id = argv[optind];
+	c->index = argv + optind + 1;
+	c->nindex = argc - optind - 1;
+	return 1;
+}
+
+/* A mailbox name is safe as one path component: no '/', no leading dot. */
+static int
+mailbox_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 64 && s[0] != '.' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+static int
+in_list(const struct zs *list, size_t n, const char *name)
+{
+	size_t i, off = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(list->s + off, name) == 0)
+			return 1;
+		off += strlen(list->s + off) + 1;
+	}
+	return 0;
+}
+
+/* The alias line for name ("name: targets"), its targets in *targets. */
+static int
+alias_find(const struct local *l, const char *name, const char **targets)
+{
+	size_t i, off = 0, n = strlen(name);
+
+	for (i = 0; i < l->naliases; i++) {
+		const char *line = l->aliases.s + off;
+
+		off += strlen(line) + 1;
+		if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+			*targets = line + n + 1 + strspn(line + n + 1, " \t");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+set_text(struct zs *text, const char *a, const char *b)
+{
+	text->len = 0;
+	return zs_cats(text, a) && (b == NULL || zs_cats(text, b)) && zs_0(text);
+}
+
+static int
+mkdir_p(const char *path)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 1;
+	return 0;
+}
+
+/* The lines we put on top: who sent it and for whom it was delivered. */
+static int
+trace_lines(const struct local *l, const char *rcpt, struct zs *out)
+{
+	return zs_cats(out, "Return-Path: <") && zs_cats(out, l->e.sender) &&
+	    zs_cats(out, ">\nDelivered-To: ") && zs_cats(out, rcpt) &&
+	    zs_catc(out, '\n');
+}
+
+static int
+writeall(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return 0;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 1;
+}
+
+static enum result
+maildir(struct local *l, const char *box, const char *rcpt, struct zs *text)
+{
+	struct zs dir = ZS_INIT, tmp = ZS_INIT, dst = ZS_INIT, head = ZS_INIT;
+	char host[128], name[256];
+	struct timeval tv;
+	enum result r = DL_TEMP;
+	int fd = -1, dfd = -1;
+
+	if (gethostname(host, sizeof host) == -1)
+		memcpy(host, "localhost", 10);
+	host[sizeof host - 1] = '\0';
+	/* Maildir names must not hold '/' or ':'. */
+	for (char *p = host; *p != '\0'; p++)
+		if (*p == '/' || *p == ':')
+			*p = '_';
+	gettimeofday(&tv, NULL);
+	if (fmt_snprintf(name, sizeof name, "%lld.M%06ldP%ldQ%u.%s",
+	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), ++l->seq,
+	    host) == -1)
+		goto out;
+	if (!zs_cat(&dir, &l->root) || !zs_catc(&dir, '/') ||
+	    !zs_cats(&dir, box) || !zs_0(&dir))
+		goto nomem;
+	if (!mkdir_p(dir.s))
+		goto sys;
+	if (!zs_cats(&dir, "/tmp") || !zs_0(&dir) || !mkdir_p(dir.s))
+		goto sys;
+	dir.len -= 4;
+	if (!zs_cats(&dir, "/cur") || !zs_0(&dir) || !mkdir_p(dir.s))
+		goto sys;
+	dir.len -= 4;
+	if (!zs_cats(&dir, "/new") || !zs_0(&dir) || !mkdir_p(dir.s))
+		goto sys;
+	dir.len -= 4;
+	if (!zs_cat(&tmp, &dir) || !zs_cats(&tmp, "/tmp/") ||
+	    !zs_cats(&tmp, name) || !zs_0(&tmp) ||
+	    !zs_cat(&dst, &dir) || !zs_cats(&dst, "/new/") ||
+	    !zs_cats(&dst, name) || !zs_0(&dst) ||
+	    !trace_lines(l, rcpt, &head))
+		goto nomem;
+	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		goto sys;
+	if (!writeall(fd, head.s, head.len) ||
+	    !writeall(fd, l->content.s, l->content.len) || fsync(fd) == -1 ||
+	    close(fd) == -1) {
+		fd = -1;
+		unlink(tmp.s);
+		goto sys;
+	}
+	fd = -1;
+	if (rename(tmp.s, dst.s) == -1) {
+		unlink(tmp.s);
+		goto sys;
+	}
+	dir.len = dst.len - strlen(name) - 1;
+	if (!zs_0(&dir))
+		goto nomem;
+	dfd = open(dir.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1 || fsync(dfd) == -1)
+		goto sys;
+	r = DL_OK;
+	set_text(text, "2.0.0 delivered to mailbox ", box);
+	goto out;
+sys:
+	set_text(text, errno == ENOSPC || errno == EDQUOT ?
+	    "4.2.2 mailbox full: " : "4.3.0 unable to write the mailbox: ",
+	    strerror(errno));
+	goto out;
+nomem:
+	set_text(text, "4.3.0 out of memory", NULL);
+out:
+	if (fd != -1)
+		close(fd);
+	if (dfd != -1)
+		close(dfd);
+	zs_free(&dir);
+	zs_free(&tmp);
+	zs_free(&dst);
+	zs_free(&head);
+	return r;
+}
+
+/*
+ * Run "|command" with the message on its standard input, as qmail-local
+ * does: exit 0 delivered, 100 and the sysexits of qmail-command(8) for a
+ * permanent failure, anything else temporary.
+ */
+static enum result
+command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
+{
+	int in[2], outp[2], status, permanent;
+	struct zs head = ZS_INIT, said = ZS_INIT;
+	size_t off = 0, total;
+	time_t deadline = time(NULL) + (time_t)l->timeout;
+	pid_t pid;
+
+	if (!trace_lines(l, rcpt, &head) || pipe(in) == -1) {
+		zs_free(&head);
+		set_text(text, "4.3.0 unable to start the command", NULL);
+		return DL_TEMP;
+	}
+	if (pipe(outp) == -1) {
+		close(in[0]);
+		close(in[1]);
+		zs_free(&head);
+		set_text(text, "4.3.0 unable to start the command", NULL);
+		return DL_TEMP;
+	}
+	pid = fork();
+	if (pid == 0) {
+		const char *at = strrchr(rcpt, '@');
+		struct zs local = ZS_INIT;
+
+		dup2(in[0], 0);
+		dup2(outp[1], 1);
+		dup2(outp[1], 2);
+		close(in[0]);
+		close(in[1]);
+		close(outp[0]);
+		close(outp[1]);
+		signal(SIGPIPE, SIG_DFL);
+		if (zs_catb(&local, rcpt, at != NULL ? (size_t)(at - rcpt) :
+		    strlen(rcpt)) && zs_0(&local)) {
+			setenv("LOCAL", local.s, 1);
+			setenv("HOST", at != NULL ? at + 1 : "", 1);
+		}
+		setenv("SENDER", l->e.sender, 1);
+		setenv("RECIPIENT", rcpt, 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(111);
+	}
+	close(in[0]);
+	close(outp[1]);
+	if (pid == -1) {
+		close(in[1]);
+		close(outp[0]);
+		zs_free(&head);
+		set_text(text, "4.3.0 unable to start the command", NULL);
+		return DL_TEMP;
+	}
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(outp[0], F_SETFL, O_NONBLOCK);
+	total = head.len + l->content.len;
+	/* Feed the message and collect what the command says, both at once. */
+	while (outp[0] != -1 && time(NULL) < deadline) {
+		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { in[1], POLLOUT, 0 } };
+		nfds_t np = in[1] != -1 ? 2 : 1;
+
+		if (poll(p, np, 1000) == -1 && errno != EINTR)
+			break;
+		if (np == 2 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			const char *src = off < head.len ? head.s + off :
+			    l->content.s + (off - head.len);
+			size_t n = off < head.len ? head.len - off :
+			    total - off;
+			ssize_t w = n > 0 ? write(in[1], src, n) : 0;
+
+			if (w > 0)
+				off += (size_t)w;
+			/* Done, or the command stopped reading: either way, EOF. */
+			if (off == total || (w == -1 && errno != EAGAIN)) {
+				close(in[1]);
+				in[1] = -1;
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char buf[512];
+			ssize_t r = read(outp[0], buf, sizeof buf);
+
+			if (r > 0 && said.len < CMD_OUTPUT_MAX)
+				(void)zs_catb(&said, buf, (size_t)r);
+			if (r == 0 || (r == -1 && errno != EAGAIN)) {
+				close(outp[0]);
+				outp[0] = -1;
+			}
+		}
+	}
+	if (in[1] != -1)
+		close(in[1]);
+	if (outp[0] != -1) {
+		close(outp[0]);
+		kill(pid, SIGKILL);	/* past the deadline */
+	}
+	zs_free(&head);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	/* One line of printable text from what it said. */
+	for (size_t i = 0; i < said.len; i++)
+		if ((unsigned char)said.s[i] < 32 || (unsigned char)said.s[i] > 126)
+			said.s[i] = ' ';
+	if (said.len > CMD_OUTPUT_MAX)
+		said.len = CMD_OUTPUT_MAX;
+	(void)zs_0(&said);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		set_text(text, "2.0.0 delivered to a command", NULL);
+		zs_free(&said);
+		return DL_OK;
+	}
+	permanent = WIFEXITED(status) && (WEXITSTATUS(status) == 100 ||
+	    WEXITSTATUS(status) == 64 || WEXITSTATUS(status) == 65 ||
+	    WEXITSTATUS(status) == 70 || WEXITSTATUS(status) == 76 ||
+	    WEXITSTATUS(status) == 77 || WEXITSTATUS(status) == 78 ||
+	    WEXITSTATUS(status) == 112);
+	set_text(text, permanent ? "5.3.0 command failed: " :
+	    WIFSIGNALED(status) ? "4.3.0 command killed or timed out: " :
+	    "4.3.0 command failed: ", said.s != NULL ? said.s : "");
+	zs_free(&said);
+	return permanent ? DL_PERM : DL_TEMP;
+}
+
+static enum result deliver(struct local *, const char *addr, const char *rcpt,
+    unsigned depth, struct zs *text);
+
+static int
+rank(enum result r)
+{
+	return r == DL_OK ? 0 : r == DL_PERM ? 1 : 2;
+}
+
+/* Deliver to each comma-separated target of an alias. */
+static enum result
+targets(struct local *l, const char *list, const char *rcpt, unsigned depth,
+    struct zs *text)
+{
+	enum result worst = DL_OK;
+	struct zs one = ZS_INIT, t = ZS_INIT;
+	int have = 0;
+
+	while (*list != '\0') {
+		size_t n;
+		enum result r;
+
+		list += strspn(list, " \t,");
+		if (*list == '\0')
+			break;
+		t.len = 0;
+		/* A command runs to the end of the line, commas and all. */
+		n = *list == '|' ? strlen(list) : strcspn(list, ",");
+		one.len = 0;
+		if (!zs_catb(&one, list, n) || !zs_0(&one)) {
+			worst = DL_TEMP;
+			break;
+		}
+		while (one.len > 0 && (one.s[one.len - 1] == ' ' ||
+		    one.s[one.len - 1] == '\t'))
+			one.s[--one.len] = '\0';
+		list += n;
+		if (one.s[0] == '|')
+			r = command(l, one.s + 1, rcpt, &t);
+		else
+			r = deliver(l, one.s, rcpt, depth + 1, &t);
+		/*
+		 * Report the worst outcome and its text; a temporary failure is
+		 * worst, since the recipient must then be tried again.
+		 */
+		if (!have || rank(r) > rank(worst)) {
+			(void)zs_copyb(text, t.s, t.len + 1);
+			worst = r;
+			have = 1;
+		}
+	}
+	if (!have) {
+		set_text(text, "5.1.1 an alias without a target", NULL);
+		worst = DL_PERM;
+	}
+	zs_free(&one);
+	zs_free(&t);
+	return worst;
+}
+
+static int
+domain_is_local(const char *domain)
+{
+	struct zs list = ZS_INIT;
+	size_t n, i, off = 0;
+	int r = 0;
+
+	if (control_readlines("localdomains", &list, &n) != 1) {
+		zs_free(&list);
+		return 0;
+	}
+	for (i = 0; i < n && !r; i++) {
+		r = strcasecmp(list.s + off, domain) == 0;
+		off += strlen(list.s + off) + 1;
+	}
+	zs_free(&list);
+	return r;
+}
+
+static enum result
+deliver(struct local *l, const char *addr, const char *rcpt, unsigned depth,
+    struct zs *text)
+{
+	const char *at = strrchr(addr, '@'), *list;
+	char name[80];
+	size_t n = at != NULL ? (size_t)(at - addr) : strlen(addr), i;
+
+	if (depth > LOCAL_ALIAS_DEPTH) {
+		set_text(text, "5.4.6 alias loop at ", addr);
+		return DL_PERM;
+	}
+	/* An alias target in another domain is forwarded through the queue. */
+	if (at != NULL && depth > 0 && !domain_is_local(at + 1)) {
+		if (!zs_cats(&l->forward, addr) || !zs_catc(&l->forward, '\0')) {
+			set_text(text, "4.3.0 out of memory", NULL);
+			return DL_TEMP;
+		}
+		l->nforward++;
+		set_text(text, "2.0.0 forwarded to ", addr);
+		return DL_OK;
+	}
+	if (n == 0 || n >= sizeof name) {
+		set_text(text, "5.1.1 no such mailbox: ", addr);
+		return DL_PERM;
+	}
+	for (i = 0; i < n; i++)
+		name[i] = (char)(addr[i] >= 'A' && addr[i] <= 'Z' ?
+		    addr[i] + 32 : addr[i]);
+	name[n] = '\0';
+	if (alias_find(l, name, &list))
+		return targets(l, list, rcpt, depth, text);
+	/* user+extension goes to user when it has no entry of its own. */
+	{
+		char *plus = strchr(name, '+');
+
+		if (plus != NULL) {
+			*plus = '\0';
+			if (alias_find(l, name, &list))
+				return targets(l, list, rcpt, depth, text);
+		}
+	}
+	if (!mailbox_ok(name) ||
+	    (l->have_users && !in_list(&l->users, l->nusers, name))) {
+		set_text(text, "5.1.1 no such mailbox: ", name);
+		return DL_PERM;
+	}
+	return maildir(l, name, rcpt, text);
+}
+
+/* Queue the collected forwards as a new message from the same sender. */
+static int
+forward(struct local *l, const char *rcpt)
+{
+	struct envelope f;
+	struct zs head = ZS_INIT;
+	char id[QUEUE_ID_SIZE];
+	size_t off = 0, i;
+	int fd, ok = 0;
+
+	envelope_init(&f);
+	f.arrival = (long long)time(NULL);
+	f.prio = l->e.prio;
+	if (!envelope_set(&f.sender, l->e.sender) ||
+	    !envelope_set(&f.client, "local") ||
+	    !envelope_set(&f.proto, "local"))
+		goto out;
+	for (i = 0; i < l->nforward; i++) {
+		if (!envelope_add_rcpt(&f, l->forward.s + off, NULL, 0))
+			goto out;
+		off += strlen(l->forward.s + off) + 1;
+	}
+	fd = queue_create(&l->q, id);
+	if (fd == -1)
+		goto out;
+	memcpy(f.id, id, sizeof id);
+	/* Delivered-To records the hop, so a forwarding loop can be seen. */
+	if (!envelope_format(&f, &head) || !zs_cats(&head, "Delivered-To: ") ||
+	    !zs_cats(&head, rcpt) || !zs_catc(&head, '\n') ||
+	    !writeall(fd, head.s, head.len) ||
+	    !writeall(fd, l->content.s, l->content.len)) {
+		queue_abort(&l->q, id, fd);
+		goto out;
+	}
+	ok = queue_commit(&l->q, id, fd, queue_todo(f.prio));
+	if (ok) {
+		queue_trigger(&l->q);
+		log_info("id=", l->e.id[0] ? l->e.id : "?", " forwarded for <",
+		    rcpt, "> as id=", id);
+	}
+out:
+	zs_free(&head);
+	envelope_free(&f);
+	return ok;
+}
+
+/* How many times this message was delivered here already (a loop). */
+static size_t
+hops(const struct local *l, const char *rcpt)
+{
+	size_t i = 0, n = 0, len = strlen(rcpt);
+
+	while (i < l->content.len) {
+		const char *line = l->content.s + i;
+		const char *nl = memchr(line, '\n', l->content.len - i);
+		size_t ll = nl != NULL ? (size_t)(nl - line) : l->content.len - i;
+
+		if (ll == 0)
+			break;	/* the end of the header */
+		if (ll == 14 + len && strncasecmp(line, "Delivered-To: ", 14) == 0 &&
+		    strncasecmp(line + 14, rcpt, len) == 0)
+			n++;
+		i += ll + 1;
+	}
+	return n;
+}
+
+static int
+read_message(struct local *l, const char *id)
+{
+	enum queue_dir where;
+	size_t want, got = 0;
+	int fd, r;
+
+	r = queue_locate(&l->q, id, &where);
+	if (r != 1) {
+		errno = r == 0 ? ENOENT : errno;
+		return 0;
+	}
+	fd = queue_openmsg(&l->q, where, id);
+	if (fd == -1)
+		return 0;
+	if (!envelope_read(&l->e, fd))
+		goto fail;
+	want = (size_t)l->e.size;
+	if (!zs_readyplus(&l->content, want + 1))
+		goto fail;
+	while (got < want) {
+		ssize_t n = pread(fd, l->content.s + got, want - got,
+		    (off_t)(l->e.data_offset + got));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		got += (size_t)n;
+	}
+	l->content.len = got;
+	close(fd);
+	return 1;
+fail:
+	close(fd);
+	return 0;
+}
+
+static int
+read_controls(struct local *l)
+{
+	size_t n;
+
+	if (control_readline("localroot", &l->root) == -1 ||
+	    control_readlines("localaliases", &l->aliases, &l->naliases) == -1 ||
+	    control_readulong("timeoutlocal", &l->timeout,
+	    TIMEOUTLOCAL_DEFAULT) == -1)
+		return 0;
+	if (l->root.len == 0 && !zs_copys(&l->root, LOCALROOT_DEFAULT))
+		return 0;
+	if (!zs_0(&l->root))
+		return 0;
+	l->root.len = strlen(l->root.s);
+	switch (control_readlines("localusers", &l->users, &n)) {
+	case -1:
+		return 0;
+	case 1:
+		l->have_users = 1;
+		l->nusers = n;
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+static void
+report(struct buf *out, char letter, const struct zs *text)
+{
+	(void)buf_put(out, &letter, 1);
+	(void)buf_put(out, text->s, strlen(text->s));
+	(void)buf_put(out, "", 1);
+}
+
+int
+local_run(const struct local_conf *c, struct buf *out)
+{
+	struct local l;
+	struct zs text = ZS_INIT;
+	int i, code = EXIT_OK;
+
+	memset(&l, 0, sizeof l);
+	envelope_init(&l.e);
+	if (!queue_id_valid(c->id))
+		return EXIT_PERM;
+	for (i = 0; i < c->nindex; i++) {
+		unsigned long long u;
+
+		if (!scan_ulong_all(c->index[i], &u))
+			return EXIT_PERM;
+	}
+	if (!queue_open(&l.q, c->queuedir) || !read_controls(&l) ||
+	    !read_message(&l, c->id)) {
+		/* Nothing was delivered: the whole message is deferred. */
+		set_text(&text, "Z4.3.0 unable to read the message or control "
+		    "files: ", strerror(errno));
+		(void)buf_put(out, text.s, strlen(text.s) + 1);
+		code = EXIT_OK;
+		goto out;
+	}
+	for (i = 0; i < c->nindex; i++) {
+		unsigned long long idx = 0;
+		const char *rcpt;
+		enum result r;
+
+		scan_ulong_all(c->index[i], &idx);
+		if (idx >= l.e.nrcpt) {
+			set_text(&text, "5.1.1 no such recipient index", NULL);
+			report(out, 'h', &text);
+			continue;
+		}
+		rcpt = l.e.rcpt[idx].addr;
+		l.forward.len = 0;
+		l.nforward = 0;
+		text.len = 0;
+		if (hops(&l, rcpt) >= 2) {
+			set_text(&text, "5.4.6 mail loop: already delivered to ",
+			    rcpt);
+			r = DL_PERM;
+		} else {
+			r = deliver(&l, rcpt, rcpt, 0, &text);
+		}
+		if (r == DL_OK && l.nforward > 0 && !forward(&l, rcpt)) {
+			set_text(&text, "4.3.0 unable to queue a forwarded copy: ",
+			    strerror(errno));
+			r = DL_TEMP;
+		}
+		report(out, r == DL_OK ? 'r' : r == DL_PERM ? 'h' : 's', &text);
+	}
+	(void)buf_put(out, "K", 1);
+	(void)buf_put(out, "", 1);
+out:
+	if (l.q.root != NULL)
+		queue_close(&l.q);
+	envelope_free(&l.e);
+	zs_free(&l.content);
+	zs_free(&l.root);
+	zs_free(&l.aliases);
+	zs_free(&l.users);
+	zs_free(&l.me);
+	zs_free(&l.forward);
+	zs_free(&text);
+	return code;
+}

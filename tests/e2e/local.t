@@ -1,0 +1,78 @@
+#!/bin/sh
+# zr-local: Maildir delivery, aliases, commands, forwarding, unknown users.
+. "${0%/*}/../lib/harness.sh"
+plan 22
+zr_setup
+
+mail=$T/mail
+mkdir -p "$mail" && chmod 777 "$mail"
+echo "$mail" >"$ZR_CONTROL/localroot"
+echo relay.test >"$ZR_CONTROL/localdomains"
+cat >"$ZR_CONTROL/localaliases" <<EOF
+# name: targets
+postmaster: alice
+team: alice, bob
+pipe: |cat >$T/piped; echo "\$RECIPIENT \$SENDER" >$T/pipe-env
+fwd: someone@remote.test, alice
+loop1: loop2
+loop2: loop1
+hardfail: |echo no such thing; exit 100
+softfail: |echo busy; exit 75
+EOF
+chmod 644 "$ZR_CONTROL"/*
+touch "$T/piped" "$T/pipe-env"; chmod 666 "$T/piped" "$T/pipe-env"
+
+deliver() { as_user zr-local "$@" | tr '\0' '\n'; }
+msg() { printf 'Subject: local test\n\nhello there\n' | as_user zr-inject -v -f sender@x.test "$@"; }
+
+id=$(msg alice@relay.test Bob@relay.test postmaster@relay.test)
+out=$(deliver "$id" 0 1 2)
+is "$(printf '%s\n' "$out" | cut -c1 | tr -d '\n')" rrrK 'three recipients delivered, then K'
+f=$(grep -l '^Delivered-To: alice@relay.test$' "$mail"/alice/new/* | head -n 1)
+ok 'a file in alice/new' test -n "$f"
+ok 'alice has cur/ and tmp/' test -d "$mail/alice/cur" -a -d "$mail/alice/tmp"
+is "$(sed -n 1,2p "$f" | tr '\n' '|')" 'Return-Path: <sender@x.test>|Delivered-To: alice@relay.test|' 'Return-Path and Delivered-To on top'
+like "$(cat "$f")" '^hello there$' 'the message follows'
+like "$(basename "$f")" '^[0-9]+\.M[0-9]{6}P[0-9]+Q[0-9]+\.' 'a Maildir file name'
+is "$(find "$mail/bob/new" -type f | wc -l | tr -d ' ')" 1 'the local part is case-insensitive (Bob -> bob)'
+is "$(find "$mail/alice/new" -type f | wc -l | tr -d ' ')" 2 'postmaster is an alias of alice'
+is "$(find "$mail" -path "$mail/*/tmp/*" -type f | wc -l | tr -d ' ')" 0 'nothing is left in tmp/'
+
+id=$(msg team@relay.test pipe@relay.test)
+out=$(deliver "$id" 0 1)
+is "$(printf '%s\n' "$out" | cut -c1 | tr -d '\n')" rrK 'an alias to two and a command'
+like "$(cat "$T/piped")" '^Delivered-To: pipe@relay.test$' 'the command got the message'
+is "$(cat "$T/pipe-env")" 'pipe@relay.test sender@x.test' 'with RECIPIENT and SENDER set'
+
+id=$(msg fwd@relay.test)
+out=$(deliver "$id" 0)
+like "$out" '^r' 'a forwarding alias delivers'
+fw=$(grep -l '^rcpt <someone@remote.test>$' "$ZR_QUEUE"/todo/normal/* 2>/dev/null | head -n 1)
+ok 'the forwarded copy is queued for the remote address' test -n "$fw"
+like "$(cat "$fw")" '^sender <sender@x.test>$' 'from the original sender'
+like "$(cat "$fw")" '^Delivered-To: fwd@relay.test$' 'with a Delivered-To for the hop'
+
+id=$(msg loop1@relay.test hardfail@relay.test softfail@relay.test '"../etc"@relay.test')
+out=$(deliver "$id" 0 1 2 3)
+like "$(printf '%s\n' "$out" | sed -n 1p)" '^h5\.4\.6 alias loop' 'an alias loop fails'
+like "$(printf '%s\n' "$out" | sed -n 2p)" '^h5\.3\.0 command failed: no such thing' 'exit 100 is permanent, with its words'
+like "$(printf '%s\n' "$out" | sed -n 3p)" '^s4\.3\.0 command failed: busy' 'exit 75 is temporary'
+like "$(printf '%s\n' "$out" | sed -n 4p)" '^h5\.1\.1 no such mailbox' 'a local part with a slash is no mailbox'
+
+printf 'alice\nbob\n' >"$ZR_CONTROL/localusers"
+chmod 644 "$ZR_CONTROL/localusers"
+id=$(msg carol@relay.test)
+like "$(deliver "$id" 0)" '^h5\.1\.1 no such mailbox: carol' 'with control/localusers, unknown users fail'
+
+if [ "$(id -u)" = 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=64k tmpfs "$T/full" 2>/dev/null; then
+	chmod 777 "$T/full"
+	echo "$T/full" >"$ZR_CONTROL/localroot"
+	head -c 60000 /dev/zero >"$T/full/filler"
+	id=$(printf 'Subject: big\n\n%s\n' "$(head -c 20000 /dev/zero | tr '\0' x)" | as_user zr-inject -v alice@relay.test)
+	out=$(deliver "$id" 0)
+	umount "$T/full"
+	like "$out" '^s4\.2\.2 mailbox full' 'a full disk defers'
+else
+	skip 'needs root to mount a small tmpfs'
+fi
+done_testing
