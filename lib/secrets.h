@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * secrets: credentials for smart hosts, from control/smarthost-secrets.
+ *
+ * Lines "NAME user password", the password running to the end of the line
+ * (it may hold blanks). The file must be readable by its owner only: one
+ * that the group or others may read is refused (EPERM), so that a mistake
+ * in its mode shows at once instead of leaking.
+ */
+#ifndef ZR_SECRETS_H
+#define ZR_SECRETS_H
+
+#include "zs.h"
+
+/*
+ * Find NAME's credentials: 1 with user and pass set (NUL-terminated), 0
+ * when the file or the name is missing, -1 on error (EPERM for a file
+ * others can read).
+ */
+int secrets_find(const char *name, struct zs *user, struct zs *pass);
+
+#endif
