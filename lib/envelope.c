@@ -411,3 +411,28 @@ out:
 	zs_free(&h);
 	return ok;
 }
+
+int
+envelope_read_content(const struct envelope *e, int fd, struct zs *out)
+{
+	size_t want = (size_t)e->size, got = 0;
+
+	out->len = 0;
+	if (!zs_readyplus(out, want + 1))
+		return 0;
+	while (got < want) {
+		ssize_t r = pread(fd, out->s + got, want - got,
+		    (off_t)(e->data_offset + got));
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EPROTO;	/* shorter than when it was read */
+			return 0;
+		}
+		got += (size_t)r;
+	}
+	out->len = got;
+	return 1;
+}

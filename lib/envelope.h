@@ -77,6 +77,9 @@ int envelope_parse(struct envelope *, const char *p, size_t n);
 /* Read and parse the header of the open message file fd (from offset 0). */
 int envelope_read(struct envelope *, int fd);
 
+/* The content of the message file fd, after envelope_read, into out. */
+int envelope_read_content(const struct envelope *, int fd, struct zs *out);
+
 /* "success,failure" style text for notify bits, into out. */
 int envelope_notify_format(unsigned notify, struct zs *out);
 /* Parse a NOTIFY list ("never" or a list of success,failure,delay). */

@@ -128,30 +128,6 @@ action_for(enum bounce_kind k, enum qstate_status st)
 	return st == RS_RELAYED ? DSN_RELAYED : DSN_DELIVERED;
 }
 
-static int
-read_content(int fd, const struct envelope *e, struct zs *out)
-{
-	size_t want = (size_t)e->size, got = 0;
-
-	if (!zs_readyplus(out, want + 1))
-		return 0;
-	while (got < want) {
-		ssize_t r = pread(fd, out->s + got, want - got,
-		    (off_t)(e->data_offset + got));
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EPROTO;
-			return 0;
-		}
-		got += (size_t)r;
-	}
-	out->len = got;
-	return 1;
-}
-
 struct job {
 	const struct bounce_conf *c;
 	struct queue q;
@@ -189,7 +165,8 @@ load(struct job *j)
 		warn_sys("unable to open ", j->c->id);
 		return EXIT_TEMP;
 	}
-	ok = envelope_read(&j->e, fd) && read_content(fd, &j->e, &j->content);
+	ok = envelope_read(&j->e, fd) &&
+	    envelope_read_content(&j->e, fd, &j->content);
 	close(fd);
 	if (!ok) {
 		warn_sys("unable to read ", j->c->id);

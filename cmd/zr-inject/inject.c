@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "control.h"
 #include "die.h"
+#include "fmt.h"
 #include "headers.h"
 #include "inject.h"
 #include "queue.h"
@@ -687,8 +688,8 @@ exec_qstat(void)
 
 	if (n > 0) {
 		self[n] = '\0';
-		if (snprintf(path, sizeof path, "%s/zr-qstat", dirname(self)) <
-		    (int)sizeof path)
+		if (fmt_snprintf(path, sizeof path, "%s/zr-qstat",
+		    dirname(self)) != -1)
 			execv(path, argv);
 	}
 	execvp("zr-qstat", argv);

@@ -558,7 +558,6 @@ static int
 read_message(struct local *l, const char *id)
 {
 	enum queue_dir where;
-	size_t want, got = 0;
 	int fd, r;
 
 	r = queue_locate(&l->q, id, &where);
@@ -569,27 +568,10 @@ read_message(struct local *l, const char *id)
 	fd = queue_openmsg(&l->q, where, id);
 	if (fd == -1)
 		return 0;
-	if (!envelope_read(&l->e, fd))
-		goto fail;
-	want = (size_t)l->e.size;
-	if (!zs_readyplus(&l->content, want + 1))
-		goto fail;
-	while (got < want) {
-		ssize_t n = pread(fd, l->content.s + got, want - got,
-		    (off_t)(l->e.data_offset + got));
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		got += (size_t)n;
-	}
-	l->content.len = got;
+	r = envelope_read(&l->e, fd) &&
+	    envelope_read_content(&l->e, fd, &l->content);
 	close(fd);
-	return 1;
-fail:
-	close(fd);
-	return 0;
+	return r;
 }
 
 static int

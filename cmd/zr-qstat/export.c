@@ -28,49 +28,21 @@ metric_head(struct buf *o, const char *name, const char *type,
 int
 export_prometheus(struct queue *q, struct buf *o)
 {
-	unsigned long long count[QD_COUNT] = { 0 }, prio[PRIO_COUNT] = { 0 };
-	unsigned long long bytes = 0;
-	time_t oldest = 0;
-	struct scan s;
-	size_t i, k;
+	struct report_counts rc;
+	size_t k;
 
-	if (!report_gather(q, (1u << QD_COUNT) - 1, &s))
+	if (!report_count(q, &rc))
 		return EXIT_TEMP;
-	for (i = 0; i < s.n; i++) {
-		const struct item *it = &s.items[i];
-
-		count[it->dir]++;
-		bytes += (unsigned long long)it->bytes;
-		if (it->dir == QD_BAD)
-			continue;
-		if (oldest == 0 || queue_id_time(it->id) < oldest)
-			oldest = queue_id_time(it->id);
-		if (it->dir <= QD_TODO_LOW) {
-			prio[it->dir - QD_TODO_URGENT]++;
-		} else if (BIT(it->dir) & PENDING_BITS) {
-			struct envelope e;
-
-			if (report_load(q, it, &e) == 1)
-				prio[e.prio]++;
-			envelope_free(&e);
-		}
-	}
-	free(s.items);
 
 	metric_head(o, "zr_queue_messages", "gauge",
 	    "Messages in the queue, by state.");
 	for (k = 0; k < qstat_nstates; k++) {
-		unsigned long long n = 0;
-
 		if (qstat_states[k].json == NULL)
 			continue;
-		for (i = 0; i < QD_COUNT; i++)
-			if (qstat_states[k].dirs & BIT(i))
-				n += count[i];
 		out_s(o, "zr_queue_messages{state=\"");
 		out_s(o, qstat_states[k].json);
 		out_s(o, "\"} ");
-		out_u(o, n);
+		out_u(o, report_state_count(&rc, k));
 		out_s(o, "\n");
 	}
 	metric_head(o, "zr_queue_pending_messages", "gauge",
@@ -80,18 +52,18 @@ export_prometheus(struct queue *q, struct buf *o)
 		out_s(o, "zr_queue_pending_messages{priority=\"");
 		out_s(o, queue_prio_name((enum queue_prio)k));
 		out_s(o, "\"} ");
-		out_u(o, prio[k]);
+		out_u(o, rc.prio[k]);
 		out_s(o, "\n");
 	}
 	metric_head(o, "zr_queue_size_bytes", "gauge",
 	    "Bytes in the queue's message files.");
 	out_s(o, "zr_queue_size_bytes ");
-	out_u(o, bytes);
+	out_u(o, rc.bytes);
 	out_s(o, "\n");
 	metric_head(o, "zr_queue_oldest_message_timestamp_seconds", "gauge",
 	    "Arrival time of the oldest message, 0 when the queue is empty.");
 	out_s(o, "zr_queue_oldest_message_timestamp_seconds ");
-	out_u(o, (unsigned long long)oldest);
+	out_u(o, (unsigned long long)rc.oldest);
 	out_s(o, "\n");
 	return EXIT_OK;
 }

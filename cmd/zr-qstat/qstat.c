@@ -89,58 +89,29 @@ qstat_args(struct qstat_conf *c, int argc, char **argv)
 static int
 summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 {
-	unsigned long long count[QD_COUNT] = { 0 }, prio[PRIO_COUNT] = { 0 };
-	unsigned long long total = 0, size = 0;
-	time_t oldest = 0, now = time(NULL);
-	struct scan s;
-	size_t i, k;
+	struct report_counts rc;
+	time_t now = time(NULL), oldest;
+	size_t k;
 
-	if (!report_gather(q, (1u << QD_COUNT) - 1, &s))
+	if (!report_count(q, &rc))
 		return EXIT_TEMP;
-	for (i = 0; i < s.n; i++) {
-		const struct item *it = &s.items[i];
-		time_t t = queue_id_time(it->id);
-
-		count[it->dir]++;
-		size += (unsigned long long)it->bytes;
-		if (it->dir == QD_BAD)
-			continue;
-		total++;
-		if (oldest == 0 || t < oldest)
-			oldest = t;
-		if (it->dir <= QD_TODO_LOW) {
-			prio[it->dir - QD_TODO_URGENT]++;
-		} else if (BIT(it->dir) & PENDING_BITS) {
-			struct envelope e;
-
-			/* Only messages out of todo/ need their envelope read. */
-			if (report_load(q, it, &e) == 1)
-				prio[e.prio]++;
-			envelope_free(&e);
-		}
-	}
-	free(s.items);
+	oldest = rc.oldest;
 
 	if (c->json) {
 		out_s(o, "{\"queue\":");
 		out_json(o, q->root);
 		out_s(o, ",\"total\":");
-		out_u(o, total);
+		out_u(o, rc.total);
 		for (k = 0; k < qstat_nstates; k++) {
-			unsigned long long n = 0;
-
 			if (qstat_states[k].json == NULL)
 				continue;
-			for (i = 0; i < QD_COUNT; i++)
-				if (qstat_states[k].dirs & BIT(i))
-					n += count[i];
 			out_s(o, ",\"");
 			out_s(o, qstat_states[k].json);
 			out_s(o, "\":");
-			out_u(o, n);
+			out_u(o, report_state_count(&rc, k));
 		}
 		out_s(o, ",\"total_size\":");
-		out_u(o, size);
+		out_u(o, rc.bytes);
 		out_s(o, ",\"oldest_message_time\":");
 		if (oldest != 0)
 			out_u(o, (unsigned long long)oldest);
@@ -151,7 +122,7 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 			out_s(o, k ? ",\"" : "\"");
 			out_s(o, queue_prio_name((enum queue_prio)k));
 			out_s(o, "\":");
-			out_u(o, prio[k]);
+			out_u(o, rc.prio[k]);
 		}
 		out_s(o, "}}\n");
 		return EXIT_OK;
@@ -159,19 +130,14 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 	out_s(o, "queue ");
 	out_s(o, q->root);
 	out_s(o, "\nmessages              ");
-	out_upad(o, total, 8);
+	out_upad(o, rc.total, 8);
 	out_s(o, "\n");
 	for (k = 0; k < qstat_nstates; k++) {
-		unsigned long long n = 0;
-
 		if (qstat_states[k].json == NULL)
 			continue;
-		for (i = 0; i < QD_COUNT; i++)
-			if (qstat_states[k].dirs & BIT(i))
-				n += count[i];
 		out_s(o, "  ");
 		out_pad(o, qstat_states[k].name, 20, 0);
-		out_upad(o, n, 8);
+		out_upad(o, report_state_count(&rc, k), 8);
 		out_s(o, "\n");
 	}
 	out_s(o, "by priority          ");
@@ -179,10 +145,10 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 		out_s(o, " ");
 		out_s(o, queue_prio_name((enum queue_prio)k));
 		out_s(o, "=");
-		out_u(o, prio[k]);
+		out_u(o, rc.prio[k]);
 	}
 	out_s(o, "\ntotal size            ");
-	out_upad(o, size, 8);
+	out_upad(o, rc.bytes, 8);
 	out_s(o, " bytes\noldest message        ");
 	if (oldest != 0) {
 		char when[64];

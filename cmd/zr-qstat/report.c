@@ -155,3 +155,50 @@ report_state_mask(const char *name)
 	return 0;
 }
 
+
+int
+report_count(struct queue *q, struct report_counts *rc)
+{
+	struct scan s;
+	size_t i;
+
+	memset(rc, 0, sizeof *rc);
+	if (!report_gather(q, (1u << QD_COUNT) - 1, &s))
+		return 0;
+	for (i = 0; i < s.n; i++) {
+		const struct item *it = &s.items[i];
+		time_t t = queue_id_time(it->id);
+
+		rc->dir[it->dir]++;
+		rc->bytes += (unsigned long long)it->bytes;
+		if (it->dir == QD_BAD)
+			continue;
+		rc->total++;
+		if (rc->oldest == 0 || t < rc->oldest)
+			rc->oldest = t;
+		if (it->dir <= QD_TODO_LOW) {
+			rc->prio[it->dir - QD_TODO_URGENT]++;
+		} else if (BIT(it->dir) & PENDING_BITS) {
+			struct envelope e;
+
+			/* Only messages out of todo/ need their envelope read. */
+			if (report_load(q, it, &e) == 1)
+				rc->prio[e.prio]++;
+			envelope_free(&e);
+		}
+	}
+	free(s.items);
+	return 1;
+}
+
+unsigned long long
+report_state_count(const struct report_counts *rc, size_t k)
+{
+	unsigned long long n = 0;
+	int d;
+
+	for (d = 0; d < QD_COUNT; d++)
+		if (qstat_states[k].dirs & BIT(d))
+			n += rc->dir[d];
+	return n;
+}

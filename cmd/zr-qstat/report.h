@@ -46,6 +46,20 @@ struct scan {
 	int err;
 };
 
+/* What a summary counts, from one pass over the queue. */
+struct report_counts {
+	unsigned long long dir[QD_COUNT];	/* messages per directory */
+	unsigned long long prio[PRIO_COUNT];	/* pending, by priority */
+	unsigned long long total;		/* all but the damaged */
+	unsigned long long bytes;		/* of all message files */
+	time_t oldest;				/* arrival; 0 when none */
+};
+
+/* Count the whole queue. 1, or 0 (warned). */
+int report_count(struct queue *, struct report_counts *);
+/* The messages in the directories of qstat_states[k]. */
+unsigned long long report_state_count(const struct report_counts *, size_t k);
+
 /* The state name shown for a directory. */
 const char *report_state_name(enum queue_dir);
 /* The directories a state name stands for; 0 when unknown. NULL: pending. */
