@@ -26,63 +26,63 @@
  * puts no enhanced code on the greeting and on HELO/EHLO replies.
  */
 enum smtpd_reply_id {
-	R_GREET, R_HELO, R_OK, R_SENDER_OK, R_RCPT_OK, R_QUEUED, R_VRFY,
-	R_HELP, R_DATA, R_BYE, R_TIMEOUT, R_ERRORS, R_TEMP, R_RATE,
-	R_QUEUEFAIL, R_TOOMANYRCPT, R_UNKNOWN, R_LINELONG, R_BARELF,
-	R_BADBYTE, R_SYNTAX, R_NOPARAM, R_HELOSYNTAX, R_FROMSYNTAX,
-	R_TOSYNTAX, R_NEEDHELO, R_NEEDMAIL, R_NESTED, R_NEEDRCPT, R_RELAY,
-	R_ROUTED, R_TOOBIG, R_BAREDATA, R_NULDATA, R_LONGDATA, R_EARLY,
-	R_PARAM, R_COUNT
+	RPL_GREET, RPL_HELO, RPL_OK, RPL_SENDER_OK, RPL_RCPT_OK, RPL_QUEUED, RPL_VRFY,
+	RPL_HELP, RPL_DATA, RPL_BYE, RPL_TIMEOUT, RPL_ERRORS, RPL_TEMP, RPL_RATE,
+	RPL_QUEUEFAIL, RPL_TOOMANYRCPT, RPL_UNKNOWN, RPL_LINELONG, RPL_BARELF,
+	RPL_BADBYTE, RPL_SYNTAX, RPL_NOPARAM, RPL_HELOSYNTAX, RPL_FROMSYNTAX,
+	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT, RPL_RELAY,
+	RPL_ROUTED, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA, RPL_LONGDATA, RPL_EARLY,
+	RPL_PARAM, RPL_COUNT
 };
 
 static const struct smtpd_replytab {
 	int code;
 	const char *esc;
 	const char *text;
-} replies[R_COUNT] = {
-	[R_GREET] = { 220, NULL, "" },
-	[R_HELO] = { 250, NULL, "" },
-	[R_OK] = { 250, "2.0.0", "Ok" },
-	[R_SENDER_OK] = { 250, "2.1.0", "Sender ok" },
-	[R_RCPT_OK] = { 250, "2.1.5", "Recipient ok" },
-	[R_QUEUED] = { 250, "2.0.0", "Ok: queued as " },
-	[R_VRFY] = { 252, "2.0.0",
+} replies[RPL_COUNT] = {
+	[RPL_GREET] = { 220, NULL, "" },
+	[RPL_HELO] = { 250, NULL, "" },
+	[RPL_OK] = { 250, "2.0.0", "Ok" },
+	[RPL_SENDER_OK] = { 250, "2.1.0", "Sender ok" },
+	[RPL_RCPT_OK] = { 250, "2.1.5", "Recipient ok" },
+	[RPL_QUEUED] = { 250, "2.0.0", "Ok: queued as " },
+	[RPL_VRFY] = { 252, "2.0.0",
 	    "Cannot VRFY user, but will accept message and attempt delivery" },
-	[R_HELP] = { 214, "2.0.0",
+	[RPL_HELP] = { 214, "2.0.0",
 	    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP" },
-	[R_DATA] = { 354, NULL, "End data with <CR><LF>.<CR><LF>" },
-	[R_BYE] = { 221, "2.0.0", "Bye" },
-	[R_TIMEOUT] = { 421, "4.4.2", "Timeout, closing connection" },
-	[R_ERRORS] = { 421, "4.7.0", "Too many errors, closing connection" },
-	[R_TEMP] = { 421, "4.3.0", "Temporary failure, closing connection" },
-	[R_RATE] = { 450, "4.7.1",
+	[RPL_DATA] = { 354, NULL, "End data with <CR><LF>.<CR><LF>" },
+	[RPL_BYE] = { 221, "2.0.0", "Bye" },
+	[RPL_TIMEOUT] = { 421, "4.4.2", "Timeout, closing connection" },
+	[RPL_ERRORS] = { 421, "4.7.0", "Too many errors, closing connection" },
+	[RPL_TEMP] = { 421, "4.3.0", "Temporary failure, closing connection" },
+	[RPL_RATE] = { 450, "4.7.1",
 	    "Too many messages from your address, try again later" },
-	[R_QUEUEFAIL] = { 451, "4.3.0", "Temporary queue failure, try again later" },
-	[R_TOOMANYRCPT] = { 452, "4.5.3", "Too many recipients" },
-	[R_UNKNOWN] = { 500, "5.5.1", "Command unrecognized" },
-	[R_LINELONG] = { 500, "5.5.2", "Line too long" },
-	[R_BARELF] = { 500, "5.5.2", "Commands must end in CRLF" },
-	[R_BADBYTE] = { 500, "5.5.2", "Invalid character in command" },
-	[R_SYNTAX] = { 501, "5.5.4", "Syntax error in parameters" },
-	[R_NOPARAM] = { 501, "5.5.4", "No parameters allowed" },
-	[R_HELOSYNTAX] = { 501, NULL, "Syntax: EHLO hostname" },
-	[R_FROMSYNTAX] = { 501, "5.1.7", "Bad sender address syntax" },
-	[R_TOSYNTAX] = { 501, "5.1.3", "Bad recipient address syntax" },
-	[R_NEEDHELO] = { 503, "5.5.1", "Send HELO or EHLO first" },
-	[R_NEEDMAIL] = { 503, "5.5.1", "Need MAIL command" },
-	[R_NESTED] = { 503, "5.5.1", "Sender already given" },
-	[R_NEEDRCPT] = { 503, "5.5.1", "Need RCPT command (no valid recipients)" },
-	[R_RELAY] = { 550, "5.7.1", "Relaying denied" },
-	[R_ROUTED] = { 550, "5.7.1",
+	[RPL_QUEUEFAIL] = { 451, "4.3.0", "Temporary queue failure, try again later" },
+	[RPL_TOOMANYRCPT] = { 452, "4.5.3", "Too many recipients" },
+	[RPL_UNKNOWN] = { 500, "5.5.1", "Command unrecognized" },
+	[RPL_LINELONG] = { 500, "5.5.2", "Line too long" },
+	[RPL_BARELF] = { 500, "5.5.2", "Commands must end in CRLF" },
+	[RPL_BADBYTE] = { 500, "5.5.2", "Invalid character in command" },
+	[RPL_SYNTAX] = { 501, "5.5.4", "Syntax error in parameters" },
+	[RPL_NOPARAM] = { 501, "5.5.4", "No parameters allowed" },
+	[RPL_HELOSYNTAX] = { 501, NULL, "Syntax: EHLO hostname" },
+	[RPL_FROMSYNTAX] = { 501, "5.1.7", "Bad sender address syntax" },
+	[RPL_TOSYNTAX] = { 501, "5.1.3", "Bad recipient address syntax" },
+	[RPL_NEEDHELO] = { 503, "5.5.1", "Send HELO or EHLO first" },
+	[RPL_NEEDMAIL] = { 503, "5.5.1", "Need MAIL command" },
+	[RPL_NESTED] = { 503, "5.5.1", "Sender already given" },
+	[RPL_NEEDRCPT] = { 503, "5.5.1", "Need RCPT command (no valid recipients)" },
+	[RPL_RELAY] = { 550, "5.7.1", "Relaying denied" },
+	[RPL_ROUTED] = { 550, "5.7.1",
 	    "Relaying denied: routing in the address is not allowed" },
-	[R_TOOBIG] = { 552, "5.3.4", "Message size exceeds fixed limit" },
-	[R_BAREDATA] = { 554, "5.6.0",
+	[RPL_TOOBIG] = { 552, "5.3.4", "Message size exceeds fixed limit" },
+	[RPL_BAREDATA] = { 554, "5.6.0",
 	    "Message refused: bare CR or LF (lines must end in CRLF)" },
-	[R_NULDATA] = { 554, "5.6.0", "Message refused: NUL byte" },
-	[R_LONGDATA] = { 554, "5.6.0",
+	[RPL_NULDATA] = { 554, "5.6.0", "Message refused: NUL byte" },
+	[RPL_LONGDATA] = { 554, "5.6.0",
 	    "Message refused: line longer than 1000 octets" },
-	[R_EARLY] = { 554, NULL, "Protocol violation: input before greeting" },
-	[R_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
+	[RPL_EARLY] = { 554, NULL, "Protocol violation: input before greeting" },
+	[RPL_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
 };
 
 static const char *
@@ -270,12 +270,12 @@ read_command(struct smtpd_session *s)
 	}
 	if (toolong) {
 		s->line.len = 0;
-		return smtpd_reply(s, R_LINELONG, NULL) ? 2 : -1;
+		return smtpd_reply(s, RPL_LINELONG, NULL) ? 2 : -1;
 	}
 	/* RFC 5321 2.3.8: lines end in CRLF; a bare LF is refused. */
 	if (s->line.len < 2 || s->line.s[s->line.len - 2] != '\r') {
 		s->line.len = 0;
-		return smtpd_reply(s, R_BARELF, NULL) ? 2 : -1;
+		return smtpd_reply(s, RPL_BARELF, NULL) ? 2 : -1;
 	}
 	s->line.len -= 2;
 	for (i = 0; i < s->line.len; i++) {
@@ -284,7 +284,7 @@ read_command(struct smtpd_session *s)
 		/* No CR, NUL, other control byte, or 8-bit byte in a command. */
 		if (c < 32 || c > 126) {
 			s->line.len = 0;
-			return smtpd_reply(s, R_BADBYTE, NULL) ? 2 : -1;
+			return smtpd_reply(s, RPL_BADBYTE, NULL) ? 2 : -1;
 		}
 	}
 	return 1;
@@ -300,7 +300,7 @@ may_relay(const struct smtpd_session *s)
 static int
 greet(struct smtpd_session *s)
 {
-	return reply_line(s, replies[R_GREET].code, ' ', NULL, s->conf->me.s,
+	return reply_line(s, replies[RPL_GREET].code, ' ', NULL, s->conf->me.s,
 	    " ESMTP zr-smtpd");
 }
 
@@ -311,14 +311,14 @@ smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 
 	/* One SP, then the name; anything after a further SP is ignored. */
 	if (n < 2 || arg[0] != ' ')
-		return smtpd_reply(s, R_HELOSYNTAX, NULL);
+		return smtpd_reply(s, RPL_HELOSYNTAX, NULL);
 	arg++;
 	n--;
 	len = strcspn(arg, " ");
 	if (len > n)
 		len = n;
 	if (len == 0 || len > SMTPD_HELO_MAX)
-		return smtpd_reply(s, R_HELOSYNTAX, NULL);
+		return smtpd_reply(s, RPL_HELOSYNTAX, NULL);
 	if (!zs_copyb(&s->helo, arg, len) || !zs_0(&s->helo))
 		return 0;
 	tx_reset(s);
@@ -396,32 +396,32 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 	int ok;
 
 	if (at == 0)
-		return smtpd_reply(s, R_FROMSYNTAX, NULL);
+		return smtpd_reply(s, RPL_FROMSYNTAX, NULL);
 	used = smtpd_path_parse(arg + at, n - at, &path);
 	if (used == 0)
-		return smtpd_reply(s, R_FROMSYNTAX, NULL);
+		return smtpd_reply(s, RPL_FROMSYNTAX, NULL);
 	if (!copy0(&tmp, path.addr, path.len))
 		return 0;
 	s->logarg = tmp.s;
 	at += used;
 	if (!(s->flags & SESS_ESMTP) && strspn(arg + at, " ") != n - at) {
-		ok = smtpd_reply(s, R_PARAM, NULL);
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
 		goto out;
 	}
 	switch (smtpd_param_mail(arg + at, n - at, &mp)) {
 	case PARAM_OK:
 		break;
 	case PARAM_UNKNOWN:
-		ok = smtpd_reply(s, R_PARAM, NULL);
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
 		goto out;
 	default:
-		ok = smtpd_reply(s, R_SYNTAX, NULL);
+		ok = smtpd_reply(s, RPL_SYNTAX, NULL);
 		goto out;
 	}
 	/* RFC 1870 6.1: refuse at once what the limit cannot take. */
 	if (mp.has_size && s->conf->databytes != 0 &&
 	    mp.size > s->conf->databytes) {
-		ok = smtpd_reply(s, R_TOOBIG, NULL);
+		ok = smtpd_reply(s, RPL_TOOBIG, NULL);
 		goto out;
 	}
 	if (s->conf->rate_count != 0 && (!may_relay(s) || s->conf->rate_relay)) {
@@ -434,11 +434,11 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 		if (r == -1) {
 			warn_sys("unable to update the rate limit in ",
 			    s->conf->queuedir, "/", SMTPD_RATE_FILE);
-			ok = smtpd_reply(s, R_QUEUEFAIL, NULL);
+			ok = smtpd_reply(s, RPL_QUEUEFAIL, NULL);
 			goto out;
 		}
 		if (r == 0) {
-			ok = smtpd_reply(s, R_RATE, NULL);
+			ok = smtpd_reply(s, RPL_RATE, NULL);
 			goto out;
 		}
 	}
@@ -458,7 +458,7 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 		}
 	}
 	smtpd_enter(s, ST_MAIL);
-	ok = smtpd_reply(s, R_SENDER_OK, NULL);
+	ok = smtpd_reply(s, RPL_SENDER_OK, NULL);
 out:
 	s->logarg = NULL;
 	zs_free(&tmp);
@@ -482,7 +482,7 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 	int ok;
 
 	if (at == 0)
-		return smtpd_reply(s, R_TOSYNTAX, NULL);
+		return smtpd_reply(s, RPL_TOSYNTAX, NULL);
 	if (is_postmaster(arg + at, n - at)) {
 		used = 12;
 		if (!zs_cats(&addr, "postmaster@") || !zs_cat(&addr, &s->conf->me) ||
@@ -492,28 +492,28 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 	} else {
 		used = smtpd_path_parse(arg + at, n - at, &path);
 		if (used == 0 || path.len == 0)
-			return smtpd_reply(s, R_TOSYNTAX, NULL);
+			return smtpd_reply(s, RPL_TOSYNTAX, NULL);
 		if (!copy0(&addr, path.addr, path.len))
 			return 0;
 	}
 	s->logarg = addr.s;
 	at += used;
 	if (!(s->flags & SESS_ESMTP) && strspn(arg + at, " ") != n - at) {
-		ok = smtpd_reply(s, R_PARAM, NULL);
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
 		goto out;
 	}
 	switch (smtpd_param_rcpt(arg + at, n - at, &rp)) {
 	case PARAM_OK:
 		break;
 	case PARAM_UNKNOWN:
-		ok = smtpd_reply(s, R_PARAM, NULL);
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
 		goto out;
 	default:
-		ok = smtpd_reply(s, R_SYNTAX, NULL);
+		ok = smtpd_reply(s, RPL_SYNTAX, NULL);
 		goto out;
 	}
 	if (s->env.nrcpt >= s->conf->maxrcpt) {
-		ok = smtpd_reply(s, R_TOOMANYRCPT, NULL);
+		ok = smtpd_reply(s, RPL_TOOMANYRCPT, NULL);
 		goto out;
 	}
 	if (!may_relay(s) && !is_postmaster(arg + at - used, used)) {
@@ -521,7 +521,7 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 		path.addr = addr.s;
 		path.len = addr.len;
 		if (path.route || smtpd_path_routed(&path)) {
-			ok = smtpd_reply(s, R_ROUTED, NULL);
+			ok = smtpd_reply(s, RPL_ROUTED, NULL);
 			goto out;
 		}
 		dom = addr_at(addr.s, addr.len) + 1;
@@ -529,7 +529,7 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 		    s->conf->nlocaldomains, addr.s + dom, addr.len - dom) &&
 		    !smtpd_path_listed(s->conf->relaydomains.s,
 		    s->conf->nrelaydomains, addr.s + dom, addr.len - dom)) {
-			ok = smtpd_reply(s, R_RELAY, NULL);
+			ok = smtpd_reply(s, RPL_RELAY, NULL);
 			goto out;
 		}
 	}
@@ -549,7 +549,7 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 		}
 	}
 	smtpd_enter(s, ST_RCPT);
-	ok = smtpd_reply(s, R_RCPT_OK, NULL);
+	ok = smtpd_reply(s, RPL_RCPT_OK, NULL);
 out:
 	s->logarg = NULL;
 	zs_free(&addr);
@@ -642,10 +642,10 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 	int fd, end = 0, ok = 1;
 
 	if (strspn(arg, " ") != n)
-		return smtpd_reply(s, R_NOPARAM, NULL);
+		return smtpd_reply(s, RPL_NOPARAM, NULL);
 	if (!s->qopen || (fd = queue_create(&s->q, s->env.id)) == -1) {
 		warn_sys("unable to create a message in ", s->conf->queuedir);
-		return smtpd_reply(s, R_QUEUEFAIL, NULL);
+		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
 	}
 	s->env.arrival = (long long)time(NULL);
 	s->env.prio = PRIO_NORMAL;
@@ -658,7 +658,7 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 		warn_sys("unable to build the envelope", "");
 		queue_abort(&s->q, s->env.id, fd);
 		zs_free(&head);
-		return smtpd_reply(s, R_QUEUEFAIL, NULL);
+		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
 	}
 	buf_init(&file, file_write, fd, NULL, space, sizeof space);
 	smtpd_data_init(&d, s->conf->databytes);
@@ -667,7 +667,7 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 		d.werrno = errno;
 	}
 	zs_free(&head);
-	if (!smtpd_reply(s, R_DATA, NULL)) {
+	if (!smtpd_reply(s, RPL_DATA, NULL)) {
 		queue_abort(&s->q, s->env.id, fd);
 		return 0;
 	}
@@ -693,12 +693,12 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 		d.flags |= DATA_WERR;
 		d.werrno = errno;
 	}
-	verdict = (d.flags & DATA_BIG) ? R_TOOBIG :
-	    (d.flags & DATA_BARE) ? R_BAREDATA :
-	    (d.flags & DATA_NUL) ? R_NULDATA :
-	    (d.flags & DATA_LONG) ? R_LONGDATA :
-	    (d.flags & DATA_WERR) ? R_QUEUEFAIL : R_QUEUED;
-	if (verdict != R_QUEUED) {
+	verdict = (d.flags & DATA_BIG) ? RPL_TOOBIG :
+	    (d.flags & DATA_BARE) ? RPL_BAREDATA :
+	    (d.flags & DATA_NUL) ? RPL_NULDATA :
+	    (d.flags & DATA_LONG) ? RPL_LONGDATA :
+	    (d.flags & DATA_WERR) ? RPL_QUEUEFAIL : RPL_QUEUED;
+	if (verdict != RPL_QUEUED) {
 		if (d.flags & DATA_WERR) {
 			errno = d.werrno;
 			warn_sys("unable to write a message in ",
@@ -707,14 +707,14 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 		queue_abort(&s->q, s->env.id, fd);
 	} else if (!queue_commit(&s->q, s->env.id, fd, queue_todo(s->env.prio))) {
 		warn_sys("unable to commit a message in ", s->conf->queuedir);
-		verdict = R_QUEUEFAIL;
+		verdict = RPL_QUEUEFAIL;
 	}
 	s->quietlog = true;
-	if (verdict == R_QUEUED) {
+	if (verdict == RPL_QUEUED) {
 		queue_trigger(&s->q);
 		s->msgs++;
 		log_message(s, &d, "queued", s->env.id, NULL);
-		ok = smtpd_reply(s, R_QUEUED, s->env.id);
+		ok = smtpd_reply(s, RPL_QUEUED, s->env.id);
 	} else {
 		log_message(s, &d, "rejected", NULL, &replies[verdict]);
 		ok = smtpd_reply(s, verdict, NULL);
@@ -729,11 +729,11 @@ static int
 smtpd_do_rset(struct smtpd_session *s, const char *arg, size_t n)
 {
 	if (strspn(arg, " ") != n)
-		return smtpd_reply(s, R_NOPARAM, NULL);
+		return smtpd_reply(s, RPL_NOPARAM, NULL);
 	tx_reset(s);
 	if (s->state != ST_GREETED)
 		smtpd_enter(s, ST_READY);
-	return smtpd_reply(s, R_OK, NULL);
+	return smtpd_reply(s, RPL_OK, NULL);
 }
 
 static int
@@ -742,16 +742,16 @@ smtpd_do_noop(struct smtpd_session *s, const char *arg, size_t n)
 	/* RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored. */
 	(void)arg;
 	(void)n;
-	return smtpd_reply(s, R_OK, NULL);
+	return smtpd_reply(s, RPL_OK, NULL);
 }
 
 static int
 smtpd_do_quit(struct smtpd_session *s, const char *arg, size_t n)
 {
 	if (strspn(arg, " ") != n)
-		return smtpd_reply(s, R_NOPARAM, NULL);
+		return smtpd_reply(s, RPL_NOPARAM, NULL);
 	s->quit = true;
-	return smtpd_reply(s, R_BYE, NULL);
+	return smtpd_reply(s, RPL_BYE, NULL);
 }
 
 static int
@@ -759,8 +759,8 @@ smtpd_do_vrfy(struct smtpd_session *s, const char *arg, size_t n)
 {
 	/* RFC 5321 3.5.3: 252 says nothing about whether the user exists. */
 	if (n < 2 || arg[0] != ' ')
-		return smtpd_reply(s, R_SYNTAX, NULL);
-	return smtpd_reply(s, R_VRFY, NULL);
+		return smtpd_reply(s, RPL_SYNTAX, NULL);
+	return smtpd_reply(s, RPL_VRFY, NULL);
 }
 
 static int
@@ -768,7 +768,7 @@ smtpd_do_help(struct smtpd_session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	(void)n;
-	return smtpd_reply(s, R_HELP, NULL);
+	return smtpd_reply(s, RPL_HELP, NULL);
 }
 
 struct smtpd_verb {
@@ -799,12 +799,12 @@ smtpd_check_state(struct smtpd_session *s, const struct smtpd_verb *v)
 	if (v->legal & s->state)
 		return 1;
 	if (s->state == ST_GREETED)
-		return smtpd_reply(s, R_NEEDHELO, NULL) ? 0 : -1;
+		return smtpd_reply(s, RPL_NEEDHELO, NULL) ? 0 : -1;
 	if (v->fn == smtpd_do_mail)
-		return smtpd_reply(s, R_NESTED, NULL) ? 0 : -1;
+		return smtpd_reply(s, RPL_NESTED, NULL) ? 0 : -1;
 	if (s->state == ST_READY)
-		return smtpd_reply(s, R_NEEDMAIL, NULL) ? 0 : -1;
-	return smtpd_reply(s, R_NEEDRCPT, NULL) ? 0 : -1;
+		return smtpd_reply(s, RPL_NEEDMAIL, NULL) ? 0 : -1;
+	return smtpd_reply(s, RPL_NEEDRCPT, NULL) ? 0 : -1;
 }
 
 static int
@@ -822,7 +822,7 @@ dispatch(struct smtpd_session *s)
 			continue;
 		/* Line length with its CRLF, as RFC 5321 4.5.3.1.4 counts. */
 		if (n + 2 > v->maxline)
-			return smtpd_reply(s, R_LINELONG, NULL);
+			return smtpd_reply(s, RPL_LINELONG, NULL);
 		r = smtpd_check_state(s, v);
 		if (r != 1)
 			return r == 0;
@@ -830,7 +830,7 @@ dispatch(struct smtpd_session *s)
 			return 0;
 		return v->fn(s, s->line.s + 4, n - 4);
 	}
-	return smtpd_reply(s, R_UNKNOWN, NULL);
+	return smtpd_reply(s, RPL_UNKNOWN, NULL);
 }
 
 /*
@@ -864,8 +864,8 @@ smtpd_serve(struct smtpd_session *s)
 	r = early_talker(s);
 	if (r != 0) {
 		if (r == 1) {
-			(void)(reply_line(s, replies[R_EARLY].code, ' ', NULL,
-			    replies[R_EARLY].text, NULL) && buf_flush(&s->out));
+			(void)(reply_line(s, replies[RPL_EARLY].code, ' ', NULL,
+			    replies[RPL_EARLY].text, NULL) && buf_flush(&s->out));
 			result = "early-talker";
 		} else {
 			result = "eof";
@@ -887,20 +887,20 @@ smtpd_serve(struct smtpd_session *s)
 				result = "eof";
 			} else if (errno == ETIMEDOUT) {
 				result = "timeout";
-				(void)(smtpd_reply(s, R_TIMEOUT, NULL) &&
+				(void)(smtpd_reply(s, RPL_TIMEOUT, NULL) &&
 				    buf_flush(&s->out));
 			} else {
 				result = "error";
 				code = EXIT_TEMP;
 				if (errno == ENOMEM)
-					(void)(smtpd_reply(s, R_TEMP, NULL) &&
+					(void)(smtpd_reply(s, RPL_TEMP, NULL) &&
 					    buf_flush(&s->out));
 			}
 			goto out;
 		}
 		if (s->badcmds >= SMTPD_BADCMD_MAX) {
 			result = "errors";
-			(void)(smtpd_reply(s, R_ERRORS, NULL) && buf_flush(&s->out));
+			(void)(smtpd_reply(s, RPL_ERRORS, NULL) && buf_flush(&s->out));
 			goto out;
 		}
 	}
