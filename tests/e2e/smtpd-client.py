@@ -27,7 +27,10 @@ def main():
     def replies(n):
         for _ in range(n):
             while True:
-                line = f.readline()
+                try:
+                    line = f.readline()
+                except ConnectionResetError:
+                    line = b""
                 if not line:
                     print("EOF")
                     sys.stdout.flush()
@@ -46,7 +49,10 @@ def main():
         else:
             data = text.encode("latin-1").decode("unicode_escape").encode(
                 "latin-1")
-        s.sendall(data)
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
         replies(int(n))
     s.close()
 
