@@ -583,6 +583,9 @@ received(struct smtpd_session *s, struct zs *out)
 	    (zs_cats(out, s->conf->remotehost) && zs_catc(out, ' '))) &&
 	    zs_catc(out, '[') && zs_cats(out, s->conf->client) &&
 	    zs_cats(out, "])\n\tby ") && zs_cat(out, &s->conf->me) &&
+	    (s->conf->localip == NULL ||
+	    (zs_cats(out, " ([") && zs_cats(out, s->conf->localip) &&
+	    zs_cats(out, "])"))) &&
 	    zs_cats(out, " (zr-smtpd) with ") && zs_cats(out, s->env.proto) &&
 	    zs_cats(out, " id ") && zs_cats(out, s->env.id) &&
 	    zs_cats(out, ";\n\t") && zs_cats(out, date) && zs_catc(out, '\n');

@@ -77,6 +77,7 @@ struct smtpd_conf {
 	bool client_known;
 	unsigned char clientaddr[CIDR_ADDR_SIZE];
 	const char *remotehost;		/* its DNS name when known and sane */
+	const char *localip;		/* ${PROTO}LOCALIP when well-formed */
 	bool relayclient;		/* RELAYCLIENT was set */
 	bool debug;			/* ZR_DEBUG: log state changes */
 	struct zs err;			/* what smtpd_conf_load failed on */

@@ -71,6 +71,26 @@ find_client(struct smtpd_conf *c)
 	}
 }
 
+/* ${PROTO}LOCALIP, else TCPLOCALIP: the address the client reached. */
+static const char *
+find_local(void)
+{
+	const char *proto = getenv("PROTO"), *ip = NULL;
+	unsigned char a[CIDR_ADDR_SIZE];
+
+	if (proto != NULL && strlen(proto) <= 16) {
+		char name[32];
+		size_t n = strlen(proto);
+
+		memcpy(name, proto, n);
+		memcpy(name + n, "LOCALIP", 8);
+		ip = getenv(name);
+	}
+	if (ip == NULL)
+		ip = getenv("TCPLOCALIP");
+	return ip != NULL && strlen(ip) < 64 && cidr_addr_parse(ip, a) ? ip : NULL;
+}
+
 /* tcp-environ(5): host names "can contain arbitrary characters". */
 static const char *
 sane_host(const char *h)
@@ -166,6 +186,7 @@ smtpd_conf_load(struct smtpd_conf *c)
 	c->debug = getenv("ZR_DEBUG") != NULL;
 	find_client(c);
 	c->remotehost = sane_host(getenv("TCPREMOTEHOST"));
+	c->localip = find_local();
 	/* qmail: set, even to the empty string, means "may relay". */
 	c->relayclient = getenv("RELAYCLIENT") != NULL;
 
