@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "addr.h"
@@ -32,7 +33,7 @@ enum smtpd_reply_id {
 	RPL_BADBYTE, RPL_SYNTAX, RPL_NOPARAM, RPL_HELOSYNTAX, RPL_FROMSYNTAX,
 	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT, RPL_RELAY,
 	RPL_ROUTED, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA, RPL_LONGDATA, RPL_EARLY,
-	RPL_PARAM, RPL_COUNT
+	RPL_PARAM, RPL_NOSPACE, RPL_COUNT
 };
 
 static const struct smtpd_replytab {
@@ -83,6 +84,7 @@ static const struct smtpd_replytab {
 	    "Message refused: line longer than 1000 octets" },
 	[RPL_EARLY] = { 554, NULL, "Protocol violation: input before greeting" },
 	[RPL_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
+	[RPL_NOSPACE] = { 452, "4.3.1", "Insufficient system storage" },
 };
 
 static const char *
@@ -296,6 +298,21 @@ may_relay(const struct smtpd_session *s)
 	return (s->flags & (SESS_RELAY | SESS_AUTH)) != 0;
 }
 
+/* Whether the queue's file system has room for size more octets. */
+static bool
+room_for(const struct smtpd_session *s, unsigned long long size)
+{
+	struct statvfs st;
+	unsigned long long avail;
+
+	if (fstatvfs(s->q.rootfd, &st) == -1)
+		return true;	/* unknown: let the write find out */
+	if (__builtin_mul_overflow((unsigned long long)st.f_bavail,
+	    (unsigned long long)st.f_frsize, &avail))
+		return true;
+	return size <= avail && st.f_favail != 0;
+}
+
 /* The greeting. */
 static int
 greet(struct smtpd_session *s)
@@ -422,6 +439,11 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 	if (mp.has_size && s->conf->databytes != 0 &&
 	    mp.size > s->conf->databytes) {
 		ok = smtpd_reply(s, RPL_TOOBIG, NULL);
+		goto out;
+	}
+	/* RFC 1870 6.1: a size the queue cannot hold now is 452 4.3.1. */
+	if (mp.has_size && s->qopen && !room_for(s, mp.size)) {
+		ok = smtpd_reply(s, RPL_NOSPACE, NULL);
 		goto out;
 	}
 	if (s->conf->rate_count != 0 && (!may_relay(s) || s->conf->rate_relay)) {

@@ -79,7 +79,7 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 				i++;
 				break;
 			}
-			/* FALLTHROUGH */
+			__attribute__((fallthrough));
 		case DS_TEXT:
 			/* The common case: copy a run of ordinary bytes at once. */
 			for (j = i; j < n && p[j] != '\r' && p[j] != '\n' &&

@@ -9,7 +9,7 @@ mkdir "$T/small"
 mount -t tmpfs -o size=256k,mode=755 tmpfs "$T/small" 2>/dev/null ||
 	skip_all 'cannot mount tmpfs here'
 trap 'umount "$T/small" 2>/dev/null; _cleanup' EXIT
-plan 11
+plan 12
 ZR_QUEUE=$T/small/queue
 export ZR_QUEUE
 ZR_MKQUEUE_PRIVATE=1 "$ZR_ROOT/queue-layout/mkqueue" "$ZR_QUEUE"
@@ -30,6 +30,9 @@ is "$(qfiles | wc -l | tr -d ' ')" 0 'nothing visible in the queue'
 is "$(qcount tmp)" 0 'nothing left in tmp/'
 like "$(cat "$T"/.tcpserver.*.err)" 'unable to write a message in .*: No space left on device' \
 	'the cause is logged'
+
+like "$($C '1:EHLO c.test\r\n' '1:MAIL FROM:<a@b.test> SIZE=1000000\r\n' '1:QUIT\r\n')" \
+	'^452 4\.3\.1 ' 'SIZE beyond the free space: 452 4.3.1 at MAIL'
 
 # The same server takes a message that fits.
 out=$($C '1:EHLO c.test\r\n' '3:MAIL FROM:<a@b.test>\r\nRCPT TO:<u@example.com>\r\nDATA\r\n' \
