@@ -193,7 +193,10 @@ smtpd_conf_load(struct smtpd_conf *c)
 	r = control_readline("me", &c->me);
 	if (r == -1)
 		return fail(c, "me");
-	if (r == 0) {
+	if (r == 0 && (v = sane_host(getenv("TCPLOCALHOST"))) != NULL) {
+		if (!zs_copys(&c->me, v))
+			return fail(c, "me");
+	} else if (r == 0) {
 		if (gethostname(host, sizeof host) == -1)
 			return fail(c, "me (no host name)");
 		host[sizeof host - 1] = '\0';

@@ -3,7 +3,7 @@
 # zr-smtpd: the protocol with real clients (swaks, smtp-source) and raw
 # bytes: reply codes, the envelope and content queued, pipelining.
 . "${0%/*}/../lib/harness.sh"
-plan 35
+plan 39
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
 if [ "$(id -u)" = 0 ]; then
@@ -94,6 +94,17 @@ is "$(echo "$out" | grep -v '^250-' | cut -c1-3 | tr '\n' ' ')" \
 is "$(qcount todo/normal)" 1 'pipelined message queued once'
 f=$(find "$ZR_QUEUE/todo/normal" -type f)
 is "$(grep -c '^rcpt ' "$f")" 2 'both recipients in the envelope'
+
+# swaks with --pipeline and a --data file.
+rm -f "$ZR_QUEUE"/todo/normal/*
+printf 'Subject: from a file\r\n\r\nfile body\r\n' >"$T/data.eml"
+out=$(swaks --server 127.0.0.1:$P --pipeline --from a@b.test \
+	--to c@example.com,d@example.com --data "$T/data.eml" 2>&1)
+like "$out" '<-  250 2\.0\.0 Ok: queued' 'swaks --pipeline --data: queued'
+like "$out" '<\*\* 250 2\.1\.5|<-  250 2\.1\.5' 'recipients accepted'
+f=$(find "$ZR_QUEUE/todo/normal" -type f)
+ok 'the file content is stored' grep -qx 'file body' "$f"
+is "$(grep -c '^rcpt ' "$f")" 2 'two recipients from one pipelined group'
 
 # smtp-source: several sessions, one message each.
 rm -f "$ZR_QUEUE"/todo/normal/*

@@ -4,7 +4,7 @@
 # relaynets (CIDR), RELAYCLIENT, and the address tricks that must not open
 # a relay.
 . "${0%/*}/../lib/harness.sh"
-plan 32
+plan 38
 zr_setup
 printf '%s\n' '# local' example.com .sub.test >"$ZR_CONTROL/localdomains"
 printf '%s\n' relay.example >"$ZR_CONTROL/relaydomains"
@@ -63,6 +63,23 @@ check '250 2.1.5' '<u@foreign.test>' 'IPv4-mapped IPv6 network matches an IPv4 c
 printf '%s\n' '127.0.0.1/33' >"$ZR_CONTROL/relaynets"
 like "$(python3 "${0%/*}/smtpd-client.py" "$P" 2>&1)" '^421 4\.3\.0' \
 	'a malformed relaynets line: 421 and no service'
+rm "$ZR_CONTROL/relaynets"
+
+# Where the client's address comes from: ${PROTO}REMOTEIP, REMOTE_ADDR,
+# else the socket.
+printf '%s\n' '2001:db8::/32' '10.0.0.0/8' >"$ZR_CONTROL/relaynets"
+start env PROTO=TCP6 TCP6REMOTEIP=2001:db8::5
+is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '250 2.1.5' 'PROTO=TCP6: TCP6REMOTEIP in an IPv6 relaynet'
+start env PROTO=TCP6 TCP6REMOTEIP=2001:db9::5
+is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '550 5.7.1' 'PROTO=TCP6: outside it, refused'
+start env -u PROTO -u TCPREMOTEIP REMOTE_ADDR=10.1.2.3
+is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '250 2.1.5' 'systemd REMOTE_ADDR used without PROTO'
+start env TCPREMOTEIP='10.1.2.3 evil'
+is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '550 5.7.1' 'a malformed address is no address'
+printf '%s\n' '127.0.0.1' >"$ZR_CONTROL/relaynets"
+start env -u PROTO -u TCPREMOTEIP -u REMOTE_ADDR
+is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '250 2.1.5' 'no environment: the socket peer (127.0.0.1)'
+like "$(cat "$T"/.tcpserver.*.err)" 'client=2001:db9::5 reject=550 5\.7\.1' 'the IPv6 client is logged'
 rm "$ZR_CONTROL/relaynets"
 
 # RELAYCLIENT, even empty, means "may relay".
