@@ -26,6 +26,7 @@ int cidr_addr_parse(const char *s, unsigned char out[CIDR_ADDR_SIZE]);
 /* Parse "addr", "addr/len": IPv4 lengths 0..32, IPv6 0..128. */
 int cidr_parse(const char *s, struct cidr *net);
 /* Whether addr (16 bytes, from cidr_addr_parse) lies in net. */
-int cidr_match(const struct cidr *net, const unsigned char addr[CIDR_ADDR_SIZE]);
+int cidr_match(const struct cidr *net,
+    const unsigned char addr[CIDR_ADDR_SIZE]);
 
 #endif

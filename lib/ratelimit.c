@@ -126,7 +126,8 @@ ratelimit_take(int dirfd, const char *name,
 		count++;
 		put64(slot + RATELIMIT_KEY, start);
 		for (k = 0; k < 4; k++, count >>= 8)
-			slot[RATELIMIT_KEY + 8 + k] = (unsigned char)(count & 0xff);
+			slot[RATELIMIT_KEY + 8 + k] =
+			    (unsigned char)(count & 0xff);
 	}
 	{
 		off_t soff = off + (off_t)(slot - run);

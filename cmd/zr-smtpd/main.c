@@ -40,9 +40,8 @@ drop_root(void)
 	if (u == NULL || g == NULL || !scan_ulong_all(u, &uid) ||
 	    !scan_ulong_all(g, &gid) || uid == 0 || gid == 0 ||
 	    uid > 0x7fffffffULL || gid > 0x7fffffffULL)
-		refuse(EXIT_PERM, "refusing to run as root: ",
-		    "set UID and GID to a user (envuidgid) or use tcpserver -u -g",
-		    0);
+		refuse(EXIT_PERM, "refusing to run as root: set UID and GID ",
+		    "to a user (envuidgid) or use tcpserver -u -g", 0);
 	gl[0] = (gid_t)gid;
 	if (setgroups(1, gl) == -1 || setgid((gid_t)gid) == -1 ||
 	    setuid((uid_t)uid) == -1)
@@ -65,8 +64,8 @@ main(int argc, char **argv)
 		die_usage(SMTPD_USAGE);
 	drop_root();
 	if (!smtpd_conf_load(&conf))
-		refuse(EXIT_TEMP, "unable to read control/", conf.err.s != NULL ?
-		    conf.err.s : "?", 1);
+		refuse(EXIT_TEMP, "unable to read control/",
+		    conf.err.s != NULL ? conf.err.s : "?", 1);
 	/* The session holds its buffers; keep it off the stack. */
 	s = malloc(sizeof *s);
 	if (s == NULL)

@@ -27,12 +27,14 @@
  * puts no enhanced code on the greeting and on HELO/EHLO replies.
  */
 enum smtpd_reply_id {
-	RPL_GREET, RPL_HELO, RPL_OK, RPL_SENDER_OK, RPL_RCPT_OK, RPL_QUEUED, RPL_VRFY,
-	RPL_HELP, RPL_DATA, RPL_BYE, RPL_TIMEOUT, RPL_ERRORS, RPL_TEMP, RPL_RATE,
+	RPL_GREET, RPL_HELO, RPL_OK, RPL_SENDER_OK, RPL_RCPT_OK, RPL_QUEUED,
+	RPL_VRFY, RPL_HELP, RPL_DATA, RPL_BYE, RPL_TIMEOUT, RPL_ERRORS,
+	RPL_TEMP, RPL_RATE,
 	RPL_QUEUEFAIL, RPL_TOOMANYRCPT, RPL_UNKNOWN, RPL_LINELONG, RPL_BARELF,
 	RPL_BADBYTE, RPL_SYNTAX, RPL_NOPARAM, RPL_HELOSYNTAX, RPL_FROMSYNTAX,
-	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT, RPL_RELAY,
-	RPL_ROUTED, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA, RPL_LONGDATA, RPL_EARLY,
+	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT,
+	RPL_RELAY, RPL_ROUTED, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
+	RPL_LONGDATA, RPL_EARLY,
 	RPL_PARAM, RPL_NOSPACE, RPL_COUNT
 };
 
@@ -58,7 +60,8 @@ static const struct smtpd_replytab {
 	[RPL_TEMP] = { 421, "4.3.0", "Temporary failure, closing connection" },
 	[RPL_RATE] = { 450, "4.7.1",
 	    "Too many messages from your address, try again later" },
-	[RPL_QUEUEFAIL] = { 451, "4.3.0", "Temporary queue failure, try again later" },
+	[RPL_QUEUEFAIL] = { 451, "4.3.0",
+	    "Temporary queue failure, try again later" },
 	[RPL_TOOMANYRCPT] = { 452, "4.5.3", "Too many recipients" },
 	[RPL_UNKNOWN] = { 500, "5.5.1", "Command unrecognized" },
 	[RPL_LINELONG] = { 500, "5.5.2", "Line too long" },
@@ -72,7 +75,8 @@ static const struct smtpd_replytab {
 	[RPL_NEEDHELO] = { 503, "5.5.1", "Send HELO or EHLO first" },
 	[RPL_NEEDMAIL] = { 503, "5.5.1", "Need MAIL command" },
 	[RPL_NESTED] = { 503, "5.5.1", "Sender already given" },
-	[RPL_NEEDRCPT] = { 503, "5.5.1", "Need RCPT command (no valid recipients)" },
+	[RPL_NEEDRCPT] = { 503, "5.5.1",
+	    "Need RCPT command (no valid recipients)" },
 	[RPL_RELAY] = { 550, "5.7.1", "Relaying denied" },
 	[RPL_ROUTED] = { 550, "5.7.1",
 	    "Relaying denied: routing in the address is not allowed" },
@@ -82,7 +86,8 @@ static const struct smtpd_replytab {
 	[RPL_NULDATA] = { 554, "5.6.0", "Message refused: NUL byte" },
 	[RPL_LONGDATA] = { 554, "5.6.0",
 	    "Message refused: line longer than 1000 octets" },
-	[RPL_EARLY] = { 554, NULL, "Protocol violation: input before greeting" },
+	[RPL_EARLY] = { 554, NULL,
+	    "Protocol violation: input before greeting" },
 	[RPL_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
 	[RPL_NOSPACE] = { 452, "4.3.1", "Insufficient system storage" },
 };
@@ -131,7 +136,8 @@ reply_line(struct smtpd_session *s, int code, char sep, const char *esc,
 	num[2] = (char)('0' + code % 10);
 	num[3] = sep;
 	return buf_put(&s->out, num, 4) &&
-	    (esc == NULL || (buf_puts(&s->out, esc) && buf_put(&s->out, " ", 1))) &&
+	    (esc == NULL ||
+	    (buf_puts(&s->out, esc) && buf_put(&s->out, " ", 1))) &&
 	    buf_puts(&s->out, text) &&
 	    (extra == NULL || buf_puts(&s->out, extra)) &&
 	    buf_put(&s->out, "\r\n", 2);
@@ -283,7 +289,7 @@ read_command(struct smtpd_session *s)
 	for (i = 0; i < s->line.len; i++) {
 		unsigned char c = (unsigned char)s->line.s[i];
 
-		/* No CR, NUL, other control byte, or 8-bit byte in a command. */
+		/* No CR, NUL, other control or 8-bit byte in a command. */
 		if (c < 32 || c > 126) {
 			s->line.len = 0;
 			return smtpd_reply(s, RPL_BADBYTE, NULL) ? 2 : -1;
@@ -365,7 +371,8 @@ smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 		    reply_line(s, 250, '-', NULL, "PIPELINING", NULL) &&
 		    reply_line(s, 250, '-', NULL, size, NULL) &&
 		    reply_line(s, 250, '-', NULL, "8BITMIME", NULL) &&
-		    reply_line(s, 250, '-', NULL, "ENHANCEDSTATUSCODES", NULL) &&
+		    reply_line(s, 250, '-', NULL, "ENHANCEDSTATUSCODES",
+		    NULL) &&
 		    reply_line(s, 250, ' ', NULL, "DSN", NULL);
 	}
 }
@@ -446,7 +453,8 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 		ok = smtpd_reply(s, RPL_NOSPACE, NULL);
 		goto out;
 	}
-	if (s->conf->rate_count != 0 && (!may_relay(s) || s->conf->rate_relay)) {
+	if (s->conf->rate_count != 0 &&
+	    (!may_relay(s) || s->conf->rate_relay)) {
 		int r = -1;
 
 		if (s->qopen)
@@ -507,8 +515,8 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 		return smtpd_reply(s, RPL_TOSYNTAX, NULL);
 	if (is_postmaster(arg + at, n - at)) {
 		used = 12;
-		if (!zs_cats(&addr, "postmaster@") || !zs_cat(&addr, &s->conf->me) ||
-		    !zs_0(&addr))
+		if (!zs_cats(&addr, "postmaster@") ||
+		    !zs_cat(&addr, &s->conf->me) || !zs_0(&addr))
 			return 0;
 		path.route = 0;
 	} else {
@@ -589,7 +597,8 @@ received(struct smtpd_session *s, struct zs *out)
 	size_t i;
 
 	if (gmtime_r(&now, &tm) == NULL ||
-	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0)
+	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000",
+	    &tm) == 0)
 		return 0;
 	if (!zs_cats(out, "Received: from "))
 		return 0;
@@ -705,7 +714,8 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 			int saved = errno;
 
 			queue_abort(&s->q, s->env.id, fd);
-			log_message(s, &d, r == 0 ? "eof" : "error", NULL, NULL);
+			log_message(s, &d, r == 0 ? "eof" : "error", NULL,
+			    NULL);
 			errno = saved;
 			s->eof = r == 0;
 			return 0;
@@ -730,7 +740,8 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 			    s->conf->queuedir);
 		}
 		queue_abort(&s->q, s->env.id, fd);
-	} else if (!queue_commit(&s->q, s->env.id, fd, queue_todo(s->env.prio))) {
+	} else if (!queue_commit(&s->q, s->env.id, fd,
+	    queue_todo(s->env.prio))) {
 		warn_sys("unable to commit a message in ", s->conf->queuedir);
 		verdict = RPL_QUEUEFAIL;
 	}
@@ -890,7 +901,8 @@ smtpd_serve(struct smtpd_session *s)
 	if (r != 0) {
 		if (r == 1) {
 			(void)(reply_line(s, replies[RPL_EARLY].code, ' ', NULL,
-			    replies[RPL_EARLY].text, NULL) && buf_flush(&s->out));
+			    replies[RPL_EARLY].text, NULL) &&
+			    buf_flush(&s->out));
 			result = "early-talker";
 		} else {
 			result = "eof";
@@ -925,7 +937,8 @@ smtpd_serve(struct smtpd_session *s)
 		}
 		if (s->badcmds >= SMTPD_BADCMD_MAX) {
 			result = "errors";
-			(void)(smtpd_reply(s, RPL_ERRORS, NULL) && buf_flush(&s->out));
+			(void)(smtpd_reply(s, RPL_ERRORS, NULL) &&
+			    buf_flush(&s->out));
 			goto out;
 		}
 	}

@@ -88,7 +88,9 @@ find_local(void)
 	}
 	if (ip == NULL)
 		ip = getenv("TCPLOCALIP");
-	return ip != NULL && strlen(ip) < 64 && cidr_addr_parse(ip, a) ? ip : NULL;
+	if (ip == NULL || strlen(ip) >= 64 || !cidr_addr_parse(ip, a))
+		return NULL;
+	return ip;
 }
 
 /* tcp-environ(5): host names "can contain arbitrary characters". */
@@ -103,7 +105,8 @@ sane_host(const char *h)
 	if (n == 0 || n > 255)
 		return NULL;
 	for (i = 0; i < n; i++)
-		if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+		    (h[i] >= 'A' && h[i] <= 'Z') ||
 		    (h[i] >= '0' && h[i] <= '9') || h[i] == '.' || h[i] == '-'))
 			return NULL;
 	return h;
@@ -204,11 +207,14 @@ smtpd_conf_load(struct smtpd_conf *c)
 			return fail(c, "me");
 	}
 	/* The name goes into every reply and Received line: keep it sane. */
-	for (i = 0; i < c->me.len; i++)
-		if ((unsigned char)c->me.s[i] <= 32 || (unsigned char)c->me.s[i] >= 127) {
+	for (i = 0; i < c->me.len; i++) {
+		unsigned char ch = (unsigned char)c->me.s[i];
+
+		if (ch <= 32 || ch >= 127) {
 			errno = EINVAL;
 			return fail(c, "me");
 		}
+	}
 	if (!zs_0(&c->me))
 		return fail(c, "me");
 	if (control_readlines("localdomains", &c->localdomains,

@@ -81,7 +81,7 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 			}
 			__attribute__((fallthrough));
 		case DS_TEXT:
-			/* The common case: copy a run of ordinary bytes at once. */
+			/* The common case: a run of plain bytes at once. */
 			for (j = i; j < n && p[j] != '\r' && p[j] != '\n' &&
 			    p[j] != '\0'; j++)
 				;
@@ -107,7 +107,7 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 				d->state = DS_LINESTART;
 				i++;
 			} else {
-				/* A bare CR; look at this byte again as text. */
+				/* A bare CR; this byte again, as text. */
 				d->flags |= DATA_BARE;
 				d->state = DS_TEXT;
 			}

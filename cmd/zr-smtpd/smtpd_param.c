@@ -6,6 +6,13 @@
 #include "smtpd_param.h"
 #include "xtext.h"
 
+static int
+isalnum_c(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9');
+}
+
 struct param {
 	const char *key;
 	size_t keylen;
@@ -31,8 +38,7 @@ next(const char **s, const char *end, struct param *p)
 	if (q == end)
 		return 0;	/* trailing blanks */
 	p->key = q;
-	while (q < end && ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
-	    (*q >= '0' && *q <= '9') || (*q == '-' && q > p->key)))
+	while (q < end && (isalnum_c(*q) || (*q == '-' && q > p->key)))
 		q++;
 	p->keylen = (size_t)(q - p->key);
 	if (p->keylen == 0)
@@ -125,7 +131,7 @@ smtpd_param_mail(const char *s, size_t n, struct smtpd_mailparam *m)
 			m->envidlen = p.vallen;
 			break;
 		default:
-			/* RFC 4954 5: "<>" or an xtext mailbox; kept for nothing. */
+			/* RFC 4954 5: "<>" or an xtext mailbox; not kept. */
 			if (!val_is(&p, "<>") && !xtext_valid(p.val, p.vallen))
 				return PARAM_SYNTAX;
 			m->has_auth = 1;
@@ -142,10 +148,9 @@ orcpt_valid(const char *s, size_t n)
 
 	if (n > SMTPD_ORCPT_MAX)
 		return 0;
-	/* addr-type is an atom (RFC 3461 4.2); we allow letters, digits, '-'. */
+	/* addr-type is an atom (RFC 3461 4.2): letters, digits, '-'. */
 	for (i = 0; i < n && s[i] != ';'; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+		if (!isalnum_c(s[i]) && s[i] != '-')
 			return 0;
 	if (i == 0 || i >= n - 1)
 		return 0;

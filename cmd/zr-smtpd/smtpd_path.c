@@ -96,7 +96,7 @@ smtpd_path_listed(const char *list, size_t count, const char *d, size_t n)
 		size_t len = strlen(list);
 
 		if (len > 0 && list[0] == '.') {
-			/* ".example.com" below it only: the dot is the boundary. */
+			/* ".example.com": only below it, on a dot. */
 			if (n > len && strncasecmp(d + n - len, list, len) == 0)
 				return 1;
 		} else if (len == n && strncasecmp(d, list, n) == 0) {

@@ -8,7 +8,8 @@ in(const char *net, const char *ip)
 	struct cidr c;
 	unsigned char a[CIDR_ADDR_SIZE];
 
-	return cidr_parse(net, &c) && cidr_addr_parse(ip, a) && cidr_match(&c, a);
+	return cidr_parse(net, &c) && cidr_addr_parse(ip, a) &&
+	    cidr_match(&c, a);
 }
 
 int

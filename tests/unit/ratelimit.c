@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "ratelimit.h"
 #include "../lib/tap.h"
 
@@ -47,7 +48,7 @@ main(void)
 	ok(fstatat(dfd, "rl", &st, 0) == 0 &&
 	    st.st_size <= RATELIMIT_FILE_SIZE, "the file never grows past %d",
 	    RATELIMIT_FILE_SIZE);
-	snprintf(path, sizeof path, "%s/rl", dir);
+	fmt_snprintf(path, sizeof path, "%s/rl", dir);
 	unlink(path);
 	rmdir(dir);
 	close(dfd);
