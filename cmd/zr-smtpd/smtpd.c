@@ -481,8 +481,12 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 	s->env.ret = mp.ret;
 	s->declared = mp.has_size ? mp.size : 0;
 	if (mp.envid != NULL) {
-		if (!copy0(&tmp, mp.envid, mp.envidlen) ||
-		    !envelope_set(&s->env.envid, tmp.s)) {
+		struct zs envid = ZS_INIT;
+		int set = copy0(&envid, mp.envid, mp.envidlen) &&
+		    envelope_set(&s->env.envid, envid.s);
+
+		zs_free(&envid);
+		if (!set) {
 			ok = 0;
 			goto out;
 		}
