@@ -192,7 +192,24 @@ static void
 tx_reset(struct smtpd_session *s)
 {
 	envelope_free(&s->env);
-	s->declared = 0;
+}
+
+/* The protocol name for Received: and the envelope (RFC 3848). */
+static const char *
+proto_name(const struct smtpd_session *s)
+{
+	if (!(s->flags & SESS_ESMTP))
+		return "SMTP";
+	switch (s->flags & (SESS_TLS | SESS_AUTH)) {
+	case SESS_TLS:
+		return "ESMTPS";
+	case SESS_AUTH:
+		return "ESMTPA";
+	case SESS_TLS | SESS_AUTH:
+		return "ESMTPSA";
+	default:
+		return "ESMTP";
+	}
 }
 
 void
@@ -479,7 +496,6 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 	}
 	s->env.body = mp.body;
 	s->env.ret = mp.ret;
-	s->declared = mp.has_size ? mp.size : 0;
 	if (mp.envid != NULL) {
 		struct zs envid = ZS_INIT;
 		int set = copy0(&envid, mp.envid, mp.envidlen) &&
@@ -689,8 +705,7 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 	s->env.prio = PRIO_NORMAL;
 	if (!envelope_set(&s->env.client, s->conf->client) ||
 	    !envelope_set(&s->env.helo, s->helo.s) ||
-	    !envelope_set(&s->env.proto,
-	    (s->flags & SESS_ESMTP) ? "ESMTP" : "SMTP") ||
+	    !envelope_set(&s->env.proto, proto_name(s)) ||
 	    !envelope_format(&s->env, &head) || !received(s, &head)) {
 		/* Every value was checked on the way in: this is memory. */
 		warn_sys("unable to build the envelope", "");

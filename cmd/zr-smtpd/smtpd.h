@@ -94,7 +94,6 @@ struct smtpd_session {
 	struct zs line;			/* the current command, no CRLF */
 	struct zs helo;
 	struct envelope env;		/* the transaction */
-	unsigned long long declared;	/* SIZE= of the transaction */
 	unsigned badcmds;
 	unsigned long msgs;
 	bool quit;
