@@ -45,6 +45,7 @@ SSL_LIBS := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto
 # Programs name the extra libraries they need here; the others stay small so
 # that a fork+exec per connection stays cheap.
 LIBS_common := -lresolv
+LIBS_zr-smtpd = $(if $(SAN),,$(if $(filter %/zr-smtpd,$@),-static-pie))
 
 ALL_CFLAGS = $(CFLAGS) $(REQ_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(REQ_LDFLAGS)
