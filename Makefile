@@ -47,6 +47,9 @@ SSL_LIBS := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto
 # that a fork+exec per connection stays cheap.
 LIBS_common := -lresolv
 LIBS_zr-passwd := $(SSL_LIBS)
+# zr-smtpd is exec'ed per connection: a static link skips the dynamic
+# loader's work each time (the tests and the sanitizer build stay dynamic).
+LIBS_zr-smtpd = $(if $(SAN),,$(if $(filter %/zr-smtpd,$@),-static-pie))
 
 ALL_CFLAGS = $(CFLAGS) $(REQ_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(REQ_LDFLAGS)

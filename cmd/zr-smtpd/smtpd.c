@@ -1,0 +1,974 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/statvfs.h>
+#include <time.h>
+
+#include "addr.h"
+#include "die.h"
+#include "fmt.h"
+#include "ratelimit.h"
+#include "smtpd.h"
+#include "smtpd_data.h"
+#include "smtpd_param.h"
+#include "smtpd_path.h"
+
+/* Where the per-client message counts live, under the queue. */
+#define SMTPD_RATE_FILE "lock/ratelimit"
+/* The queue file's buffer: a typical message goes out in one write. */
+#define SMTPD_FILEBUF 16384
+
+/*
+ * Replies. Every reply goes through smtpd_reply, which checks the code and
+ * that the enhanced status code (RFC 3463) is of the same class. RFC 2034
+ * puts no enhanced code on the greeting and on HELO/EHLO replies.
+ */
+enum smtpd_reply_id {
+	RPL_GREET, RPL_HELO, RPL_OK, RPL_SENDER_OK, RPL_RCPT_OK, RPL_QUEUED,
+	RPL_VRFY, RPL_HELP, RPL_DATA, RPL_BYE, RPL_TIMEOUT, RPL_ERRORS,
+	RPL_TEMP, RPL_RATE,
+	RPL_QUEUEFAIL, RPL_TOOMANYRCPT, RPL_UNKNOWN, RPL_LINELONG, RPL_BARELF,
+	RPL_BADBYTE, RPL_SYNTAX, RPL_NOPARAM, RPL_HELOSYNTAX, RPL_FROMSYNTAX,
+	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT,
+	RPL_RELAY, RPL_ROUTED, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
+	RPL_LONGDATA, RPL_EARLY,
+	RPL_PARAM, RPL_NOSPACE, RPL_COUNT
+};
+
+static const struct smtpd_replytab {
+	int code;
+	const char *esc;
+	const char *text;
+} replies[RPL_COUNT] = {
+	[RPL_GREET] = { 220, NULL, "" },
+	[RPL_HELO] = { 250, NULL, "" },
+	[RPL_OK] = { 250, "2.0.0", "Ok" },
+	[RPL_SENDER_OK] = { 250, "2.1.0", "Sender ok" },
+	[RPL_RCPT_OK] = { 250, "2.1.5", "Recipient ok" },
+	[RPL_QUEUED] = { 250, "2.0.0", "Ok: queued as " },
+	[RPL_VRFY] = { 252, "2.0.0",
+	    "Cannot VRFY user, but will accept message and attempt delivery" },
+	[RPL_HELP] = { 214, "2.0.0",
+	    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP" },
+	[RPL_DATA] = { 354, NULL, "End data with <CR><LF>.<CR><LF>" },
+	[RPL_BYE] = { 221, "2.0.0", "Bye" },
+	[RPL_TIMEOUT] = { 421, "4.4.2", "Timeout, closing connection" },
+	[RPL_ERRORS] = { 421, "4.7.0", "Too many errors, closing connection" },
+	[RPL_TEMP] = { 421, "4.3.0", "Temporary failure, closing connection" },
+	[RPL_RATE] = { 450, "4.7.1",
+	    "Too many messages from your address, try again later" },
+	[RPL_QUEUEFAIL] = { 451, "4.3.0",
+	    "Temporary queue failure, try again later" },
+	[RPL_TOOMANYRCPT] = { 452, "4.5.3", "Too many recipients" },
+	[RPL_UNKNOWN] = { 500, "5.5.1", "Command unrecognized" },
+	[RPL_LINELONG] = { 500, "5.5.2", "Line too long" },
+	[RPL_BARELF] = { 500, "5.5.2", "Commands must end in CRLF" },
+	[RPL_BADBYTE] = { 500, "5.5.2", "Invalid character in command" },
+	[RPL_SYNTAX] = { 501, "5.5.4", "Syntax error in parameters" },
+	[RPL_NOPARAM] = { 501, "5.5.4", "No parameters allowed" },
+	[RPL_HELOSYNTAX] = { 501, NULL, "Syntax: EHLO hostname" },
+	[RPL_FROMSYNTAX] = { 501, "5.1.7", "Bad sender address syntax" },
+	[RPL_TOSYNTAX] = { 501, "5.1.3", "Bad recipient address syntax" },
+	[RPL_NEEDHELO] = { 503, "5.5.1", "Send HELO or EHLO first" },
+	[RPL_NEEDMAIL] = { 503, "5.5.1", "Need MAIL command" },
+	[RPL_NESTED] = { 503, "5.5.1", "Sender already given" },
+	[RPL_NEEDRCPT] = { 503, "5.5.1",
+	    "Need RCPT command (no valid recipients)" },
+	[RPL_RELAY] = { 550, "5.7.1", "Relaying denied" },
+	[RPL_ROUTED] = { 550, "5.7.1",
+	    "Relaying denied: routing in the address is not allowed" },
+	[RPL_TOOBIG] = { 552, "5.3.4", "Message size exceeds fixed limit" },
+	[RPL_BAREDATA] = { 554, "5.6.0",
+	    "Message refused: bare CR or LF (lines must end in CRLF)" },
+	[RPL_NULDATA] = { 554, "5.6.0", "Message refused: NUL byte" },
+	[RPL_LONGDATA] = { 554, "5.6.0",
+	    "Message refused: line longer than 1000 octets" },
+	[RPL_EARLY] = { 554, NULL,
+	    "Protocol violation: input before greeting" },
+	[RPL_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
+	[RPL_NOSPACE] = { 452, "4.3.1", "Insufficient system storage" },
+};
+
+static const char *
+state_name(enum smtpd_state st)
+{
+	switch (st) {
+	case ST_GREETED:
+		return "greeted";
+	case ST_READY:
+		return "ready";
+	case ST_MAIL:
+		return "mail";
+	case ST_RCPT:
+		return "rcpt";
+	default:
+		return "?";
+	}
+}
+
+static void
+smtpd_enter(struct smtpd_session *s, enum smtpd_state st)
+{
+	if (s->conf->debug && st != s->state)
+		log_info("state=", state_name(s->state), "->", state_name(st));
+	s->state = st;
+}
+
+/* One reply line; sep is ' ' for the last line, '-' before it. */
+static int
+reply_line(struct smtpd_session *s, int code, char sep, const char *esc,
+    const char *text, const char *extra)
+{
+	char num[4];
+
+	/* A wrong code or a class mismatch is our bug: never send it. */
+	if (code < 200 || code > 599 ||
+	    (esc != NULL && (esc[0] != '0' + code / 100 || code / 100 == 3))) {
+		warn_x("bad reply code: ", text);
+		errno = EINVAL;
+		return 0;
+	}
+	num[0] = (char)('0' + code / 100);
+	num[1] = (char)('0' + code / 10 % 10);
+	num[2] = (char)('0' + code % 10);
+	num[3] = sep;
+	return buf_put(&s->out, num, 4) &&
+	    (esc == NULL ||
+	    (buf_puts(&s->out, esc) && buf_put(&s->out, " ", 1))) &&
+	    buf_puts(&s->out, text) &&
+	    (extra == NULL || buf_puts(&s->out, extra)) &&
+	    buf_put(&s->out, "\r\n", 2);
+}
+
+/* The command word for a log line: letters only, else "?". */
+static void
+verb_of(const struct zs *line, char out[12])
+{
+	size_t i;
+
+	for (i = 0; i < line->len && i < 10; i++) {
+		char c = line->s[i];
+
+		if (c == ' ')
+			break;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+			break;
+		out[i] = c;
+	}
+	if (i == 0 || (i < line->len && line->s[i] != ' '))
+		memcpy(out, "?", 2);
+	else
+		out[i] = '\0';
+}
+
+static int
+smtpd_reply(struct smtpd_session *s, enum smtpd_reply_id id,
+    const char *extra)
+{
+	const struct smtpd_replytab *r = &replies[id];
+
+	if (r->code >= 400 && !s->quietlog) {
+		char verb[12], code[FMT_ULONG];
+
+		verb_of(&s->line, verb);
+		code[fmt_ulong(code, (unsigned long long)r->code)] = '\0';
+		log_info("client=", s->conf->client, " reject=", code,
+		    r->esc != NULL ? " " : "", r->esc != NULL ? r->esc : "",
+		    " cmd=", verb, s->logarg != NULL ? " arg=<" : "",
+		    s->logarg != NULL ? s->logarg : "",
+		    s->logarg != NULL ? ">" : "", " reason=\"", r->text, "\"");
+	}
+	/* RFC 5321 4.2: these mean the client sent what it should not. */
+	if (r->code == 500 || r->code == 501 || r->code == 503 ||
+	    r->code == 555)
+		s->badcmds++;
+	return reply_line(s, r->code, ' ', r->esc, r->text, extra);
+}
+
+static void
+tx_reset(struct smtpd_session *s)
+{
+	envelope_free(&s->env);
+}
+
+/* The protocol name for Received: and the envelope (RFC 3848). */
+static const char *
+proto_name(const struct smtpd_session *s)
+{
+	if (!(s->flags & SESS_ESMTP))
+		return "SMTP";
+	switch (s->flags & (SESS_TLS | SESS_AUTH)) {
+	case SESS_TLS:
+		return "ESMTPS";
+	case SESS_AUTH:
+		return "ESMTPA";
+	case SESS_TLS | SESS_AUTH:
+		return "ESMTPSA";
+	default:
+		return "ESMTP";
+	}
+}
+
+void
+smtpd_init(struct smtpd_session *s, const struct smtpd_conf *c, buf_op rd,
+    int rfd, void *rctx, buf_op wr, int wfd, void *wctx)
+{
+	size_t i;
+
+	memset(s, 0, sizeof *s);
+	s->conf = c;
+	s->state = ST_GREETED;
+	buf_init(&s->in, rd, rfd, rctx, s->inspace, sizeof s->inspace);
+	buf_init(&s->out, wr, wfd, wctx, s->outspace, sizeof s->outspace);
+	envelope_init(&s->env);
+	if (c->relayclient)
+		s->flags |= SESS_RELAY;
+	for (i = 0; c->client_known && i < c->nrelaynets; i++)
+		if (cidr_match(&c->relaynets[i], c->clientaddr)) {
+			s->flags |= SESS_RELAY;
+			break;
+		}
+	s->q.rootfd = -1;
+	s->qopen = queue_open(&s->q, c->queuedir);
+	if (!s->qopen)
+		warn_sys("unable to open queue ", c->queuedir);
+}
+
+void
+smtpd_free(struct smtpd_session *s)
+{
+	envelope_free(&s->env);
+	zs_free(&s->line);
+	zs_free(&s->helo);
+	if (s->qopen)
+		queue_close(&s->q);
+	s->qopen = false;
+}
+
+/* More input: flush pending replies first, so pipelined replies group. */
+static ssize_t
+fill(struct smtpd_session *s)
+{
+	size_t n = buf_avail(&s->in);
+
+	if (n > 0)
+		return (ssize_t)n;
+	if (s->out.end > 0 && !buf_flush(&s->out))
+		return -1;
+	return buf_feed(&s->in);
+}
+
+/*
+ * Read one command line into s->line, CRLF removed. Returns 1, 2 when the
+ * line was refused (and answered), 0 at EOF, -1 on an I/O error. However
+ * long the line, at most SMTPD_CMD_PARAM_MAX bytes are kept.
+ */
+static int
+read_command(struct smtpd_session *s)
+{
+	bool toolong = false;
+	size_t i;
+
+	s->line.len = 0;
+	for (;;) {
+		ssize_t r = fill(s);
+		const char *p, *nl;
+		size_t take;
+
+		if (r <= 0)
+			return (int)r;
+		p = buf_peek(&s->in);
+		nl = memchr(p, '\n', (size_t)r);
+		take = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)r;
+		if (!toolong) {
+			if (take > SMTPD_CMD_PARAM_MAX - s->line.len)
+				toolong = true;
+			else if (!zs_catb(&s->line, p, take))
+				return -1;
+		}
+		buf_seek(&s->in, take);
+		if (nl != NULL)
+			break;
+	}
+	if (toolong) {
+		s->line.len = 0;
+		return smtpd_reply(s, RPL_LINELONG, NULL) ? 2 : -1;
+	}
+	/* RFC 5321 2.3.8: lines end in CRLF; a bare LF is refused. */
+	if (s->line.len < 2 || s->line.s[s->line.len - 2] != '\r') {
+		s->line.len = 0;
+		return smtpd_reply(s, RPL_BARELF, NULL) ? 2 : -1;
+	}
+	s->line.len -= 2;
+	for (i = 0; i < s->line.len; i++) {
+		unsigned char c = (unsigned char)s->line.s[i];
+
+		/* No CR, NUL, other control or 8-bit byte in a command. */
+		if (c < 32 || c > 126) {
+			s->line.len = 0;
+			return smtpd_reply(s, RPL_BADBYTE, NULL) ? 2 : -1;
+		}
+	}
+	return 1;
+}
+
+static bool
+may_relay(const struct smtpd_session *s)
+{
+	return (s->flags & (SESS_RELAY | SESS_AUTH)) != 0;
+}
+
+/* Whether the queue's file system has room for size more octets. */
+static bool
+room_for(const struct smtpd_session *s, unsigned long long size)
+{
+	struct statvfs st;
+	unsigned long long avail;
+
+	if (fstatvfs(s->q.rootfd, &st) == -1)
+		return true;	/* unknown: let the write find out */
+	if (__builtin_mul_overflow((unsigned long long)st.f_bavail,
+	    (unsigned long long)st.f_frsize, &avail))
+		return true;
+	return size <= avail && st.f_favail != 0;
+}
+
+/* The greeting. */
+static int
+greet(struct smtpd_session *s)
+{
+	return reply_line(s, replies[RPL_GREET].code, ' ', NULL, s->conf->me.s,
+	    " ESMTP zr-smtpd");
+}
+
+static int
+smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
+{
+	size_t len;
+
+	/* One SP, then the name; anything after a further SP is ignored. */
+	if (n < 2 || arg[0] != ' ')
+		return smtpd_reply(s, RPL_HELOSYNTAX, NULL);
+	arg++;
+	n--;
+	len = strcspn(arg, " ");
+	if (len > n)
+		len = n;
+	if (len == 0 || len > SMTPD_HELO_MAX)
+		return smtpd_reply(s, RPL_HELOSYNTAX, NULL);
+	if (!zs_copyb(&s->helo, arg, len) || !zs_0(&s->helo))
+		return 0;
+	tx_reset(s);
+	if (esmtp)
+		s->flags |= SESS_ESMTP;
+	else
+		s->flags &= ~SESS_ESMTP;
+	smtpd_enter(s, ST_READY);
+	if (!esmtp)
+		return reply_line(s, 250, ' ', NULL, s->conf->me.s, NULL);
+	{
+		char size[FMT_ULONG + 8];
+		size_t k = 0;
+
+		memcpy(size, "SIZE", 4);
+		k = 4;
+		if (s->conf->databytes != 0) {
+			size[k++] = ' ';
+			k += fmt_ulong(size + k, s->conf->databytes);
+		}
+		size[k] = '\0';
+		/*
+		 * STARTTLS and AUTH go here when the session may offer them
+		 * (SESS_TLS, SESS_AUTH).
+		 */
+		return reply_line(s, 250, '-', NULL, s->conf->me.s, NULL) &&
+		    reply_line(s, 250, '-', NULL, "PIPELINING", NULL) &&
+		    reply_line(s, 250, '-', NULL, size, NULL) &&
+		    reply_line(s, 250, '-', NULL, "8BITMIME", NULL) &&
+		    reply_line(s, 250, '-', NULL, "ENHANCEDSTATUSCODES",
+		    NULL) &&
+		    reply_line(s, 250, ' ', NULL, "DSN", NULL);
+	}
+}
+
+static int
+smtpd_do_ehlo(struct smtpd_session *s, const char *arg, size_t n)
+{
+	return smtpd_do_helo(s, arg, n, true);
+}
+
+static int
+smtpd_do_helo4(struct smtpd_session *s, const char *arg, size_t n)
+{
+	return smtpd_do_helo(s, arg, n, false);
+}
+
+/* "FROM:" / "TO:" then the path: the offset of the path, or 0. */
+static size_t
+path_start(const char *arg, size_t n, const char *word)
+{
+	size_t w = strlen(word), i;
+
+	if (n < w + 1 || arg[0] != ' ' || strncasecmp(arg + 1, word, w) != 0)
+		return 0;
+	/* RFC 5321 has no space after the colon; many clients send one. */
+	for (i = w + 1; i < n && arg[i] == ' '; i++)
+		;
+	return i < n ? i : 0;
+}
+
+/* Copy n bytes into a fresh NUL-terminated zs. */
+static int
+copy0(struct zs *z, const char *p, size_t n)
+{
+	return zs_copyb(z, p, n) && zs_0(z);
+}
+
+static int
+smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
+{
+	struct smtpd_path path;
+	struct smtpd_mailparam mp;
+	struct zs tmp = ZS_INIT;
+	size_t at = path_start(arg, n, "FROM:"), used;
+	int ok;
+
+	if (at == 0)
+		return smtpd_reply(s, RPL_FROMSYNTAX, NULL);
+	used = smtpd_path_parse(arg + at, n - at, &path);
+	if (used == 0)
+		return smtpd_reply(s, RPL_FROMSYNTAX, NULL);
+	if (!copy0(&tmp, path.addr, path.len))
+		return 0;
+	s->logarg = tmp.s;
+	at += used;
+	if (!(s->flags & SESS_ESMTP) && strspn(arg + at, " ") != n - at) {
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
+		goto out;
+	}
+	switch (smtpd_param_mail(arg + at, n - at, &mp)) {
+	case PARAM_OK:
+		break;
+	case PARAM_UNKNOWN:
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
+		goto out;
+	default:
+		ok = smtpd_reply(s, RPL_SYNTAX, NULL);
+		goto out;
+	}
+	/* RFC 1870 6.1: refuse at once what the limit cannot take. */
+	if (mp.has_size && s->conf->databytes != 0 &&
+	    mp.size > s->conf->databytes) {
+		ok = smtpd_reply(s, RPL_TOOBIG, NULL);
+		goto out;
+	}
+	/* RFC 1870 6.1: a size the queue cannot hold now is 452 4.3.1. */
+	if (mp.has_size && s->qopen && !room_for(s, mp.size)) {
+		ok = smtpd_reply(s, RPL_NOSPACE, NULL);
+		goto out;
+	}
+	if (s->conf->rate_count != 0 &&
+	    (!may_relay(s) || s->conf->rate_relay)) {
+		int r = -1;
+
+		if (s->qopen)
+			r = ratelimit_take(s->q.rootfd, SMTPD_RATE_FILE,
+			    s->conf->clientaddr, s->conf->rate_count,
+			    s->conf->rate_window, (long long)time(NULL));
+		if (r == -1) {
+			warn_sys("unable to update the rate limit in ",
+			    s->conf->queuedir, "/", SMTPD_RATE_FILE);
+			ok = smtpd_reply(s, RPL_QUEUEFAIL, NULL);
+			goto out;
+		}
+		if (r == 0) {
+			ok = smtpd_reply(s, RPL_RATE, NULL);
+			goto out;
+		}
+	}
+	tx_reset(s);
+	if (!envelope_set(&s->env.sender, tmp.s)) {
+		ok = 0;
+		goto out;
+	}
+	s->env.body = mp.body;
+	s->env.ret = mp.ret;
+	if (mp.envid != NULL) {
+		struct zs envid = ZS_INIT;
+		int set = copy0(&envid, mp.envid, mp.envidlen) &&
+		    envelope_set(&s->env.envid, envid.s);
+
+		zs_free(&envid);
+		if (!set) {
+			ok = 0;
+			goto out;
+		}
+	}
+	smtpd_enter(s, ST_MAIL);
+	ok = smtpd_reply(s, RPL_SENDER_OK, NULL);
+out:
+	s->logarg = NULL;
+	zs_free(&tmp);
+	return ok;
+}
+
+/* RFC 5321 4.5.1: "<postmaster>" without a domain must be accepted. */
+static bool
+is_postmaster(const char *p, size_t n)
+{
+	return n >= 12 && strncasecmp(p, "<postmaster>", 12) == 0;
+}
+
+static int
+smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
+{
+	struct smtpd_path path;
+	struct smtpd_rcptparam rp;
+	struct zs addr = ZS_INIT, orcpt = ZS_INIT;
+	size_t at = path_start(arg, n, "TO:"), used, i, dom;
+	int ok;
+
+	if (at == 0)
+		return smtpd_reply(s, RPL_TOSYNTAX, NULL);
+	if (is_postmaster(arg + at, n - at)) {
+		used = 12;
+		if (!zs_cats(&addr, "postmaster@") ||
+		    !zs_cat(&addr, &s->conf->me) || !zs_0(&addr))
+			return 0;
+		path.route = 0;
+	} else {
+		used = smtpd_path_parse(arg + at, n - at, &path);
+		if (used == 0 || path.len == 0)
+			return smtpd_reply(s, RPL_TOSYNTAX, NULL);
+		if (!copy0(&addr, path.addr, path.len))
+			return 0;
+	}
+	s->logarg = addr.s;
+	at += used;
+	if (!(s->flags & SESS_ESMTP) && strspn(arg + at, " ") != n - at) {
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
+		goto out;
+	}
+	switch (smtpd_param_rcpt(arg + at, n - at, &rp)) {
+	case PARAM_OK:
+		break;
+	case PARAM_UNKNOWN:
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
+		goto out;
+	default:
+		ok = smtpd_reply(s, RPL_SYNTAX, NULL);
+		goto out;
+	}
+	if (s->env.nrcpt >= s->conf->maxrcpt) {
+		ok = smtpd_reply(s, RPL_TOOMANYRCPT, NULL);
+		goto out;
+	}
+	if (!may_relay(s) && !is_postmaster(arg + at - used, used)) {
+		/* Routing a domain check cannot see is refused outright. */
+		path.addr = addr.s;
+		path.len = addr.len;
+		if (path.route || smtpd_path_routed(&path)) {
+			ok = smtpd_reply(s, RPL_ROUTED, NULL);
+			goto out;
+		}
+		dom = addr_at(addr.s, addr.len) + 1;
+		if (!smtpd_path_listed(s->conf->localdomains.s,
+		    s->conf->nlocaldomains, addr.s + dom, addr.len - dom) &&
+		    !smtpd_path_listed(s->conf->relaydomains.s,
+		    s->conf->nrelaydomains, addr.s + dom, addr.len - dom)) {
+			ok = smtpd_reply(s, RPL_RELAY, NULL);
+			goto out;
+		}
+	}
+	/* The same recipient twice is one recipient. */
+	for (i = 0; i < s->env.nrcpt; i++)
+		if (strcmp(s->env.rcpt[i].addr, addr.s) == 0)
+			break;
+	if (i == s->env.nrcpt) {
+		if (rp.orcpt != NULL && !copy0(&orcpt, rp.orcpt, rp.orcptlen)) {
+			ok = 0;
+			goto out;
+		}
+		if (!envelope_add_rcpt(&s->env, addr.s,
+		    rp.orcpt != NULL ? orcpt.s : NULL, rp.notify)) {
+			ok = 0;
+			goto out;
+		}
+	}
+	smtpd_enter(s, ST_RCPT);
+	ok = smtpd_reply(s, RPL_RCPT_OK, NULL);
+out:
+	s->logarg = NULL;
+	zs_free(&addr);
+	zs_free(&orcpt);
+	return ok;
+}
+
+/* Received: (RFC 5321 4.4), the first line of the stored content. */
+static int
+received(struct smtpd_session *s, struct zs *out)
+{
+	char date[64];
+	struct tm tm;
+	time_t now = (time_t)s->env.arrival;
+	size_t i;
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000",
+	    &tm) == 0)
+		return 0;
+	if (!zs_cats(out, "Received: from "))
+		return 0;
+	/* The HELO name is printable; keep it from closing the comment. */
+	for (i = 0; i < s->helo.len; i++) {
+		char c = s->helo.s[i];
+
+		if (!zs_catc(out, c == '(' || c == ')' || c == '\\' ? '_' : c))
+			return 0;
+	}
+	return zs_cats(out, " (") &&
+	    (s->conf->remotehost == NULL ||
+	    (zs_cats(out, s->conf->remotehost) && zs_catc(out, ' '))) &&
+	    zs_catc(out, '[') && zs_cats(out, s->conf->client) &&
+	    zs_cats(out, "])\n\tby ") && zs_cat(out, &s->conf->me) &&
+	    (s->conf->localip == NULL ||
+	    (zs_cats(out, " ([") && zs_cats(out, s->conf->localip) &&
+	    zs_cats(out, "])"))) &&
+	    zs_cats(out, " (zr-smtpd) with ") && zs_cats(out, s->env.proto) &&
+	    zs_cats(out, " id ") && zs_cats(out, s->env.id) &&
+	    zs_cats(out, ";\n\t") && zs_cats(out, date) && zs_catc(out, '\n');
+}
+
+static ssize_t
+file_write(int fd, char *p, size_t n, void *ctx)
+{
+	(void)ctx;
+	return buf_write(fd, p, n, NULL);
+}
+
+static void
+log_message(struct smtpd_session *s, const struct smtpd_data *d,
+    const char *result, const char *id, const struct smtpd_replytab *r)
+{
+	struct zs to = ZS_INIT;
+	char size[FMT_ULONG], code[FMT_ULONG];
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; ok && i < s->env.nrcpt; i++)
+		ok = (i == 0 || zs_catc(&to, ',')) && zs_catc(&to, '<') &&
+		    zs_cats(&to, s->env.rcpt[i].addr) && zs_catc(&to, '>');
+	if (!ok || !zs_0(&to)) {
+		zs_free(&to);
+		return;
+	}
+	size[fmt_ulong(size, d->stored)] = '\0';
+	if (r == NULL) {
+		log_info("id=", id, " client=", s->conf->client, " helo=",
+		    s->helo.s, " from=<", s->env.sender, "> to=", to.s,
+		    " size=", size, " result=", result);
+	} else {
+		size[fmt_ulong(size, d->size)] = '\0';
+		code[fmt_ulong(code, (unsigned long long)r->code)] = '\0';
+		log_info("client=", s->conf->client, " helo=", s->helo.s,
+		    " from=<", s->env.sender, "> to=", to.s, " size=", size,
+		    " result=", result, " reject=", code, " ", r->esc,
+		    " reason=\"", r->text, "\"");
+	}
+	zs_free(&to);
+}
+
+/*
+ * DATA: create the file, then stream the content into it through the byte
+ * machine, then commit; 250 only after queue_commit made it durable.
+ */
+static int
+smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
+{
+	char space[SMTPD_FILEBUF];
+	struct zs head = ZS_INIT;
+	struct smtpd_data d;
+	struct buf file;
+	enum smtpd_reply_id verdict;
+	int fd, end = 0, ok = 1;
+
+	if (strspn(arg, " ") != n)
+		return smtpd_reply(s, RPL_NOPARAM, NULL);
+	if (!s->qopen || (fd = queue_create(&s->q, s->env.id)) == -1) {
+		warn_sys("unable to create a message in ", s->conf->queuedir);
+		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
+	}
+	s->env.arrival = (long long)time(NULL);
+	s->env.prio = PRIO_NORMAL;
+	if (!envelope_set(&s->env.client, s->conf->client) ||
+	    !envelope_set(&s->env.helo, s->helo.s) ||
+	    !envelope_set(&s->env.proto, proto_name(s)) ||
+	    !envelope_format(&s->env, &head) || !received(s, &head)) {
+		/* Every value was checked on the way in: this is memory. */
+		warn_sys("unable to build the envelope", "");
+		queue_abort(&s->q, s->env.id, fd);
+		zs_free(&head);
+		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
+	}
+	buf_init(&file, file_write, fd, NULL, space, sizeof space);
+	smtpd_data_init(&d, s->conf->databytes);
+	if (!buf_put(&file, head.s, head.len)) {
+		d.flags |= DATA_WERR;
+		d.werrno = errno;
+	}
+	zs_free(&head);
+	if (!smtpd_reply(s, RPL_DATA, NULL)) {
+		queue_abort(&s->q, s->env.id, fd);
+		return 0;
+	}
+	while (!end) {
+		ssize_t r = fill(s);
+		size_t used;
+
+		if (r <= 0) {
+			/* The client went away (or timed out) in the middle. */
+			int saved = errno;
+
+			queue_abort(&s->q, s->env.id, fd);
+			log_message(s, &d, r == 0 ? "eof" : "error", NULL,
+			    NULL);
+			errno = saved;
+			s->eof = r == 0;
+			return 0;
+		}
+		used = smtpd_data_scan(&d, buf_peek(&s->in), (size_t)r, &file,
+		    &end);
+		buf_seek(&s->in, used);
+	}
+	if (d.flags == 0 && !buf_flush(&file)) {
+		d.flags |= DATA_WERR;
+		d.werrno = errno;
+	}
+	verdict = (d.flags & DATA_BIG) ? RPL_TOOBIG :
+	    (d.flags & DATA_BARE) ? RPL_BAREDATA :
+	    (d.flags & DATA_NUL) ? RPL_NULDATA :
+	    (d.flags & DATA_LONG) ? RPL_LONGDATA :
+	    (d.flags & DATA_WERR) ? RPL_QUEUEFAIL : RPL_QUEUED;
+	if (verdict != RPL_QUEUED) {
+		if (d.flags & DATA_WERR) {
+			errno = d.werrno;
+			warn_sys("unable to write a message in ",
+			    s->conf->queuedir);
+		}
+		queue_abort(&s->q, s->env.id, fd);
+	} else if (!queue_commit(&s->q, s->env.id, fd,
+	    queue_todo(s->env.prio))) {
+		warn_sys("unable to commit a message in ", s->conf->queuedir);
+		verdict = RPL_QUEUEFAIL;
+	}
+	s->quietlog = true;
+	if (verdict == RPL_QUEUED) {
+		queue_trigger(&s->q);
+		s->msgs++;
+		log_message(s, &d, "queued", s->env.id, NULL);
+		ok = smtpd_reply(s, RPL_QUEUED, s->env.id);
+	} else {
+		log_message(s, &d, "rejected", NULL, &replies[verdict]);
+		ok = smtpd_reply(s, verdict, NULL);
+	}
+	s->quietlog = false;
+	tx_reset(s);
+	smtpd_enter(s, ST_READY);
+	return ok;
+}
+
+static int
+smtpd_do_rset(struct smtpd_session *s, const char *arg, size_t n)
+{
+	if (strspn(arg, " ") != n)
+		return smtpd_reply(s, RPL_NOPARAM, NULL);
+	tx_reset(s);
+	if (s->state != ST_GREETED)
+		smtpd_enter(s, ST_READY);
+	return smtpd_reply(s, RPL_OK, NULL);
+}
+
+static int
+smtpd_do_noop(struct smtpd_session *s, const char *arg, size_t n)
+{
+	/* RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored. */
+	(void)arg;
+	(void)n;
+	return smtpd_reply(s, RPL_OK, NULL);
+}
+
+static int
+smtpd_do_quit(struct smtpd_session *s, const char *arg, size_t n)
+{
+	if (strspn(arg, " ") != n)
+		return smtpd_reply(s, RPL_NOPARAM, NULL);
+	s->quit = true;
+	return smtpd_reply(s, RPL_BYE, NULL);
+}
+
+static int
+smtpd_do_vrfy(struct smtpd_session *s, const char *arg, size_t n)
+{
+	/* RFC 5321 3.5.3: 252 says nothing about whether the user exists. */
+	if (n < 2 || arg[0] != ' ')
+		return smtpd_reply(s, RPL_SYNTAX, NULL);
+	return smtpd_reply(s, RPL_VRFY, NULL);
+}
+
+static int
+smtpd_do_help(struct smtpd_session *s, const char *arg, size_t n)
+{
+	(void)arg;
+	(void)n;
+	return smtpd_reply(s, RPL_HELP, NULL);
+}
+
+struct smtpd_verb {
+	const char *name;
+	unsigned legal;		/* states in which the verb may run */
+	int (*fn)(struct smtpd_session *, const char *arg, size_t n);
+	size_t maxline;		/* the longest command line, CRLF included */
+};
+
+/* STARTTLS and AUTH slot in here, legal in ST_READY. */
+static const struct smtpd_verb verbs[] = {
+	{ "EHLO", ST_ANY, smtpd_do_ehlo, SMTPD_CMD_MAX },
+	{ "HELO", ST_ANY, smtpd_do_helo4, SMTPD_CMD_MAX },
+	{ "MAIL", ST_READY, smtpd_do_mail, SMTPD_CMD_PARAM_MAX },
+	{ "RCPT", ST_MAIL | ST_RCPT, smtpd_do_rcpt, SMTPD_CMD_PARAM_MAX },
+	{ "DATA", ST_RCPT, smtpd_do_data, SMTPD_CMD_MAX },
+	{ "RSET", ST_ANY, smtpd_do_rset, SMTPD_CMD_MAX },
+	{ "NOOP", ST_ANY, smtpd_do_noop, SMTPD_CMD_MAX },
+	{ "QUIT", ST_ANY, smtpd_do_quit, SMTPD_CMD_MAX },
+	{ "VRFY", ST_ANY, smtpd_do_vrfy, SMTPD_CMD_MAX },
+	{ "HELP", ST_ANY, smtpd_do_help, SMTPD_CMD_MAX },
+};
+
+/* The reply for a verb given in a state where it is not legal. */
+static int
+smtpd_check_state(struct smtpd_session *s, const struct smtpd_verb *v)
+{
+	if (v->legal & s->state)
+		return 1;
+	if (s->state == ST_GREETED)
+		return smtpd_reply(s, RPL_NEEDHELO, NULL) ? 0 : -1;
+	if (v->fn == smtpd_do_mail)
+		return smtpd_reply(s, RPL_NESTED, NULL) ? 0 : -1;
+	if (s->state == ST_READY)
+		return smtpd_reply(s, RPL_NEEDMAIL, NULL) ? 0 : -1;
+	return smtpd_reply(s, RPL_NEEDRCPT, NULL) ? 0 : -1;
+}
+
+static int
+dispatch(struct smtpd_session *s)
+{
+	const char *line = s->line.s;
+	size_t n = s->line.len, i;
+
+	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		const struct smtpd_verb *v = &verbs[i];
+		int r;
+
+		if (n < 4 || strncasecmp(line, v->name, 4) != 0 ||
+		    (n > 4 && line[4] != ' '))
+			continue;
+		/* Line length with its CRLF, as RFC 5321 4.5.3.1.4 counts. */
+		if (n + 2 > v->maxline)
+			return smtpd_reply(s, RPL_LINELONG, NULL);
+		r = smtpd_check_state(s, v);
+		if (r != 1)
+			return r == 0;
+		if (!zs_0(&s->line))
+			return 0;
+		return v->fn(s, s->line.s + 4, n - 4);
+	}
+	return smtpd_reply(s, RPL_UNKNOWN, NULL);
+}
+
+/*
+ * An early talker sends before the greeting (RFC 5321 4.3.1: the client
+ * waits for it); spam engines do, real clients do not. With greetdelay the
+ * greeting waits that long to give them the chance.
+ */
+static int
+early_talker(struct smtpd_session *s)
+{
+	struct pollfd p = { .fd = s->in.fd, .events = POLLIN };
+	int r;
+
+	if (s->in.fd < 0)
+		return 0;
+	do
+		r = poll(&p, 1, (int)(s->conf->greetdelay * 1000));
+	while (r == -1 && errno == EINTR);
+	if (r <= 0)
+		return 0;
+	return buf_feed(&s->in) > 0 ? 1 : -1;
+}
+
+int
+smtpd_serve(struct smtpd_session *s)
+{
+	const char *result = "quit";
+	char msgs[FMT_ULONG];
+	int code = EXIT_OK, r;
+
+	r = early_talker(s);
+	if (r != 0) {
+		if (r == 1) {
+			(void)(reply_line(s, replies[RPL_EARLY].code, ' ', NULL,
+			    replies[RPL_EARLY].text, NULL) &&
+			    buf_flush(&s->out));
+			result = "early-talker";
+		} else {
+			result = "eof";
+		}
+		goto out;
+	}
+	if (!greet(s)) {
+		result = "error";
+		goto out;
+	}
+	while (!s->quit) {
+		r = read_command(s);
+		if (r == 0) {
+			result = "eof";
+			break;
+		}
+		if (r == -1 || (r == 1 && !dispatch(s))) {
+			if (s->eof) {
+				result = "eof";
+			} else if (errno == ETIMEDOUT) {
+				result = "timeout";
+				(void)(smtpd_reply(s, RPL_TIMEOUT, NULL) &&
+				    buf_flush(&s->out));
+			} else {
+				result = "error";
+				code = EXIT_TEMP;
+				if (errno == ENOMEM)
+					(void)(smtpd_reply(s, RPL_TEMP, NULL) &&
+					    buf_flush(&s->out));
+			}
+			goto out;
+		}
+		if (s->badcmds >= SMTPD_BADCMD_MAX) {
+			result = "errors";
+			(void)(smtpd_reply(s, RPL_ERRORS, NULL) &&
+			    buf_flush(&s->out));
+			goto out;
+		}
+	}
+	if (!buf_flush(&s->out) && result[0] == 'q')
+		result = "error";
+out:
+	msgs[fmt_ulong(msgs, s->msgs)] = '\0';
+	log_info("end client=", s->conf->client,
+	    s->conf->remotehost ? " host=" : "",
+	    s->conf->remotehost ? s->conf->remotehost : "",
+	    " helo=", s->helo.len ? s->helo.s : "-", " msgs=", msgs,
+	    " result=", result);
+	return code;
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "queue.h"
+#include "scan.h"
+#include "smtpd.h"
+
+static int
+fail(struct smtpd_conf *c, const char *what)
+{
+	int saved = errno;
+
+	c->err.len = 0;
+	if (!zs_cats(&c->err, what) || !zs_0(&c->err))
+		c->err.len = 0;
+	errno = saved;
+	return 0;
+}
+
+/*
+ * tcp-environ(5) names the client ${PROTO}REMOTEIP (TCP, or TCP6 for some
+ * IPv6 servers); systemd's Accept=yes names it REMOTE_ADDR; inetd without
+ * tcp-env names it nowhere, and the socket tells.
+ */
+static void
+find_client(struct smtpd_conf *c)
+{
+	const char *proto = getenv("PROTO"), *ip = NULL;
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+
+	if (proto != NULL && strlen(proto) <= 16) {
+		char name[32];
+		size_t n = strlen(proto);
+
+		memcpy(name, proto, n);
+		memcpy(name + n, "REMOTEIP", 9);
+		ip = getenv(name);
+	}
+	if (ip == NULL)
+		ip = getenv("TCPREMOTEIP");
+	if (ip == NULL)
+		ip = getenv("REMOTE_ADDR");
+	if (ip == NULL && getpeername(0, (struct sockaddr *)&sa, &len) == 0) {
+		const void *a = NULL;
+
+		if (sa.ss_family == AF_INET)
+			a = &((struct sockaddr_in *)&sa)->sin_addr;
+		else if (sa.ss_family == AF_INET6)
+			a = &((struct sockaddr_in6 *)&sa)->sin6_addr;
+		if (a != NULL && inet_ntop(sa.ss_family, a, c->clientbuf,
+		    sizeof c->clientbuf) != NULL)
+			ip = c->clientbuf;
+	}
+	/* Only a well-formed address reaches a log line or an envelope. */
+	if (ip != NULL && strlen(ip) < sizeof c->clientbuf &&
+	    cidr_addr_parse(ip, c->clientaddr)) {
+		c->client = ip;
+		c->client_known = true;
+	} else {
+		c->client = "unknown";
+		c->client_known = false;
+		memset(c->clientaddr, 0, sizeof c->clientaddr);
+	}
+}
+
+/* ${PROTO}LOCALIP, else TCPLOCALIP: the address the client reached. */
+static const char *
+find_local(void)
+{
+	const char *proto = getenv("PROTO"), *ip = NULL;
+	unsigned char a[CIDR_ADDR_SIZE];
+
+	if (proto != NULL && strlen(proto) <= 16) {
+		char name[32];
+		size_t n = strlen(proto);
+
+		memcpy(name, proto, n);
+		memcpy(name + n, "LOCALIP", 8);
+		ip = getenv(name);
+	}
+	if (ip == NULL)
+		ip = getenv("TCPLOCALIP");
+	if (ip == NULL || strlen(ip) >= 64 || !cidr_addr_parse(ip, a))
+		return NULL;
+	return ip;
+}
+
+/* tcp-environ(5): host names "can contain arbitrary characters". */
+static const char *
+sane_host(const char *h)
+{
+	size_t i, n;
+
+	if (h == NULL)
+		return NULL;
+	n = strlen(h);
+	if (n == 0 || n > 255)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+		    (h[i] >= 'A' && h[i] <= 'Z') ||
+		    (h[i] >= '0' && h[i] <= '9') || h[i] == '.' || h[i] == '-'))
+			return NULL;
+	return h;
+}
+
+static int
+read_nets(struct smtpd_conf *c)
+{
+	struct zs lines = ZS_INIT;
+	size_t count, i, off = 0;
+	int r = control_readlines("relaynets", &lines, &count);
+
+	if (r <= 0) {
+		zs_free(&lines);
+		return r == 0;
+	}
+	c->relaynets = calloc(count ? count : 1, sizeof *c->relaynets);
+	if (c->relaynets == NULL) {
+		zs_free(&lines);
+		return 0;
+	}
+	for (i = 0; i < count; i++) {
+		if (!cidr_parse(lines.s + off, &c->relaynets[i])) {
+			zs_free(&lines);
+			return 0;
+		}
+		off += strlen(lines.s + off) + 1;
+	}
+	c->nrelaynets = count;
+	zs_free(&lines);
+	return 1;
+}
+
+/* "COUNT SECONDS [relay]" */
+static int
+read_ratelimit(struct smtpd_conf *c)
+{
+	struct zs line = ZS_INIT;
+	const char *s;
+	size_t k;
+	int r = control_readline("ratelimit", &line);
+
+	if (r <= 0) {
+		zs_free(&line);
+		return r == 0;
+	}
+	s = line.s;
+	k = scan_ulong(s, &c->rate_count);
+	if (k == 0 || (s[k] != ' ' && s[k] != '\t'))
+		goto bad;
+	s += k;
+	s += strspn(s, " \t");
+	k = scan_ulong(s, &c->rate_window);
+	if (k == 0 || c->rate_window == 0)
+		goto bad;
+	s += k;
+	s += strspn(s, " \t");
+	if (strcmp(s, "relay") == 0)
+		c->rate_relay = true;
+	else if (*s != '\0')
+		goto bad;
+	zs_free(&line);
+	return 1;
+bad:
+	zs_free(&line);
+	errno = EINVAL;
+	return 0;
+}
+
+int
+smtpd_conf_load(struct smtpd_conf *c)
+{
+	const char *v;
+	char host[256];
+	size_t i;
+	int r;
+
+	memset(c, 0, sizeof *c);
+	c->queuedir = queue_default();
+	c->debug = getenv("ZR_DEBUG") != NULL;
+	find_client(c);
+	c->remotehost = sane_host(getenv("TCPREMOTEHOST"));
+	c->localip = find_local();
+	/* qmail: set, even to the empty string, means "may relay". */
+	c->relayclient = getenv("RELAYCLIENT") != NULL;
+
+	r = control_readline("me", &c->me);
+	if (r == -1)
+		return fail(c, "me");
+	if (r == 0 && (v = sane_host(getenv("TCPLOCALHOST"))) != NULL) {
+		if (!zs_copys(&c->me, v))
+			return fail(c, "me");
+	} else if (r == 0) {
+		if (gethostname(host, sizeof host) == -1)
+			return fail(c, "me (no host name)");
+		host[sizeof host - 1] = '\0';
+		if (!zs_copys(&c->me, host))
+			return fail(c, "me");
+	}
+	/* The name goes into every reply and Received line: keep it sane. */
+	for (i = 0; i < c->me.len; i++) {
+		unsigned char ch = (unsigned char)c->me.s[i];
+
+		if (ch <= 32 || ch >= 127) {
+			errno = EINVAL;
+			return fail(c, "me");
+		}
+	}
+	if (!zs_0(&c->me))
+		return fail(c, "me");
+	if (control_readlines("localdomains", &c->localdomains,
+	    &c->nlocaldomains) == -1)
+		return fail(c, "localdomains");
+	if (control_readlines("relaydomains", &c->relaydomains,
+	    &c->nrelaydomains) == -1)
+		return fail(c, "relaydomains");
+	if (!c->relayclient && !read_nets(c))
+		return fail(c, "relaynets");
+	if (control_readulong("databytes", &c->databytes,
+	    SMTPD_DATABYTES_DEFAULT) == -1)
+		return fail(c, "databytes");
+	v = getenv("DATABYTES");
+	if (v != NULL && !scan_ulong_all(v, &c->databytes)) {
+		errno = EINVAL;
+		return fail(c, "$DATABYTES");
+	}
+	if (control_readulong("maxrcpt", &c->maxrcpt,
+	    SMTPD_MAXRCPT_DEFAULT) == -1)
+		return fail(c, "maxrcpt");
+	if (control_readulong("timeoutsmtpd", &c->timeout,
+	    SMTPD_TIMEOUT_DEFAULT) == -1)
+		return fail(c, "timeoutsmtpd");
+	/* poll(2) takes milliseconds in an int. */
+	if (c->timeout == 0 || c->timeout > 86400) {
+		errno = EINVAL;
+		return fail(c, "timeoutsmtpd");
+	}
+	if (control_readulong("greetdelay", &c->greetdelay, 0) == -1 ||
+	    c->greetdelay > 300) {
+		if (errno == 0 || c->greetdelay > 300)
+			errno = EINVAL;
+		return fail(c, "greetdelay");
+	}
+	if (!read_ratelimit(c))
+		return fail(c, "ratelimit");
+	return 1;
+}
+
+void
+smtpd_conf_free(struct smtpd_conf *c)
+{
+	zs_free(&c->me);
+	zs_free(&c->localdomains);
+	zs_free(&c->relaydomains);
+	zs_free(&c->err);
+	free(c->relaynets);
+	c->relaynets = NULL;
+}
