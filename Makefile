@@ -33,7 +33,10 @@ REQ_CFLAGS := -std=c17 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-Wimplicit-fallthrough -fstack-protector-strong -fPIE -MMD -MP \
 	-Ilib
 REQ_LDFLAGS := -pie -Wl,-z,relro,-z,now
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# Everything the harnesses link is instrumented for coverage.
+REQ_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined
+else ifeq ($(SAN),1)
 REQ_CFLAGS += -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 REQ_LDFLAGS += -fsanitize=address,undefined

@@ -25,6 +25,7 @@ export PATH
 
 _tap_n=0
 _tap_fail=0
+_seq=0
 _tap_plan=0
 _bg_pids=
 
@@ -168,7 +169,8 @@ free_port() {
 # tcpserver_start COMMAND...: run COMMAND per connection on 127.0.0.1 at a
 # port chosen by the kernel; sets TCP_PORT. No DNS: -H -R.
 tcpserver_start() {
-	_f=$T/.tcpserver.$$.$_tap_n.$RANDOM
+	_seq=$((_seq + 1))
+	_f=$T/.tcpserver.$_seq
 	bg tcpserver -1 -H -R -l 0 127.0.0.1 0 "$@" >"$_f" 2>"$_f.err"
 	wait_for 10 test -s "$_f" || return 1
 	TCP_PORT=$(head -n 1 "$_f")
