@@ -22,6 +22,8 @@
 #include "scan.h"
 #include "xtext.h"
 
+/* control/databytes when missing: the same as zr-smtpd's. */
+#define DATABYTES_DEFAULT 10485760ULL
 /* RFC 3461 4.4: ENVID is at most 100 characters. */
 #define ENVID_MAX 100
 /* A header section beyond this is not mail a script meant to send. */
@@ -261,7 +263,7 @@ read_controls(struct inject *in)
 		    "unable to read control/defaulthost in ", control_dir());
 	if (r == 0 && !zs_copyb(&in->defaulthost, in->me.s, in->me.len))
 		return EX_TEMPFAIL;
-	if (control_readulong("databytes", &in->databytes, 0) == -1)
+	if (control_readulong("databytes", &in->databytes, DATABYTES_DEFAULT) == -1)
 		return fail_sys(EX_TEMPFAIL,
 		    "unable to read control/databytes in ", control_dir());
 	return EX_OK;
