@@ -14,6 +14,7 @@
 #define ZR_QUEUE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "zs.h"
@@ -106,6 +107,10 @@ int queue_remove(struct queue *, enum queue_dir, const char *id);
 int queue_scan(struct queue *, enum queue_dir,
     int (*fn)(const char *id, void *ctx), void *ctx);
 
+/* queue_scan for the names in state/. */
+int queue_state_scan(struct queue *, int (*fn)(const char *id, void *ctx),
+    void *ctx);
+
 /* The side file state/<id>: read (1, 0 when absent, -1), replace, remove. */
 int queue_state_read(struct queue *, const char *id, struct zs *out);
 int queue_state_write(struct queue *, const char *id, const char *p, size_t n);
@@ -113,5 +118,30 @@ int queue_state_remove(struct queue *, const char *id);
 
 /* Wake the scheduler; nobody listening is not an error. */
 void queue_trigger(struct queue *);
+
+/*
+ * For the scheduler, which moves many messages and makes a directory
+ * durable once for a batch: queue_move without the fsync, then
+ * queue_sync on the destination before the batch counts as done.
+ */
+int queue_move_nosync(struct queue *, const char *id, enum queue_dir from,
+    enum queue_dir to);
+/* fsync the directory. */
+int queue_sync(struct queue *, enum queue_dir);
+/* stat(2) a message file: 1, 0 when absent, -1. */
+int queue_stat(struct queue *, enum queue_dir, const char *id,
+    struct stat *);
+/*
+ * Remove files in tmp/ last changed before the time given; returns their
+ * number, or -1.
+ */
+long queue_tmp_sweep(struct queue *, time_t before);
+/*
+ * The counters file stats/<name> (a name without '/'): read (1, 0 when
+ * absent, -1), replace durably (write to tmp/, fsync, rename).
+ */
+int queue_stats_read(struct queue *, const char *name, struct zs *out);
+int queue_stats_write(struct queue *, const char *name, const char *p,
+    size_t n);
 
 #endif
