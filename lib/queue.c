@@ -635,3 +635,23 @@ fail:
 	}
 	return 0;
 }
+
+int
+queue_trigger_listen(struct queue *q, int *rfd, int *wfd)
+{
+	*rfd = openat(q->rootfd, "lock/trigger",
+	    O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (*rfd == -1)
+		return 0;
+	*wfd = openat(q->rootfd, "lock/trigger",
+	    O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (*wfd == -1) {
+		int saved = errno;
+
+		close(*rfd);
+		*rfd = -1;
+		errno = saved;
+		return 0;
+	}
+	return 1;
+}

@@ -144,4 +144,10 @@ int queue_stats_read(struct queue *, const char *name, struct zs *out);
 int queue_stats_write(struct queue *, const char *name, const char *p,
     size_t n);
 
+/*
+ * For the scheduler: open lock/trigger for reading without blocking, and
+ * hold a write end too so that the reader never sees EOF. 1, or 0.
+ */
+int queue_trigger_listen(struct queue *, int *rfd, int *wfd);
+
 #endif
