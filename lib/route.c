@@ -209,6 +209,9 @@ parse_line(struct route_table *t, const char *file, size_t lineno,
 			return bad(err, file, lineno, "not key=value", w, len);
 		klen = (size_t)(eq - w);
 		vlen = len - klen - 1;
+		if (!(klen == 8 && memcmp(w, "priority", 8) == 0) &&
+		    !(klen == 6 && memcmp(w, "weight", 6) == 0))
+			return bad(err, file, lineno, "unknown key", w, len);
 		if (vlen == 0 || scan_ulongb(eq + 1, vlen, &u) != vlen)
 			return bad(err, file, lineno, "bad value", w, len);
 		if (klen == 8 && memcmp(w, "priority", 8) == 0) {
@@ -221,8 +224,6 @@ parse_line(struct route_table *t, const char *file, size_t lineno,
 				return bad(err, file, lineno, "bad value", w,
 				    len);
 			h.weight = (unsigned)u;
-		} else {
-			return bad(err, file, lineno, "unknown key", w, len);
 		}
 	}
 	return add_host(s, &h);
