@@ -25,6 +25,11 @@ ap.add_argument('--size', type=int, default=0)
 ap.add_argument('--data-reply', default='250 2.0.0 Ok: queued')
 ap.add_argument('--drop-after-dot', action='store_true')
 ap.add_argument('--stall-after-dot', action='store_true')
+ap.add_argument('--delay-dot', type=float, default=0,
+                help='seconds to wait before answering the final dot')
+ap.add_argument('--port', type=int, default=0)
+ap.add_argument('--listen', type=int, default=1,
+                help='listen on this many ports (one per line in portfile)')
 args = ap.parse_args()
 
 rules = {}
@@ -32,6 +37,7 @@ for r in args.rcpt:
     k, v = r.split('=', 1)
     rules[k] = v
 count = [0]
+active = {}     # port -> transactions being answered now
 
 
 def log(line):
@@ -44,7 +50,8 @@ class Handler:
     async def handle_EHLO(self, server, session, envelope, hostname,
                           responses):
         session.host_name = hostname
-        log('ehlo ' + hostname)
+        log('ehlo %s port=%d' % (
+            hostname, server.transport.get_extra_info('sockname')[1]))
         out = [r for r in responses
                if args.size or not r[4:].upper().startswith('SIZE')]
         if args.pipelining:
@@ -68,7 +75,16 @@ class Handler:
             with open(tmp, 'wb') as f:
                 f.write(envelope.original_content)
             os.rename(tmp, os.path.join(args.save, '%d' % n))
-        log('data %d %s' % (n, ' '.join(envelope.rcpt_tos)))
+        port = server.transport.get_extra_info('sockname')[1]
+        active[port] = active.get(port, 0) + 1
+        log('data %d %s port=%d active=%d total=%d' % (
+            n, ' '.join(envelope.rcpt_tos), port, active[port],
+            sum(active.values())))
+        try:
+            if args.delay_dot:
+                await asyncio.sleep(args.delay_dot)
+        finally:
+            active[port] -= 1
         if args.drop_after_dot:
             server.transport.abort()
             return '250 2.0.0 never seen'
@@ -80,20 +96,23 @@ class Handler:
 async def main():
     loop = asyncio.get_running_loop()
     handler = Handler()
-    srv = await loop.create_server(
-        lambda: SMTP(handler, data_size_limit=args.size or None,
-                     enable_SMTPUTF8=False, decode_data=False,
-                     hostname='sink.test', ident='sink'),
-        '127.0.0.1', 0)
-    port = srv.sockets[0].getsockname()[1]
+    srvs = []
+    for i in range(args.listen):
+        srvs.append(await loop.create_server(
+            lambda: SMTP(handler, data_size_limit=args.size or None,
+                         enable_SMTPUTF8=False, decode_data=False,
+                         hostname='sink.test', ident='sink'),
+            '127.0.0.1', args.port if i == 0 else 0, reuse_address=True))
     with open(args.portfile + '.tmp', 'w') as f:
-        f.write('%d\n' % port)
+        for srv in srvs:
+            f.write('%d\n' % srv.sockets[0].getsockname()[1])
     os.rename(args.portfile + '.tmp', args.portfile)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    srv.close()
+    for srv in srvs:
+        srv.close()
 
 
 asyncio.run(main())
