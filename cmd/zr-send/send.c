@@ -840,8 +840,16 @@ assign(struct send *s)
 				if (c == NULL)
 					warn_sys("unable to start zr-remote");
 			} else {
-				/* Take an idle child from another host. */
-				for (k = 0; k < s->nchild; k++)
+				/*
+				 * Take an idle child from another host only
+				 * when this host has none; else wait for its
+				 * own: hosts sharing few children would
+				 * otherwise trade connections on every
+				 * message.
+				 */
+				bool none = host_count(s, j->first) == 0;
+
+				for (k = 0; none && k < s->nchild; k++)
 					if (s->child[k].job == NULL &&
 					    s->child[k].wfd != -1) {
 						c = &s->child[k];
