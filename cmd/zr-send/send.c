@@ -1275,7 +1275,8 @@ cleanup(struct send *s)
 		/* Only messages not in flight: nothing is in active/ then. */
 		if (s->nchild == 0 || busy_count(s) == 0)
 			queue_state_scan(&s->q, sweep_state, &w);
-		if (zs_cats(&l, "info cleanup: removed=") &&
+		if ((expired > 0 || tmp > 0 || w.n > 0) &&
+		    zs_cats(&l, "info cleanup: removed=") &&
 		    catnum(&l, (unsigned long long)expired) &&
 		    zs_cats(&l, " tmp=") &&
 		    catnum(&l, tmp > 0 ? (unsigned long long)tmp : 0) &&
@@ -1407,8 +1408,12 @@ poll_loop(struct send *s)
 			if (busy_count(s) == 0 && s->nchild == 0)
 				break;
 			if (now >= s->stop_deadline)
-				for (i = 0; i < s->nchild; i++)
+				for (i = 0; i < s->nchild; i++) {
+					/* Cut short, not failed: due at once. */
+					if (s->child[i].job != NULL)
+						s->child[i].job->m->handback = true;
 					kill(s->child[i].pid, SIGTERM);
+				}
 		}
 		/* Urgent and high are cheap to scan; the big ones less often. */
 		for (p = 0; p < PRIO_COUNT; p++)
