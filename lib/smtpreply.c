@@ -188,26 +188,32 @@ smtpreply_text(const struct smtpreply *r, char *out)
 		const char *t;
 		size_t n;
 
-		if (k == 0) {
-			/* The whole first line, code and all. */
+		if (k == 0 && r->code == 0) {
+			/* No code to trust: the first line as it came. */
 			t = r->lines.s;
 			n = (size_t)((const char *)memchr(t, '\n',
 			    r->lines.len) - t);
-			if (len + n > SMTPREPLY_TEXT_MAX)
-				n = SMTPREPLY_TEXT_MAX - len;
 		} else {
 			t = smtpreply_line(r, k, &n);
 			if (t == NULL)
 				break;
+		}
+		if (k == 0 && r->code != 0) {
+			/* The code that counts: the last line's (4.2.1). */
+			out[len++] = (char)('0' + r->code / 100);
+			out[len++] = (char)('0' + r->code / 10 % 10);
+			out[len++] = (char)('0' + r->code % 10);
+			out[len++] = ' ';
+		} else if (k > 0) {
 			if (n == 0)
 				continue;
 			if (len + 3 >= SMTPREPLY_TEXT_MAX)
 				break;
 			memcpy(out + len, " / ", 3);
 			len += 3;
-			if (len + n > SMTPREPLY_TEXT_MAX)
-				n = SMTPREPLY_TEXT_MAX - len;
 		}
+		if (len + n > SMTPREPLY_TEXT_MAX)
+			n = SMTPREPLY_TEXT_MAX - len;
 		for (i = 0; i < n; i++)
 			out[len++] = t[i];
 		if (len >= SMTPREPLY_TEXT_MAX)

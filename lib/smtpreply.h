@@ -64,7 +64,9 @@ int smtpreply_feed(struct smtpreply *, const char *p, size_t n, size_t *used);
  */
 int smtpreply_read(struct buf *in, struct smtpreply *);
 /*
- * The reply on one line, "250 first line / second line", bounded by
+ * The reply on one line, "451 first line / second line": the code that
+ * counts, then the texts of the lines (a malformed reply's first line is
+ * given as it came), bounded by
  * SMTPREPLY_TEXT_MAX and NUL-terminated, into out (at least
  * SMTPREPLY_TEXT_MAX + 1 bytes). Returns its length.
  */

@@ -58,13 +58,15 @@ main(void)
 	l = smtpreply_line(&r, 2, &n);
 	ok(l != NULL && n == 9 && memcmp(l, "SIZE 1000", 9) == 0,
 	    "lines are reachable without their code");
-	ok(strcmp(text, "250-sink.test / PIPELINING / SIZE 1000 / 8BITMIME")
+	ok(strcmp(text, "250 sink.test / PIPELINING / SIZE 1000 / 8BITMIME")
 	    == 0, "the one-line text joins the lines");
 	ok(feed("354\r\n", 5, 100) && r.code == 354 && !r.malformed,
 	    "a line that is only a code ends the reply");
-	ok(feed("250-a\r\n451 b\r\n", 14, 100) && r.code == 451 && r.mixed,
+	ok(feed("250-a\r\n451 b\r\n", 14, 100) && r.code == 451 && r.mixed &&
+	    strcmp(text, "451 a / b") == 0,
 	    "codes that differ: the last line's counts, and it is noted");
-	ok(feed("hello\r\n", 7, 100) && r.code == 0 && r.malformed,
+	ok(feed("hello\r\n", 7, 100) && r.code == 0 && r.malformed &&
+	    strcmp(text, "hello") == 0,
 	    "no code: malformed, code 0");
 	ok(feed("250xok\r\n", 8, 100) && r.code == 0,
 	    "a code without a separator is malformed");
