@@ -12,7 +12,7 @@ main(int argc, char **argv)
 	struct send_conf conf;
 	struct zs err = ZS_INIT;
 	const char *remote = NULL;
-	int opt;
+	int opt, r;
 
 	zr_prog = "zr-send";
 	while ((opt = getopt(argc, argv, "r:")) != -1) {
@@ -34,5 +34,7 @@ main(int argc, char **argv)
 		die_sys(EXIT_TEMP, "unable to read control files in ",
 		    control_dir(), err.len ? ": " : "", err.len ? err.s : "");
 	zs_free(&err);
-	return send_run(&conf, queue_default(), remote);
+	r = send_run(&conf, queue_default(), remote);
+	send_conf_free(&conf);
+	return r;
 }

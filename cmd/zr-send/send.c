@@ -106,6 +106,7 @@ struct send {
 	long long status_at;
 	bool sync_dir[QD_COUNT];
 	long long next_cleanup;
+	long long next_qrun;
 	bool stopping;
 	long long stop_deadline;
 };
@@ -242,7 +243,8 @@ scan_todo(struct send *s, enum queue_prio p)
 	if (queue_scan(&s->q, queue_todo(p), scan_one, &c) == -1)
 		warn_sys("trouble scanning ", queue_dir_name(queue_todo(p)),
 		    "; will try again");
-	qsort(l->v, l->n, sizeof *l->v, qid_cmp);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, qid_cmp);
 	s->rescan[p] = false;
 	s->lastscan[p] = now_ms();
 }
@@ -398,7 +400,7 @@ due_deferred(struct send *s, long long now)
 	}
 	d->n = keep;
 	for (p = 0; p < PRIO_COUNT; p++)
-		if (moved[p]) {
+		if (moved[p] && s->retry[p].n > 1) {
 			idlist_compact(&s->retry[p]);
 			qsort(s->retry[p].v, s->retry[p].n,
 			    sizeof *s->retry[p].v, qid_cmp);
@@ -1420,6 +1422,17 @@ poll_loop(struct send *s)
 			if (s->rescan[p] && (p <= PRIO_HIGH ||
 			    now - s->lastscan[p] >= SCAN_GAP_MS))
 				scan_todo(s, (enum queue_prio)p);
+		if (now >= s->next_qrun) {
+			/*
+			 * A queue run: deferred/ and todo/ are read again, so
+			 * that what other programs changed there is seen.
+			 */
+			load_deferred(s);
+			for (p = 0; p < PRIO_COUNT; p++)
+				s->rescan[p] = true;
+			s->next_qrun = now +
+			    (long long)s->conf->queueinterval * 1000;
+		}
 		due_deferred(s, now / 1000);
 		dispatch(s);
 		sync_dirs(s);
@@ -1444,6 +1457,8 @@ poll_loop(struct send *s)
 				wake = s->lastscan[p] + SCAN_GAP_MS;
 		if (s->next_cleanup < wake)
 			wake = s->next_cleanup;
+		if (s->next_qrun < wake)
+			wake = s->next_qrun;
 		timeout = wake <= now ? 0 : (int)(wake - now);
 		if (s->stopping && timeout > 100)
 			timeout = 100;
@@ -1554,6 +1569,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	for (p = 0; p < PRIO_COUNT; p++)
 		scan_todo(&s, (enum queue_prio)p);
 	s.next_cleanup = now_ms() + 1000;
+	s.next_qrun = now_ms() + (long long)conf->queueinterval * 1000;
 	status(&s, true);
 
 	code = poll_loop(&s);

@@ -65,3 +65,9 @@ control() {
 port_n() {
 	sed -n "${2}p" "$T/$1.port"
 }
+
+# qhas DIR N: whether the queue directory holds N files (for wait_for,
+# which must see the count anew each time).
+qhas() {
+	test "$(qcount "$1")" = "$2"
+}

@@ -16,7 +16,7 @@ control concurrencyperhost 2
 i=0
 while [ $i -lt 24 ]; do inj "c$i@x.test"; i=$((i + 1)); done
 send_start
-wait_for 40 test "$(qcount done/delivered)" = 24
+wait_for 40 qhas done/delivered 24
 is "$(qcount done/delivered)" 24 'all delivered'
 maxa=$(sed -n "s/.* port=$a active=\([0-9]*\) .*/\1/p" "$T/rx.log" | sort -n | tail -n 1)
 maxb=$(sed -n "s/.* port=$b active=\([0-9]*\) .*/\1/p" "$T/rx.log" | sort -n | tail -n 1)

@@ -23,7 +23,7 @@ wait "$SEND_PID" 2>/dev/null
 ok 'zr-send was killed with work in flight' \
 	test "$(qcount done/delivered)" -lt $N
 send_start
-wait_for 60 test "$(qcount done/delivered)" = $N
+wait_for 60 qhas done/delivered $N
 is "$(qcount done/delivered)" $N 'after a restart every message is delivered'
 got=$(sed -n 's/^data [0-9]* \([^ ]*\) .*/\1/p' "$T/rx.log" | sort -u | wc -l)
 all=$(grep -c '^data ' "$T/rx.log")
@@ -40,7 +40,7 @@ for i in 1 2 3 4 5 6; do inj "r$i@x.test"; done
 wait_for 20 grep -q '^rcpt r' "$T/rx.log"
 pids=$(pgrep -P "$SEND_PID" zr-remote)
 kill -KILL $pids 2>/dev/null
-wait_for 60 test "$(qcount done/delivered)" = $((N + 6))
+wait_for 60 qhas done/delivered $((N + 6))
 is "$(qcount done/delivered)" $((N + 6)) 'killed zr-remote: all delivered after a retry'
 like "$(cat "$T/send.log")" 'report mangled, will defer: zr-remote exited' \
 	'the lost report is logged'

@@ -15,7 +15,7 @@ printf 'Subject: wire\n\n.leading dot\n..two\nbare\rcr\ncrlf\r\nlast line' |
 	as_user zr-inject -v a@one.test b@two.test >"$T/id"
 inj c@three.test
 send_start
-wait_for 20 test "$(qcount done/delivered)" = 2
+wait_for 20 qhas done/delivered 2
 ok 'both messages delivered' test "$(qcount done/delivered)" = 2
 is "$(qcount active)$(qcount deferred)$(find "$ZR_QUEUE/todo" -type f | wc -l)" \
 	000 'nothing left in active, deferred or todo'

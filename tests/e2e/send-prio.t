@@ -15,7 +15,7 @@ inj -p high high1@x.test
 inj -p urgent urgent1@x.test
 inj -p high high2@x.test
 send_start
-wait_for 30 test "$(qcount done/delivered)" = 16
+wait_for 30 qhas done/delivered 16
 is "$(qcount done/delivered)" 16 'all delivered'
 order=$(sed -n 's/^starting delivery [0-9]*: msg [^ ]* to remote \([a-z]*[0-9]*\)@.*/\1/p' \
 	"$T/send.log" | tr '\n' ' ')

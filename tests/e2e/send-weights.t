@@ -19,7 +19,7 @@ while [ $i -lt 300 ]; do
 	i=$((i + 1))
 done
 send_start
-wait_for 60 test "$(qcount done/delivered)" = 300
+wait_for 60 qhas done/delivered 300
 is "$(qcount done/delivered)" 300 'all 300 delivered'
 na=$(grep -c "success: .*host=127.0.0.1:$a\$" "$T/send.log")
 nb=$(grep -c "success: .*host=127.0.0.1:$b\$" "$T/send.log")
