@@ -26,6 +26,8 @@
 #define SCAN_GAP_MS 200
 /* Files in tmp/ older than this are the remains of a crash (qmail's 36 h). */
 #define TMP_MAXAGE (36 * 3600)
+/* Directory syncs of a batch of moves are at most this far apart (ms). */
+#define SYNC_GAP_MS 100
 /* A report larger than this is mangled. */
 #define REPORT_MAX (1u << 20)
 
@@ -105,6 +107,7 @@ struct send {
 	bool status_dirty;
 	long long status_at;
 	bool sync_dir[QD_COUNT];
+	long long sync_at;
 	long long next_cleanup;
 	long long next_qrun;
 	bool stopping;
@@ -1097,7 +1100,11 @@ child_input(struct send *s, size_t k)
 	}
 	if (done == 1) {
 		struct job *j = c->job;
+		size_t hl = strlen(c->out.s + 1);
 
+		/* The child's connection now goes where the report says. */
+		if (hl <= ROUTE_KEY_MAX)
+			memcpy(c->key, c->out.s + 1, hl + 1);
 		c->job = NULL;
 		c->idle_since = now_ms();
 		s->status_dirty = true;
@@ -1308,11 +1315,20 @@ status(struct send *s, bool force)
 	zs_free(&l);
 }
 
+/*
+ * Make the moves of the last moments durable. A move that a power loss
+ * undoes only sends a message back to be tried again (a duplicate at
+ * worst, like the window after the final dot), so one fsync per
+ * directory per SYNC_GAP_MS serves a whole batch.
+ */
 static void
-sync_dirs(struct send *s)
+sync_dirs(struct send *s, bool now)
 {
 	int d;
 
+	if (!now && now_ms() - s->sync_at < SYNC_GAP_MS)
+		return;
+	s->sync_at = now_ms();
 	for (d = 0; d < QD_COUNT; d++)
 		if (s->sync_dir[d]) {
 			s->sync_dir[d] = false;
@@ -1435,7 +1451,7 @@ poll_loop(struct send *s)
 		}
 		due_deferred(s, now / 1000);
 		dispatch(s);
-		sync_dirs(s);
+		sync_dirs(s, false);
 		if (now >= s->next_cleanup && !s->stopping)
 			cleanup(s);
 		if (s->stats_dirty && now - s->stats_at >= 1000)
@@ -1459,6 +1475,9 @@ poll_loop(struct send *s)
 			wake = s->next_cleanup;
 		if (s->next_qrun < wake)
 			wake = s->next_qrun;
+		for (p = 0; p < QD_COUNT; p++)
+			if (s->sync_dir[p] && s->sync_at + SYNC_GAP_MS < wake)
+				wake = s->sync_at + SYNC_GAP_MS;
 		timeout = wake <= now ? 0 : (int)(wake - now);
 		if (s->stopping && timeout > 100)
 			timeout = 100;
@@ -1564,7 +1583,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	/* Crash recovery: what was in flight goes back to be retried. */
 	if (queue_scan(&s.q, QD_ACTIVE, recover_one, &s) == -1)
 		die_sys(EXIT_TEMP, "unable to scan ", queuedir, "/active");
-	sync_dirs(&s);
+	sync_dirs(&s, true);
 	load_deferred(&s);
 	for (p = 0; p < PRIO_COUNT; p++)
 		scan_todo(&s, (enum queue_prio)p);
@@ -1574,7 +1593,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 
 	code = poll_loop(&s);
 
-	sync_dirs(&s);
+	sync_dirs(&s, true);
 	stats_save(&s);
 	if (zs_cats(&l, "status: exiting"))
 		logline(&l);
