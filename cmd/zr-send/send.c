@@ -980,7 +980,8 @@ mark_hosts(struct send *s, const struct job *j, const char *host, char ml,
 	long long until = now_ms() / 1000 + (long long)s->conf->hostbackoff;
 	size_t i;
 
-	if (*host == '\0' && !(ml == 'Z' && strncmp(mtext, "4.4.1 ", 6) == 0))
+	if (*host == '\0' && !(ml == 'Z' && mtext != NULL &&
+	    strncmp(mtext, "4.4.1 ", 6) == 0))
 		return;
 	for (i = 0; i < j->nhost; i++, h += strlen(h) + 1) {
 		if (strcmp(h, host) == 0) {
@@ -995,12 +996,13 @@ static void
 job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 {
 	struct msg *m = j->m;
-	const char *rec[1024];
+	const char **rec = calloc(j->nrcpt ? j->nrcpt : 1, sizeof *rec);
 	const char *p, *end, *host = "", *mtext = why;
 	char ml = 'Z';
 	size_t nrec = 0, i;
 
-	if (out != NULL) {
+	/* Without memory the report is lost: every recipient is deferred. */
+	if (out != NULL && rec != NULL) {
 		p = out->s;
 		end = out->s + out->len;
 		host = p + 1;
@@ -1011,7 +1013,7 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 				mtext = p + 1;
 				break;
 			}
-			if (nrec < sizeof rec / sizeof rec[0])
+			if (nrec < j->nrcpt)
 				rec[nrec++] = p;
 			p = report_next(p, end);
 		}
@@ -1022,16 +1024,20 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 		const char *t = i < nrec ? rec[i] + 1 : mtext;
 		enum qstate_status st;
 
+		/* Delivered only on r and K: a missing record is no success. */
 		if (l == 'h' || (l != 's' && ml == 'D'))
 			st = RS_FAILED;
-		else if (l == 's' || ml != 'K')
-			st = RS_DEFERRED;
-		else
+		else if (l == 'r' && ml == 'K')
 			st = RS_DELIVERED;
+		else
+			st = RS_DEFERRED;
 		if (l == 'r')
 			t = mtext;	/* the reply to the final dot */
+		if (t == NULL)
+			t = "4.3.0 out of memory reading the report";
 		rcpt_result(s, m, j->rcpt[i], j->delivery + i, st, host, t);
 	}
+	free(rec);
 	job_free(j);
 	if (--m->jobs_left == 0)
 		finish_msg(s, m);
