@@ -17,7 +17,7 @@ main(int argc, char **argv)
 	(void)argv;
 	zr_prog = "zr-remote";
 	if (argc > 1)
-		die_usage("zr-remote < jobs");
+		die_usage("zr-remote");
 	if (getuid() == 0 || geteuid() == 0)
 		die_x(EXIT_PERM, "refusing to run as root");
 	/* A peer that goes away must be an error return, not a signal. */
