@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -654,4 +655,28 @@ queue_trigger_listen(struct queue *q, int *rfd, int *wfd)
 		return 0;
 	}
 	return 1;
+}
+
+int
+queue_lock(struct queue *q, const char *name)
+{
+	char path[96];
+	int fd;
+
+	if (strchr(name, '/') != NULL ||
+	    fmt_snprintf(path, sizeof path, "lock/%s", name) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = openat(q->rootfd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }

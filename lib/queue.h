@@ -150,4 +150,11 @@ int queue_stats_write(struct queue *, const char *name, const char *p,
  */
 int queue_trigger_listen(struct queue *, int *rfd, int *wfd);
 
+/*
+ * Take the lock lock/<name> (created if missing) for as long as the
+ * returned descriptor stays open: one scheduler per queue. -1 on error,
+ * with errno EWOULDBLOCK when another process holds it.
+ */
+int queue_lock(struct queue *, const char *name);
+
 #endif

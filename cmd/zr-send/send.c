@@ -88,7 +88,7 @@ struct send {
 	struct send_conf *conf;
 	struct queue q;
 	const char *remote;
-	int trig_r, trig_w, sigpipe[2];
+	int trig_r, trig_w, sigpipe[2], lockfd;
 	struct idlist todo[PRIO_COUNT];		/* from todo/<prio>, by id */
 	struct idlist retry[PRIO_COUNT];	/* deferred and now due */
 	struct idlist deferred;			/* in deferred/, not yet due */
@@ -1569,6 +1569,13 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	s.trig_r = s.trig_w = -1;
 	if (!queue_open(&s.q, queuedir))
 		die_sys(EXIT_TEMP, "unable to open queue ", queuedir);
+	/* Two schedulers on one queue would deliver everything twice. */
+	s.lockfd = queue_lock(&s.q, "send");
+	if (s.lockfd == -1) {
+		if (errno == EWOULDBLOCK)
+			die_x(EXIT_TEMP, "another zr-send runs on ", queuedir);
+		die_sys(EXIT_TEMP, "unable to lock ", queuedir, "/lock/send");
+	}
 	/* zr-remote is given paths relative to the queue. */
 	if (fchdir(s.q.rootfd) == -1)
 		die_sys(EXIT_TEMP, "unable to enter ", queuedir);
@@ -1614,6 +1621,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	close(s.sigpipe[1]);
 	close(s.trig_r);
 	close(s.trig_w);
+	close(s.lockfd);
 	queue_close(&s.q);
 	return code;
 }

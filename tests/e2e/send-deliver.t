@@ -5,7 +5,7 @@
 # state and the counters.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 12
+plan 13
 zr_setup
 mkdir -m 777 "$T/saved"
 py_server rx --pipelining --save "$T/saved"
@@ -42,6 +42,9 @@ like "$log" "starting delivery [0-9]+: msg $id to remote a@one.test" \
 	'starting delivery logged'
 like "$log" "delivery [0-9]+: success: 250_2.0.0_Ok:_queued/ msg=$id rcpt=<a@one.test> host=127.0.0.1:" \
 	'success logged with reply, message id and host'
+as_user zr-send 2>"$T/second.err"
+is "$?:$(cat "$T/second.err")" "111:zr-send: fatal: another zr-send runs on $ZR_QUEUE" \
+	'a second zr-send on the same queue refuses to start'
 send_stop
 ok 'counters kept in stats/' grep -q '^messages_delivered 2$' "$ZR_QUEUE/stats/counters"
 done_testing
