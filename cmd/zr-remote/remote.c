@@ -276,8 +276,9 @@ connect_to(struct remote *r, const struct route_host *h)
 		    SOCK_NONBLOCK, ai->ai_protocol);
 		if (fd == -1)
 			continue;
-		/* Pipelined commands are small writes: do not let Nagle hold them. */
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		/* Pipelined commands are small: Nagle must not hold them. */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof one);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		if (errno == EINPROGRESS) {
@@ -597,8 +598,8 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 		return TX_DONE;
 	}
 	if (!send_body(r, mfd, e->data_offset)) {
-		set_why(r, r->key, "connection lost while sending the message: ",
-		    strerror(errno));
+		set_why(r, r->key, "connection lost while sending the "
+		    "message: ", strerror(errno));
 		goto lost;
 	}
 	if (!get_reply(r, "the end of the message")) {
@@ -675,7 +676,8 @@ report_fail(struct buf *o, char letter, const char *a, const char *b)
 	struct zs t = ZS_INIT;
 	int ok = zs_cats(&t, a) && zs_cats(&t, b);
 
-	ok = emit(o, 'H', "", 0) && emit(o, letter, ok ? t.s : "4.3.0 out of memory",
+	ok = emit(o, 'H', "", 0) &&
+	    emit(o, letter, ok ? t.s : "4.3.0 out of memory",
 	    ok ? t.len : 19) && buf_flush(o);
 	zs_free(&t);
 	return ok;
@@ -714,8 +716,8 @@ do_job(struct remote *r, struct remote_job *j)
 		return report_fail(r->report, 'Z', "4.3.5 bad job: ", j->bad.s);
 	mfd = open(j->file.s, O_RDONLY | O_CLOEXEC);
 	if (mfd == -1 || !envelope_read(&e, mfd)) {
-		ok = report_fail(r->report, 'Z', "4.3.0 unable to read the message: ",
-		    strerror(errno));
+		ok = report_fail(r->report, 'Z',
+		    "4.3.0 unable to read the message: ", strerror(errno));
 		goto out;
 	}
 	from = j->have_from ? j->from.s : e.sender;

@@ -280,7 +280,8 @@ set_aside(struct send *s, const char *id, enum queue_dir from)
 
 	if (queue_move(&s->q, id, from, QD_BAD)) {
 		if (zs_cats(&l, "warning: msg ") && zs_cats(&l, id) &&
-		    zs_cats(&l, ": damaged envelope, set aside in bad/ from=") &&
+		    zs_cats(&l, ": damaged envelope, set aside in bad/") &&
+		    zs_cats(&l, " from=") &&
 		    zs_cats(&l, queue_dir_name(from)))
 			logline(&l);
 	} else {
@@ -735,7 +736,7 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 			;
 		if (k == nsets) {
 			if (nsets == sizeof sets / sizeof sets[0]) {
-				/* More routes than one pass takes: next time. */
+				/* More routes than a pass takes: next time. */
 				rcpt_result(s, m, i, ++s->delivery,
 				    RS_DEFERRED, NULL,
 				    "4.5.3 too many routes in one message; "
@@ -1135,7 +1136,8 @@ finish_msg(struct send *s, struct msg *m)
 	for (i = 0; i < m->env.nrcpt; i++)
 		n[m->st.rcpt[i].status]++;
 	expire = (n[RS_DEFERRED] + n[RS_PENDING]) > 0 && !m->handback &&
-	    ((s->conf->maxretries > 0 && m->st.attempts > s->conf->maxretries) ||
+	    ((s->conf->maxretries > 0 &&
+	    m->st.attempts > s->conf->maxretries) ||
 	    now >= m->env.arrival + (long long)s->conf->lifetime);
 	if (expire) {
 		for (i = 0; i < m->env.nrcpt; i++) {
@@ -1173,7 +1175,7 @@ finish_msg(struct send *s, struct msg *m)
 		if (!qstate_format(&m->st, &t) ||
 		    !queue_state_write(&s->q, m->id, t.s, t.len) ||
 		    !queue_move_nosync(&s->q, m->id, QD_ACTIVE, QD_DEFERRED)) {
-			/* It stays in active/ and goes back at the next start. */
+			/* It stays in active/, back at the next start. */
 			warn_sys("trouble deferring ", m->id,
 			    "; left in active/");
 		} else {
@@ -1182,7 +1184,8 @@ finish_msg(struct send *s, struct msg *m)
 			if (zs_cats(&l, "deferral msg ") &&
 			    zs_cats(&l, m->id) &&
 			    zs_cats(&l, ": next attempt in ") &&
-			    catnum(&l, (unsigned long long)(m->st.next - now)) &&
+			    catnum(&l,
+			    (unsigned long long)(m->st.next - now)) &&
 			    zs_cats(&l, "s next=") &&
 			    catnum(&l, (unsigned long long)m->st.next) &&
 			    zs_cats(&l, " attempts=") &&
@@ -1380,7 +1383,8 @@ stop_pending(struct send *s)
 		for (i = 0; i < j->nrcpt; i++)
 			rcpt_result(s, m, j->rcpt[i], j->delivery + i,
 			    RS_DEFERRED, NULL,
-			    "4.3.0 zr-send stopped before this delivery started");
+			    "4.3.0 zr-send stopped before this delivery "
+			    "started");
 		job_free(j);
 		if (--m->jobs_left == 0)
 			finish_msg(s, m);
@@ -1433,13 +1437,15 @@ poll_loop(struct send *s)
 				break;
 			if (now >= s->stop_deadline)
 				for (i = 0; i < s->nchild; i++) {
-					/* Cut short, not failed: due at once. */
-					if (s->child[i].job != NULL)
-						s->child[i].job->m->handback = true;
+					/* Cut short, not failed: due now. */
+					struct job *j = s->child[i].job;
+
+					if (j != NULL)
+						j->m->handback = true;
 					kill(s->child[i].pid, SIGTERM);
 				}
 		}
-		/* Urgent and high are cheap to scan; the big ones less often. */
+		/* Urgent and high are cheap to scan; the others less often. */
 		for (p = 0; p < PRIO_COUNT; p++)
 			if (s->rescan[p] && (p <= PRIO_HIGH ||
 			    now - s->lastscan[p] >= SCAN_GAP_MS))
@@ -1580,7 +1586,8 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	if (fchdir(s.q.rootfd) == -1)
 		die_sys(EXIT_TEMP, "unable to enter ", queuedir);
 	if (!queue_trigger_listen(&s.q, &s.trig_r, &s.trig_w))
-		die_sys(EXIT_TEMP, "unable to open ", queuedir, "/lock/trigger");
+		die_sys(EXIT_TEMP, "unable to open ", queuedir,
+		    "/lock/trigger");
 	if (cloexec_pipe(s.sigpipe, O_NONBLOCK) == -1)
 		die_sys(EXIT_TEMP, "unable to make a pipe");
 	sig_w = s.sigpipe[1];

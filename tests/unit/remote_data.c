@@ -60,7 +60,8 @@ main(void)
 	    "line end");
 	ok(E("a\rb\n", "a\r\nb\r\n.\r\n"), "a bare CR becomes CRLF");
 	ok(E("a\r", "a\r\n.\r\n"), "a CR at the very end is closed once");
-	ok(E("a\r.b\n", "a\r\n..b\r\n.\r\n"), "a dot after a bare CR is doubled");
+	ok(E("a\r.b\n", "a\r\n..b\r\n.\r\n"),
+	    "a dot after a bare CR is doubled");
 	ok(E("\n\n.\r\n\r", "\r\n\r\n..\r\n\r\n.\r\n"),
 	    "empty lines and mixed ends: no bare CR or LF");
 	zs_free(&wire);
