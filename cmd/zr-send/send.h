@@ -26,7 +26,7 @@ struct send_conf {
 	unsigned long long retrybase;		/* control/retrybase */
 	unsigned long long retrymax;		/* control/retrymax */
 	unsigned long long lifetime;		/* control/lifetime */
-	unsigned long long maxretries;		/* control/maxretries, 0 unset */
+	unsigned long long maxretries;		/* 0: no limit */
 	unsigned long long cleanupinterval;	/* control/cleanupinterval */
 	unsigned long long retention;		/* control/retention */
 	unsigned long long shutdowntimeout;	/* control/shutdowntimeout */
