@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -487,4 +488,212 @@ queue_trigger(struct queue *q)
 		return;
 	(void)!write(fd, "", 1);
 	close(fd);
+}
+
+int
+queue_move_nosync(struct queue *q, const char *id, enum queue_dir from,
+    enum queue_dir to)
+{
+	int ffd = queue_dirfd(q, from), tfd = queue_dirfd(q, to);
+
+	if (ffd == -1 || tfd == -1)
+		return 0;
+	return renameat(ffd, id, tfd, id) == 0;
+}
+
+int
+queue_sync(struct queue *q, enum queue_dir d)
+{
+	int dfd = queue_dirfd(q, d);
+
+	return dfd != -1 && fsync(dfd) == 0;
+}
+
+int
+queue_stat(struct queue *q, enum queue_dir d, const char *id, struct stat *st)
+{
+	int dfd = queue_dirfd(q, d);
+
+	if (dfd == -1)
+		return -1;
+	if (fstatat(dfd, id, st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -1;
+}
+
+long
+queue_tmp_sweep(struct queue *q, time_t before)
+{
+	int tfd = subdirfd(q, &q->tmpfd, "tmp"), fd;
+	struct dirent *de;
+	long n = 0;
+	DIR *dir;
+
+	if (tfd == -1)
+		return -1;
+	fd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(tfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime >= before)
+			continue;
+		if (unlinkat(tfd, de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+static int
+stats_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 64 || name[0] == '.' || strchr(name, '/') != NULL) {
+		errno = EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+int
+queue_stats_read(struct queue *q, const char *name, struct zs *out)
+{
+	int fd, ok = 1;
+
+	out->len = 0;
+	if (!stats_name_ok(name))
+		return -1;
+	fd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	{
+		int dfd = fd;
+
+		fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+		close(dfd);
+	}
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	for (;;) {
+		ssize_t r;
+
+		if (!zs_readyplus(out, 4096)) {
+			ok = 0;
+			break;
+		}
+		r = read(fd, out->s + out->len, 4096);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ok = r == 0;
+			break;
+		}
+		out->len += (size_t)r;
+	}
+	close(fd);
+	return ok ? 1 : -1;
+}
+
+int
+queue_stats_write(struct queue *q, const char *name, const char *p, size_t n)
+{
+	int tfd = subdirfd(q, &q->tmpfd, "tmp"), sfd = -1, fd = -1;
+	char tmp[96];
+
+	if (!stats_name_ok(name) || tfd == -1)
+		return 0;
+	/* "stats.<name>" in tmp/ is never an id, so never taken for mail. */
+	if (fmt_snprintf(tmp, sizeof tmp, "stats.%s", name) == -1)
+		return 0;
+	sfd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd == -1)
+		return 0;
+	fd = openat(tfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd == -1)
+		goto fail;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		p += w;
+		n -= (size_t)w;
+	}
+	if (fdatasync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(tfd, tmp, sfd, name) == -1 || fsync(sfd) == -1)
+		goto fail;
+	close(sfd);
+	return 1;
+fail:
+	{
+		int saved = errno;
+
+		if (fd != -1)
+			close(fd);
+		unlinkat(tfd, tmp, 0);
+		close(sfd);
+		errno = saved;
+	}
+	return 0;
+}
+
+int
+queue_trigger_listen(struct queue *q, int *rfd, int *wfd)
+{
+	*rfd = openat(q->rootfd, "lock/trigger",
+	    O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (*rfd == -1)
+		return 0;
+	*wfd = openat(q->rootfd, "lock/trigger",
+	    O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (*wfd == -1) {
+		int saved = errno;
+
+		close(*rfd);
+		*rfd = -1;
+		errno = saved;
+		return 0;
+	}
+	return 1;
+}
+
+int
+queue_lock(struct queue *q, const char *name)
+{
+	char path[96];
+	int fd;
+
+	if (strchr(name, '/') != NULL ||
+	    fmt_snprintf(path, sizeof path, "lock/%s", name) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = openat(q->rootfd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }

@@ -14,6 +14,7 @@
 #define ZR_QUEUE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "zs.h"
@@ -123,5 +124,43 @@ int queue_state_remove(struct queue *, const char *id);
 
 /* Wake the scheduler; nobody listening is not an error. */
 void queue_trigger(struct queue *);
+
+/*
+ * For the scheduler, which moves many messages and makes a directory
+ * durable once for a batch: queue_move without the fsync, then
+ * queue_sync on the destination before the batch counts as done.
+ */
+int queue_move_nosync(struct queue *, const char *id, enum queue_dir from,
+    enum queue_dir to);
+/* fsync the directory. */
+int queue_sync(struct queue *, enum queue_dir);
+/* stat(2) a message file: 1, 0 when absent, -1. */
+int queue_stat(struct queue *, enum queue_dir, const char *id,
+    struct stat *);
+/*
+ * Remove files in tmp/ last changed before the time given; returns their
+ * number, or -1.
+ */
+long queue_tmp_sweep(struct queue *, time_t before);
+/*
+ * The counters file stats/<name> (a name without '/'): read (1, 0 when
+ * absent, -1), replace durably (write to tmp/, fsync, rename).
+ */
+int queue_stats_read(struct queue *, const char *name, struct zs *out);
+int queue_stats_write(struct queue *, const char *name, const char *p,
+    size_t n);
+
+/*
+ * For the scheduler: open lock/trigger for reading without blocking, and
+ * hold a write end too so that the reader never sees EOF. 1, or 0.
+ */
+int queue_trigger_listen(struct queue *, int *rfd, int *wfd);
+
+/*
+ * Take the lock lock/<name> (created if missing) for as long as the
+ * returned descriptor stays open: one scheduler per queue. -1 on error,
+ * with errno EWOULDBLOCK when another process holds it.
+ */
+int queue_lock(struct queue *, const char *name);
 
 #endif

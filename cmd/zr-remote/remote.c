@@ -1,0 +1,828 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "data.h"
+#include "die.h"
+#include "envelope.h"
+#include "fmt.h"
+#include "scan.h"
+#include <strings.h>
+#include "remote.h"
+#include "timeoutio.h"
+
+/* A job line: "to <address>" at most; RFC 5321 paths are far shorter. */
+#define JOB_LINE_MAX 4096
+/* Content is read from the file in pieces of this size. */
+#define DATA_PIECE 65536
+#define NET_BUF 65536
+
+enum letter { L_NONE = 0, L_R = 'r', L_H = 'h', L_S = 's', L_K = 'K',
+    L_Z = 'Z', L_D = 'D' };
+
+/* The outcome of one transaction attempt. */
+enum tx_result {
+	TX_DONE,	/* results are final for this job */
+	TX_RETRY,	/* a reused connection was dead: reconnect, same host */
+	TX_NEXTHOST	/* this host failed before taking anything */
+};
+
+struct result {
+	char *rl;		/* a letter per recipient, L_NONE: left out */
+	struct zs *rt;		/* a text per recipient */
+	size_t n;
+	char ml;
+	struct zs mt;
+};
+
+int
+remote_conf_load(struct remote_conf *c)
+{
+	struct zs s = ZS_INIT;
+	unsigned long long u;
+	int r;
+
+	r = control_readline("helohost", &s);
+	if (r == 0)
+		r = control_readline("me", &s);
+	if (r == -1) {
+		zs_free(&s);
+		return 0;
+	}
+	if (r == 0 || s.len == 0 || s.len >= sizeof c->helo ||
+	    !envelope_value_ok(s.s, s.len) || memchr(s.s, ' ', s.len))
+		memcpy(c->helo, "localhost", 10);
+	else
+		memcpy(c->helo, s.s, s.len + 1);
+	zs_free(&s);
+	if (control_readulong("timeoutconnect", &u, 60) == -1)
+		return 0;
+	c->timeoutconnect = u == 0 || u > 86400 ? 60 : (unsigned)u;
+	if (control_readulong("timeoutremote", &u, 1200) == -1)
+		return 0;
+	c->timeoutremote = u == 0 || u > 86400 ? 1200 : (unsigned)u;
+	return 1;
+}
+
+void
+remote_job_free(struct remote_job *j)
+{
+	free(j->host);
+	zs_free(&j->file);
+	zs_free(&j->from);
+	zs_free(&j->rcpts);
+	zs_free(&j->bad);
+	memset(j, 0, sizeof *j);
+}
+
+static int
+job_bad(struct remote_job *j, const char *why)
+{
+	if (j->bad.len == 0 && !zs_cats(&j->bad, why))
+		return -1;
+	return 1;
+}
+
+/* "<addr>" to addr; 1, or 0 when it is not bracketed or not clean. */
+static int
+take_addr(const char *p, size_t n, struct zs *out)
+{
+	if (n < 2 || p[0] != '<' || p[n - 1] != '>' ||
+	    !envelope_value_ok(p + 1, n - 2) || memchr(p + 1, '<', n - 2) ||
+	    memchr(p + 1, '>', n - 2))
+		return 0;
+	return zs_catb(out, p + 1, n - 2) ? 1 : -1;
+}
+
+int
+remote_job_read(struct buf *in, struct remote_job *j)
+{
+	struct zs line = ZS_INIT;
+	int any = 0, r = 1;
+
+	memset(j, 0, sizeof *j);
+	for (;;) {
+		char *p;
+		size_t n;
+		int g;
+
+		line.len = 0;
+		g = buf_getline(in, &line, '\n', JOB_LINE_MAX);
+		if (g == -1 && errno == E2BIG) {
+			/* Skip the rest of the long line. */
+			struct zs rest = ZS_INIT;
+
+			while ((g = buf_getline(in, &rest, '\n',
+			    JOB_LINE_MAX)) == -1 && errno == E2BIG)
+				rest.len = 0;
+			zs_free(&rest);
+			if (job_bad(j, "line too long") == -1)
+				goto fail;
+			any = 1;
+			if (g != 1)
+				break;
+			continue;
+		}
+		if (g == -1)
+			goto fail;
+		if (g == 0 && line.len == 0)
+			break;
+		p = line.s;
+		n = line.len;
+		if (n > 0 && p[n - 1] == '\n')
+			n--;
+		if (n == 0) {
+			if (any)
+				break;
+			continue;	/* blank lines between jobs */
+		}
+		any = 1;
+		if (n > 5 && memcmp(p, "host ", 5) == 0) {
+			struct route_host *h = realloc(j->host,
+			    (j->nhost + 1) * sizeof *h);
+
+			if (h == NULL)
+				goto fail;
+			j->host = h;
+			memset(&h[j->nhost], 0, sizeof *h);
+			if (route_host_parse(&h[j->nhost], p + 5, n - 5))
+				j->nhost++;
+			else if (job_bad(j, "bad host line") == -1)
+				goto fail;
+		} else if (n > 5 && memcmp(p, "file ", 5) == 0) {
+			if (j->file.len != 0 || memchr(p + 5, '\0', n - 5)) {
+				if (job_bad(j, "bad file line") == -1)
+					goto fail;
+			} else if (!zs_catb(&j->file, p + 5, n - 5) ||
+			    !zs_0(&j->file)) {
+				goto fail;
+			}
+		} else if (n >= 5 && memcmp(p, "from ", 5) == 0) {
+			int t = j->have_from ? 0 : take_addr(p + 5, n - 5,
+			    &j->from);
+
+			if (t == -1 || !zs_0(&j->from))
+				goto fail;
+			if (t == 0 && job_bad(j, "bad from line") == -1)
+				goto fail;
+			j->have_from = true;
+		} else if (n > 3 && memcmp(p, "to ", 3) == 0) {
+			size_t before = j->rcpts.len;
+			int t = take_addr(p + 3, n - 3, &j->rcpts);
+
+			if (t == -1)
+				goto fail;
+			if (t == 0 || j->rcpts.len == before) {
+				j->rcpts.len = before;
+				if (job_bad(j, "bad to line") == -1)
+					goto fail;
+			} else {
+				if (!zs_catc(&j->rcpts, '\0'))
+					goto fail;
+				j->nrcpt++;
+			}
+		} else if (job_bad(j, "unknown line") == -1) {
+			goto fail;
+		}
+		if (g == 0)
+			break;
+	}
+	if (!any) {
+		zs_free(&line);
+		return 0;
+	}
+	if (j->bad.len == 0 && j->nhost == 0)
+		r = job_bad(j, "no host line");
+	if (r == 1 && j->bad.len == 0 && j->file.len == 0)
+		r = job_bad(j, "no file line");
+	if (r == -1 || !zs_0(&j->bad))
+		goto fail;
+	zs_free(&line);
+	return 1;
+fail:
+	zs_free(&line);
+	remote_job_free(j);
+	return -1;
+}
+
+/* Connection. */
+
+static void
+conn_close(struct remote *r, bool quit)
+{
+	if (r->fd == -1)
+		return;
+	if (quit) {
+		/* Polite, not required: a short wait for 221 at most. */
+		r->rto.seconds = 2;
+		if (buf_puts(&r->out, "QUIT\r\n") && buf_flush(&r->out))
+			(void)smtpreply_read(&r->in, &r->reply);
+		r->rto.seconds = r->conf->timeoutremote;
+	}
+	close(r->fd);
+	r->fd = -1;
+	r->key[0] = '\0';
+	r->out.end = 0;
+	r->in.start = r->in.end = 0;
+}
+
+static void
+set_why(struct remote *r, const char *host, const char *a, const char *b)
+{
+	r->why.len = 0;
+	if (zs_cats(&r->why, host) && zs_cats(&r->why, ": ") &&
+	    zs_cats(&r->why, a) && zs_cats(&r->why, b))
+		zs_0(&r->why);
+	else
+		r->why.len = 0;
+	warn_x(r->why.len ? r->why.s : "out of memory");
+}
+
+static int
+connect_to(struct remote *r, const struct route_host *h)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char port[FMT_ULONG + 1];
+	int e, fd = -1;
+
+	port[fmt_ulong(port, h->port)] = '\0';
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	e = getaddrinfo(h->name, port, &hints, &res);
+	if (e == EAI_NONAME) {
+		/* A name in a control file: resolved only because it is one. */
+		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+		e = getaddrinfo(h->name, port, &hints, &res);
+	}
+	if (e != 0) {
+		set_why(r, h->key, "unable to resolve: ", gai_strerror(e));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		int one = 1, err = 0;
+		socklen_t len = sizeof err;
+
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		/* Pipelined commands are small: Nagle must not hold them. */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof one);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		if (errno == EINPROGRESS) {
+			if (!timeoutio_wait(fd, POLLOUT,
+			    r->conf->timeoutconnect))
+				err = ETIMEDOUT;
+			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+			    &len) == -1)
+				err = errno;
+			if (err == 0)
+				break;
+			errno = err;
+		}
+		e = errno;
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	if (fd == -1)
+		set_why(r, h->key, "unable to connect: ",
+		    strerror(errno ? errno : ECONNREFUSED));
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* Read a reply; 1, or 0 when the connection is lost (why set). */
+static int
+get_reply(struct remote *r, const char *what)
+{
+	int g = smtpreply_read(&r->in, &r->reply);
+
+	if (g == 1) {
+		if (r->reply.mixed || r->reply.malformed || r->reply.overflow) {
+			char t[SMTPREPLY_TEXT_MAX + 1];
+
+			smtpreply_text(&r->reply, t);
+			warn_x(r->key, ": odd reply to ", what,
+			    r->reply.overflow ? " (too long)" :
+			    r->reply.malformed ? " (no code)" :
+			    " (codes differ; the last counts)", ": ", t);
+		}
+		return 1;
+	}
+	set_why(r, r->key, "connection lost waiting for the reply to ",
+	    g == 0 ? what : strerror(errno));
+	return 0;
+}
+
+static int
+put(struct remote *r, const char *s)
+{
+	return buf_puts(&r->out, s);
+}
+
+static void
+parse_ehlo(struct remote *r)
+{
+	unsigned i;
+
+	r->ext = 0;
+	r->sizemax = 0;
+	for (i = 1;; i++) {
+		size_t n;
+		const char *l = smtpreply_line(&r->reply, i, &n);
+
+		if (l == NULL)
+			break;
+		if (n == 10 && strncasecmp(l, "PIPELINING", 10) == 0)
+			r->ext |= EXT_PIPELINING;
+		else if (n == 8 && strncasecmp(l, "8BITMIME", 8) == 0)
+			r->ext |= EXT_8BITMIME;
+		else if (n >= 4 && strncasecmp(l, "SIZE", 4) == 0 &&
+		    (n == 4 || l[4] == ' ')) {
+			unsigned long long u = 0;
+
+			r->ext |= EXT_SIZE;
+			if (n > 5 && scan_ulongb(l + 5, n - 5, &u) == n - 5)
+				r->sizemax = u;
+		}
+	}
+}
+
+static int
+conn_open(struct remote *r, const struct route_host *h)
+{
+	char t[SMTPREPLY_TEXT_MAX + 1];
+
+	r->fd = connect_to(r, h);
+	if (r->fd == -1)
+		return 0;
+	memcpy(r->key, h->key, strlen(h->key) + 1);
+	r->rto.seconds = r->wto.seconds = r->conf->timeoutremote;
+	buf_init(&r->in, timeoutio_read, r->fd, &r->rto, r->inspace, NET_BUF);
+	buf_init(&r->out, timeoutio_write, r->fd, &r->wto, r->outspace,
+	    NET_BUF);
+	r->dirty = false;
+	if (!get_reply(r, "the greeting"))
+		goto fail;
+	if (r->reply.code / 100 != 2) {
+		smtpreply_text(&r->reply, t);
+		set_why(r, h->key, "greeting: ", t);
+		conn_close(r, true);
+		return 0;
+	}
+	if (!put(r, "EHLO ") || !put(r, r->conf->helo) || !put(r, "\r\n") ||
+	    !buf_flush(&r->out) || !get_reply(r, "EHLO"))
+		goto fail;
+	if (r->reply.code / 100 == 2) {
+		parse_ehlo(r);
+		return 1;
+	}
+	r->ext = 0;
+	r->sizemax = 0;
+	if (!put(r, "HELO ") || !put(r, r->conf->helo) || !put(r, "\r\n") ||
+	    !buf_flush(&r->out) || !get_reply(r, "HELO"))
+		goto fail;
+	if (r->reply.code / 100 == 2)
+		return 1;
+	smtpreply_text(&r->reply, t);
+	set_why(r, h->key, "HELO: ", t);
+	conn_close(r, true);
+	return 0;
+fail:
+	if (r->why.len == 0)
+		set_why(r, h->key, "connection lost: ", strerror(errno));
+	conn_close(r, false);
+	return 0;
+}
+
+/* Whether a kept connection still looks usable (no EOF, no 421 waiting). */
+static bool
+conn_alive(struct remote *r)
+{
+	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+
+	if (r->in.start != r->in.end)
+		return false;
+	return poll(&p, 1, 0) == 0;
+}
+
+/* Results. */
+
+static int
+set_text(struct zs *t, const char *a, const char *b)
+{
+	t->len = 0;
+	return zs_cats(t, a) && zs_cats(t, b);
+}
+
+static int
+reply_text(struct remote *r, struct zs *t)
+{
+	char s[SMTPREPLY_TEXT_MAX + 1];
+	size_t n = smtpreply_text(&r->reply, s);
+
+	t->len = 0;
+	if (n == 0)
+		return zs_cats(t, "(empty reply)");
+	return zs_catb(t, s, n);
+}
+
+static char
+msg_letter(int code)
+{
+	return code / 100 == 2 ? L_K : code / 100 == 5 ? L_D : L_Z;
+}
+
+static int
+send_body(struct remote *r, int fd, size_t off)
+{
+	struct data_enc d;
+	char *piece = malloc(DATA_PIECE);
+	off_t at = (off_t)off;
+	int ok = 0;
+
+	if (piece == NULL)
+		return 0;
+	data_init(&d);
+	for (;;) {
+		ssize_t n = pread(fd, piece, DATA_PIECE, at);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto out;
+		if (n == 0)
+			break;
+		if (!data_put(&d, &r->out, piece, (size_t)n))
+			goto out;
+		at += n;
+	}
+	ok = data_end(&d, &r->out) && buf_flush(&r->out);
+out:
+	free(piece);
+	return ok;
+}
+
+/*
+ * One transaction on the open connection. On TX_DONE res holds the
+ * results; the connection is closed when it cannot be trusted further.
+ */
+static enum tx_result
+transaction(struct remote *r, const struct envelope *e, int mfd,
+    const char *from, const char *rcpts, size_t nrcpt, bool fresh,
+    struct result *res)
+{
+	bool pipe = (r->ext & EXT_PIPELINING) != 0, rset = r->dirty;
+	const char *a;
+	size_t i, accepted = 0, hard = 0;
+	char num[FMT_ULONG + 1];
+	int mailcode, datacode = 0;
+
+	res->ml = L_NONE;
+	for (i = 0; i < nrcpt; i++)
+		res->rl[i] = L_NONE;
+	if ((r->ext & EXT_SIZE) && r->sizemax > 0 &&
+	    (unsigned long long)e->size > r->sizemax) {
+		res->ml = L_D;
+		num[fmt_ulong(num, r->sizemax)] = '\0';
+		if (!set_text(&res->mt, "5.3.4 message too big for ", r->key) ||
+		    !zs_cats(&res->mt, ", whose limit is ") ||
+		    !zs_cats(&res->mt, num))
+			return TX_DONE;
+		return TX_DONE;
+	}
+	if (rset && !put(r, "RSET\r\n"))
+		goto lost_early;
+	if (!put(r, "MAIL FROM:<") || !put(r, from) || !put(r, ">"))
+		goto lost_early;
+	if (r->ext & EXT_SIZE) {
+		num[fmt_ulong(num, (unsigned long long)e->size)] = '\0';
+		if (!put(r, " SIZE=") || !put(r, num))
+			goto lost_early;
+	}
+	if ((r->ext & EXT_8BITMIME) && e->body == BODY_8BITMIME &&
+	    !put(r, " BODY=8BITMIME"))
+		goto lost_early;
+	if (!put(r, "\r\n"))
+		goto lost_early;
+	r->dirty = true;
+	if (!pipe) {
+		if (!buf_flush(&r->out))
+			goto lost_early;
+		if (rset && !get_reply(r, "RSET"))
+			goto lost_early;
+		rset = false;
+		if (!get_reply(r, "MAIL"))
+			goto lost_early;
+		if (r->reply.code / 100 != 2)
+			goto mail_failed;
+	} else {
+		for (a = rcpts, i = 0; i < nrcpt; i++, a += strlen(a) + 1)
+			if (!put(r, "RCPT TO:<") || !put(r, a) ||
+			    !put(r, ">\r\n"))
+				goto lost_early;
+		if (!put(r, "DATA\r\n") || !buf_flush(&r->out))
+			goto lost_early;
+		if (rset && !get_reply(r, "RSET"))
+			goto lost_early;
+		if (!get_reply(r, "MAIL"))
+			goto lost_early;
+	}
+	mailcode = r->reply.code;
+	if (mailcode / 100 != 2 && !pipe)
+		goto mail_failed;
+	if (mailcode / 100 != 2 && !reply_text(r, &res->mt))
+		goto nomem;
+	for (a = rcpts, i = 0; i < nrcpt; i++, a += strlen(a) + 1) {
+		if (!pipe && (!put(r, "RCPT TO:<") || !put(r, a) ||
+		    !put(r, ">\r\n") || !buf_flush(&r->out)))
+			goto lost;
+		if (!get_reply(r, "RCPT"))
+			goto lost;
+		if (mailcode / 100 != 2)
+			continue;
+		if (!reply_text(r, &res->rt[i]))
+			goto nomem;
+		switch (r->reply.code / 100) {
+		case 2:
+			res->rl[i] = L_R;
+			accepted++;
+			break;
+		case 5:
+			res->rl[i] = L_H;
+			hard++;
+			break;
+		default:
+			res->rl[i] = L_S;
+		}
+	}
+	if (!pipe && accepted == 0)
+		goto none_accepted;
+	if (!pipe && (!put(r, "DATA\r\n") || !buf_flush(&r->out)))
+		goto lost;
+	if (!get_reply(r, "DATA"))
+		goto lost;
+	datacode = r->reply.code;
+	if (datacode == 354 && (mailcode / 100 != 2 || accepted == 0)) {
+		/* RFC 2920 3.1: nobody to deliver to, so an empty message. */
+		if (!put(r, ".\r\n") || !buf_flush(&r->out) ||
+		    !get_reply(r, "the end of an empty DATA"))
+			goto lost;
+	}
+	if (mailcode / 100 != 2) {
+		for (i = 0; i < nrcpt; i++)
+			res->rl[i] = L_NONE;
+		res->ml = msg_letter(mailcode) == L_K ? L_Z :
+		    msg_letter(mailcode);
+		return TX_DONE;
+	}
+	if (accepted == 0)
+		goto none_accepted;
+	if (datacode != 354) {
+		if (!reply_text(r, &res->mt))
+			goto nomem;
+		res->ml = datacode / 100 == 5 ? L_D : L_Z;
+		return TX_DONE;
+	}
+	if (!send_body(r, mfd, e->data_offset)) {
+		set_why(r, r->key, "connection lost while sending the "
+		    "message: ", strerror(errno));
+		goto lost;
+	}
+	if (!get_reply(r, "the end of the message")) {
+		/* RFC 1047: the server may have taken it. */
+		warn_x(r->key, ": connection lost after the final dot: ",
+		    "possible duplicate of ", e->id);
+		res->ml = L_Z;
+		if (!set_text(&res->mt, "4.4.2 ", r->key) ||
+		    !zs_cats(&res->mt,
+		    " connection lost after the final dot: possible duplicate"))
+			goto nomem;
+		conn_close(r, false);
+		return TX_DONE;
+	}
+	r->dirty = false;
+	if (!reply_text(r, &res->mt))
+		goto nomem;
+	res->ml = r->reply.code == 0 ? L_Z : msg_letter(r->reply.code);
+	if (r->reply.code == 0)
+		conn_close(r, false);
+	return TX_DONE;
+
+none_accepted:
+	res->ml = hard == nrcpt ? L_D : L_Z;
+	if (!set_text(&res->mt, hard == nrcpt ? "5.1.0 " : "4.1.0 ",
+	    "no recipient was accepted"))
+		goto nomem;
+	return TX_DONE;
+mail_failed:
+	if (!reply_text(r, &res->mt))
+		goto nomem;
+	res->ml = r->reply.code / 100 == 5 ? L_D : L_Z;
+	return TX_DONE;
+lost_early:
+	conn_close(r, false);
+	return fresh ? TX_NEXTHOST : TX_RETRY;
+lost:
+	res->ml = L_Z;
+	for (i = 0; i < nrcpt; i++)
+		res->rl[i] = L_NONE;
+	if (!set_text(&res->mt, "4.4.2 ", r->why.len ? r->why.s :
+	    "connection lost"))
+		goto nomem;
+	conn_close(r, false);
+	return TX_DONE;
+nomem:
+	/* Nothing better to say; the caller reports out of memory. */
+	res->ml = L_Z;
+	res->mt.len = 0;
+	conn_close(r, false);
+	return TX_DONE;
+}
+
+static int
+emit(struct buf *o, char letter, const char *p, size_t n)
+{
+	size_t i;
+
+	if (!buf_put(o, &letter, 1))
+		return 0;
+	/* Records end in NUL: a NUL inside (never expected) is cleaned away. */
+	for (i = 0; i < n; i++) {
+		char c = p[i] == '\0' || p[i] == '\n' ? '?' : p[i];
+
+		if (!buf_put(o, &c, 1))
+			return 0;
+	}
+	return buf_put(o, "", 1);
+}
+
+static int
+report_fail(struct buf *o, char letter, const char *a, const char *b)
+{
+	struct zs t = ZS_INIT;
+	int ok = zs_cats(&t, a) && zs_cats(&t, b);
+
+	ok = emit(o, 'H', "", 0) &&
+	    emit(o, letter, ok ? t.s : "4.3.0 out of memory",
+	    ok ? t.len : 19) && buf_flush(o);
+	zs_free(&t);
+	return ok;
+}
+
+static int
+report(struct buf *o, const char *host, struct result *res)
+{
+	size_t i;
+
+	if (!emit(o, 'H', host, strlen(host)))
+		return 0;
+	for (i = 0; i < res->n; i++)
+		if (res->rl[i] != L_NONE && !emit(o, res->rl[i],
+		    res->rt[i].s, res->rt[i].len))
+			return 0;
+	if (res->mt.len == 0 && !zs_cats(&res->mt,
+	    "4.3.0 out of memory"))
+		return 0;
+	return emit(o, res->ml, res->mt.s, res->mt.len) && buf_flush(o);
+}
+
+static int
+do_job(struct remote *r, struct remote_job *j)
+{
+	struct envelope e;
+	struct result res;
+	struct zs envr = ZS_INIT;
+	const char *from, *rcpts;
+	size_t nrcpt, i, h;
+	int mfd = -1, ok = 0;
+
+	memset(&res, 0, sizeof res);
+	envelope_init(&e);
+	if (j->bad.len != 0)
+		return report_fail(r->report, 'Z', "4.3.5 bad job: ", j->bad.s);
+	mfd = open(j->file.s, O_RDONLY | O_CLOEXEC);
+	if (mfd == -1 || !envelope_read(&e, mfd)) {
+		ok = report_fail(r->report, 'Z',
+		    "4.3.0 unable to read the message: ", strerror(errno));
+		goto out;
+	}
+	from = j->have_from ? j->from.s : e.sender;
+	if (j->nrcpt > 0) {
+		rcpts = j->rcpts.s;
+		nrcpt = j->nrcpt;
+	} else {
+		for (i = 0; i < e.nrcpt; i++)
+			if (!zs_cats(&envr, e.rcpt[i].addr) ||
+			    !zs_catc(&envr, '\0'))
+				goto nomem;
+		rcpts = envr.s;
+		nrcpt = e.nrcpt;
+	}
+	res.n = nrcpt;
+	res.rl = calloc(nrcpt, 1);
+	res.rt = calloc(nrcpt, sizeof *res.rt);
+	if (res.rl == NULL || res.rt == NULL)
+		goto nomem;
+	/* A kept connection serves only a job that starts with its host. */
+	if (r->fd != -1 && strcmp(r->key, j->host[0].key) != 0)
+		conn_close(r, true);
+	if (r->fd != -1 && !conn_alive(r))
+		conn_close(r, false);
+	r->why.len = 0;
+	for (h = 0; h < j->nhost;) {
+		bool fresh = false;
+		enum tx_result t;
+
+		if (r->fd == -1) {
+			if (!conn_open(r, &j->host[h])) {
+				h++;
+				continue;
+			}
+			fresh = true;
+		}
+		t = transaction(r, &e, mfd, from, rcpts, nrcpt, fresh, &res);
+		if (t == TX_RETRY)
+			continue;
+		if (t == TX_NEXTHOST) {
+			h++;
+			continue;
+		}
+		ok = report(r->report, j->host[h].key, &res);
+		goto out;
+	}
+	ok = report_fail(r->report, 'Z', "4.4.1 no host answered: ",
+	    r->why.len ? r->why.s : "no host");
+	goto out;
+nomem:
+	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "");
+out:
+	if (mfd != -1)
+		close(mfd);
+	for (i = 0; res.rt != NULL && i < res.n; i++)
+		zs_free(&res.rt[i]);
+	free(res.rt);
+	free(res.rl);
+	zs_free(&res.mt);
+	zs_free(&envr);
+	envelope_free(&e);
+	return ok;
+}
+
+int
+remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
+{
+	struct remote r;
+	int code = EXIT_OK;
+
+	memset(&r, 0, sizeof r);
+	r.conf = c;
+	r.fd = -1;
+	r.report = out;
+	r.inspace = malloc(NET_BUF);
+	r.outspace = malloc(NET_BUF);
+	if (r.inspace == NULL || r.outspace == NULL) {
+		warn_sys("unable to start");
+		code = EXIT_TEMP;
+		goto out;
+	}
+	for (;;) {
+		struct remote_job j;
+		int g = remote_job_read(in, &j);
+
+		if (g == 0)
+			break;
+		if (g == -1) {
+			warn_sys("unable to read a job");
+			code = EXIT_TEMP;
+			break;
+		}
+		g = do_job(&r, &j);
+		remote_job_free(&j);
+		if (!g) {
+			warn_sys("unable to write a report");
+			code = EXIT_TEMP;
+			break;
+		}
+	}
+	conn_close(&r, true);
+out:
+	smtpreply_free(&r.reply);
+	zs_free(&r.why);
+	free(r.inspace);
+	free(r.outspace);
+	return code;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * remote: deliver jobs read on standard input over SMTP, one connection
+ * kept from job to job while the next job starts with the same host.
+ *
+ * Input, one job at a time, lines ending in LF, a job ending with an
+ * empty line (zr-remote(8) specifies it):
+ *
+ *	host 127.0.0.1:2525		one or more, in the order to try
+ *	file /var/spool/zr/active/ID	a queue message file
+ *	from <sender>			optional: the envelope's sender
+ *	to <rcpt>			optional, repeated: the envelope's
+ *
+ * Output per job, each record a letter, text and a NUL (qmail-remote's
+ * report plus a leading H record): "H" and the host that took the
+ * transaction (empty when none did); then one r (accepted), h (refused for
+ * good) or s (refused for now) per recipient, in order; then K (the
+ * message was accepted for the r recipients), Z (temporary failure) or D
+ * (permanent failure). When the failure came before RCPT, the recipient
+ * records are left out and the message record speaks for all.
+ */
+#ifndef ZR_REMOTE_H
+#define ZR_REMOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "route.h"
+#include "smtpreply.h"
+#include "timeoutio.h"
+#include "zs.h"
+
+struct remote_conf {
+	char helo[256];			/* control/helohost, else me */
+	unsigned timeoutconnect;	/* control/timeoutconnect */
+	unsigned timeoutremote;		/* control/timeoutremote */
+};
+
+/* What the server said it can do (RFC 1869 EHLO keywords). */
+#define EXT_PIPELINING 1u
+#define EXT_SIZE 2u
+#define EXT_8BITMIME 4u
+
+struct remote_job {
+	struct route_host *host;
+	size_t nhost;
+	struct zs file;
+	struct zs from;
+	bool have_from;
+	struct zs rcpts;		/* NUL-separated */
+	size_t nrcpt;
+	struct zs bad;			/* why the job is malformed, or empty */
+};
+
+struct remote {
+	const struct remote_conf *conf;
+	int fd;				/* the connection, or -1 */
+	char key[ROUTE_KEY_MAX + 1];	/* its host */
+	unsigned ext;
+	unsigned long long sizemax;	/* the server's SIZE, 0: none */
+	bool dirty;			/* a transaction may be open */
+	struct timeoutio rto, wto;
+	struct buf in, out;
+	char *inspace, *outspace;
+	struct smtpreply reply;
+	struct buf *report;
+	struct zs why;			/* the last connection failure */
+};
+
+/* Defaults, then the control files. 1, or 0 with errno. */
+int remote_conf_load(struct remote_conf *);
+/* Serve jobs from in until EOF; reports go to out. An EXIT_* code. */
+int remote_run(const struct remote_conf *, struct buf *in, struct buf *out);
+/*
+ * Read one job from in: 1, 0 at EOF before any line, -1 on error.
+ * A malformed job is returned with bad set.
+ */
+int remote_job_read(struct buf *in, struct remote_job *);
+void remote_job_free(struct remote_job *);
+
+#endif

@@ -1,0 +1,1634 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "die.h"
+#include "envelope.h"
+#include "fmt.h"
+#include "qstate.h"
+#include "queue.h"
+#include "scan.h"
+#include "send.h"
+
+/* Routes one message may use in one pass (and so jobs waiting at most). */
+#define ROUTES_MAX 64
+/* todo/normal and todo/low are rescanned at most this often (ms) on pokes. */
+#define SCAN_GAP_MS 200
+/* Files in tmp/ older than this are the remains of a crash (qmail's 36 h). */
+#define TMP_MAXAGE (36 * 3600)
+/* Directory syncs of a batch of moves are at most this far apart (ms). */
+#define SYNC_GAP_MS 100
+/* A report larger than this is mangled. */
+#define REPORT_MAX (1u << 20)
+
+enum { MS_DELIVERED, MS_PARTIAL, MS_FAILED, MS_EXPIRED, MS_COUNT };
+
+static const char *const stat_names[] = {
+	"messages_delivered", "messages_partial", "messages_failed",
+	"messages_expired", "messages_deferred", "rcpts_delivered",
+	"rcpts_failed", "rcpts_expired", "rcpts_deferred", "attempts",
+};
+enum { ST_M_DELIVERED, ST_M_PARTIAL, ST_M_FAILED, ST_M_EXPIRED,
+    ST_M_DEFERRED, ST_R_DELIVERED, ST_R_FAILED, ST_R_EXPIRED,
+    ST_R_DEFERRED, ST_ATTEMPTS, ST_COUNT };
+
+struct msg {
+	char id[QUEUE_ID_SIZE];
+	enum queue_prio prio;
+	enum queue_dir from;
+	struct envelope env;
+	struct qstate st;
+	bool had_state;
+	bool handback;		/* stopped before its delivery: due at once */
+	size_t jobs_left;
+};
+
+struct job {
+	struct msg *m;
+	size_t *rcpt;		/* indices into the envelope */
+	size_t nrcpt;
+	struct zs hosts;	/* keys, NUL-separated, in the order to try */
+	size_t nhost;
+	char first[ROUTE_KEY_MAX + 1];
+	unsigned long long delivery;	/* number of the first recipient */
+};
+
+struct child {
+	pid_t pid;
+	int wfd, rfd;
+	char key[ROUTE_KEY_MAX + 1];	/* where its connection goes */
+	struct job *job;		/* NULL when idle */
+	struct zs out;
+	long long idle_since;		/* ms */
+};
+
+/* An id waiting in a ready list or in deferred/. */
+struct qid {
+	char id[QUEUE_ID_SIZE];
+	enum queue_prio prio;
+	long long next;
+};
+
+struct idlist {
+	struct qid *v;
+	size_t n, cap, at;	/* entries before at are used up */
+};
+
+struct send {
+	struct send_conf *conf;
+	struct queue q;
+	const char *remote;
+	int trig_r, trig_w, sigpipe[2], lockfd;
+	struct idlist todo[PRIO_COUNT];		/* from todo/<prio>, by id */
+	struct idlist retry[PRIO_COUNT];	/* deferred and now due */
+	struct idlist deferred;			/* in deferred/, not yet due */
+	long long deferred_min;			/* earliest next among them */
+	bool rescan[PRIO_COUNT];
+	long long lastscan[PRIO_COUNT];
+	struct job *pending[ROUTES_MAX];
+	size_t npending;
+	struct child *child;
+	size_t nchild;
+	unsigned long long delivery;
+	unsigned long long stats[ST_COUNT];
+	bool stats_dirty;
+	long long stats_at;
+	size_t status_busy;
+	bool status_dirty;
+	long long status_at;
+	bool sync_dir[QD_COUNT];
+	long long sync_at;
+	long long next_cleanup;
+	long long next_qrun;
+	bool stopping;
+	long long stop_deadline;
+};
+
+static volatile sig_atomic_t got_term, got_hup, got_alrm;
+static int sig_w = -1;
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGTERM)
+		got_term = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGALRM)
+		got_alrm = 1;
+	if (sig_w != -1)
+		(void)!write(sig_w, "", 1);
+	errno = saved;
+}
+
+static long long
+now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Event log: qmail-send's words first, key=value fields at the end. */
+
+static void
+logline(struct zs *l)
+{
+	if (zs_catc(l, '\n'))
+		(void)!write(2, l->s, l->len);
+	l->len = 0;
+}
+
+static int
+catnum(struct zs *l, unsigned long long u)
+{
+	return zs_catulong(l, u);
+}
+
+/* A report's text in one log field: qmail-send turns spaces into '_'. */
+static int
+catreport(struct zs *l, const char *t)
+{
+	size_t n = strlen(t), i;
+
+	if (!zs_readyplus(l, n + 1))
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = t[i];
+
+		l->s[l->len++] = c == ' ' ? '_' :
+		    (unsigned char)c < 32 || c == 127 ? '?' : c;
+	}
+	l->s[l->len++] = '/';
+	return 1;
+}
+
+/* Id lists. */
+
+static int
+idlist_add(struct idlist *l, const char *id, enum queue_prio p, long long next)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct qid *v = realloc(l->v, cap * sizeof *v);
+
+		if (v == NULL)
+			return 0;
+		l->v = v;
+		l->cap = cap;
+	}
+	memcpy(l->v[l->n].id, id, QUEUE_ID_SIZE);
+	l->v[l->n].prio = p;
+	l->v[l->n].next = next;
+	l->n++;
+	return 1;
+}
+
+static int
+qid_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct qid *)a)->id, ((const struct qid *)b)->id);
+}
+
+static void
+idlist_compact(struct idlist *l)
+{
+	if (l->at == 0)
+		return;
+	memmove(l->v, l->v + l->at, (l->n - l->at) * sizeof *l->v);
+	l->n -= l->at;
+	l->at = 0;
+}
+
+static void
+idlist_free(struct idlist *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+/* Scanning. */
+
+struct scanctx {
+	struct idlist *l;
+	enum queue_prio p;
+};
+
+static int
+scan_one(const char *id, void *ctx)
+{
+	struct scanctx *c = ctx;
+
+	return idlist_add(c->l, id, c->p, 0) ? 1 : -1;
+}
+
+static void
+scan_todo(struct send *s, enum queue_prio p)
+{
+	struct idlist *l = &s->todo[p];
+	struct scanctx c = { l, p };
+
+	/* The directory is the truth: what was started has left it. */
+	l->n = l->at = 0;
+	if (queue_scan(&s->q, queue_todo(p), scan_one, &c) == -1)
+		warn_sys("trouble scanning ", queue_dir_name(queue_todo(p)),
+		    "; will try again");
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, qid_cmp);
+	s->rescan[p] = false;
+	s->lastscan[p] = now_ms();
+}
+
+/* The message's priority from its envelope; normal when unreadable. */
+static enum queue_prio
+read_prio(struct send *s, enum queue_dir d, const char *id, int *damaged)
+{
+	struct envelope e;
+	enum queue_prio p = PRIO_NORMAL;
+	int fd = queue_openmsg(&s->q, d, id);
+
+	*damaged = 0;
+	if (fd == -1)
+		return p;
+	envelope_init(&e);
+	if (envelope_read(&e, fd))
+		p = e.prio;
+	else if (errno == EPROTO)
+		*damaged = 1;
+	envelope_free(&e);
+	close(fd);
+	return p;
+}
+
+static void
+set_aside(struct send *s, const char *id, enum queue_dir from)
+{
+	struct zs l = ZS_INIT;
+
+	if (queue_move(&s->q, id, from, QD_BAD)) {
+		if (zs_cats(&l, "warning: msg ") && zs_cats(&l, id) &&
+		    zs_cats(&l, ": damaged envelope, set aside in bad/") &&
+		    zs_cats(&l, " from=") &&
+		    zs_cats(&l, queue_dir_name(from)))
+			logline(&l);
+	} else {
+		warn_sys("unable to set aside damaged ", id);
+	}
+	zs_free(&l);
+}
+
+static int
+recover_one(const char *id, void *ctx)
+{
+	struct send *s = ctx;
+	int damaged;
+	enum queue_prio p = read_prio(s, QD_ACTIVE, id, &damaged);
+	struct zs l = ZS_INIT;
+
+	if (damaged) {
+		set_aside(s, id, QD_ACTIVE);
+		return 1;
+	}
+	if (!queue_move_nosync(&s->q, id, QD_ACTIVE, queue_todo(p))) {
+		warn_sys("unable to recover active/", id);
+		return 1;
+	}
+	s->sync_dir[queue_todo(p)] = true;
+	if (zs_cats(&l, "info msg ") && zs_cats(&l, id) &&
+	    zs_cats(&l, ": recovered from active/ to ") &&
+	    zs_cats(&l, queue_dir_name(queue_todo(p))))
+		logline(&l);
+	zs_free(&l);
+	return 1;
+}
+
+static long long
+state_next(struct send *s, const char *id, size_t nrcpt)
+{
+	struct zs t = ZS_INIT;
+	struct qstate st;
+	long long next = 0;
+
+	if (queue_state_read(&s->q, id, &t) == 1 &&
+	    qstate_parse(&st, nrcpt, t.s, t.len)) {
+		next = st.next;
+		qstate_free(&st);
+	}
+	zs_free(&t);
+	return next;
+}
+
+static void
+defer_add(struct send *s, const char *id, enum queue_prio p, long long next)
+{
+	if (!idlist_add(&s->deferred, id, p, next)) {
+		warn_sys("unable to remember deferred ", id);
+		return;
+	}
+	if (s->deferred_min == 0 || next < s->deferred_min)
+		s->deferred_min = next;
+}
+
+static int
+load_deferred_one(const char *id, void *ctx)
+{
+	struct send *s = ctx;
+	struct envelope e;
+	int fd = queue_openmsg(&s->q, QD_DEFERRED, id);
+
+	if (fd == -1)
+		return 1;
+	envelope_init(&e);
+	if (!envelope_read(&e, fd)) {
+		close(fd);
+		if (errno == EPROTO)
+			set_aside(s, id, QD_DEFERRED);
+		return 1;
+	}
+	close(fd);
+	defer_add(s, id, e.prio, state_next(s, id, e.nrcpt));
+	envelope_free(&e);
+	return 1;
+}
+
+static void
+load_deferred(struct send *s)
+{
+	int p;
+
+	s->deferred.n = s->deferred.at = 0;
+	s->deferred_min = 0;
+	for (p = 0; p < PRIO_COUNT; p++)
+		s->retry[p].n = s->retry[p].at = 0;
+	if (queue_scan(&s->q, QD_DEFERRED, load_deferred_one, s) == -1)
+		warn_sys("trouble scanning deferred; will try again");
+}
+
+/* Move the deferred messages that are due into the ready lists. */
+static void
+due_deferred(struct send *s, long long now)
+{
+	struct idlist *d = &s->deferred;
+	size_t i, keep = 0;
+	bool moved[PRIO_COUNT] = { false };
+	int p;
+
+	if (s->deferred_min == 0 || s->deferred_min > now)
+		return;
+	s->deferred_min = 0;
+	for (i = 0; i < d->n; i++) {
+		struct qid *q = &d->v[i];
+
+		if (q->next <= now) {
+			if (idlist_add(&s->retry[q->prio], q->id, q->prio, 0)) {
+				moved[q->prio] = true;
+				continue;
+			}
+		}
+		if (s->deferred_min == 0 || q->next < s->deferred_min)
+			s->deferred_min = q->next;
+		d->v[keep++] = *q;
+	}
+	d->n = keep;
+	for (p = 0; p < PRIO_COUNT; p++)
+		if (moved[p] && s->retry[p].n > 1) {
+			idlist_compact(&s->retry[p]);
+			qsort(s->retry[p].v, s->retry[p].n,
+			    sizeof *s->retry[p].v, qid_cmp);
+		}
+}
+
+/* Statistics, kept in stats/counters across runs and retention sweeps. */
+
+static void
+stats_load(struct send *s)
+{
+	struct zs t = ZS_INIT;
+	size_t i = 0, k;
+
+	if (queue_stats_read(&s->q, "counters", &t) != 1)
+		goto out;
+	while (i < t.len) {
+		char *line = t.s + i, *nl = memchr(line, '\n', t.len - i), *sp;
+		unsigned long long u;
+
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		i = (size_t)(nl - t.s) + 1;
+		sp = strchr(line, ' ');
+		if (sp == NULL)
+			continue;
+		*sp++ = '\0';
+		for (k = 0; k < ST_COUNT; k++)
+			if (strcmp(line, stat_names[k]) == 0 &&
+			    scan_ulong_all(sp, &u))
+				s->stats[k] = u;
+	}
+out:
+	zs_free(&t);
+}
+
+static void
+stats_save(struct send *s)
+{
+	struct zs t = ZS_INIT;
+	size_t k;
+	int ok = zs_cats(&t, "zr-stats 1\n");
+
+	for (k = 0; ok && k < ST_COUNT; k++)
+		ok = zs_cats(&t, stat_names[k]) && zs_catc(&t, ' ') &&
+		    catnum(&t, s->stats[k]) && zs_catc(&t, '\n');
+	if (ok && queue_stats_write(&s->q, "counters", t.s, t.len))
+		s->stats_dirty = false;
+	else
+		warn_sys("trouble writing stats/counters; will try again");
+	s->stats_at = now_ms();
+	zs_free(&t);
+}
+
+/* Children. */
+
+static int
+cloexec_pipe(int fd[2], int extra)
+{
+	if (pipe(fd) == -1)
+		return -1;
+	if (fcntl(fd[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(fd[1], F_SETFD, FD_CLOEXEC) == -1 ||
+	    (extra && (fcntl(fd[0], F_SETFL, extra) == -1 ||
+	    fcntl(fd[1], F_SETFL, extra) == -1))) {
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+busy_count(const struct send *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nchild; i++)
+		if (s->child[i].job != NULL)
+			n++;
+	return n;
+}
+
+static size_t
+host_count(const struct send *s, const char *key)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nchild; i++)
+		if (strcmp(s->child[i].key, key) == 0)
+			n++;
+	return n;
+}
+
+static struct child *
+spawn(struct send *s)
+{
+	int in[2], out[2];
+	struct child *c;
+	pid_t pid;
+
+	c = realloc(s->child, (s->nchild + 1) * sizeof *c);
+	if (c == NULL)
+		return NULL;
+	s->child = c;
+	if (cloexec_pipe(in, 0) == -1)
+		return NULL;
+	if (cloexec_pipe(out, 0) == -1) {
+		close(in[0]);
+		close(in[1]);
+		return NULL;
+	}
+	pid = fork();
+	if (pid == -1) {
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		char *argv[] = { "zr-remote", NULL };
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGALRM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1)
+			_exit(EXIT_TEMP);
+		execv(s->remote, argv);
+		warn_sys("unable to run ", s->remote);
+		_exit(EXIT_TEMP);
+	}
+	close(in[0]);
+	close(out[1]);
+	c = &s->child[s->nchild++];
+	memset(c, 0, sizeof *c);
+	c->pid = pid;
+	c->wfd = in[1];
+	c->rfd = out[0];
+	c->idle_since = now_ms();
+	return c;
+}
+
+static void
+child_close_input(struct child *c)
+{
+	if (c->wfd != -1) {
+		close(c->wfd);
+		c->wfd = -1;
+	}
+}
+
+/* Scheduling. */
+
+static void finish_msg(struct send *, struct msg *);
+
+static void
+msg_free(struct msg *m)
+{
+	envelope_free(&m->env);
+	qstate_free(&m->st);
+	free(m);
+}
+
+static void
+job_free(struct job *j)
+{
+	free(j->rcpt);
+	zs_free(&j->hosts);
+	free(j);
+}
+
+/* Record one recipient's result and log it. */
+static void
+rcpt_result(struct send *s, struct msg *m, size_t i, unsigned long long dnum,
+    enum qstate_status st, const char *host, const char *text)
+{
+	struct qstate_rcpt *r = &m->st.rcpt[i];
+	struct zs l = ZS_INIT;
+	const char *word = st == RS_DELIVERED ? "success" :
+	    st == RS_FAILED ? "failure" : "deferral";
+
+	r->status = st;
+	r->attempts++;
+	qstate_set_reply(r, host, text, strlen(text));
+	if (zs_cats(&l, "delivery ") && catnum(&l, dnum) &&
+	    zs_cats(&l, ": ") && zs_cats(&l, word) && zs_cats(&l, ": ") &&
+	    catreport(&l, r->reply) && zs_cats(&l, " msg=") &&
+	    zs_cats(&l, m->id) && zs_cats(&l, " rcpt=<") &&
+	    zs_cats(&l, m->env.rcpt[i].addr) && zs_cats(&l, "> host=") &&
+	    zs_cats(&l, host != NULL && *host ? host : "-"))
+		logline(&l);
+	zs_free(&l);
+	s->stats[st == RS_DELIVERED ? ST_R_DELIVERED : st == RS_FAILED ?
+	    ST_R_FAILED : ST_R_DEFERRED]++;
+	s->stats_dirty = true;
+}
+
+static int
+rcpt_domain(const char *addr, const char **d, size_t *n)
+{
+	size_t len = strlen(addr), at = addr_at(addr, len);
+
+	if (at >= len)
+		return 0;
+	*d = addr + at + 1;
+	*n = len - at - 1;
+	return 1;
+}
+
+static struct job *
+job_new(struct send *s, struct msg *m, struct route_set *set, long long now)
+{
+	struct job *j = calloc(1, sizeof *j);
+	size_t *order, i, k;
+
+	if (j == NULL)
+		return NULL;
+	j->m = m;
+	j->rcpt = calloc(m->env.nrcpt, sizeof *j->rcpt);
+	order = calloc(set->nhost ? set->nhost : 1, sizeof *order);
+	if (j->rcpt == NULL || order == NULL)
+		goto fail;
+	k = route_order(set, now / 1000, order);
+	for (i = 0; i < k; i++)
+		if (!zs_cats(&j->hosts, set->host[order[i]].key) ||
+		    !zs_catc(&j->hosts, '\0'))
+			goto fail;
+	j->nhost = k;
+	memcpy(j->first, set->host[order[0]].key,
+	    strlen(set->host[order[0]].key) + 1);
+	free(order);
+	(void)s;
+	return j;
+fail:
+	free(order);
+	job_free(j);
+	return NULL;
+}
+
+/*
+ * Take a message into active/ and make its jobs. Returns 1 when it was
+ * started (or set aside), 0 when it was gone, -1 on trouble.
+ */
+static int
+start_msg(struct send *s, const char *id, enum queue_prio prio,
+    enum queue_dir from)
+{
+	struct route_set *sets[ROUTES_MAX];
+	struct job *jobs[ROUTES_MAX];
+	size_t nsets = 0, i, k;
+	struct msg *m;
+	struct zs t = ZS_INIT, l = ZS_INIT;
+	long long now = now_ms();
+	int fd, r;
+
+	if (!queue_move_nosync(&s->q, id, from, QD_ACTIVE))
+		return errno == ENOENT ? 0 : -1;
+	m = calloc(1, sizeof *m);
+	if (m == NULL)
+		goto back;
+	memcpy(m->id, id, QUEUE_ID_SIZE);
+	m->prio = prio;
+	m->from = from;
+	envelope_init(&m->env);
+	fd = queue_openmsg(&s->q, QD_ACTIVE, id);
+	if (fd == -1)
+		goto back;
+	if (!envelope_read(&m->env, fd)) {
+		int e = errno;
+
+		close(fd);
+		if (e == EPROTO) {
+			set_aside(s, id, QD_ACTIVE);
+			queue_state_remove(&s->q, id);
+			free(m);
+			return 1;
+		}
+		errno = e;
+		goto back;
+	}
+	close(fd);
+	m->prio = m->env.prio;
+	r = queue_state_read(&s->q, id, &t);
+	if (r == 1 && qstate_parse(&m->st, m->env.nrcpt, t.s, t.len)) {
+		m->had_state = true;
+	} else {
+		if (r == 1)
+			warn_x("damaged state/", id, ": starting afresh");
+		if (!qstate_init(&m->st, m->env.nrcpt))
+			goto back;
+	}
+	zs_free(&t);
+	if (!m->had_state && from != QD_DEFERRED) {
+		if (zs_cats(&l, "new msg ") && zs_cats(&l, id))
+			logline(&l);
+		if (zs_cats(&l, "info msg ") && zs_cats(&l, id) &&
+		    zs_cats(&l, ": bytes ") &&
+		    catnum(&l, (unsigned long long)m->env.size) &&
+		    zs_cats(&l, " from <") && zs_cats(&l, m->env.sender) &&
+		    zs_cats(&l, "> qp 0 uid 0 prio=") &&
+		    zs_cats(&l, queue_prio_name(m->prio)) &&
+		    zs_cats(&l, " rcpts=") && catnum(&l, m->env.nrcpt))
+			logline(&l);
+	}
+	/* Group the recipients still to do by route: one job per host set. */
+	for (i = 0; i < m->env.nrcpt; i++) {
+		enum qstate_status st = m->st.rcpt[i].status;
+		struct route_set *set;
+		const char *d;
+		size_t dn;
+
+		if (st != RS_PENDING && st != RS_DEFERRED)
+			continue;
+		set = rcpt_domain(m->env.rcpt[i].addr, &d, &dn) ?
+		    route_find(&s->conf->routes, d, dn) : NULL;
+		if (set == NULL) {
+			rcpt_result(s, m, i, ++s->delivery, RS_DEFERRED, NULL,
+			    "4.4.4 no route: no domain route or smart host "
+			    "matches, and MX routing is not available");
+			continue;
+		}
+		for (k = 0; k < nsets && sets[k] != set; k++)
+			;
+		if (k == nsets) {
+			if (nsets == sizeof sets / sizeof sets[0]) {
+				/* More routes than a pass takes: next time. */
+				rcpt_result(s, m, i, ++s->delivery,
+				    RS_DEFERRED, NULL,
+				    "4.5.3 too many routes in one message; "
+				    "the rest go next time");
+				continue;
+			}
+			jobs[nsets] = job_new(s, m, set, now);
+			if (jobs[nsets] == NULL) {
+				rcpt_result(s, m, i, ++s->delivery,
+				    RS_DEFERRED, NULL, "4.3.0 out of memory");
+				continue;
+			}
+			sets[nsets++] = set;
+		}
+		jobs[k]->rcpt[jobs[k]->nrcpt++] = i;
+	}
+	m->jobs_left = nsets;
+	for (k = 0; k < nsets; k++) {
+		struct job *j = jobs[k];
+
+		j->delivery = s->delivery + 1;
+		s->delivery += j->nrcpt;
+		for (i = 0; i < j->nrcpt; i++) {
+			if (zs_cats(&l, "starting delivery ") &&
+			    catnum(&l, j->delivery + i) &&
+			    zs_cats(&l, ": msg ") && zs_cats(&l, id) &&
+			    zs_cats(&l, " to remote ") &&
+			    zs_cats(&l, m->env.rcpt[j->rcpt[i]].addr) &&
+			    zs_cats(&l, " host=") && zs_cats(&l, j->first))
+				logline(&l);
+		}
+		s->pending[s->npending++] = j;
+	}
+	zs_free(&l);
+	if (nsets == 0)
+		finish_msg(s, m);
+	return 1;
+back:
+	warn_sys("trouble starting ", id, "; will try again");
+	zs_free(&t);
+	zs_free(&l);
+	if (m != NULL)
+		msg_free(m);
+	queue_move_nosync(&s->q, id, QD_ACTIVE, from);
+	return -1;
+}
+
+static int
+child_send_job(struct child *c, struct job *j)
+{
+	struct zs t = ZS_INIT;
+	const char *h = j->hosts.s;
+	size_t i, off = 0;
+	int ok = 1;
+
+	for (i = 0; ok && i < j->nhost; i++, h += strlen(h) + 1)
+		ok = zs_cats(&t, "host ") && zs_cats(&t, h) &&
+		    zs_catc(&t, '\n');
+	ok = ok && zs_cats(&t, "file active/") && zs_cats(&t, j->m->id) &&
+	    zs_cats(&t, "\nfrom <") && zs_cats(&t, j->m->env.sender) &&
+	    zs_cats(&t, ">\n");
+	for (i = 0; ok && i < j->nrcpt; i++)
+		ok = zs_cats(&t, "to <") &&
+		    zs_cats(&t, j->m->env.rcpt[j->rcpt[i]].addr) &&
+		    zs_cats(&t, ">\n");
+	ok = ok && zs_catc(&t, '\n');
+	while (ok && off < t.len) {
+		ssize_t w = write(c->wfd, t.s + off, t.len - off);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			ok = 0;
+		else
+			off += (size_t)w;
+	}
+	zs_free(&t);
+	return ok;
+}
+
+static size_t
+remote_limit(const struct send *s)
+{
+	return (size_t)s->conf->concurrency;
+}
+
+/* Give pending jobs to children where the limits allow. */
+static void
+assign(struct send *s)
+{
+	size_t i = 0, k;
+
+	while (i < s->npending) {
+		struct job *j = s->pending[i];
+		struct child *c = NULL;
+
+		/* A child already connected to the host comes first. */
+		for (k = 0; k < s->nchild; k++)
+			if (s->child[k].job == NULL && s->child[k].wfd != -1 &&
+			    strcmp(s->child[k].key, j->first) == 0) {
+				c = &s->child[k];
+				break;
+			}
+		if (c == NULL && host_count(s, j->first) < s->conf->perhost) {
+			if (s->nchild < remote_limit(s)) {
+				c = spawn(s);
+				if (c == NULL)
+					warn_sys("unable to start zr-remote");
+			} else {
+				/*
+				 * Take an idle child from another host only
+				 * when this host has none; else wait for its
+				 * own: hosts sharing few children would
+				 * otherwise trade connections on every
+				 * message.
+				 */
+				bool none = host_count(s, j->first) == 0;
+
+				for (k = 0; none && k < s->nchild; k++)
+					if (s->child[k].job == NULL &&
+					    s->child[k].wfd != -1) {
+						c = &s->child[k];
+						break;
+					}
+			}
+		}
+		if (c == NULL) {
+			i++;
+			continue;
+		}
+		memcpy(c->key, j->first, strlen(j->first) + 1);
+		c->job = j;
+		c->out.len = 0;
+		if (!child_send_job(c, j))
+			child_close_input(c);	/* its EOF defers the job */
+		memmove(s->pending + i, s->pending + i + 1,
+		    (s->npending - i - 1) * sizeof *s->pending);
+		s->npending--;
+		s->status_dirty = true;
+	}
+}
+
+/* The next ready message: by priority, then oldest first. */
+static int
+next_ready(struct send *s, struct qid *out, enum queue_dir *from)
+{
+	int p;
+
+	for (p = 0; p < PRIO_COUNT; p++) {
+		struct idlist *t = &s->todo[p], *r = &s->retry[p];
+		bool ht = t->at < t->n, hr = r->at < r->n;
+
+		if (!ht && !hr)
+			continue;
+		if (ht && (!hr || strcmp(t->v[t->at].id, r->v[r->at].id) < 0)) {
+			*out = t->v[t->at++];
+			*from = queue_todo((enum queue_prio)p);
+		} else {
+			*out = r->v[r->at++];
+			*from = QD_DEFERRED;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Start messages while children are free. A job that has to wait for a
+ * child stops the intake, so at most one message's jobs ever wait ahead of
+ * a more urgent message.
+ */
+static void
+dispatch(struct send *s)
+{
+	struct qid q;
+	enum queue_dir from;
+	int p;
+
+	assign(s);
+	while (!s->stopping && s->npending == 0 &&
+	    busy_count(s) < remote_limit(s)) {
+		if (!next_ready(s, &q, &from)) {
+			/* Lists used up: look again for what came meanwhile. */
+			bool more = false;
+
+			for (p = 0; p < PRIO_COUNT; p++)
+				if (s->rescan[p]) {
+					scan_todo(s, (enum queue_prio)p);
+					more = more || s->todo[p].n > 0;
+				}
+			if (!more || !next_ready(s, &q, &from))
+				break;
+		}
+		if (start_msg(s, q.id, q.prio, from) == -1)
+			break;
+		assign(s);
+	}
+}
+
+/* Results. */
+
+static const char *
+report_next(const char *p, const char *end)
+{
+	const char *z = memchr(p, '\0', (size_t)(end - p));
+
+	return z != NULL ? z + 1 : NULL;
+}
+
+/*
+ * Whether out holds a whole report: H, recipients, then K/Z/D. Returns 1
+ * when complete, 0 when more is needed, -1 when mangled.
+ */
+static int
+report_complete(const struct zs *out)
+{
+	const char *p = out->s, *end = out->s + out->len, *n;
+
+	if (out->len == 0)
+		return 0;
+	if (p[0] != 'H')
+		return -1;
+	for (;;) {
+		n = report_next(p, end);
+		if (n == NULL)
+			return out->len > REPORT_MAX ? -1 : 0;
+		if (p != out->s && (*p == 'K' || *p == 'Z' || *p == 'D'))
+			return n == end ? 1 : -1;
+		if (p != out->s && *p != 'r' && *p != 'h' && *p != 's')
+			return -1;
+		p = n;
+		if (p == end)
+			return 0;
+	}
+}
+
+static void
+mark_hosts(struct send *s, const struct job *j, const char *host, char ml,
+    const char *mtext)
+{
+	const char *h = j->hosts.s;
+	long long until = now_ms() / 1000 + (long long)s->conf->hostbackoff;
+	size_t i;
+
+	if (*host == '\0' && !(ml == 'Z' && mtext != NULL &&
+	    strncmp(mtext, "4.4.1 ", 6) == 0))
+		return;
+	for (i = 0; i < j->nhost; i++, h += strlen(h) + 1) {
+		if (strcmp(h, host) == 0) {
+			route_mark_up(&s->conf->routes, h);
+			return;
+		}
+		route_mark_down(&s->conf->routes, h, until);
+	}
+}
+
+static void
+job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
+{
+	struct msg *m = j->m;
+	const char **rec = calloc(j->nrcpt ? j->nrcpt : 1, sizeof *rec);
+	const char *p, *end, *host = "", *mtext = why;
+	char ml = 'Z';
+	size_t nrec = 0, i;
+
+	/* Without memory the report is lost: every recipient is deferred. */
+	if (out != NULL && rec != NULL) {
+		p = out->s;
+		end = out->s + out->len;
+		host = p + 1;
+		p = report_next(p, end);
+		while (p != NULL && p < end) {
+			if (*p == 'K' || *p == 'Z' || *p == 'D') {
+				ml = *p;
+				mtext = p + 1;
+				break;
+			}
+			if (nrec < j->nrcpt)
+				rec[nrec++] = p;
+			p = report_next(p, end);
+		}
+		mark_hosts(s, j, host, ml, mtext);
+	}
+	for (i = 0; i < j->nrcpt; i++) {
+		char l = i < nrec ? rec[i][0] : 0;
+		const char *t = i < nrec ? rec[i] + 1 : mtext;
+		enum qstate_status st;
+
+		/* Delivered only on r and K: a missing record is no success. */
+		if (l == 'h' || (l != 's' && ml == 'D'))
+			st = RS_FAILED;
+		else if (l == 'r' && ml == 'K')
+			st = RS_DELIVERED;
+		else
+			st = RS_DEFERRED;
+		if (l == 'r')
+			t = mtext;	/* the reply to the final dot */
+		if (t == NULL)
+			t = "4.3.0 out of memory reading the report";
+		rcpt_result(s, m, j->rcpt[i], j->delivery + i, st, host, t);
+	}
+	free(rec);
+	job_free(j);
+	if (--m->jobs_left == 0)
+		finish_msg(s, m);
+}
+
+static void
+child_reap(struct send *s, size_t k, const char *why)
+{
+	struct child *c = &s->child[k];
+	int status;
+
+	child_close_input(c);
+	close(c->rfd);
+	while (waitpid(c->pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (c->job != NULL) {
+		struct zs l = ZS_INIT;
+
+		if (zs_cats(&l, "delivery ") && catnum(&l, c->job->delivery) &&
+		    zs_cats(&l, ": report mangled, will defer: ") &&
+		    zs_cats(&l, why) && zs_cats(&l, " msg=") &&
+		    zs_cats(&l, c->job->m->id))
+			logline(&l);
+		zs_free(&l);
+		job_done(s, c->job, NULL, "4.3.0 zr-remote ended before its "
+		    "report (killed or crashed); not bounced, will retry: "
+		    "possible duplicate");
+		s->status_dirty = true;
+	}
+	zs_free(&c->out);
+	s->child[k] = s->child[--s->nchild];
+}
+
+static void
+child_input(struct send *s, size_t k)
+{
+	struct child *c = &s->child[k];
+	char b[8192];
+	ssize_t r;
+	int done;
+
+	r = read(c->rfd, b, sizeof b);
+	if (r == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) {
+		child_reap(s, k, r == 0 ? "zr-remote exited" :
+		    "unable to read from zr-remote");
+		return;
+	}
+	if (c->job == NULL) {
+		/* Output nobody asked for: a broken child. */
+		kill(c->pid, SIGTERM);
+		child_reap(s, k, "output without a job");
+		return;
+	}
+	if (!zs_catb(&c->out, b, (size_t)r)) {
+		kill(c->pid, SIGTERM);
+		child_reap(s, k, "out of memory");
+		return;
+	}
+	done = report_complete(&c->out);
+	if (done == -1) {
+		kill(c->pid, SIGTERM);
+		child_reap(s, k, "bad report");
+		return;
+	}
+	if (done == 1) {
+		struct job *j = c->job;
+		size_t hl = strlen(c->out.s + 1);
+
+		/* The child's connection now goes where the report says. */
+		if (hl <= ROUTE_KEY_MAX)
+			memcpy(c->key, c->out.s + 1, hl + 1);
+		c->job = NULL;
+		c->idle_since = now_ms();
+		s->status_dirty = true;
+		job_done(s, j, &c->out, NULL);
+		c->out.len = 0;
+	}
+}
+
+/* A message whose jobs are all done: final state, or deferred/. */
+static void
+finish_msg(struct send *s, struct msg *m)
+{
+	size_t i, n[RS_COUNT] = { 0 };
+	long long now = now_ms() / 1000;
+	enum queue_dir to;
+	struct zs l = ZS_INIT, t = ZS_INIT;
+	bool expire;
+
+	m->st.attempts++;
+	m->st.last = now;
+	s->stats[ST_ATTEMPTS]++;
+	for (i = 0; i < m->env.nrcpt; i++)
+		n[m->st.rcpt[i].status]++;
+	expire = (n[RS_DEFERRED] + n[RS_PENDING]) > 0 && !m->handback &&
+	    ((s->conf->maxretries > 0 &&
+	    m->st.attempts > s->conf->maxretries) ||
+	    now >= m->env.arrival + (long long)s->conf->lifetime);
+	if (expire) {
+		for (i = 0; i < m->env.nrcpt; i++) {
+			struct qstate_rcpt *r = &m->st.rcpt[i];
+
+			if (r->status != RS_DEFERRED && r->status != RS_PENDING)
+				continue;
+			r->status = RS_EXPIRED;
+			n[RS_EXPIRED]++;
+			s->stats[ST_R_EXPIRED]++;
+			if (zs_cats(&l, "expired msg ") && zs_cats(&l, m->id) &&
+			    zs_cats(&l, ": rcpt=<") &&
+			    zs_cats(&l, m->env.rcpt[i].addr) &&
+			    zs_cats(&l, "> attempts=") &&
+			    catnum(&l, m->st.attempts) &&
+			    zs_cats(&l, " last=") && catreport(&l, r->reply))
+				logline(&l);
+		}
+		n[RS_DEFERRED] = n[RS_PENDING] = 0;
+	}
+	if (n[RS_DEFERRED] + n[RS_PENDING] > 0) {
+		unsigned long long d = send_retry_delay(s->conf,
+		    m->st.attempts), jit = 0;
+		long long end = m->env.arrival + (long long)s->conf->lifetime;
+
+		/* Up to a tenth more, so that a burst does not retry as one. */
+		if (d >= 10 && getrandom(&jit, sizeof jit, 0) == sizeof jit)
+			jit %= d / 10 + 1;
+		else
+			jit = 0;
+		m->st.next = m->handback ? now : now + (long long)(d + jit);
+		/* One last attempt when the lifetime runs out. */
+		if (m->st.next > end && end > now)
+			m->st.next = end;
+		if (!qstate_format(&m->st, &t) ||
+		    !queue_state_write(&s->q, m->id, t.s, t.len) ||
+		    !queue_move_nosync(&s->q, m->id, QD_ACTIVE, QD_DEFERRED)) {
+			/* It stays in active/, back at the next start. */
+			warn_sys("trouble deferring ", m->id,
+			    "; left in active/");
+		} else {
+			defer_add(s, m->id, m->prio, m->st.next);
+			s->stats[ST_M_DEFERRED]++;
+			if (zs_cats(&l, "deferral msg ") &&
+			    zs_cats(&l, m->id) &&
+			    zs_cats(&l, ": next attempt in ") &&
+			    catnum(&l,
+			    (unsigned long long)(m->st.next - now)) &&
+			    zs_cats(&l, "s next=") &&
+			    catnum(&l, (unsigned long long)m->st.next) &&
+			    zs_cats(&l, " attempts=") &&
+			    catnum(&l, m->st.attempts) &&
+			    zs_cats(&l, " pending=") &&
+			    catnum(&l, n[RS_DEFERRED] + n[RS_PENDING]))
+				logline(&l);
+		}
+		goto out;
+	}
+	if (n[RS_EXPIRED] > 0) {
+		to = QD_DONE_EXPIRED;
+		s->stats[ST_M_EXPIRED]++;
+	} else if (n[RS_FAILED] > 0 && n[RS_DELIVERED] + n[RS_RELAYED] > 0) {
+		to = QD_DONE_PARTIAL;
+		s->stats[ST_M_PARTIAL]++;
+	} else if (n[RS_FAILED] > 0) {
+		to = QD_DONE_FAILED;
+		s->stats[ST_M_FAILED]++;
+	} else {
+		to = QD_DONE_DELIVERED;
+		s->stats[ST_M_DELIVERED]++;
+	}
+	/* The record of results, for zr-qstat and a later bounce. */
+	if ((m->had_state || to != QD_DONE_DELIVERED) &&
+	    (!qstate_format(&m->st, &t) ||
+	    !queue_state_write(&s->q, m->id, t.s, t.len)))
+		warn_sys("trouble writing state/", m->id);
+	if (!queue_move_nosync(&s->q, m->id, QD_ACTIVE, to)) {
+		warn_sys("trouble moving ", m->id, " to ", queue_dir_name(to),
+		    "; left in active/");
+		goto out;
+	}
+	s->sync_dir[to] = true;
+	if (n[RS_FAILED] + n[RS_EXPIRED] > 0 && zs_cats(&l, "bounce msg ") &&
+	    zs_cats(&l, m->id) && zs_cats(&l, ": no bounce sent (zr-bounce "
+	    "is not available) failed=") && catnum(&l, n[RS_FAILED]) &&
+	    zs_cats(&l, " expired=") && catnum(&l, n[RS_EXPIRED]))
+		logline(&l);
+	if (zs_cats(&l, "end msg ") && zs_cats(&l, m->id) &&
+	    zs_cats(&l, " state=") && zs_cats(&l, queue_dir_name(to) + 5))
+		logline(&l);
+out:
+	s->stats_dirty = true;
+	zs_free(&l);
+	zs_free(&t);
+	msg_free(m);
+}
+
+/* Cleanup. */
+
+struct sweep {
+	struct send *s;
+	enum queue_dir d;
+	time_t before;
+	long n;
+};
+
+static int
+sweep_done(const char *id, void *ctx)
+{
+	struct sweep *w = ctx;
+	struct stat st;
+
+	/* A rename sets ctime: it says when the message became terminal. */
+	if (queue_stat(&w->s->q, w->d, id, &st) == 1 &&
+	    st.st_ctime < w->before && queue_remove(&w->s->q, w->d, id)) {
+		queue_state_remove(&w->s->q, id);
+		w->n++;
+	}
+	return 1;
+}
+
+static int
+sweep_state(const char *id, void *ctx)
+{
+	struct sweep *w = ctx;
+	enum queue_dir where;
+
+	if (queue_locate(&w->s->q, id, &where) == 0 &&
+	    queue_state_remove(&w->s->q, id))
+		w->n++;
+	return 1;
+}
+
+static void
+cleanup(struct send *s)
+{
+	struct sweep w = { s, QD_DONE_DELIVERED, 0, 0 };
+	long tmp;
+	struct zs l = ZS_INIT;
+	int d;
+
+	w.before = (time_t)(now_ms() / 1000 - (long long)s->conf->retention);
+	for (d = QD_DONE_DELIVERED; d <= QD_DONE_CANCELLED; d++) {
+		w.d = (enum queue_dir)d;
+		if (queue_scan(&s->q, w.d, sweep_done, &w) == -1)
+			warn_sys("trouble sweeping ", queue_dir_name(w.d));
+	}
+	tmp = queue_tmp_sweep(&s->q, (time_t)(now_ms() / 1000 - TMP_MAXAGE));
+	{
+		long expired = w.n;
+
+		w.n = 0;
+		/* Only messages not in flight: nothing is in active/ then. */
+		if (s->nchild == 0 || busy_count(s) == 0)
+			queue_state_scan(&s->q, sweep_state, &w);
+		if ((expired > 0 || tmp > 0 || w.n > 0) &&
+		    zs_cats(&l, "info cleanup: removed=") &&
+		    catnum(&l, (unsigned long long)expired) &&
+		    zs_cats(&l, " tmp=") &&
+		    catnum(&l, tmp > 0 ? (unsigned long long)tmp : 0) &&
+		    zs_cats(&l, " orphan_state=") &&
+		    catnum(&l, (unsigned long long)w.n))
+			logline(&l);
+	}
+	zs_free(&l);
+	s->next_cleanup = now_ms() + (long long)s->conf->cleanupinterval * 1000;
+}
+
+/* The loop. */
+
+static void
+status(struct send *s, bool force)
+{
+	struct zs l = ZS_INIT;
+	size_t b = busy_count(s);
+
+	if (!force && (b == s->status_busy || now_ms() - s->status_at < 1000))
+		return;
+	s->status_busy = b;
+	s->status_at = now_ms();
+	if (zs_cats(&l, "status: local 0/0 remote ") && catnum(&l, b) &&
+	    zs_catc(&l, '/') && catnum(&l, s->conf->concurrency))
+		logline(&l);
+	zs_free(&l);
+}
+
+/*
+ * Make the moves of the last moments durable. A move that a power loss
+ * undoes only sends a message back to be tried again (a duplicate at
+ * worst, like the window after the final dot), so one fsync per
+ * directory per SYNC_GAP_MS serves a whole batch.
+ */
+static void
+sync_dirs(struct send *s, bool now)
+{
+	int d;
+
+	if (!now && now_ms() - s->sync_at < SYNC_GAP_MS)
+		return;
+	s->sync_at = now_ms();
+	for (d = 0; d < QD_COUNT; d++)
+		if (s->sync_dir[d]) {
+			s->sync_dir[d] = false;
+			if (!queue_sync(&s->q, (enum queue_dir)d))
+				warn_sys("trouble syncing ",
+				    queue_dir_name((enum queue_dir)d));
+		}
+}
+
+static void
+reload(struct send *s)
+{
+	struct zs err = ZS_INIT;
+
+	if (!send_conf_load(s->conf, &err)) {
+		struct zs l = ZS_INIT;
+
+		if (zs_cats(&l, "alert: unable to reread controls: ") &&
+		    zs_cats(&l, err.len ? err.s : strerror(errno)) &&
+		    zs_cats(&l, "; keeping the old ones"))
+			logline(&l);
+		zs_free(&l);
+	} else {
+		struct zs l = ZS_INIT;
+
+		if (zs_cats(&l, "info: controls reread"))
+			logline(&l);
+		zs_free(&l);
+	}
+	zs_free(&err);
+}
+
+/* Stop: hand back what has not started, wait for the rest, then give up. */
+static void
+stop_pending(struct send *s)
+{
+	while (s->npending > 0) {
+		struct job *j = s->pending[--s->npending];
+		struct msg *m = j->m;
+		size_t i;
+
+		m->handback = true;
+		for (i = 0; i < j->nrcpt; i++)
+			rcpt_result(s, m, j->rcpt[i], j->delivery + i,
+			    RS_DEFERRED, NULL,
+			    "4.3.0 zr-send stopped before this delivery "
+			    "started");
+		job_free(j);
+		if (--m->jobs_left == 0)
+			finish_msg(s, m);
+	}
+}
+
+static int
+poll_loop(struct send *s)
+{
+	struct pollfd *pf = NULL;
+	size_t cap = 0;
+	int code = EXIT_OK;
+
+	for (;;) {
+		long long now = now_ms(), wake;
+		size_t n = 0, i;
+		int timeout, p, r;
+
+		if (got_hup) {
+			got_hup = 0;
+			reload(s);
+		}
+		if (got_alrm) {
+			got_alrm = 0;
+			for (i = 0; i < s->deferred.n; i++)
+				s->deferred.v[i].next = 0;
+			if (s->deferred.n > 0)
+				s->deferred_min = 1;
+			for (p = 0; p < PRIO_COUNT; p++)
+				s->rescan[p] = true;
+		}
+		if (got_term && !s->stopping) {
+			struct zs l = ZS_INIT;
+
+			s->stopping = true;
+			s->stop_deadline = now +
+			    (long long)s->conf->shutdowntimeout * 1000;
+			stop_pending(s);
+			if (zs_cats(&l, "status: stopping; waiting for ") &&
+			    catnum(&l, busy_count(s)) &&
+			    zs_cats(&l, " deliveries"))
+				logline(&l);
+			zs_free(&l);
+		}
+		if (s->stopping) {
+			for (i = 0; i < s->nchild; i++)
+				if (s->child[i].job == NULL)
+					child_close_input(&s->child[i]);
+			if (busy_count(s) == 0 && s->nchild == 0)
+				break;
+			if (now >= s->stop_deadline)
+				for (i = 0; i < s->nchild; i++) {
+					/* Cut short, not failed: due now. */
+					struct job *j = s->child[i].job;
+
+					if (j != NULL)
+						j->m->handback = true;
+					kill(s->child[i].pid, SIGTERM);
+				}
+		}
+		/* Urgent and high are cheap to scan; the others less often. */
+		for (p = 0; p < PRIO_COUNT; p++)
+			if (s->rescan[p] && (p <= PRIO_HIGH ||
+			    now - s->lastscan[p] >= SCAN_GAP_MS))
+				scan_todo(s, (enum queue_prio)p);
+		if (now >= s->next_qrun) {
+			/*
+			 * A queue run: deferred/ and todo/ are read again, so
+			 * that what other programs changed there is seen.
+			 */
+			load_deferred(s);
+			for (p = 0; p < PRIO_COUNT; p++)
+				s->rescan[p] = true;
+			s->next_qrun = now +
+			    (long long)s->conf->queueinterval * 1000;
+		}
+		due_deferred(s, now / 1000);
+		dispatch(s);
+		sync_dirs(s, false);
+		if (now >= s->next_cleanup && !s->stopping)
+			cleanup(s);
+		if (s->stats_dirty && now - s->stats_at >= 1000)
+			stats_save(s);
+		status(s, false);
+
+		/* Idle children hold connections only so long. */
+		for (i = 0; i < s->nchild; i++)
+			if (s->child[i].job == NULL && s->child[i].wfd != -1 &&
+			    now - s->child[i].idle_since >=
+			    (long long)s->conf->idle * 1000)
+				child_close_input(&s->child[i]);
+
+		wake = now + 1000;
+		if (s->deferred_min > 0 && s->deferred_min * 1000 < wake)
+			wake = s->deferred_min * 1000;
+		for (p = 0; p < PRIO_COUNT; p++)
+			if (s->rescan[p] && s->lastscan[p] + SCAN_GAP_MS < wake)
+				wake = s->lastscan[p] + SCAN_GAP_MS;
+		if (s->next_cleanup < wake)
+			wake = s->next_cleanup;
+		if (s->next_qrun < wake)
+			wake = s->next_qrun;
+		for (p = 0; p < QD_COUNT; p++)
+			if (s->sync_dir[p] && s->sync_at + SYNC_GAP_MS < wake)
+				wake = s->sync_at + SYNC_GAP_MS;
+		timeout = wake <= now ? 0 : (int)(wake - now);
+		if (s->stopping && timeout > 100)
+			timeout = 100;
+
+		if (cap < s->nchild + 2) {
+			struct pollfd *np = realloc(pf,
+			    (s->nchild + 2) * sizeof *pf);
+
+			if (np == NULL) {
+				sleep(1);
+				continue;
+			}
+			pf = np;
+			cap = s->nchild + 2;
+		}
+		pf[n].fd = s->sigpipe[0];
+		pf[n++].events = POLLIN;
+		pf[n].fd = s->stopping ? -1 : s->trig_r;
+		pf[n++].events = POLLIN;
+		for (i = 0; i < s->nchild; i++) {
+			pf[n].fd = s->child[i].rfd;
+			pf[n++].events = POLLIN;
+		}
+		r = poll(pf, n, timeout);
+		if (r == -1) {
+			if (errno != EINTR)
+				warn_sys("trouble in poll");
+			continue;
+		}
+		if (pf[0].revents) {
+			char b[64];
+
+			while (read(s->sigpipe[0], b, sizeof b) > 0)
+				;
+		}
+		if (pf[1].revents) {
+			char b[4096];
+
+			while (read(s->trig_r, b, sizeof b) > 0)
+				;
+			for (p = 0; p < PRIO_COUNT; p++)
+				s->rescan[p] = true;
+		}
+		/* Children from the end: child_reap moves the last one. */
+		for (i = s->nchild; i > 0; i--)
+			if (2 + i - 1 < n && pf[2 + i - 1].revents &&
+			    pf[2 + i - 1].fd == s->child[i - 1].rfd)
+				child_input(s, i - 1);
+		/* Every due deferral first gets a queue run at the interval. */
+		(void)code;
+	}
+	free(pf);
+	return code;
+}
+
+static const char *
+remote_path(void)
+{
+	static char path[4200];
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		if (fmt_snprintf(path, sizeof path, "%s/zr-remote",
+		    dirname(self)) != -1 && access(path, X_OK) == 0)
+			return path;
+	}
+	return "/usr/local/sbin/zr-remote";
+}
+
+int
+send_run(struct send_conf *conf, const char *queuedir, const char *remote)
+{
+	struct send s;
+	struct sigaction sa;
+	struct zs l = ZS_INIT;
+	int p, code;
+
+	memset(&s, 0, sizeof s);
+	s.conf = conf;
+	s.remote = remote != NULL ? remote : remote_path();
+	s.trig_r = s.trig_w = -1;
+	if (!queue_open(&s.q, queuedir))
+		die_sys(EXIT_TEMP, "unable to open queue ", queuedir);
+	/* Two schedulers on one queue would deliver everything twice. */
+	s.lockfd = queue_lock(&s.q, "send");
+	if (s.lockfd == -1) {
+		if (errno == EWOULDBLOCK)
+			die_x(EXIT_TEMP, "another zr-send runs on ", queuedir);
+		die_sys(EXIT_TEMP, "unable to lock ", queuedir, "/lock/send");
+	}
+	/* zr-remote is given paths relative to the queue. */
+	if (fchdir(s.q.rootfd) == -1)
+		die_sys(EXIT_TEMP, "unable to enter ", queuedir);
+	if (!queue_trigger_listen(&s.q, &s.trig_r, &s.trig_w))
+		die_sys(EXIT_TEMP, "unable to open ", queuedir,
+		    "/lock/trigger");
+	if (cloexec_pipe(s.sigpipe, O_NONBLOCK) == -1)
+		die_sys(EXIT_TEMP, "unable to make a pipe");
+	sig_w = s.sigpipe[1];
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	stats_load(&s);
+	/* Crash recovery: what was in flight goes back to be retried. */
+	if (queue_scan(&s.q, QD_ACTIVE, recover_one, &s) == -1)
+		die_sys(EXIT_TEMP, "unable to scan ", queuedir, "/active");
+	sync_dirs(&s, true);
+	load_deferred(&s);
+	for (p = 0; p < PRIO_COUNT; p++)
+		scan_todo(&s, (enum queue_prio)p);
+	s.next_cleanup = now_ms() + 1000;
+	s.next_qrun = now_ms() + (long long)conf->queueinterval * 1000;
+	status(&s, true);
+
+	code = poll_loop(&s);
+
+	sync_dirs(&s, true);
+	stats_save(&s);
+	if (zs_cats(&l, "status: exiting"))
+		logline(&l);
+	zs_free(&l);
+	for (p = 0; p < PRIO_COUNT; p++) {
+		idlist_free(&s.todo[p]);
+		idlist_free(&s.retry[p]);
+	}
+	idlist_free(&s.deferred);
+	free(s.child);
+	close(s.sigpipe[0]);
+	close(s.sigpipe[1]);
+	close(s.trig_r);
+	close(s.trig_w);
+	close(s.lockfd);
+	queue_close(&s.q);
+	return code;
+}

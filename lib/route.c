@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "fmt.h"
+#include "route.h"
+#include "scan.h"
+
+void
+route_init(struct route_table *t)
+{
+	memset(t, 0, sizeof *t);
+}
+
+static void
+set_free(struct route_set *s)
+{
+	free(s->domain);
+	free(s->host);
+	memset(s, 0, sizeof *s);
+}
+
+void
+route_free(struct route_table *t)
+{
+	size_t i;
+
+	set_free(&t->smart);
+	for (i = 0; i < t->ndom; i++)
+		set_free(&t->dom[i]);
+	free(t->dom);
+	route_init(t);
+}
+
+static char
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static int
+name_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > ROUTE_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		    c == ':' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+route_host_parse(struct route_host *h, const char *p, size_t n)
+{
+	unsigned long long port = ROUTE_PORT_DEFAULT;
+	const char *name, *colon = NULL;
+	size_t nlen, i;
+	int v6 = 0;
+
+	if (n > 0 && p[0] == '[') {
+		const char *end = memchr(p, ']', n);
+
+		if (end == NULL)
+			return 0;
+		name = p + 1;
+		nlen = (size_t)(end - name);
+		v6 = 1;
+		if ((size_t)(end + 1 - p) < n) {
+			if (end[1] != ':')
+				return 0;
+			colon = end + 1;
+		}
+		if (memchr(name, ':', nlen) == NULL)
+			return 0;
+	} else {
+		name = p;
+		colon = memchr(p, ':', n);
+		nlen = colon != NULL ? (size_t)(colon - p) : n;
+		if (memchr(name, ':', nlen) != NULL)
+			return 0;
+	}
+	if (!name_ok(name, nlen))
+		return 0;
+	if (colon != NULL) {
+		size_t plen = n - (size_t)(colon + 1 - p);
+
+		if (plen == 0 || scan_ulongb(colon + 1, plen, &port) != plen ||
+		    port == 0 || port > 65535)
+			return 0;
+	}
+	for (i = 0; i < nlen; i++)
+		h->name[i] = lower(name[i]);
+	h->name[nlen] = '\0';
+	h->port = (unsigned)port;
+	return fmt_snprintf(h->key, sizeof h->key, v6 ? "[%s]:%u" : "%s:%u",
+	    h->name, h->port) != -1;
+}
+
+static int
+add_host(struct route_set *s, const struct route_host *h)
+{
+	struct route_host *n = realloc(s->host, (s->nhost + 1) * sizeof *n);
+
+	if (n == NULL)
+		return 0;
+	s->host = n;
+	s->host[s->nhost++] = *h;
+	return 1;
+}
+
+static struct route_set *
+dom_set(struct route_table *t, const char *d, size_t n)
+{
+	struct route_set *s;
+	size_t i;
+
+	for (i = 0; i < t->ndom; i++)
+		if (strlen(t->dom[i].domain) == n &&
+		    memcmp(t->dom[i].domain, d, n) == 0)
+			return &t->dom[i];
+	s = realloc(t->dom, (t->ndom + 1) * sizeof *s);
+	if (s == NULL)
+		return NULL;
+	t->dom = s;
+	s = &t->dom[t->ndom];
+	memset(s, 0, sizeof *s);
+	s->domain = malloc(n + 1);
+	if (s->domain == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		s->domain[i] = lower(d[i]);
+	s->domain[n] = '\0';
+	t->ndom++;
+	return s;
+}
+
+static int
+bad(struct zs *err, const char *file, size_t line, const char *what,
+    const char *w, size_t wn)
+{
+	err->len = 0;
+	if (zs_cats(err, file) && zs_catc(err, ':') &&
+	    zs_catulong(err, line) && zs_cats(err, ": ") &&
+	    zs_cats(err, what) && (wn == 0 || (zs_cats(err, ": ") &&
+	    zs_catb(err, w, wn > 80 ? 80 : wn))))
+		zs_0(err);
+	errno = EINVAL;
+	return 0;
+}
+
+static size_t
+word(const char *p, size_t n, size_t *i)
+{
+	size_t a;
+
+	while (*i < n && (p[*i] == ' ' || p[*i] == '\t'))
+		++*i;
+	a = *i;
+	while (*i < n && p[*i] != ' ' && p[*i] != '\t')
+		++*i;
+	return *i - a;
+}
+
+static int
+parse_line(struct route_table *t, const char *file, size_t lineno,
+    const char *p, size_t n, int with_domain, struct zs *err)
+{
+	struct route_host h;
+	struct route_set *s = &t->smart;
+	size_t i = 0, len;
+	const char *w;
+
+	memset(&h, 0, sizeof h);
+	h.prio = ROUTE_PRIO_DEFAULT;
+	h.weight = ROUTE_WEIGHT_DEFAULT;
+	if (with_domain) {
+		len = word(p, n, &i);
+		w = p + i - len;
+		if (!name_ok(w[0] == '.' ? w + 1 : w, w[0] == '.' ? len - 1 :
+		    len) || memchr(w, ':', len) != NULL)
+			return bad(err, file, lineno, "bad domain", w, len);
+		s = dom_set(t, w, len);
+		if (s == NULL)
+			return 0;
+	}
+	len = word(p, n, &i);
+	w = p + i - len;
+	if (len == 0)
+		return bad(err, file, lineno, "no host", NULL, 0);
+	if (!route_host_parse(&h, w, len))
+		return bad(err, file, lineno, "bad host", w, len);
+	while ((len = word(p, n, &i)) > 0) {
+		const char *eq;
+		unsigned long long u;
+		size_t klen, vlen;
+
+		w = p + i - len;
+		eq = memchr(w, '=', len);
+		if (eq == NULL)
+			return bad(err, file, lineno, "not key=value", w, len);
+		klen = (size_t)(eq - w);
+		vlen = len - klen - 1;
+		if (!(klen == 8 && memcmp(w, "priority", 8) == 0) &&
+		    !(klen == 6 && memcmp(w, "weight", 6) == 0))
+			return bad(err, file, lineno, "unknown key", w, len);
+		if (vlen == 0 || scan_ulongb(eq + 1, vlen, &u) != vlen)
+			return bad(err, file, lineno, "bad value", w, len);
+		if (klen == 8 && memcmp(w, "priority", 8) == 0) {
+			if (u > ROUTE_PRIO_MAX)
+				return bad(err, file, lineno, "bad value", w,
+				    len);
+			h.prio = (unsigned)u;
+		} else if (klen == 6 && memcmp(w, "weight", 6) == 0) {
+			if (u == 0 || u > ROUTE_WEIGHT_MAX)
+				return bad(err, file, lineno, "bad value", w,
+				    len);
+			h.weight = (unsigned)u;
+		}
+	}
+	return add_host(s, &h);
+}
+
+int
+route_parse(struct route_table *t, const char *file, const char *p, size_t n,
+    int with_domain, struct zs *err)
+{
+	size_t i = 0, lineno = 0;
+
+	while (i < n) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t a = i, b = nl != NULL ? (size_t)(nl - p) : n;
+
+		i = b + 1;
+		lineno++;
+		while (a < b && (p[a] == ' ' || p[a] == '\t'))
+			a++;
+		while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t' ||
+		    p[b - 1] == '\r'))
+			b--;
+		if (a == b || p[a] == '#')
+			continue;
+		if (memchr(p + a, '\0', b - a) != NULL)
+			return bad(err, file, lineno, "NUL byte", NULL, 0);
+		if (!parse_line(t, file, lineno, p + a, b - a, with_domain,
+		    err))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+carry_down(struct route_table *to, const struct route_table *from)
+{
+	size_t i, j;
+
+	for (i = 0; i < from->smart.nhost; i++)
+		if (from->smart.host[i].down_until != 0)
+			route_mark_down(to, from->smart.host[i].key,
+			    from->smart.host[i].down_until);
+	for (i = 0; i < from->ndom; i++)
+		for (j = 0; j < from->dom[i].nhost; j++)
+			if (from->dom[i].host[j].down_until != 0)
+				route_mark_down(to, from->dom[i].host[j].key,
+				    from->dom[i].host[j].down_until);
+}
+
+int
+route_load(struct route_table *t, struct zs *err)
+{
+	static const char *const files[2] = { "smarthosts", "domainroutes" };
+	struct route_table n;
+	struct zs text = ZS_INIT;
+	int i;
+
+	route_init(&n);
+	for (i = 0; i < 2; i++) {
+		int r = control_readfile(files[i], &text);
+
+		if (r == -1) {
+			err->len = 0;
+			if (zs_cats(err, files[i]) && zs_cats(err, ": ") &&
+			    zs_cats(err, strerror(errno)))
+				zs_0(err);
+			goto fail;
+		}
+		if (r == 1 && !route_parse(&n, files[i], text.s, text.len, i,
+		    err))
+			goto fail;
+	}
+	zs_free(&text);
+	carry_down(&n, t);
+	route_free(t);
+	*t = n;
+	return 1;
+fail:
+	{
+		int saved = errno;
+
+		zs_free(&text);
+		route_free(&n);
+		errno = saved;
+	}
+	return 0;
+}
+
+static struct route_set *
+find_dom(struct route_table *t, const char *d, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->ndom; i++) {
+		const char *s = t->dom[i].domain;
+
+		if (strlen(s) != n)
+			continue;
+		for (j = 0; j < n && s[j] == lower(d[j]); j++)
+			;
+		if (j == n)
+			return &t->dom[i];
+	}
+	return NULL;
+}
+
+struct route_set *
+route_find(struct route_table *t, const char *domain, size_t n)
+{
+	struct route_set *s = find_dom(t, domain, n);
+	size_t i;
+
+	if (s != NULL)
+		return s;
+	/* ".example.com" covers a.example.com and a.b.example.com. */
+	for (i = 1; i < n; i++)
+		if (domain[i] == '.' && (s = find_dom(t, domain + i,
+		    n - i)) != NULL)
+			return s;
+	return t->smart.nhost > 0 ? &t->smart : NULL;
+}
+
+size_t
+route_order(struct route_set *s, long long now, size_t *order)
+{
+	size_t n = 0, i, j, best = 0;
+	unsigned top = 0;
+	long long total = 0;
+	int any = 0;
+
+	/* The lowest priority number among hosts that are up. */
+	for (i = 0; i < s->nhost; i++)
+		if (s->host[i].down_until <= now &&
+		    (!any || s->host[i].prio < top)) {
+			top = s->host[i].prio;
+			any = 1;
+		}
+	if (any) {
+		/* Smooth weighted round robin among them picks the first. */
+		int have = 0;
+
+		for (i = 0; i < s->nhost; i++) {
+			struct route_host *h = &s->host[i];
+
+			if (h->down_until > now || h->prio != top)
+				continue;
+			h->cw += h->weight;
+			total += h->weight;
+			if (!have || h->cw > s->host[best].cw) {
+				best = i;
+				have = 1;
+			}
+		}
+		s->host[best].cw -= total;
+		order[n++] = best;
+	}
+	/* Then the others that are up, by priority, heavier first. */
+	for (i = 0; i < s->nhost; i++) {
+		const struct route_host *h = &s->host[i];
+
+		if ((any && i == best) || h->down_until > now)
+			continue;
+		for (j = n; j > (any ? 1u : 0u); j--) {
+			const struct route_host *o = &s->host[order[j - 1]];
+
+			if (o->prio < h->prio || (o->prio == h->prio &&
+			    o->weight >= h->weight))
+				break;
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+		n++;
+	}
+	/* Down hosts last, by priority: better late than no host at all. */
+	for (i = 0; i < s->nhost; i++) {
+		const struct route_host *h = &s->host[i];
+
+		if (h->down_until <= now)
+			continue;
+		for (j = n; j > 0; j--) {
+			const struct route_host *o = &s->host[order[j - 1]];
+
+			if (o->down_until <= now || o->prio <= h->prio)
+				break;
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+		n++;
+	}
+	return n;
+}
+
+static void
+mark(struct route_set *s, const char *key, long long until)
+{
+	size_t i;
+
+	for (i = 0; i < s->nhost; i++)
+		if (strcmp(s->host[i].key, key) == 0)
+			s->host[i].down_until = until;
+}
+
+void
+route_mark_down(struct route_table *t, const char *key, long long until)
+{
+	size_t i;
+
+	mark(&t->smart, key, until);
+	for (i = 0; i < t->ndom; i++)
+		mark(&t->dom[i], key, until);
+}
+
+void
+route_mark_up(struct route_table *t, const char *key)
+{
+	route_mark_down(t, key, 0);
+}

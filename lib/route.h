@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * route: where mail for a domain goes, from control/domainroutes and
+ * control/smarthosts, and which host of a set to try first.
+ *
+ *   smarthosts:    host[:port] [priority=N] [weight=N]
+ *   domainroutes:  domain host[:port] [priority=N] [weight=N]
+ *
+ * A host is an IP literal or a name; IPv6 is written in brackets
+ * ("[::1]:2525"). Defaults: port 25, priority 10, weight 1. A domain is
+ * exact ("example.com") or, with a leading dot, its subdomains
+ * (".example.com"); several lines for one domain make one host set.
+ * Lookup order: exact domain, then the closest ".parent" line, then the
+ * smart hosts; with none of them there is no route (MX routing is another
+ * module's job).
+ *
+ * Within a set the lowest priority number is tried first; hosts of equal
+ * priority share messages by weight, with smooth weighted round robin so
+ * that the shares are exact over any run, not only on average. A host
+ * marked down (route_mark_down) goes to the end of the order until its
+ * time is up, so other messages skip it but nothing is left without a
+ * host to try.
+ *
+ * A table owns all its memory; route_free releases it. A parse error
+ * leaves the caller's table untouched and says file and line in err.
+ */
+#ifndef ZR_ROUTE_H
+#define ZR_ROUTE_H
+
+#include <stddef.h>
+
+#include "zs.h"
+
+#define ROUTE_PORT_DEFAULT 25
+#define ROUTE_PRIO_DEFAULT 10
+#define ROUTE_WEIGHT_DEFAULT 1
+#define ROUTE_WEIGHT_MAX 1000000
+#define ROUTE_PRIO_MAX 65535
+/* Host as written: a domain (RFC 5321 4.5.3.1.2) or an address literal. */
+#define ROUTE_NAME_MAX 255
+/* "[name]:port" */
+#define ROUTE_KEY_MAX (ROUTE_NAME_MAX + 8)
+
+struct route_host {
+	char name[ROUTE_NAME_MAX + 1];	/* without brackets */
+	char key[ROUTE_KEY_MAX + 1];	/* "name:port" or "[v6]:port" */
+	unsigned port;
+	unsigned prio;
+	unsigned weight;
+	long long cw;			/* round-robin state */
+	long long down_until;		/* seconds since the epoch; 0: up */
+};
+
+struct route_set {
+	char *domain;			/* NULL for the smart hosts */
+	struct route_host *host;
+	size_t nhost;
+};
+
+struct route_table {
+	struct route_set smart;		/* nhost 0 when there are none */
+	struct route_set *dom;
+	size_t ndom;
+};
+
+void route_init(struct route_table *);
+void route_free(struct route_table *);
+/*
+ * Parse the text of a file (n bytes) into t, which must be freshly
+ * initialised: smart hosts when with_domain is 0, domain routes otherwise.
+ * 1, or 0 with errno (EINVAL: err says "file:line: what").
+ */
+int route_parse(struct route_table *t, const char *file, const char *p,
+    size_t n, int with_domain, struct zs *err);
+/*
+ * Read control/smarthosts and control/domainroutes into a new table and,
+ * only when both are sound, replace *t with it (down marks carry over).
+ */
+int route_load(struct route_table *t, struct zs *err);
+/* The host set for a domain (n bytes), or NULL when there is no route. */
+struct route_set *route_find(struct route_table *, const char *domain,
+    size_t n);
+/*
+ * The order to try the hosts of s in at time now: indices into s->host,
+ * written to order (room for s->nhost). Advances the round robin.
+ */
+size_t route_order(struct route_set *s, long long now, size_t *order);
+/* Mark the host with this key down until the time given, in every set. */
+void route_mark_down(struct route_table *, const char *key, long long until);
+/* Clear a down mark (the host answered). */
+void route_mark_up(struct route_table *, const char *key);
+/* Parse "host[:port]" or "[v6][:port]" (n bytes) into h's name/port/key. */
+int route_host_parse(struct route_host *h, const char *p, size_t n);
+
+#endif

@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# A misbehaving SMTP server on stdin/stdout, for tcpserver: remote-raw.py
+# MODE. greet421: a 421 greeting; helo: no EHLO, HELO works; odd: a MAIL
+# reply whose lines carry different codes; nul: a RCPT reply full of NUL
+# and control bytes; huge: a megabyte greeting with no line end.
+import sys
+
+mode = sys.argv[1]
+out = sys.stdout.buffer
+inp = sys.stdin.buffer
+
+
+def say(b):
+    out.write(b)
+    out.flush()
+
+
+if mode == 'greet421':
+    say(b'421 4.3.2 too busy\r\n')
+    sys.exit(0)
+if mode == 'huge':
+    say(b'220 ' + b'x' * (1 << 20))
+    sys.exit(0)
+say(b'220 raw.test ESMTP\r\n')
+while True:
+    line = inp.readline()
+    if not line:
+        break
+    verb = line[:4].upper()
+    if verb == b'EHLO':
+        say(b'502 5.5.2 what is EHLO\r\n' if mode == 'helo'
+            else b'250 raw.test\r\n')
+    elif verb == b'HELO':
+        say(b'250 raw.test\r\n')
+    elif verb == b'MAIL':
+        say(b'250-first line\r\n451 4.3.0 the second differs\r\n'
+            if mode == 'odd' else b'250 2.1.0 ok\r\n')
+    elif verb == b'RCPT':
+        say(b'550 5.1.1 bad\x00user\x07\x1b[31m\rred\r\n' if mode == 'nul'
+            else b'250 2.1.5 ok\r\n')
+    elif verb == b'DATA':
+        say(b'354 go on\r\n')
+        while True:
+            d = inp.readline()
+            if not d or d == b'.\r\n':
+                break
+        say(b'250 2.0.0 taken\r\n')
+    elif verb == b'RSET':
+        say(b'250 2.0.0 ok\r\n')
+    elif verb == b'QUIT':
+        say(b'221 2.0.0 bye\r\n')
+        break
+    else:
+        say(b'500 5.5.1 what\r\n')

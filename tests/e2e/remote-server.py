@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# A scriptable SMTP receiver on 127.0.0.1 for the zr-send/zr-remote tests,
+# on aiosmtpd: per-recipient replies, PIPELINING and SIZE on or off, a
+# chosen reply to the final dot, or a dropped or stalled connection there.
+# It writes the port it got to --portfile, one line per event to --log
+# ("ehlo", "rcpt ADDR", "data N") and each message's content, as it came
+# off the wire after dot removal (CRLF kept), to --save/N.
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from aiosmtpd.smtp import SMTP
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--portfile', required=True)
+ap.add_argument('--log')
+ap.add_argument('--save')
+ap.add_argument('--rcpt', action='append', default=[],
+                help='LOCALPART=REPLY, e.g. bad=550 5.1.1 no such user')
+ap.add_argument('--pipelining', action='store_true')
+ap.add_argument('--size', type=int, default=0)
+ap.add_argument('--data-reply', default='250 2.0.0 Ok: queued')
+ap.add_argument('--drop-after-dot', action='store_true')
+ap.add_argument('--stall-after-dot', action='store_true')
+ap.add_argument('--delay-dot', type=float, default=0,
+                help='seconds to wait before answering the final dot')
+ap.add_argument('--port', type=int, default=0)
+ap.add_argument('--listen', type=int, default=1,
+                help='listen on this many ports (one per line in portfile)')
+args = ap.parse_args()
+
+rules = {}
+for r in args.rcpt:
+    k, v = r.split('=', 1)
+    rules[k] = v
+count = [0]
+active = {}     # port -> transactions being answered now
+
+
+def log(line):
+    if args.log:
+        with open(args.log, 'a') as f:
+            f.write(line + '\n')
+
+
+class Handler:
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        session.host_name = hostname
+        log('ehlo %s port=%d' % (
+            hostname, server.transport.get_extra_info('sockname')[1]))
+        out = [r for r in responses
+               if args.size or not r[4:].upper().startswith('SIZE')]
+        if args.pipelining:
+            out.insert(len(out) - 1, '250-PIPELINING')
+        return out
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        log('rcpt ' + address)
+        local = address.split('@', 1)[0]
+        if local in rules:
+            return rules[local]
+        envelope.rcpt_tos.append(address)
+        return '250 2.1.5 Ok'
+
+    async def handle_DATA(self, server, session, envelope):
+        count[0] += 1
+        n = count[0]
+        if args.save:
+            tmp = os.path.join(args.save, '.%d' % n)
+            with open(tmp, 'wb') as f:
+                f.write(envelope.original_content)
+            os.rename(tmp, os.path.join(args.save, '%d' % n))
+        port = server.transport.get_extra_info('sockname')[1]
+        active[port] = active.get(port, 0) + 1
+        log('data %d %s port=%d active=%d total=%d' % (
+            n, ' '.join(envelope.rcpt_tos), port, active[port],
+            sum(active.values())))
+        try:
+            if args.delay_dot:
+                await asyncio.sleep(args.delay_dot)
+        finally:
+            active[port] -= 1
+        if args.drop_after_dot:
+            server.transport.abort()
+            return '250 2.0.0 never seen'
+        if args.stall_after_dot:
+            await asyncio.sleep(3600)
+        return args.data_reply
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    handler = Handler()
+    srvs = []
+    for i in range(args.listen):
+        srvs.append(await loop.create_server(
+            lambda: SMTP(handler, data_size_limit=args.size or None,
+                         enable_SMTPUTF8=False, decode_data=False,
+                         hostname='sink.test', ident='sink'),
+            '127.0.0.1', args.port if i == 0 else 0, reuse_address=True))
+    with open(args.portfile + '.tmp', 'w') as f:
+        for srv in srvs:
+            f.write('%d\n' % srv.sockets[0].getsockname()[1])
+    os.rename(args.portfile + '.tmp', args.portfile)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for srv in srvs:
+        srv.close()
+
+
+asyncio.run(main())

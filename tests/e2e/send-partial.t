@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Per-recipient results: delivered, failed (5xx) and deferred (4xx) in one
+# message; done/partial and done/failed; a deferred recipient retried
+# alone, then expired past control/maxretries; no bounce, said plainly.
+. "${0%/*}/../lib/harness.sh"
+. "${0%/*}/send-common.sh"
+plan 14
+zr_setup
+py_server rx --pipelining --rcpt 'bad=550 5.1.1 no such user' \
+	--rcpt 'later=451 4.3.0 try again later'
+control smarthosts "127.0.0.1:$(port_of rx)"
+control retrybase 1
+control retrymax 1
+control maxretries 2
+
+printf 'Subject: p\n\nx\n' | as_user zr-inject -v ok@x.test bad@x.test >"$T/partial"
+printf 'Subject: d\n\nx\n' | as_user zr-inject -v ok2@x.test later@x.test >"$T/deferred"
+printf 'Subject: f\n\nx\n' | as_user zr-inject -v bad@y.test >"$T/failed"
+send_start
+p=$(cat "$T/partial") d=$(cat "$T/deferred") f=$(cat "$T/failed")
+wait_for 20 test -e "$ZR_QUEUE/done/partial/$p" -a -e "$ZR_QUEUE/done/failed/$f"
+ok 'delivered + failed: done/partial' test -e "$ZR_QUEUE/done/partial/$p"
+ok 'all failed: done/failed' test -e "$ZR_QUEUE/done/failed/$f"
+ok 'the record of a partial message is kept in state/' \
+	grep -q '^rcpt 1 failed 1 127.0.0.1:[0-9]* 550 5.1.1 no such user$' \
+	"$ZR_QUEUE/state/$p"
+ok 'with the delivered one too' \
+	grep -q '^rcpt 0 delivered 1 127.0.0.1:' "$ZR_QUEUE/state/$p"
+like "$(cat "$T/send.log")" "delivery [0-9]+: failure: 550_5.1.1_no_such_user/ msg=$p rcpt=<bad@x.test>" \
+	'failure logged with the reply'
+like "$(cat "$T/send.log")" "bounce msg $p: no bounce sent \(zr-bounce is not available\) failed=1" \
+	'the log says no bounce was sent'
+like "$(cat "$T/send.log")" "delivery [0-9]+: deferral: 451_4.3.0_try_again_later/ msg=$d rcpt=<later@x.test>" \
+	'deferral logged'
+like "$(cat "$T/send.log")" "deferral msg $d: next attempt in [0-9]+s next=[0-9]+ attempts=1 pending=1" \
+	'the next attempt time logged'
+wait_for 20 test -e "$ZR_QUEUE/done/expired/$d"
+ok 'after maxretries the pending recipient expires: done/expired' \
+	test -e "$ZR_QUEUE/done/expired/$d"
+ok 'its state says expired after 3 attempts' \
+	grep -q '^rcpt 1 expired 3 127.0.0.1:[0-9]* 451 4.3.0 try again later$' \
+	"$ZR_QUEUE/state/$d"
+ok 'the delivered recipient was not sent again' \
+	test "$(grep -c '^rcpt ok2@x.test' "$T/rx.log")" = 1
+ok 'the deferred one was tried three times' \
+	test "$(grep -c '^rcpt later@x.test' "$T/rx.log")" = 3
+like "$(cat "$T/send.log")" "expired msg $d: rcpt=<later@x.test> attempts=3" \
+	'expiry logged'
+send_stop
+ok 'counters: one partial, one failed, one expired' sh -c "
+	grep -q '^messages_partial 1$' '$ZR_QUEUE/stats/counters' &&
+	grep -q '^messages_failed 1$' '$ZR_QUEUE/stats/counters' &&
+	grep -q '^messages_expired 1$' '$ZR_QUEUE/stats/counters'"
+done_testing

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/tap.h"
+#include "route.h"
+
+static struct route_table t;
+static struct zs err;
+
+static int
+parse(const char *text, int dom)
+{
+	route_free(&t);
+	route_init(&t);
+	err.len = 0;
+	return route_parse(&t, dom ? "domainroutes" : "smarthosts", text,
+	    strlen(text), dom, &err);
+}
+
+static const char *
+first(struct route_set *s, long long now)
+{
+	size_t order[16];
+
+	route_order(s, now, order);
+	return s->host[order[0]].key;
+}
+
+int
+main(void)
+{
+	struct route_set *s;
+	size_t order[16], i, n;
+	int counts[3] = { 0, 0, 0 }, okall;
+
+	plan(22);
+	ok(parse("# comment\n\n10.0.0.1\n  [::1]:2525 priority=5 weight=3\n"
+	    "relay.test:587\n", 0) && t.smart.nhost == 3,
+	    "smart hosts parse, comments and blank lines skipped");
+	ok(strcmp(t.smart.host[0].key, "10.0.0.1:25") == 0 &&
+	    t.smart.host[0].prio == 10 && t.smart.host[0].weight == 1,
+	    "defaults: port 25, priority 10, weight 1");
+	ok(strcmp(t.smart.host[1].key, "[::1]:2525") == 0 &&
+	    strcmp(t.smart.host[1].name, "::1") == 0 &&
+	    t.smart.host[1].prio == 5 && t.smart.host[1].weight == 3,
+	    "IPv6 in brackets with a port, priority and weight");
+	ok(!parse("10.0.0.1\n10.0.0.2 tls=yes\n", 0) &&
+	    strcmp(err.s, "smarthosts:2: unknown key: tls=yes") == 0,
+	    "an unknown key names file and line");
+	ok(!parse("10.0.0.1 weight=0\n", 0) && strstr(err.s, ":1: bad value"),
+	    "a zero weight is refused");
+	ok(!parse("10.0.0.1:99999\n", 0) && strstr(err.s, "bad host"),
+	    "a bad port is refused");
+	ok(!parse("::1\n", 0), "IPv6 without brackets is refused");
+	ok(!parse("10.0.0.1 priority=x\n", 0), "a non-number is refused");
+
+	ok(parse("example.test 10.0.0.1\nexample.test 10.0.0.2 priority=20\n"
+	    ".sub.test 10.0.0.3\n", 1) && t.ndom == 2 && t.dom[0].nhost == 2,
+	    "domain routes: several lines make one host set");
+	ok(route_find(&t, "EXAMPLE.test", 12) == &t.dom[0],
+	    "an exact domain matches, in any case");
+	ok(route_find(&t, "a.b.sub.test", 12) == &t.dom[1] &&
+	    route_find(&t, "sub.test", 8) == NULL,
+	    ".domain covers subdomains, not itself");
+	ok(route_find(&t, "other.test", 10) == NULL,
+	    "no route and no smart host: NULL");
+	t.smart.host = calloc(1, sizeof *t.smart.host);
+	route_host_parse(&t.smart.host[0], "10.9.9.9", 8);
+	t.smart.nhost = 1;
+	ok(route_find(&t, "other.test", 10) == &t.smart,
+	    "else the smart hosts");
+
+	parse("10.0.0.1 priority=10\n10.0.0.2 priority=20\n"
+	    "10.0.0.3 priority=30\n", 0);
+	s = &t.smart;
+	n = route_order(s, 1000, order);
+	ok(n == 3 && order[0] == 0 && order[1] == 1 && order[2] == 2,
+	    "the lowest priority number first, then the next");
+	route_mark_down(&t, "10.0.0.1:25", 2000);
+	n = route_order(s, 1000, order);
+	ok(n == 3 && order[0] == 1 && order[1] == 2 && order[2] == 0,
+	    "a host marked down goes last, not away");
+	ok(strcmp(first(s, 2000), "10.0.0.1:25") == 0,
+	    "and comes back when its time is up");
+	route_mark_down(&t, "10.0.0.1:25", 5000);
+	route_mark_up(&t, "10.0.0.1:25");
+	ok(strcmp(first(s, 1000), "10.0.0.1:25") == 0,
+	    "an answer clears the mark");
+
+	parse("10.0.0.1 weight=50\n10.0.0.2 weight=30\n10.0.0.3 weight=20\n"
+	    "10.0.0.4 priority=99 weight=1000\n", 0);
+	for (i = 0; i < 3000; i++) {
+		route_order(&t.smart, 1, order);
+		if (order[0] < 3)
+			counts[order[0]]++;
+	}
+	ok(counts[0] == 1500 && counts[1] == 900 && counts[2] == 600,
+	    "weights 50/30/20 give exactly 50%%/30%%/20%% over 3000 (%d %d %d)",
+	    counts[0], counts[1], counts[2]);
+	okall = 1;
+	for (i = 0; i < 10; i++) {
+		n = route_order(&t.smart, 1, order);
+		okall &= n == 4 && order[3] == 3;
+	}
+	ok(okall, "a backup priority is never first while the others are up");
+	route_mark_down(&t, "10.0.0.1:25", 10);
+	memset(counts, 0, sizeof counts);
+	for (i = 0; i < 500; i++) {
+		route_order(&t.smart, 1, order);
+		if (order[0] < 3)
+			counts[order[0]]++;
+	}
+	ok(counts[0] == 0 && counts[1] == 300 && counts[2] == 200,
+	    "a down host's share goes to the others by weight");
+
+	{
+		struct route_host h;
+
+		ok(!route_host_parse(&h, "[::1", 4) &&
+		    !route_host_parse(&h, "a b", 3) &&
+		    !route_host_parse(&h, "host:", 5),
+		    "malformed hosts are refused");
+		ok(route_host_parse(&h, "[2001:db8::1]", 13) && h.port == 25 &&
+		    strcmp(h.key, "[2001:db8::1]:25") == 0,
+		    "IPv6 without a port gets 25");
+	}
+	route_free(&t);
+	zs_free(&err);
+	return done();
+}
