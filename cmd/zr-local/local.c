@@ -57,12 +57,7 @@ local_args(struct local_conf *c, int argc, char **argv)
 			return 0;
 		c->queuedir = optarg;
 	}
-	if (argc - optind < 2)
-		return 0;
-	c->id = argv[optind];
-	c->index = argv + optind + 1;
-	c->nindex = argc - optind - 1;
-	return 1;
+	return argc == optind;
 }
 
 /* A mailbox name is safe as one path component: no '/', no leading dot. */
@@ -555,19 +550,13 @@ hops(const struct local *l, const char *rcpt)
 }
 
 static int
-read_message(struct local *l, const char *id)
+read_message(struct local *l, const char *path)
 {
-	enum queue_dir where;
-	int fd, r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
-	r = queue_locate(&l->q, id, &where);
-	if (r != 1) {
-		errno = r == 0 ? ENOENT : errno;
-		return 0;
-	}
-	fd = queue_openmsg(&l->q, where, id);
 	if (fd == -1)
 		return 0;
+	envelope_free(&l->e);
 	r = envelope_read(&l->e, fd) &&
 	    envelope_read_content(&l->e, fd, &l->content);
 	close(fd);
@@ -610,63 +599,165 @@ report(struct buf *out, char letter, const struct zs *text)
 	(void)buf_put(out, "", 1);
 }
 
-int
-local_run(const struct local_conf *c, struct buf *out)
+/* One job as zr-send writes it (zr-remote(8)): file, from, to lines. */
+struct job {
+	struct zs file;
+	struct zs from;
+	struct zs to;		/* NUL after each address */
+	size_t nto;
+	int have_from;
+	struct zs bad;		/* why the job cannot be done, or empty */
+};
+
+/* Take the <address> of a job line into out (NUL-terminated). */
+static int
+angle(const char *v, size_t n, struct zs *out)
 {
-	struct local l;
-	struct zs text = ZS_INIT;
-	int i, code = EXIT_OK;
+	if (n < 2 || v[0] != '<' || v[n - 1] != '>' ||
+	    !envelope_value_ok(v + 1, n - 2))
+		return 0;
+	return zs_catb(out, v + 1, n - 2) && zs_catc(out, '\0');
+}
 
-	memset(&l, 0, sizeof l);
-	envelope_init(&l.e);
-	if (!queue_id_valid(c->id))
-		return EXIT_PERM;
-	for (i = 0; i < c->nindex; i++) {
-		unsigned long long u;
+/* Read one job: 1, 0 at the end of the input, -1 on a read error. */
+static int
+read_job(struct buf *in, struct job *j)
+{
+	struct zs line = ZS_INIT;
+	int r, any = 0;
 
-		if (!scan_ulong_all(c->index[i], &u))
-			return EXIT_PERM;
+	j->file.len = j->from.len = j->to.len = j->bad.len = 0;
+	j->nto = 0;
+	j->have_from = 0;
+	for (;;) {
+		size_t n;
+
+		line.len = 0;
+		r = buf_getline(in, &line, '\n', 4096);
+		if (r == -1 && errno != E2BIG)
+			break;
+		if (r <= 0 && line.len == 0) {
+			r = any;
+			break;
+		}
+		n = line.len;
+		if (n > 0 && line.s[n - 1] == '\n')
+			n--;
+		if (n == 0) {
+			if (any) {
+				r = 1;
+				break;
+			}
+			continue;	/* blank lines between jobs */
+		}
+		any = 1;
+		if (r == -1 && j->bad.len == 0)
+			(void)zs_cats(&j->bad, "a line is too long");
+		else if (n > 5 && memcmp(line.s, "host ", 5) == 0)
+			;	/* zr-local is its own host */
+		else if (n > 5 && memcmp(line.s, "file ", 5) == 0)
+			(void)(zs_copyb(&j->file, line.s + 5, n - 5) &&
+			    zs_0(&j->file));
+		else if (n > 5 && memcmp(line.s, "from ", 5) == 0) {
+			j->from.len = 0;
+			j->have_from = angle(line.s + 5, n - 5, &j->from);
+			if (!j->have_from && j->bad.len == 0)
+				(void)zs_cats(&j->bad, "a malformed from line");
+		} else if (n > 3 && memcmp(line.s, "to ", 3) == 0) {
+			if (angle(line.s + 3, n - 3, &j->to))
+				j->nto++;
+			else if (j->bad.len == 0)
+				(void)zs_cats(&j->bad, "a malformed to line");
+		} else if (j->bad.len == 0) {
+			(void)zs_cats(&j->bad, "an unknown line");
+		}
 	}
-	if (!queue_open(&l.q, c->queuedir) || !read_controls(&l) ||
-	    !read_message(&l, c->id)) {
-		/* Nothing was delivered: the whole message is deferred. */
-		set_text(&text, "Z4.3.0 unable to read the message or control "
-		    "files: ", strerror(errno));
+	zs_free(&line);
+	if (r == 1 && j->bad.len == 0 && j->file.len == 0)
+		(void)zs_cats(&j->bad, "no file line");
+	(void)zs_0(&j->bad);
+	return r;
+}
+
+static void
+do_job(struct local *l, struct job *j, struct buf *out)
+{
+	struct zs text = ZS_INIT;
+	size_t i, off = 0;
+
+	(void)buf_put(out, "Hlocal", 7);
+	if (j->bad.len > 0) {
+		set_text(&text, "Z4.3.5 malformed job: ", j->bad.s);
 		(void)buf_put(out, text.s, strlen(text.s) + 1);
-		code = EXIT_OK;
 		goto out;
 	}
-	for (i = 0; i < c->nindex; i++) {
-		unsigned long long idx = 0;
-		const char *rcpt;
+	if (!read_message(l, j->file.s)) {
+		set_text(&text, "Z4.3.0 unable to read the message: ",
+		    strerror(errno));
+		(void)buf_put(out, text.s, strlen(text.s) + 1);
+		goto out;
+	}
+	/* The job's sender wins over the envelope's (as for zr-remote). */
+	if (j->have_from && !envelope_set(&l->e.sender, j->from.s)) {
+		set_text(&text, "Z4.3.0 out of memory", NULL);
+		(void)buf_put(out, text.s, strlen(text.s) + 1);
+		goto out;
+	}
+	for (i = 0; i < (j->nto ? j->nto : l->e.nrcpt); i++) {
+		const char *rcpt = j->nto ? j->to.s + off : l->e.rcpt[i].addr;
 		enum result r;
 
-		scan_ulong_all(c->index[i], &idx);
-		if (idx >= l.e.nrcpt) {
-			set_text(&text, "5.1.1 no such recipient index", NULL);
-			report(out, 'h', &text);
-			continue;
-		}
-		rcpt = l.e.rcpt[idx].addr;
-		l.forward.len = 0;
-		l.nforward = 0;
+		if (j->nto)
+			off += strlen(rcpt) + 1;
+		l->forward.len = 0;
+		l->nforward = 0;
 		text.len = 0;
-		if (hops(&l, rcpt) >= 2) {
+		if (hops(l, rcpt) >= 2) {
 			set_text(&text, "5.4.6 mail loop: already delivered to ",
 			    rcpt);
 			r = DL_PERM;
 		} else {
-			r = deliver(&l, rcpt, rcpt, 0, &text);
+			r = deliver(l, rcpt, rcpt, 0, &text);
 		}
-		if (r == DL_OK && l.nforward > 0 && !forward(&l, rcpt)) {
+		if (r == DL_OK && l->nforward > 0 && !forward(l, rcpt)) {
 			set_text(&text, "4.3.0 unable to queue a forwarded copy: ",
 			    strerror(errno));
 			r = DL_TEMP;
 		}
 		report(out, r == DL_OK ? 'r' : r == DL_PERM ? 'h' : 's', &text);
 	}
-	(void)buf_put(out, "K", 1);
-	(void)buf_put(out, "", 1);
+	(void)buf_put(out, "K2.0.0 local delivery done", 27);
+out:
+	zs_free(&text);
+}
+
+int
+local_run(const struct local_conf *c, struct buf *out)
+{
+	char space[BUF_SIZE];
+	struct local l;
+	struct job j;
+	struct buf in;
+	int r, code = EXIT_OK;
+
+	memset(&l, 0, sizeof l);
+	memset(&j, 0, sizeof j);
+	envelope_init(&l.e);
+	buf_init(&in, buf_read, 0, NULL, space, sizeof space);
+	if (!queue_open(&l.q, c->queuedir) || !read_controls(&l)) {
+		warn_sys("unable to open the queue or read control files");
+		code = EXIT_TEMP;
+		goto out;
+	}
+	while ((r = read_job(&in, &j)) == 1) {
+		do_job(&l, &j, out);
+		if (!buf_flush(out)) {
+			code = EXIT_TEMP;
+			break;
+		}
+	}
+	if (r == -1)
+		code = EXIT_TEMP;
 out:
 	if (l.q.root != NULL)
 		queue_close(&l.q);
@@ -677,6 +768,9 @@ out:
 	zs_free(&l.users);
 	zs_free(&l.me);
 	zs_free(&l.forward);
-	zs_free(&text);
+	zs_free(&j.file);
+	zs_free(&j.from);
+	zs_free(&j.to);
+	zs_free(&j.bad);
 	return code;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # zr-local: Maildir delivery, aliases, commands, forwarding, unknown users.
 . "${0%/*}/../lib/harness.sh"
-plan 22
+plan 24
 zr_setup
 
 mail=$T/mail
@@ -22,11 +22,21 @@ EOF
 chmod 644 "$ZR_CONTROL"/*
 touch "$T/piped" "$T/pipe-env"; chmod 666 "$T/piped" "$T/pipe-env"
 
-deliver() { as_user zr-local "$@" | tr '\0' '\n'; }
+# deliver ID ADDRESS...: one job for zr-local, as zr-send writes it.
+deliver() {
+	_id=$1
+	shift
+	{
+		echo "host local"
+		echo "file $(find "$ZR_QUEUE" -name "$_id" -type f | head -n 1)"
+		for a in "$@"; do echo "to <$a>"; done
+		echo
+	} | as_user zr-local | tr '\0' '\n' | sed 1d
+}
 msg() { printf 'Subject: local test\n\nhello there\n' | as_user zr-inject -v -f sender@x.test "$@"; }
 
 id=$(msg alice@relay.test Bob@relay.test postmaster@relay.test)
-out=$(deliver "$id" 0 1 2)
+out=$(deliver "$id" alice@relay.test Bob@relay.test postmaster@relay.test)
 is "$(printf '%s\n' "$out" | cut -c1 | tr -d '\n')" rrrK 'three recipients delivered, then K'
 f=$(grep -l '^Delivered-To: alice@relay.test$' "$mail"/alice/new/* | head -n 1)
 ok 'a file in alice/new' test -n "$f"
@@ -39,13 +49,13 @@ is "$(find "$mail/alice/new" -type f | wc -l | tr -d ' ')" 2 'postmaster is an a
 is "$(find "$mail" -path "$mail/*/tmp/*" -type f | wc -l | tr -d ' ')" 0 'nothing is left in tmp/'
 
 id=$(msg team@relay.test pipe@relay.test)
-out=$(deliver "$id" 0 1)
+out=$(deliver "$id" team@relay.test pipe@relay.test)
 is "$(printf '%s\n' "$out" | cut -c1 | tr -d '\n')" rrK 'an alias to two and a command'
 like "$(cat "$T/piped")" '^Delivered-To: pipe@relay.test$' 'the command got the message'
 is "$(cat "$T/pipe-env")" 'pipe@relay.test sender@x.test' 'with RECIPIENT and SENDER set'
 
 id=$(msg fwd@relay.test)
-out=$(deliver "$id" 0)
+out=$(deliver "$id" fwd@relay.test)
 like "$out" '^r' 'a forwarding alias delivers'
 fw=$(grep -l '^rcpt <someone@remote.test>$' "$ZR_QUEUE"/todo/normal/* 2>/dev/null | head -n 1)
 ok 'the forwarded copy is queued for the remote address' test -n "$fw"
@@ -53,7 +63,7 @@ like "$(cat "$fw")" '^sender <sender@x.test>$' 'from the original sender'
 like "$(cat "$fw")" '^Delivered-To: fwd@relay.test$' 'with a Delivered-To for the hop'
 
 id=$(msg loop1@relay.test hardfail@relay.test softfail@relay.test '"../etc"@relay.test')
-out=$(deliver "$id" 0 1 2 3)
+out=$(deliver "$id" loop1@relay.test hardfail@relay.test softfail@relay.test '"../etc"@relay.test')
 like "$(printf '%s\n' "$out" | sed -n 1p)" '^h5\.4\.6 alias loop' 'an alias loop fails'
 like "$(printf '%s\n' "$out" | sed -n 2p)" '^h5\.3\.0 command failed: no such thing' 'exit 100 is permanent, with its words'
 like "$(printf '%s\n' "$out" | sed -n 3p)" '^s4\.3\.0 command failed: busy' 'exit 75 is temporary'
@@ -62,17 +72,23 @@ like "$(printf '%s\n' "$out" | sed -n 4p)" '^h5\.1\.1 no such mailbox' 'a local 
 printf 'alice\nbob\n' >"$ZR_CONTROL/localusers"
 chmod 644 "$ZR_CONTROL/localusers"
 id=$(msg carol@relay.test)
-like "$(deliver "$id" 0)" '^h5\.1\.1 no such mailbox: carol' 'with control/localusers, unknown users fail'
+like "$(deliver "$id" carol@relay.test)" '^h5\.1\.1 no such mailbox: carol' 'with control/localusers, unknown users fail'
 
 if [ "$(id -u)" = 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=64k tmpfs "$T/full" 2>/dev/null; then
 	chmod 777 "$T/full"
 	echo "$T/full" >"$ZR_CONTROL/localroot"
 	head -c 60000 /dev/zero >"$T/full/filler"
 	id=$(printf 'Subject: big\n\n%s\n' "$(head -c 20000 /dev/zero | tr '\0' x)" | as_user zr-inject -v alice@relay.test)
-	out=$(deliver "$id" 0)
+	out=$(deliver "$id" alice@relay.test)
 	umount "$T/full"
 	like "$out" '^s4\.2\.2 mailbox full' 'a full disk defers'
 else
 	skip 'needs root to mount a small tmpfs'
 fi
+
+# Jobs that cannot be done say so, and the next job still runs.
+out=$(printf 'host local\nbogus line\n\nhost local\nfile /nonexistent\nto <a@relay.test>\n\n' |
+	as_user zr-local | tr '\0' '\n')
+like "$out" '^Z4\.3\.5 malformed job: an unknown line$' 'a malformed job: Z, and why'
+like "$out" '^Z4\.3\.0 unable to read the message' 'a missing file: Z, every recipient deferred'
 done_testing
