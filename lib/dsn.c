@@ -426,7 +426,13 @@ dsn_build(const struct dsn_report *r, const char *orig, size_t n,
 		}
 		if (d->diagnostic != NULL && d->diagnostic[0] != '\0') {
 			struct zs m = ZS_INIT;
-			int k = zs_cats(&m, "smtp; ") &&
+			/* A server's reply starts with its code; else it is ours. */
+			const char *dg = d->diagnostic;
+			int smtp = dg[0] >= '2' && dg[0] <= '5' &&
+			    dg[1] >= '0' && dg[1] <= '9' &&
+			    dg[2] >= '0' && dg[2] <= '9' &&
+			    (dg[3] == ' ' || dg[3] == '\0');
+			int k = zs_cats(&m, smtp ? "smtp; " : "x-zr; ") &&
 			    cat_clean(&m, d->diagnostic, DSN_DIAG_MAX) && zs_0(&m) &&
 			    cat_field(out, "Diagnostic-Code", m.s, DSN_DIAG_MAX + 6);
 

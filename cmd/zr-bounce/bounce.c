@@ -87,9 +87,10 @@ reply_status(const char *reply, char out[16])
 	const char *p = reply;
 	size_t i, dots = 0, n;
 
-	if (strlen(p) < 4 || (p[3] != ' ' && p[3] != '-'))
-		return 0;
-	p += 4;
+	/* "550 5.1.1 ..." from a server, or "5.1.2 ..." of zr's own. */
+	if (strlen(p) >= 4 && p[0] >= '2' && p[0] <= '5' && p[3] == ' ' &&
+	    p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9')
+		p += 4;
 	n = strcspn(p, " ");
 	if (n < 5 || n > 11 || (p[0] != '2' && p[0] != '4' && p[0] != '5') ||
 	    p[1] != '.')
@@ -119,13 +120,18 @@ status_for(enum bounce_kind k, const struct qstate_rcpt *r, char buf[16])
 }
 
 static enum dsn_action
-action_for(enum bounce_kind k, enum qstate_status st)
+action_for(enum bounce_kind k, const struct qstate_rcpt *r)
 {
 	if (k == BK_FAILURE)
 		return DSN_FAILED;
 	if (k == BK_DELAY)
 		return DSN_DELAYED;
-	return st == RS_RELAYED ? DSN_RELAYED : DSN_DELIVERED;
+	/*
+	 * Delivered here (zr-local's host is "local"), or handed to a next
+	 * hop; zr-remote does not pass DSN requests on, so such a hop will
+	 * not report: "relayed" (RFC 3464 2.3.3).
+	 */
+	return strcmp(r->host, "local") == 0 ? DSN_DELIVERED : DSN_RELAYED;
 }
 
 struct job {
@@ -260,7 +266,7 @@ pick(struct job *j, unsigned long long lifetime)
 		d = &j->rc[j->nrc++];
 		d->addr = er->addr;
 		d->orcpt = er->orcpt;
-		d->action = action_for(j->c->kind, sr->status);
+		d->action = action_for(j->c->kind, sr);
 		d->status = status_for(j->c->kind, sr, x->status);
 		/* Remote-MTA names the host, without the port we used. */
 		memcpy(x->mta, sr->host, sizeof x->mta);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "control.h"
 #include "send.h"
@@ -25,8 +26,59 @@ static const struct num nums[] = {
 	{ "shutdowntimeout", F(shutdowntimeout), 60, 0, 86400 },
 	{ "hostbackoff", F(hostbackoff), 60, 0, 86400 },
 	{ "connectionidle", F(idle), 2, 0, 3600 },
+	{ "mxrouting", F(mxrouting), 0, 0, 1 },
+	{ "mxport", F(mxport), 25, 1, 65535 },
+	{ "delaywarn", F(delaywarn), 4 * 3600, 0, 365 * 86400ULL },
 };
 #undef F
+
+/* The text files of the routing beyond the route table, into n. */
+static int
+load_texts(struct send_conf *n, struct zs *err)
+{
+	struct zs z = ZS_INIT;
+	const char *bad = NULL;
+
+	n->localdomains = z;
+	n->me = z;
+	n->dnsservers = z;
+	n->nlocal = 0;
+	if (control_readlines("localdomains", &n->localdomains,
+	    &n->nlocal) == -1)
+		bad = "localdomains";
+	else if (control_readline("me", &n->me) == -1 || !zs_0(&n->me))
+		bad = "me";
+	else if (control_readfile("dnsservers", &n->dnsservers) == -1 ||
+	    !zs_0(&n->dnsservers))
+		bad = "dnsservers";
+	if (bad == NULL)
+		return 1;
+	err->len = 0;
+	if (zs_cats(err, bad) && zs_cats(err, ": unreadable"))
+		zs_0(err);
+	zs_free(&n->localdomains);
+	zs_free(&n->me);
+	zs_free(&n->dnsservers);
+	return 0;
+}
+
+int
+send_is_local(const struct send_conf *c, const char *d, size_t n)
+{
+	size_t i, off = 0;
+
+	for (i = 0; i < c->nlocal; i++) {
+		const char *e = c->localdomains.s + off;
+		size_t el = strlen(e);
+
+		off += el + 1;
+		/* "example.com" exactly; ".example.com" for names below it. */
+		if (e[0] == '.' ? n > el && strncasecmp(d + n - el, e, el) == 0 :
+		    n == el && strncasecmp(d, e, n) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 int
 send_conf_load(struct send_conf *c, struct zs *err)
@@ -49,9 +101,18 @@ send_conf_load(struct send_conf *c, struct zs *err)
 			return 0;
 		}
 	}
-	/* route_load replaces the table only when both files are sound. */
-	if (!route_load(&n.routes, err))
+	if (!load_texts(&n, err))
 		return 0;
+	/* route_load replaces the table only when both files are sound. */
+	if (!route_load(&n.routes, err)) {
+		zs_free(&n.localdomains);
+		zs_free(&n.me);
+		zs_free(&n.dnsservers);
+		return 0;
+	}
+	zs_free(&c->localdomains);
+	zs_free(&c->me);
+	zs_free(&c->dnsservers);
 	*c = n;
 	return 1;
 }
@@ -60,6 +121,9 @@ void
 send_conf_free(struct send_conf *c)
 {
 	route_free(&c->routes);
+	zs_free(&c->localdomains);
+	zs_free(&c->me);
+	zs_free(&c->dnsservers);
 }
 
 unsigned long long

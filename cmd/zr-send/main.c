@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <string.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -29,6 +30,7 @@ main(int argc, char **argv)
 	if (getuid() == 0 || geteuid() == 0)
 		die_x(EXIT_PERM, "refusing to run as root: run it as the ",
 		    "queue's owner");
+	memset(&conf, 0, sizeof conf);
 	route_init(&conf.routes);
 	if (!send_conf_load(&conf, &err))
 		die_sys(EXIT_TEMP, "unable to read control files in ",

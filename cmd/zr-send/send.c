@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -15,6 +16,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
+#include "mxroute.h"
 #include "qstate.h"
 #include "queue.h"
 #include "scan.h"
@@ -51,6 +53,7 @@ struct msg {
 	bool had_state;
 	bool handback;		/* stopped before its delivery: due at once */
 	size_t jobs_left;
+	unsigned char *inplay;	/* recipients tried in this attempt */
 };
 
 struct job {
@@ -88,6 +91,9 @@ struct send {
 	struct send_conf *conf;
 	struct queue q;
 	const char *remote;
+	const char *local;		/* zr-local, the host of local domains */
+	const char *bounce;		/* zr-bounce */
+	struct send_mx mx;
 	int trig_r, trig_w, sigpipe[2], lockfd;
 	struct idlist todo[PRIO_COUNT];		/* from todo/<prio>, by id */
 	struct idlist retry[PRIO_COUNT];	/* deferred and now due */
@@ -501,7 +507,7 @@ host_count(const struct send *s, const char *key)
 }
 
 static struct child *
-spawn(struct send *s)
+spawn(struct send *s, const char *key)
 {
 	int in[2], out[2];
 	struct child *c;
@@ -527,9 +533,17 @@ spawn(struct send *s)
 		return NULL;
 	}
 	if (pid == 0) {
-		char *argv[] = { "zr-remote", NULL };
+		char *argv[] = { "zr-remote", NULL, NULL, NULL };
+		const char *prog = s->remote;
 		sigset_t none;
 
+		/* Local domains have zr-local for their host, on the same terms. */
+		if (strcmp(key, MX_LOCAL_KEY) == 0) {
+			argv[0] = "zr-local";
+			argv[1] = "-q";
+			argv[2] = ".";
+			prog = s->local;
+		}
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGTERM, SIG_DFL);
@@ -538,8 +552,8 @@ spawn(struct send *s)
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1)
 			_exit(EXIT_TEMP);
-		execv(s->remote, argv);
-		warn_sys("unable to run ", s->remote);
+		execv(prog, argv);
+		warn_sys("unable to run ", prog);
 		_exit(EXIT_TEMP);
 	}
 	close(in[0]);
@@ -571,6 +585,7 @@ msg_free(struct msg *m)
 {
 	envelope_free(&m->env);
 	qstate_free(&m->st);
+	free(m->inplay);
 	free(m);
 }
 
@@ -658,9 +673,9 @@ static int
 start_msg(struct send *s, const char *id, enum queue_prio prio,
     enum queue_dir from)
 {
-	struct route_set *sets[ROUTES_MAX];
+	struct route_set *sets[ROUTES_MAX], *owned[ROUTES_MAX];
 	struct job *jobs[ROUTES_MAX];
-	size_t nsets = 0, i, k;
+	size_t nsets = 0, nowned = 0, i, k;
 	struct msg *m;
 	struct zs t = ZS_INIT, l = ZS_INIT;
 	long long now = now_ms();
@@ -703,6 +718,9 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 			goto back;
 	}
 	zs_free(&t);
+	m->inplay = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
+	if (m->inplay == NULL)
+		goto back;
 	if (!m->had_state && from != QD_DEFERRED) {
 		if (zs_cats(&l, "new msg ") && zs_cats(&l, id))
 			logline(&l);
@@ -724,13 +742,34 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 
 		if (st != RS_PENDING && st != RS_DEFERRED)
 			continue;
-		set = rcpt_domain(m->env.rcpt[i].addr, &d, &dn) ?
-		    route_find(&s->conf->routes, d, dn) : NULL;
-		if (set == NULL) {
-			rcpt_result(s, m, i, ++s->delivery, RS_DEFERRED, NULL,
-			    "4.4.4 no route: no domain route or smart host "
-			    "matches, and MX routing is not available");
+		m->inplay[i] = 1;
+		if (!rcpt_domain(m->env.rcpt[i].addr, &d, &dn)) {
+			rcpt_result(s, m, i, ++s->delivery, RS_FAILED, NULL,
+			    "5.1.3 the recipient address has no domain");
 			continue;
+		}
+		/* An MX set made for an earlier recipient's domain serves again. */
+		for (k = 0, set = NULL; k < nowned; k++)
+			if (strlen(owned[k]->domain) == dn &&
+			    strncasecmp(owned[k]->domain, d, dn) == 0)
+				set = owned[k];
+		if (set == NULL) {
+			const char *why = NULL;
+			int own = 0;
+			enum mx_result mr = nowned < ROUTES_MAX ?
+			    mx_route(&s->mx, s->conf, d, dn, &set, &own, &why) :
+			    MX_TEMP;
+
+			if (mr != MX_SET) {
+				rcpt_result(s, m, i, ++s->delivery,
+				    mr == MX_PERM ? RS_FAILED : RS_DEFERRED,
+				    NULL, why != NULL ? why :
+				    "4.5.3 too many routes in one message; "
+				    "the rest go next time");
+				continue;
+			}
+			if (own)
+				owned[nowned++] = set;
 		}
 		for (k = 0; k < nsets && sets[k] != set; k++)
 			;
@@ -771,6 +810,8 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		s->pending[s->npending++] = j;
 	}
 	zs_free(&l);
+	for (k = 0; k < nowned; k++)
+		mx_set_free(owned[k]);
 	if (nsets == 0)
 		finish_msg(s, m);
 	return 1;
@@ -842,9 +883,9 @@ assign(struct send *s)
 			}
 		if (c == NULL && host_count(s, j->first) < s->conf->perhost) {
 			if (s->nchild < remote_limit(s)) {
-				c = spawn(s);
+				c = spawn(s, j->first);
 				if (c == NULL)
-					warn_sys("unable to start zr-remote");
+					warn_sys("unable to start a deliverer");
 			} else {
 				/*
 				 * Take an idle child from another host only
@@ -855,9 +896,14 @@ assign(struct send *s)
 				 */
 				bool none = host_count(s, j->first) == 0;
 
+				/* zr-local and zr-remote do not stand in for each other. */
+				bool local = strcmp(j->first, MX_LOCAL_KEY) == 0;
+
 				for (k = 0; none && k < s->nchild; k++)
 					if (s->child[k].job == NULL &&
-					    s->child[k].wfd != -1) {
+					    s->child[k].wfd != -1 &&
+					    (strcmp(s->child[k].key,
+					    MX_LOCAL_KEY) == 0) == local) {
 						c = &s->child[k];
 						break;
 					}
@@ -937,6 +983,138 @@ dispatch(struct send *s)
 }
 
 /* Results. */
+
+/*
+ * Run zr-bounce for the recipients of m whose index is marked in pick
+ * (all in its state when pick is NULL), and wait for it: a notification
+ * is rare, and running it before the message moves on keeps the order
+ * that makes it idempotent (its key records it). 1 when it succeeded.
+ */
+static int
+run_bounce(struct send *s, struct msg *m, const char *kind, const char *key,
+    const unsigned char *pick)
+{
+	char **argv, (*num)[FMT_ULONG + 1];
+	size_t i, n = 0;
+	int status, ok = 0;
+	pid_t pid;
+
+	argv = calloc(m->env.nrcpt + 10, sizeof *argv);
+	num = calloc(m->env.nrcpt ? m->env.nrcpt : 1, sizeof *num);
+	if (argv == NULL || num == NULL)
+		goto out;
+	argv[n++] = "zr-bounce";
+	argv[n++] = "-q";
+	argv[n++] = ".";
+	argv[n++] = "-t";
+	argv[n++] = (char *)(uintptr_t)kind;
+	argv[n++] = "-k";
+	argv[n++] = (char *)(uintptr_t)key;
+	argv[n++] = m->id;
+	for (i = 0; pick != NULL && i < m->env.nrcpt; i++)
+		if (pick[i]) {
+			num[i][fmt_ulong(num[i], i)] = '\0';
+			argv[n++] = num[i];
+		}
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null != -1)
+			dup2(null, 1);
+		execv(s->bounce, argv);
+		warn_sys("unable to run ", s->bounce);
+		_exit(EXIT_TEMP);
+	}
+	if (pid == -1)
+		goto out;
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			goto out;
+	ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+out:
+	free(argv);
+	free(num);
+	return ok;
+}
+
+/* Whether a recipient delivered in this attempt asked to hear of it. */
+static bool
+success_wanted(const struct msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->env.nrcpt; i++)
+		if (m->inplay[i] && (m->env.rcpt[i].notify & NOTIFY_SUCCESS) &&
+		    (m->st.rcpt[i].status == RS_DELIVERED ||
+		    m->st.rcpt[i].status == RS_RELAYED))
+			return true;
+	return false;
+}
+
+/* The notifications an attempt calls for (RFC 3461), before m moves on. */
+static void
+notify(struct send *s, struct msg *m, long long now, bool deferred)
+{
+	unsigned char *fail = NULL, *good = NULL;
+	size_t i, nfail = 0, ngood = 0;
+	char key[32];
+	struct zs l = ZS_INIT;
+
+	fail = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
+	good = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
+	if (fail == NULL || good == NULL)
+		goto out;
+	/* Only what this attempt decided: earlier results were reported. */
+	for (i = 0; i < m->env.nrcpt; i++) {
+		enum qstate_status st = m->st.rcpt[i].status;
+
+		if (!m->inplay[i])
+			continue;
+		if (st == RS_FAILED || st == RS_EXPIRED) {
+			fail[i] = 1;
+			nfail++;
+		} else if ((st == RS_DELIVERED || st == RS_RELAYED) &&
+		    (m->env.rcpt[i].notify & NOTIFY_SUCCESS)) {
+			good[i] = 1;
+			ngood++;
+		}
+	}
+	if (nfail > 0 &&
+	    fmt_snprintf(key, sizeof key, "failure-%u", m->st.attempts) != -1) {
+		if (zs_cats(&l, "bounce msg ") && zs_cats(&l, m->id) &&
+		    zs_cats(&l, run_bounce(s, m, "failure", key, fail) ?
+		    ": notification of failure queued" :
+		    ": zr-bounce failed; no notification sent") &&
+		    zs_cats(&l, " rcpts=") && catnum(&l, nfail))
+			logline(&l);
+	}
+	if (ngood > 0 &&
+	    fmt_snprintf(key, sizeof key, "success-%u", m->st.attempts) != -1) {
+		if (!run_bounce(s, m, "success", key, good) &&
+		    zs_cats(&l, "warning: msg ") && zs_cats(&l, m->id) &&
+		    zs_cats(&l, ": zr-bounce failed; no success notification"))
+			logline(&l);
+	}
+	/* One delay warning, once the message has waited long enough. */
+	if (deferred && s->conf->delaywarn > 0 &&
+	    now >= m->env.arrival + (long long)s->conf->delaywarn) {
+		char name[QUEUE_ID_SIZE + 16];
+		struct zs t = ZS_INIT;
+
+		if (fmt_snprintf(name, sizeof name, "%s.dsn-delay", m->id) != -1 &&
+		    queue_state_read(&s->q, name, &t) == 0 &&
+		    !run_bounce(s, m, "delay", "delay", NULL) &&
+		    zs_cats(&l, "warning: msg ") && zs_cats(&l, m->id) &&
+		    zs_cats(&l, ": zr-bounce failed; no delay warning"))
+			logline(&l);
+		zs_free(&t);
+	}
+out:
+	zs_free(&l);
+	free(fail);
+	free(good);
+}
 
 static const char *
 report_next(const char *p, const char *end)
@@ -1128,7 +1306,7 @@ finish_msg(struct send *s, struct msg *m)
 	long long now = now_ms() / 1000;
 	enum queue_dir to;
 	struct zs l = ZS_INIT, t = ZS_INIT;
-	bool expire;
+	bool expire, ok;
 
 	m->st.attempts++;
 	m->st.last = now;
@@ -1172,8 +1350,12 @@ finish_msg(struct send *s, struct msg *m)
 		/* One last attempt when the lifetime runs out. */
 		if (m->st.next > end && end > now)
 			m->st.next = end;
-		if (!qstate_format(&m->st, &t) ||
-		    !queue_state_write(&s->q, m->id, t.s, t.len) ||
+		ok = qstate_format(&m->st, &t) &&
+		    queue_state_write(&s->q, m->id, t.s, t.len);
+		/* Notifications read the state just written, then it moves. */
+		if (ok)
+			notify(s, m, now, true);
+		if (!ok ||
 		    !queue_move_nosync(&s->q, m->id, QD_ACTIVE, QD_DEFERRED)) {
 			/* It stays in active/, back at the next start. */
 			warn_sys("trouble deferring ", m->id,
@@ -1209,22 +1391,18 @@ finish_msg(struct send *s, struct msg *m)
 		to = QD_DONE_DELIVERED;
 		s->stats[ST_M_DELIVERED]++;
 	}
-	/* The record of results, for zr-qstat and a later bounce. */
-	if ((m->had_state || to != QD_DONE_DELIVERED) &&
+	/* The record of results, for zr-qstat and for notifications. */
+	if ((m->had_state || to != QD_DONE_DELIVERED || success_wanted(m)) &&
 	    (!qstate_format(&m->st, &t) ||
 	    !queue_state_write(&s->q, m->id, t.s, t.len)))
 		warn_sys("trouble writing state/", m->id);
+	notify(s, m, now, false);
 	if (!queue_move_nosync(&s->q, m->id, QD_ACTIVE, to)) {
 		warn_sys("trouble moving ", m->id, " to ", queue_dir_name(to),
 		    "; left in active/");
 		goto out;
 	}
 	s->sync_dir[to] = true;
-	if (n[RS_FAILED] + n[RS_EXPIRED] > 0 && zs_cats(&l, "bounce msg ") &&
-	    zs_cats(&l, m->id) && zs_cats(&l, ": no bounce sent (zr-bounce "
-	    "is not available) failed=") && catnum(&l, n[RS_FAILED]) &&
-	    zs_cats(&l, " expired=") && catnum(&l, n[RS_EXPIRED]))
-		logline(&l);
 	if (zs_cats(&l, "end msg ") && zs_cats(&l, m->id) &&
 	    zs_cats(&l, " state=") && zs_cats(&l, queue_dir_name(to) + 5))
 		logline(&l);
@@ -1363,6 +1541,8 @@ reload(struct send *s)
 	} else {
 		struct zs l = ZS_INIT;
 
+		/* New DNS servers, and a fresh cache with them. */
+		mx_open(&s->mx, s->conf);
 		if (zs_cats(&l, "info: controls reread"))
 			logline(&l);
 		zs_free(&l);
@@ -1561,9 +1741,25 @@ remote_path(void)
 	return "/usr/local/sbin/zr-remote";
 }
 
+/* A program installed beside zr-remote (a static buffer per call site). */
+static const char *
+sibling(const char *remote, const char *name, char *buf, size_t size)
+{
+	char copy[4096];
+	size_t n = strlen(remote);
+
+	if (n >= sizeof copy)
+		return name;
+	memcpy(copy, remote, n + 1);
+	if (fmt_snprintf(buf, size, "%s/%s", dirname(copy), name) == -1)
+		return name;
+	return buf;
+}
+
 int
 send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 {
+	static char localbuf[4200], bouncebuf[4200];
 	struct send s;
 	struct sigaction sa;
 	struct zs l = ZS_INIT;
@@ -1572,6 +1768,9 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	memset(&s, 0, sizeof s);
 	s.conf = conf;
 	s.remote = remote != NULL ? remote : remote_path();
+	s.local = sibling(s.remote, "zr-local", localbuf, sizeof localbuf);
+	s.bounce = sibling(s.remote, "zr-bounce", bouncebuf, sizeof bouncebuf);
+	mx_open(&s.mx, conf);
 	s.trig_r = s.trig_w = -1;
 	if (!queue_open(&s.q, queuedir))
 		die_sys(EXIT_TEMP, "unable to open queue ", queuedir);
@@ -1624,6 +1823,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	}
 	idlist_free(&s.deferred);
 	free(s.child);
+	mx_close(&s.mx);
 	close(s.sigpipe[0]);
 	close(s.sigpipe[1]);
 	close(s.trig_r);

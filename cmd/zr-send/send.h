@@ -32,7 +32,14 @@ struct send_conf {
 	unsigned long long shutdowntimeout;	/* control/shutdowntimeout */
 	unsigned long long hostbackoff;		/* control/hostbackoff */
 	unsigned long long idle;		/* control/connectionidle */
+	unsigned long long mxrouting;		/* control/mxrouting: 0 or 1 */
+	unsigned long long mxport;		/* control/mxport */
+	unsigned long long delaywarn;		/* control/delaywarn; 0: none */
 	struct route_table routes;		/* smarthosts, domainroutes */
+	struct zs localdomains;			/* NUL after each entry */
+	size_t nlocal;
+	struct zs me;				/* control/me; "" when none */
+	struct zs dnsservers;			/* control/dnsservers as text */
 };
 
 #define SEND_CONCURRENCY_MAX 1000
@@ -49,6 +56,9 @@ void send_conf_free(struct send_conf *c);
  */
 unsigned long long send_retry_delay(const struct send_conf *,
     unsigned attempts);
+
+/* Whether a domain (n bytes) is one of control/localdomains. */
+int send_is_local(const struct send_conf *, const char *domain, size_t n);
 
 /* Run the scheduler on the queue at dir until SIGTERM. An EXIT_* code. */
 int send_run(struct send_conf *, const char *queuedir, const char *remote);

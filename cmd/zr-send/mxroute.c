@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "die.h"
+#include "fmt.h"
+#include "mxroute.h"
+
+void
+mx_open(struct send_mx *x, const struct send_conf *c)
+{
+	size_t bad = 0;
+	int n;
+
+	if (x->dns_ok)
+		dns_close(&x->dns);
+	x->dns_ok = dns_open(&x->dns, c->dnsservers.s, &bad);
+	if (!x->dns_ok) {
+		char line[FMT_ULONG + 1];
+
+		line[fmt_ulong(line, bad)] = '\0';
+		warn_sys("unable to set up DNS (control/dnsservers line ", line,
+		    "); MX routing defers");
+	} else {
+		/* Lookups happen in the scheduler: keep a slow server short. */
+		x->dns.timeout = 3;
+		x->dns.tries = 2;
+	}
+	n = dns_local_addrs(x->laddr, MX_LOCAL_ADDRS);
+	x->local.addr = x->laddr;
+	x->local.naddr = n > 0 ? (size_t)n : 0;
+	x->local.me = c->me.len > 0 ? c->me.s : NULL;
+	memset(&x->lhost, 0, sizeof x->lhost);
+	memcpy(x->lhost.name, MX_LOCAL_KEY, sizeof MX_LOCAL_KEY);
+	memcpy(x->lhost.key, MX_LOCAL_KEY, sizeof MX_LOCAL_KEY);
+	x->lhost.prio = ROUTE_PRIO_DEFAULT;
+	x->lhost.weight = 1;
+	x->lset.domain = NULL;
+	x->lset.host = &x->lhost;
+	x->lset.nhost = 1;
+}
+
+void
+mx_close(struct send_mx *x)
+{
+	if (x->dns_ok)
+		dns_close(&x->dns);
+	x->dns_ok = 0;
+}
+
+void
+mx_set_free(struct route_set *s)
+{
+	if (s == NULL)
+		return;
+	free(s->host);
+	free(s->domain);
+	free(s);
+}
+
+/* A set of the MX targets, then (when given) the smart hosts as fallback. */
+static struct route_set *
+mx_set(const struct dns_target *t, size_t nt, const struct route_set *smart,
+    unsigned port)
+{
+	struct route_set *s = calloc(1, sizeof *s);
+	size_t i, n = nt + (smart != NULL ? smart->nhost : 0);
+
+	if (s == NULL || (s->host = calloc(n ? n : 1, sizeof *s->host)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < nt; i++) {
+		char ip[INET6_ADDRSTRLEN], key[ROUTE_KEY_MAX + 1];
+		const void *a = t[i].addr.sa.ss_family == AF_INET ?
+		    (const void *)&((const struct sockaddr_in *)
+		    &t[i].addr.sa)->sin_addr :
+		    (const void *)&((const struct sockaddr_in6 *)
+		    &t[i].addr.sa)->sin6_addr;
+		int k;
+
+		if (inet_ntop(t[i].addr.sa.ss_family, a, ip, sizeof ip) == NULL)
+			continue;
+		k = fmt_snprintf(key, sizeof key,
+		    t[i].addr.sa.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		    ip, port);
+		if (k == -1 || !route_host_parse(&s->host[s->nhost], key,
+		    (size_t)k))
+			continue;
+		/* The MX preference orders the hosts; DNS shuffled equals. */
+		s->host[s->nhost].prio = t[i].pref;
+		s->host[s->nhost].weight = 1;
+		s->nhost++;
+	}
+	for (i = 0; smart != NULL && i < smart->nhost; i++) {
+		s->host[s->nhost] = smart->host[i];
+		s->host[s->nhost].prio = ROUTE_PRIO_MAX;
+		s->host[s->nhost].cw = 0;
+		s->nhost++;
+	}
+	if (s->nhost == 0) {
+		mx_set_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+enum mx_result
+mx_route(struct send_mx *x, struct send_conf *c, const char *domain,
+    size_t n, struct route_set **set, int *owned, const char **why)
+{
+	struct dns_target t[MX_TARGETS];
+	struct route_set *r = route_find(&c->routes, domain, n);
+	const struct route_set *fallback = NULL;
+	char name[DNS_NAME_MAX + 1];
+	enum dns_route dr;
+	size_t nt = 0;
+
+	*owned = 0;
+	*set = NULL;
+	if (send_is_local(c, domain, n)) {
+		*set = &x->lset;
+		return MX_SET;
+	}
+	/* A domain route always wins; smart hosts win unless MX comes first. */
+	if (r != NULL && (r != &c->routes.smart || !c->mxrouting)) {
+		*set = r;
+		return MX_SET;
+	}
+	if (r == &c->routes.smart)
+		fallback = r;
+	if (n == 0 || n > DNS_NAME_MAX || domain[0] == '[') {
+		/* An address literal is its own host (RFC 5321 5.1). */
+		*why = "5.1.2 address literals are not routed";
+		return MX_PERM;
+	}
+	memcpy(name, domain, n);
+	name[n] = '\0';
+	if (!x->dns_ok) {
+		if (fallback != NULL) {
+			*set = (struct route_set *)(uintptr_t)fallback;
+			return MX_SET;
+		}
+		*why = "4.4.3 no DNS servers to ask for MX records";
+		return MX_TEMP;
+	}
+	dr = dns_route(&x->dns, name, &x->local, t, MX_TARGETS, &nt);
+	switch (dr) {
+	case ROUTE_OK:
+		*set = mx_set(t, nt, fallback, (unsigned)c->mxport);
+		if (*set == NULL) {
+			*why = "4.3.0 out of memory";
+			return MX_TEMP;
+		}
+		(*set)->domain = strdup(name);
+		if ((*set)->domain == NULL) {
+			mx_set_free(*set);
+			*set = NULL;
+			*why = "4.3.0 out of memory";
+			return MX_TEMP;
+		}
+		*owned = 1;
+		return MX_SET;
+	case ROUTE_TEMP:
+		if (fallback != NULL) {
+			*set = (struct route_set *)(uintptr_t)fallback;
+			return MX_SET;
+		}
+		*why = "4.4.3 temporary DNS failure looking up MX records";
+		return MX_TEMP;
+	case ROUTE_NXDOMAIN:
+		*why = "5.1.2 the recipient's domain does not exist";
+		return MX_PERM;
+	case ROUTE_NULLMX:
+		*why = "5.1.10 the recipient's domain accepts no mail (null MX)";
+		return MX_PERM;
+	case ROUTE_NOHOST:
+		*why = "5.1.2 the recipient's domain has no mail host";
+		return MX_PERM;
+	case ROUTE_LOOP:
+		*why = "5.4.6 mail loop: the domain's best MX is this host";
+		return MX_PERM;
+	}
+	*why = "4.3.0 unknown routing answer";
+	return MX_TEMP;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mxroute: the routes that control/domainroutes and control/smarthosts do
+ * not give. Recipients in control/localdomains go to the host "local" (a
+ * zr-local child); the others, when no route applies or control/mxrouting
+ * puts MX first, go by the domain's MX records (lib/dns, cached by TTL),
+ * with the smart hosts after them as the fallback in the second case.
+ */
+#ifndef ZR_SEND_MXROUTE_H
+#define ZR_SEND_MXROUTE_H
+
+#include "dns.h"
+#include "route.h"
+#include "send.h"
+
+/* The host key of local delivery: jobs for it go to zr-local. */
+#define MX_LOCAL_KEY "local"
+#define MX_LOCAL_ADDRS 32
+/* Addresses of MX hosts tried per message (Postfix's mx_address_limit). */
+#define MX_TARGETS 10
+
+struct send_mx {
+	struct dns dns;
+	int dns_ok;
+	struct dns_addr laddr[MX_LOCAL_ADDRS];
+	struct dns_local local;
+	struct route_host lhost;
+	struct route_set lset;		/* the set of MX_LOCAL_KEY */
+};
+
+enum mx_result { MX_SET, MX_TEMP, MX_PERM };
+
+/* (Re)read what routing needs from c: DNS servers, this host's addresses. */
+void mx_open(struct send_mx *, const struct send_conf *);
+void mx_close(struct send_mx *);
+/*
+ * Route a domain (n bytes). MX_SET: *set is the route (the route table's,
+ * the local set, or a new MX set to free with mx_set_free, as *owned says).
+ * MX_TEMP or MX_PERM: *why says why, with an enhanced status code.
+ */
+enum mx_result mx_route(struct send_mx *, struct send_conf *,
+    const char *domain, size_t n, struct route_set **set, int *owned,
+    const char **why);
+void mx_set_free(struct route_set *);
+
+#endif
