@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Per-recipient results: delivered, failed (5xx) and deferred (4xx) in one
 # message; done/partial and done/failed; a deferred recipient retried
-# alone, then expired past control/maxretries; no bounce, said plainly.
+# alone, then expired past control/maxretries; the sender is told.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
 plan 14
@@ -29,8 +29,8 @@ ok 'with the delivered one too' \
 	grep -q '^rcpt 0 delivered 1 127.0.0.1:' "$ZR_QUEUE/state/$p"
 like "$(cat "$T/send.log")" "delivery [0-9]+: failure: 550_5.1.1_no_such_user/ msg=$p rcpt=<bad@x.test>" \
 	'failure logged with the reply'
-like "$(cat "$T/send.log")" "bounce msg $p: no bounce sent \(zr-bounce is not available\) failed=1" \
-	'the log says no bounce was sent'
+like "$(cat "$T/send.log")" "bounce msg $p: notification of failure queued rcpts=1" \
+	'the failure is reported to the sender by zr-bounce'
 like "$(cat "$T/send.log")" "delivery [0-9]+: deferral: 451_4.3.0_try_again_later/ msg=$d rcpt=<later@x.test>" \
 	'deferral logged'
 like "$(cat "$T/send.log")" "deferral msg $d: next attempt in [0-9]+s next=[0-9]+ attempts=1 pending=1" \

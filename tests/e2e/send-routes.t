@@ -33,7 +33,7 @@ log_has 10 'controls reread'
 printf 'Subject: r\n\nx\n' | as_user zr-inject -v n@nowhere.test >"$T/id2"
 id2=$(cat "$T/id2")
 wait_for 20 test -e "$ZR_QUEUE/deferred/$id2"
-ok 'no route: deferred, not failed' test -e "$ZR_QUEUE/deferred/$id2"
-ok 'with the reason in its state' grep -q 'no route' "$ZR_QUEUE/state/$id2"
+ok 'no route and no DNS answer: deferred, not failed' test -e "$ZR_QUEUE/deferred/$id2"
+ok 'with the reason in its state' grep -q '4\.4\.3 temporary DNS failure' "$ZR_QUEUE/state/$id2"
 send_stop
 done_testing

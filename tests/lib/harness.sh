@@ -149,6 +149,9 @@ zr_setup() {
 	mkdir -p "$ZR_CONTROL"
 	ZR_MKQUEUE_PRIVATE=1 "$ZR_ROOT/queue-layout/mkqueue" "$ZR_QUEUE"
 	echo relay.test >"$ZR_CONTROL/me"
+	# No test may ask a DNS server elsewhere: by default lookups go to a
+	# closed port here and fail at once (tests that want DNS run dnsmasq).
+	echo 127.0.0.1:1 >"$ZR_CONTROL/dnsservers"
 	if [ "$(id -u)" = 0 ]; then
 		chown -R "$ZR_TEST_USER:$ZR_TEST_GROUP" "$ZR_QUEUE" "$ZR_CONTROL"
 	fi
