@@ -980,7 +980,8 @@ smtpd_do_starttls(struct smtpd_session *s, const char *arg, size_t n)
 		return smtpd_reply(s, RPL_NOPARAM, NULL);
 	if (s->flags & SESS_TLS)
 		return smtpd_reply(s, RPL_TLS_ACTIVE, NULL);
-	if (!s->conf->tls)
+	/* An extension: offered only to a client that said EHLO. */
+	if (!s->conf->tls || !(s->flags & SESS_ESMTP))
 		return smtpd_reply(s, RPL_TLS_NO, NULL);
 	if (!tls_ctx(s))
 		return smtpd_reply(s, RPL_TLS_TEMP, NULL);
