@@ -343,7 +343,8 @@ read_line(struct smtpd_session *s, size_t max, enum smtpd_reply_id toolong_id)
 			break;
 	}
 	if (toolong) {
-		explicit_bzero(s->line.s, s->line.len);
+		if (s->line.s != NULL)
+			explicit_bzero(s->line.s, s->line.len);
 		s->line.len = 0;
 		return smtpd_reply(s, toolong_id, NULL) ? 2 : -1;
 	}
@@ -919,7 +920,7 @@ smtpd_do_help(struct smtpd_session *s, const char *arg, size_t n)
 
 /* The server context, made at the first need: OpenSSL starts here. */
 static int
-tls_ctx(struct smtpd_session *s)
+smtpd_tlsctx(struct smtpd_session *s)
 {
 	const struct smtpd_conf *c = s->conf;
 	struct tls_opts o = {
@@ -947,7 +948,7 @@ tls_ctx(struct smtpd_session *s)
  * What the server knows of the client's address (SESS_RELAY) stays.
  */
 static int
-tls_on(struct smtpd_session *s)
+smtpd_tls_start(struct smtpd_session *s)
 {
 	char err[TLS_ERR_MAX];
 
@@ -983,7 +984,7 @@ smtpd_do_starttls(struct smtpd_session *s, const char *arg, size_t n)
 	/* An extension: offered only to a client that said EHLO. */
 	if (!s->conf->tls || !(s->flags & SESS_ESMTP))
 		return smtpd_reply(s, RPL_TLS_NO, NULL);
-	if (!tls_ctx(s))
+	if (!smtpd_tlsctx(s))
 		return smtpd_reply(s, RPL_TLS_TEMP, NULL);
 	if (!smtpd_reply(s, RPL_TLS_READY, NULL) || !buf_flush(&s->out))
 		return 0;
@@ -1001,7 +1002,7 @@ smtpd_do_starttls(struct smtpd_session *s, const char *arg, size_t n)
 		    num);
 		buf_seek(&s->in, early);
 	}
-	if (!tls_on(s)) {
+	if (!smtpd_tls_start(s)) {
 		s->result = "tls-failed";
 		return 0;
 	}
@@ -1278,7 +1279,7 @@ smtpd_serve(struct smtpd_session *s)
 	 * client's first bytes are its ClientHello, not early talk.
 	 */
 	if (s->conf->smtps) {
-		if (!s->conf->tls || !tls_ctx(s)) {
+		if (!s->conf->tls || !smtpd_tlsctx(s)) {
 			if (!s->conf->tls)
 				warn_x("implicit TLS needs control/tlscert and "
 				    "control/tlskey", "");
@@ -1286,7 +1287,7 @@ smtpd_serve(struct smtpd_session *s)
 			code = EXIT_TEMP;
 			goto out;
 		}
-		if (!tls_on(s)) {
+		if (!smtpd_tls_start(s)) {
 			result = "tls-failed";
 			goto out;
 		}
