@@ -6,7 +6,7 @@
 # others may read, and the protocol names in Received:.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/../lib/certs.sh"
-plan 36
+plan 38
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
 make_certs "$T/pki" || { echo 'Bail out! openssl could not make certificates'; exit 1; }
@@ -93,6 +93,15 @@ out=$($C $P '1:QUIT\r\n')
 like "$out" '^421 4\.3\.0' 'an unknown protocol name in tlsprotocols: 421'
 like "$(cat "$LOG")" 'unable to read control/tlsprotocols' 'and the log says which file'
 rm -f "$ZR_CONTROL/tlsprotocols" "$ZR_CONTROL/tlsciphers"
+
+# A certificate OpenSSL cannot load: 454, and the session goes on in plain.
+cp "$ZR_CONTROL/tlscert" "$T/cert.saved"
+echo 'not a certificate' >"$ZR_CONTROL/tlscert"
+out=$($C $P '1:EHLO c.test\r\n' '1:STARTTLS\r\n' '1:NOOP\r\n' '1:QUIT\r\n')
+is "$(echo "$out" | codes)" '220 250 454 250 221 ' 'a broken certificate: 454, then plain text goes on'
+like "$(cat "$LOG")" 'unable to set up TLS: unable to load the TLS certificate' \
+	'the log says why'
+cp "$T/cert.saved" "$ZR_CONTROL/tlscert"
 
 # A key that others may read is not used.
 chmod 640 "$ZR_CONTROL/tlskey"
