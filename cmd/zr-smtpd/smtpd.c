@@ -1093,8 +1093,10 @@ smtpd_do_auth(struct smtpd_session *s, const char *arg, size_t n)
 		return smtpd_reply(s, RPL_AUTH_AGAIN, NULL);
 	if (!(s->flags & SESS_ESMTP) || !auth_configured(s))
 		return smtpd_reply(s, RPL_AUTH_NO, NULL);
+	/* 538 only when STARTTLS would make AUTH available. */
 	if (!auth_offered(s))
-		return smtpd_reply(s, RPL_AUTH_ENCRYPT, NULL);
+		return smtpd_reply(s, s->conf->tls && !(s->flags & SESS_TLS) ?
+		    RPL_AUTH_ENCRYPT : RPL_AUTH_NO, NULL);
 	if (n < 2 || arg[0] != ' ')
 		return smtpd_reply(s, RPL_SYNTAX, NULL);
 	mech = arg + 1;
