@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -9,7 +10,7 @@
 #include "smtpd.h"
 #include "timeoutio.h"
 
-#define SMTPD_USAGE "zr-smtpd"
+#define SMTPD_USAGE "zr-smtpd [-s]"
 
 /* Before the greeting, a refusal the client can read. */
 static noreturn void
@@ -56,16 +57,31 @@ main(int argc, char **argv)
 	struct smtpd_conf conf;
 	struct smtpd_session *s;
 	struct timeoutio tio;
-	int code;
+	bool smtps = false;
+	int code, opt;
 
-	(void)argv;
 	zr_prog = "zr-smtpd";
-	if (argc > 1)
+	while ((opt = getopt(argc, argv, "s")) != -1) {
+		switch (opt) {
+		case 's':
+			smtps = true;
+			break;
+		default:
+			die_usage(SMTPD_USAGE);
+		}
+	}
+	if (optind != argc)
 		die_usage(SMTPD_USAGE);
 	drop_root();
-	if (!smtpd_conf_load(&conf))
+	if (!smtpd_conf_load(&conf)) {
+		/* A TLS client would take a plain 421 for a bad handshake. */
+		if (smtps)
+			die_sys(EXIT_TEMP, "unable to read control/",
+			    conf.err.s != NULL ? conf.err.s : "?");
 		refuse(EXIT_TEMP, "unable to read control/",
 		    conf.err.s != NULL ? conf.err.s : "?", 1);
+	}
+	conf.smtps = smtps;
 	/* The session holds its buffers; keep it off the stack. */
 	s = malloc(sizeof *s);
 	if (s == NULL)

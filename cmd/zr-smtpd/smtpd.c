@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "die.h"
+#include "sasl.h"
 #include "fmt.h"
 #include "ratelimit.h"
 #include "smtpd.h"
@@ -35,7 +36,12 @@ enum smtpd_reply_id {
 	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT,
 	RPL_RELAY, RPL_ROUTED, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
 	RPL_LONGDATA, RPL_EARLY,
-	RPL_PARAM, RPL_NOSPACE, RPL_COUNT
+	RPL_PARAM, RPL_NOSPACE, RPL_INTX,
+	RPL_TLS_READY, RPL_TLS_TEMP, RPL_TLS_NO, RPL_TLS_ACTIVE,
+	RPL_AUTH_OK, RPL_AUTH_NO, RPL_AUTH_ENCRYPT, RPL_AUTH_AGAIN,
+	RPL_AUTH_MECH, RPL_AUTH_CANCEL, RPL_AUTH_DECODE, RPL_AUTH_LONG,
+	RPL_AUTH_FAIL, RPL_AUTH_TEMP, RPL_AUTH_LIMIT, RPL_AUTH_REQUIRED,
+	RPL_COUNT
 };
 
 static const struct smtpd_replytab {
@@ -51,8 +57,8 @@ static const struct smtpd_replytab {
 	[RPL_QUEUED] = { 250, "2.0.0", "Ok: queued as " },
 	[RPL_VRFY] = { 252, "2.0.0",
 	    "Cannot VRFY user, but will accept message and attempt delivery" },
-	[RPL_HELP] = { 214, "2.0.0",
-	    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP" },
+	[RPL_HELP] = { 214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA "
+	    "RSET NOOP QUIT VRFY HELP STARTTLS AUTH" },
 	[RPL_DATA] = { 354, NULL, "End data with <CR><LF>.<CR><LF>" },
 	[RPL_BYE] = { 221, "2.0.0", "Bye" },
 	[RPL_TIMEOUT] = { 421, "4.4.2", "Timeout, closing connection" },
@@ -90,6 +96,30 @@ static const struct smtpd_replytab {
 	    "Protocol violation: input before greeting" },
 	[RPL_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
 	[RPL_NOSPACE] = { 452, "4.3.1", "Insufficient system storage" },
+	[RPL_INTX] = { 503, "5.5.1", "Not allowed during a mail transaction" },
+	/* RFC 3207 4. */
+	[RPL_TLS_READY] = { 220, "2.0.0", "Ready to start TLS" },
+	[RPL_TLS_TEMP] = { 454, "4.7.0",
+	    "TLS not available due to temporary reason" },
+	[RPL_TLS_NO] = { 502, "5.5.1", "STARTTLS not available" },
+	[RPL_TLS_ACTIVE] = { 503, "5.5.1", "TLS already active" },
+	/* RFC 4954 4 and 6. */
+	[RPL_AUTH_OK] = { 235, "2.7.0", "Authentication successful" },
+	[RPL_AUTH_NO] = { 503, "5.5.1", "AUTH not available" },
+	[RPL_AUTH_ENCRYPT] = { 538, "5.7.11",
+	    "Encryption required for requested authentication mechanism" },
+	[RPL_AUTH_AGAIN] = { 503, "5.5.1", "Already authenticated" },
+	[RPL_AUTH_MECH] = { 504, "5.5.4", "Unrecognized authentication type" },
+	[RPL_AUTH_CANCEL] = { 501, "5.0.0", "Authentication cancelled" },
+	[RPL_AUTH_DECODE] = { 501, "5.5.2", "Cannot decode response" },
+	[RPL_AUTH_LONG] = { 500, "5.5.6",
+	    "Authentication Exchange line is too long" },
+	[RPL_AUTH_FAIL] = { 535, "5.7.8",
+	    "Authentication credentials invalid" },
+	[RPL_AUTH_TEMP] = { 454, "4.7.0", "Temporary authentication failure" },
+	[RPL_AUTH_LIMIT] = { 421, "4.7.0",
+	    "Too many failed authentications, closing connection" },
+	[RPL_AUTH_REQUIRED] = { 530, "5.7.0", "Authentication required" },
 };
 
 static const char *
@@ -173,7 +203,10 @@ smtpd_reply(struct smtpd_session *s, enum smtpd_reply_id id,
 	if (r->code >= 400 && !s->quietlog) {
 		char verb[12], code[FMT_ULONG];
 
-		verb_of(&s->line, verb);
+		if (s->logcmd != NULL)
+			memcpy(verb, s->logcmd, strlen(s->logcmd) + 1);
+		else
+			verb_of(&s->line, verb);
 		code[fmt_ulong(code, (unsigned long long)r->code)] = '\0';
 		log_info("client=", s->conf->client, " reject=", code,
 		    r->esc != NULL ? " " : "", r->esc != NULL ? r->esc : "",
@@ -231,17 +264,32 @@ smtpd_init(struct smtpd_session *s, const struct smtpd_conf *c, buf_op rd,
 			s->flags |= SESS_RELAY;
 			break;
 		}
+	s->authok = -1;
 	s->q.rootfd = -1;
 	s->qopen = queue_open(&s->q, c->queuedir);
 	if (!s->qopen)
 		warn_sys("unable to open queue ", c->queuedir);
 }
 
+/* Wipe a string that held a secret, then free it. */
+static void
+zs_wipe(struct zs *z)
+{
+	if (z->s != NULL)
+		explicit_bzero(z->s, z->cap);
+	zs_free(z);
+}
+
 void
 smtpd_free(struct smtpd_session *s)
 {
 	envelope_free(&s->env);
-	zs_free(&s->line);
+	zs_wipe(&s->line);
+	zs_free(&s->authuser);
+	tls_close(s->tls);
+	s->tls = NULL;
+	SSL_CTX_free(s->tlsctx);
+	s->tlsctx = NULL;
 	zs_free(&s->helo);
 	if (s->qopen)
 		queue_close(&s->q);
@@ -263,11 +311,12 @@ fill(struct smtpd_session *s)
 
 /*
  * Read one command line into s->line, CRLF removed. Returns 1, 2 when the
- * line was refused (and answered), 0 at EOF, -1 on an I/O error. However
- * long the line, at most SMTPD_CMD_PARAM_MAX bytes are kept.
+ * line was refused (and answered; toolong when it had more than max
+ * octets with its CRLF), 0 at EOF, -1 on an I/O error. However long the
+ * line, at most max bytes are kept.
  */
 static int
-read_command(struct smtpd_session *s)
+read_line(struct smtpd_session *s, size_t max, enum smtpd_reply_id toolong_id)
 {
 	bool toolong = false;
 	size_t i;
@@ -284,7 +333,7 @@ read_command(struct smtpd_session *s)
 		nl = memchr(p, '\n', (size_t)r);
 		take = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)r;
 		if (!toolong) {
-			if (take > SMTPD_CMD_PARAM_MAX - s->line.len)
+			if (take > max - s->line.len)
 				toolong = true;
 			else if (!zs_catb(&s->line, p, take))
 				return -1;
@@ -294,8 +343,10 @@ read_command(struct smtpd_session *s)
 			break;
 	}
 	if (toolong) {
+		if (s->line.s != NULL)
+			explicit_bzero(s->line.s, s->line.len);
 		s->line.len = 0;
-		return smtpd_reply(s, RPL_LINELONG, NULL) ? 2 : -1;
+		return smtpd_reply(s, toolong_id, NULL) ? 2 : -1;
 	}
 	/* RFC 5321 2.3.8: lines end in CRLF; a bare LF is refused. */
 	if (s->line.len < 2 || s->line.s[s->line.len - 2] != '\r') {
@@ -313,6 +364,13 @@ read_command(struct smtpd_session *s)
 		}
 	}
 	return 1;
+}
+
+/* A command: at most as long as the longest any verb takes. */
+static int
+read_command(struct smtpd_session *s)
+{
+	return read_line(s, SMTPD_LINE_KEEP, RPL_LINELONG);
 }
 
 static bool
@@ -334,6 +392,35 @@ room_for(const struct smtpd_session *s, unsigned long long size)
 	    (unsigned long long)st.f_frsize, &avail))
 		return true;
 	return size <= avail && st.f_favail != 0;
+}
+
+/*
+ * Whether credentials can be checked at all. Asked at the first EHLO that
+ * could offer AUTH, not at start-up: a session that never gets there reads
+ * no password file.
+ */
+static bool
+auth_configured(struct smtpd_session *s)
+{
+	if (s->authok == -1) {
+		int r = s->conf->authconfigured != NULL ?
+		    s->conf->authconfigured() : 0;
+
+		if (r == -1)
+			warn_sys("unable to read control/checkpassword or "
+			    "control/passwords", "");
+		s->authok = r == 1;
+	}
+	return s->authok == 1;
+}
+
+/* RFC 4954 4: AUTH only inside TLS, unless control/authplaintext. */
+static bool
+auth_offered(struct smtpd_session *s)
+{
+	return (s->flags & SESS_ESMTP) &&
+	    ((s->flags & SESS_TLS) || s->conf->authplaintext) &&
+	    auth_configured(s);
 }
 
 /* The greeting. */
@@ -380,16 +467,16 @@ smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 			k += fmt_ulong(size + k, s->conf->databytes);
 		}
 		size[k] = '\0';
-		/*
-		 * STARTTLS and AUTH go here when the session may offer them
-		 * (SESS_TLS, SESS_AUTH).
-		 */
 		return reply_line(s, 250, '-', NULL, s->conf->me.s, NULL) &&
 		    reply_line(s, 250, '-', NULL, "PIPELINING", NULL) &&
 		    reply_line(s, 250, '-', NULL, size, NULL) &&
 		    reply_line(s, 250, '-', NULL, "8BITMIME", NULL) &&
 		    reply_line(s, 250, '-', NULL, "ENHANCEDSTATUSCODES",
 		    NULL) &&
+		    (!s->conf->tls || (s->flags & SESS_TLS) ||
+		    reply_line(s, 250, '-', NULL, "STARTTLS", NULL)) &&
+		    (!auth_offered(s) ||
+		    reply_line(s, 250, '-', NULL, "AUTH PLAIN LOGIN", NULL)) &&
 		    reply_line(s, 250, ' ', NULL, "DSN", NULL);
 	}
 }
@@ -436,6 +523,9 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 	size_t at = path_start(arg, n, "FROM:"), used;
 	int ok;
 
+	/* control/requireauth: a submission service, not an MX. */
+	if (s->conf->requireauth && !may_relay(s))
+		return smtpd_reply(s, RPL_AUTH_REQUIRED, NULL);
 	if (at == 0)
 		return smtpd_reply(s, RPL_FROMSYNTAX, NULL);
 	used = smtpd_path_parse(arg + at, n - at, &path);
@@ -668,8 +758,10 @@ log_message(struct smtpd_session *s, const struct smtpd_data *d,
 	size[fmt_ulong(size, d->stored)] = '\0';
 	if (r == NULL) {
 		log_info("id=", id, " client=", s->conf->client, " helo=",
-		    s->helo.s, " from=<", s->env.sender, "> to=", to.s,
-		    " size=", size, " result=", result);
+		    s->helo.s, s->authuser.len ? " user=" : "",
+		    s->authuser.len ? s->authuser.s : "", " from=<",
+		    s->env.sender, "> to=", to.s, " size=", size,
+		    " result=", result);
 	} else {
 		size[fmt_ulong(size, d->size)] = '\0';
 		code[fmt_ulong(code, (unsigned long long)r->code)] = '\0';
@@ -826,6 +918,269 @@ smtpd_do_help(struct smtpd_session *s, const char *arg, size_t n)
 	return smtpd_reply(s, RPL_HELP, NULL);
 }
 
+/* The server context, made at the first need: OpenSSL starts here. */
+static int
+smtpd_tlsctx(struct smtpd_session *s)
+{
+	const struct smtpd_conf *c = s->conf;
+	struct tls_opts o = {
+		.cert = c->tlscert.s,
+		.key = c->tlskey.s,
+		.ciphers = c->tlsciphers.len != 0 ? c->tlsciphers.s : NULL,
+		.min_proto = c->tls_min,
+		.max_proto = c->tls_max,
+	};
+	char err[TLS_ERR_MAX];
+
+	if (s->tlsctx != NULL)
+		return 1;
+	s->tlsctx = tls_server_ctx(&o, err, sizeof err);
+	if (s->tlsctx == NULL) {
+		warn_x("unable to set up TLS: ", err);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The handshake, then a session that knows nothing the client said before
+ * it (RFC 3207 4.2): no HELO name, no transaction, no AUTH; EHLO again.
+ * What the server knows of the client's address (SESS_RELAY) stays.
+ */
+static int
+smtpd_tls_start(struct smtpd_session *s)
+{
+	char err[TLS_ERR_MAX];
+
+	s->tls = tls_accept(s->tlsctx, s->in.fd, s->out.fd,
+	    (unsigned)s->conf->timeout, err, sizeof err);
+	if (s->tls == NULL) {
+		log_info("client=", s->conf->client, " tls=failed reason=\"",
+		    err, "\"");
+		return 0;
+	}
+	tx_reset(s);
+	s->helo.len = 0;
+	s->authuser.len = 0;
+	s->flags &= ~(SESS_ESMTP | SESS_AUTH);
+	s->flags |= SESS_TLS;
+	smtpd_enter(s, ST_GREETED);
+	buf_init(&s->in, tls_read, s->in.fd, s->tls, s->inspace,
+	    sizeof s->inspace);
+	buf_init(&s->out, tls_write, s->out.fd, s->tls, s->outspace,
+	    sizeof s->outspace);
+	return 1;
+}
+
+static int
+smtpd_do_starttls(struct smtpd_session *s, const char *arg, size_t n)
+{
+	size_t early;
+
+	if (strspn(arg, " ") != n)
+		return smtpd_reply(s, RPL_NOPARAM, NULL);
+	if (s->flags & SESS_TLS)
+		return smtpd_reply(s, RPL_TLS_ACTIVE, NULL);
+	/* An extension: offered only to a client that said EHLO. */
+	if (!s->conf->tls || !(s->flags & SESS_ESMTP))
+		return smtpd_reply(s, RPL_TLS_NO, NULL);
+	if (!smtpd_tlsctx(s))
+		return smtpd_reply(s, RPL_TLS_TEMP, NULL);
+	if (!smtpd_reply(s, RPL_TLS_READY, NULL) || !buf_flush(&s->out))
+		return 0;
+	/*
+	 * Whatever came in plain text after STARTTLS must not be taken as
+	 * if it had come through TLS (CVE-2011-0411, plaintext command
+	 * injection): it is dropped with the buffer.
+	 */
+	early = buf_avail(&s->in);
+	if (early != 0) {
+		char num[FMT_ULONG];
+
+		num[fmt_ulong(num, early)] = '\0';
+		log_info("client=", s->conf->client, " starttls discarded=",
+		    num);
+		buf_seek(&s->in, early);
+	}
+	if (!smtpd_tls_start(s)) {
+		s->result = "tls-failed";
+		return 0;
+	}
+	return 1;
+}
+
+/* The user name for a log line: printable, no blanks, no quotes. */
+static int
+set_authuser(struct smtpd_session *s, const struct zs *user)
+{
+	size_t i;
+
+	if (!zs_copyb(&s->authuser, user->s, user->len) ||
+	    !zs_0(&s->authuser))
+		return 0;
+	for (i = 0; i < s->authuser.len; i++) {
+		unsigned char c = (unsigned char)s->authuser.s[i];
+
+		if (c <= ' ' || c >= 127 || c == '"' || c == '=')
+			s->authuser.s[i] = '?';
+	}
+	return 1;
+}
+
+static void
+sleep_ms(unsigned long long ms)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(ms / 1000),
+		.tv_nsec = (long)(ms % 1000) * 1000000,
+	};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * One step of an AUTH exchange: send a 334 challenge (base64), read the
+ * client's answer into resp. 1: an answer; 2: the exchange is over and
+ * answered (cancelled, too long, malformed); 0: fatal. The line held a
+ * secret: it is wiped whatever happens.
+ */
+static int
+auth_ask(struct smtpd_session *s, const char *challenge, struct zs *resp)
+{
+	int r;
+
+	if (!reply_line(s, 334, ' ', NULL, challenge, NULL))
+		return 0;
+	r = read_line(s, SMTPD_SASL_MAX + 2, RPL_AUTH_LONG);
+	if (r == 1) {
+		if (s->line.len == 1 && s->line.s[0] == '*')
+			r = smtpd_reply(s, RPL_AUTH_CANCEL, NULL) ? 2 : 0;
+		else if (!zs_copyb(resp, s->line.s, s->line.len))
+			r = 0;
+	} else if (r == 0) {
+		s->eof = true;
+	}
+	if (s->line.s != NULL)
+		explicit_bzero(s->line.s, s->line.cap);
+	s->line.len = 0;
+	return r == -1 ? 0 : r;
+}
+
+/* A base64 initial response of RFC 4954 4: "=" stands for empty. */
+static const char *
+initial(const char *ir, size_t *n)
+{
+	if (*n == 1 && ir[0] == '=')
+		*n = 0;
+	return ir;
+}
+
+/*
+ * AUTH PLAIN (RFC 4616) and LOGIN, with or without an initial response
+ * (RFC 4954). Failures wait longer each time, and the last one closes.
+ */
+static int
+smtpd_do_auth(struct smtpd_session *s, const char *arg, size_t n)
+{
+	struct zs user = ZS_INIT, pass = ZS_INIT, resp = ZS_INIT;
+	const char *ir = NULL, *mech;
+	size_t mlen, irlen = 0;
+	bool plain;
+	int r = 1, ok;
+
+	if (s->flags & SESS_AUTH)
+		return smtpd_reply(s, RPL_AUTH_AGAIN, NULL);
+	if (!(s->flags & SESS_ESMTP) || !auth_configured(s))
+		return smtpd_reply(s, RPL_AUTH_NO, NULL);
+	/* 538 only when STARTTLS would make AUTH available. */
+	if (!auth_offered(s))
+		return smtpd_reply(s, s->conf->tls && !(s->flags & SESS_TLS) ?
+		    RPL_AUTH_ENCRYPT : RPL_AUTH_NO, NULL);
+	if (n < 2 || arg[0] != ' ')
+		return smtpd_reply(s, RPL_SYNTAX, NULL);
+	mech = arg + 1;
+	mlen = strcspn(mech, " ");
+	if (mech[mlen] == ' ') {
+		ir = mech + mlen + 1;
+		irlen = strlen(ir);
+		if (irlen == 0 || memchr(ir, ' ', irlen) != NULL)
+			return smtpd_reply(s, RPL_SYNTAX, NULL);
+		ir = initial(ir, &irlen);
+	}
+	if (mlen == 5 && strncasecmp(mech, "PLAIN", 5) == 0)
+		plain = true;
+	else if (mlen == 5 && strncasecmp(mech, "LOGIN", 5) == 0)
+		plain = false;
+	else
+		return smtpd_reply(s, RPL_AUTH_MECH, NULL);
+	s->logcmd = "AUTH";
+	/*
+	 * PLAIN: one message; LOGIN: the user name ("Username:"), then the
+	 * password ("Password:"). r: 1 go on, 2 answered, 3 malformed, 0
+	 * fatal.
+	 */
+	if (ir != NULL)
+		r = zs_copyb(&resp, ir, irlen);
+	else
+		r = auth_ask(s, plain ? "" : "VXNlcm5hbWU6", &resp);
+	if (r == 1 && !(plain ?
+	    sasl_plain_decode(resp.s, resp.len, &user, &pass) :
+	    sasl_login_decode(resp.s, resp.len, &user)))
+		r = errno == EINVAL ? 3 : 0;
+	if (r == 1 && !plain) {
+		resp.len = 0;
+		r = auth_ask(s, "UGFzc3dvcmQ6", &resp);
+		if (r == 1 && !sasl_login_decode(resp.s, resp.len, &pass))
+			r = errno == EINVAL ? 3 : 0;
+	}
+	if (r == 3)
+		r = smtpd_reply(s, RPL_AUTH_DECODE, NULL) ? 2 : 0;
+	if (r != 1) {
+		ok = r == 2;
+		goto out;
+	}
+	switch (s->conf->authcheck != NULL ?
+	    s->conf->authcheck(user.s, pass.s) : -1) {
+	case 1:
+		if (!set_authuser(s, &user)) {
+			ok = 0;
+			break;
+		}
+		s->flags |= SESS_AUTH;
+		log_info("client=", s->conf->client, " auth=",
+		    plain ? "PLAIN" : "LOGIN", " user=", s->authuser.s);
+		ok = smtpd_reply(s, RPL_AUTH_OK, NULL);
+		break;
+	case 0:
+		if (++s->authfails >= SMTPD_AUTHFAIL_MAX) {
+			(void)(smtpd_reply(s, RPL_AUTH_LIMIT, NULL) &&
+			    buf_flush(&s->out));
+			s->result = "auth-failures";
+			ok = 0;
+			break;
+		}
+		/* Guessing gets slower with each failure. */
+		sleep_ms((unsigned long long)s->conf->authdelay_ms *
+		    s->authfails);
+		ok = smtpd_reply(s, RPL_AUTH_FAIL, NULL);
+		break;
+	default:
+		warn_sys("unable to check a password", "");
+		ok = smtpd_reply(s, RPL_AUTH_TEMP, NULL);
+		break;
+	}
+out:
+	s->logcmd = NULL;
+	if (s->line.s != NULL)
+		explicit_bzero(s->line.s, s->line.cap);
+	s->line.len = 0;
+	zs_wipe(&resp);
+	zs_wipe(&pass);
+	zs_free(&user);
+	return ok;
+}
+
 struct smtpd_verb {
 	const char *name;
 	unsigned legal;		/* states in which the verb may run */
@@ -833,7 +1188,6 @@ struct smtpd_verb {
 	size_t maxline;		/* the longest command line, CRLF included */
 };
 
-/* STARTTLS and AUTH slot in here, legal in ST_READY. */
 static const struct smtpd_verb verbs[] = {
 	{ "EHLO", ST_ANY, smtpd_do_ehlo, SMTPD_CMD_MAX },
 	{ "HELO", ST_ANY, smtpd_do_helo4, SMTPD_CMD_MAX },
@@ -845,6 +1199,8 @@ static const struct smtpd_verb verbs[] = {
 	{ "QUIT", ST_ANY, smtpd_do_quit, SMTPD_CMD_MAX },
 	{ "VRFY", ST_ANY, smtpd_do_vrfy, SMTPD_CMD_MAX },
 	{ "HELP", ST_ANY, smtpd_do_help, SMTPD_CMD_MAX },
+	{ "STARTTLS", ST_READY, smtpd_do_starttls, SMTPD_CMD_MAX },
+	{ "AUTH", ST_READY, smtpd_do_auth, SMTPD_AUTH_LINE_MAX },
 };
 
 /* The reply for a verb given in a state where it is not legal. */
@@ -857,6 +1213,9 @@ smtpd_check_state(struct smtpd_session *s, const struct smtpd_verb *v)
 		return smtpd_reply(s, RPL_NEEDHELO, NULL) ? 0 : -1;
 	if (v->fn == smtpd_do_mail)
 		return smtpd_reply(s, RPL_NESTED, NULL) ? 0 : -1;
+	/* STARTTLS and AUTH would change the rules in mid-transaction. */
+	if (v->legal == ST_READY)
+		return smtpd_reply(s, RPL_INTX, NULL) ? 0 : -1;
 	if (s->state == ST_READY)
 		return smtpd_reply(s, RPL_NEEDMAIL, NULL) ? 0 : -1;
 	return smtpd_reply(s, RPL_NEEDRCPT, NULL) ? 0 : -1;
@@ -870,10 +1229,11 @@ dispatch(struct smtpd_session *s)
 
 	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
 		const struct smtpd_verb *v = &verbs[i];
+		size_t k = strlen(v->name);
 		int r;
 
-		if (n < 4 || strncasecmp(line, v->name, 4) != 0 ||
-		    (n > 4 && line[4] != ' '))
+		if (n < k || strncasecmp(line, v->name, k) != 0 ||
+		    (n > k && line[k] != ' '))
 			continue;
 		/* Line length with its CRLF, as RFC 5321 4.5.3.1.4 counts. */
 		if (n + 2 > v->maxline)
@@ -883,7 +1243,7 @@ dispatch(struct smtpd_session *s)
 			return r == 0;
 		if (!zs_0(&s->line))
 			return 0;
-		return v->fn(s, s->line.s + 4, n - 4);
+		return v->fn(s, s->line.s + k, n - k);
 	}
 	return smtpd_reply(s, RPL_UNKNOWN, NULL);
 }
@@ -913,10 +1273,30 @@ int
 smtpd_serve(struct smtpd_session *s)
 {
 	const char *result = "quit";
-	char msgs[FMT_ULONG];
+	char msgs[FMT_ULONG], tls[TLS_ERR_MAX] = "";
 	int code = EXIT_OK, r;
 
-	r = early_talker(s);
+	/*
+	 * Implicit TLS (RFC 8314 3.3): the handshake comes first, and the
+	 * client's first bytes are its ClientHello, not early talk.
+	 */
+	if (s->conf->smtps) {
+		if (!s->conf->tls || !smtpd_tlsctx(s)) {
+			if (!s->conf->tls)
+				warn_x("implicit TLS needs control/tlscert and "
+				    "control/tlskey", "");
+			result = "tls-unavailable";
+			code = EXIT_TEMP;
+			goto out;
+		}
+		if (!smtpd_tls_start(s)) {
+			result = "tls-failed";
+			goto out;
+		}
+		r = 0;
+	} else {
+		r = early_talker(s);
+	}
 	if (r != 0) {
 		if (r == 1) {
 			(void)(reply_line(s, replies[RPL_EARLY].code, ' ', NULL,
@@ -939,7 +1319,9 @@ smtpd_serve(struct smtpd_session *s)
 			break;
 		}
 		if (r == -1 || (r == 1 && !dispatch(s))) {
-			if (s->eof) {
+			if (s->result != NULL) {
+				result = s->result;	/* said and logged */
+			} else if (s->eof) {
 				result = "eof";
 			} else if (errno == ETIMEDOUT) {
 				result = "timeout";
@@ -965,10 +1347,16 @@ smtpd_serve(struct smtpd_session *s)
 		result = "error";
 out:
 	msgs[fmt_ulong(msgs, s->msgs)] = '\0';
+	if (s->tls != NULL) {
+		tls[0] = ' ';
+		tls_describe(s->tls, tls + 1, sizeof tls - 1);
+	}
 	log_info("end client=", s->conf->client,
 	    s->conf->remotehost ? " host=" : "",
 	    s->conf->remotehost ? s->conf->remotehost : "",
-	    " helo=", s->helo.len ? s->helo.s : "-", " msgs=", msgs,
+	    " helo=", s->helo.len ? s->helo.s : "-", tls,
+	    s->authuser.len ? " user=" : "",
+	    s->authuser.len ? s->authuser.s : "", " msgs=", msgs,
 	    " result=", result);
 	return code;
 }

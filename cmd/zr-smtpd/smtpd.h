@@ -12,6 +12,11 @@
  * table says in which states each command is legal. Every reply goes
  * through one function and one table of codes. A message is acknowledged
  * only after queue_commit made it durable.
+ *
+ * TLS (STARTTLS, or implicit with conf.smtps) replaces the two buf
+ * operations by tls_read/tls_write; OpenSSL is touched only then, so a
+ * plain session never initialises it. The session owns its SSL_CTX and
+ * struct tls and frees them in smtpd_free. AUTH asks conf.authcheck.
  */
 #ifndef ZR_SMTPD_H
 #define ZR_SMTPD_H
@@ -24,6 +29,7 @@
 #include "envelope.h"
 #include "queue.h"
 #include "timeoutio.h"
+#include "tls.h"
 #include "zs.h"
 
 /* RFC 5321 4.5.3.1.4: a command line is at most 512 octets with CRLF. */
@@ -37,6 +43,18 @@
 #define SMTPD_HELO_MAX 255
 /* Bad commands (unknown, bad syntax, bad sequence) before 421 and close. */
 #define SMTPD_BADCMD_MAX 10
+/*
+ * RFC 4954 4: an AUTH response is base64 of at most the longest PLAIN
+ * message (RFC 4616 2: three fields of 255 octets and two NULs, 767
+ * octets), 1024 characters; with "AUTH PLAIN " and CRLF, the command line.
+ */
+#define SMTPD_SASL_MAX 1024
+#define SMTPD_AUTH_LINE_MAX (11 + SMTPD_SASL_MAX + 2)
+/* The longest command line kept in memory: the longest any verb takes. */
+#define SMTPD_LINE_KEEP SMTPD_AUTH_LINE_MAX
+/* Failed AUTH attempts before 421 and close; each one waits longer. */
+#define SMTPD_AUTHFAIL_MAX 3
+#define SMTPD_AUTHDELAY_MS 1000
 
 #define SMTPD_DATABYTES_DEFAULT 10485760ULL
 #define SMTPD_MAXRCPT_DEFAULT 100ULL
@@ -53,8 +71,8 @@ enum smtpd_state {
 /* Facts about the session, independent of the state. */
 #define SESS_ESMTP 1u		/* EHLO rather than HELO */
 #define SESS_RELAY 2u		/* RELAYCLIENT or relaynets: may relay */
-#define SESS_TLS 4u		/* reserved: STARTTLS done */
-#define SESS_AUTH 8u		/* reserved: AUTH done; may relay */
+#define SESS_TLS 4u		/* TLS is on (STARTTLS or implicit) */
+#define SESS_AUTH 8u		/* AUTH succeeded: may relay */
 
 struct smtpd_conf {
 	struct zs me;			/* control/me: greeting, Received */
@@ -80,6 +98,20 @@ struct smtpd_conf {
 	const char *localip;		/* ${PROTO}LOCALIP when well-formed */
 	bool relayclient;		/* RELAYCLIENT was set */
 	bool debug;			/* ZR_DEBUG: log state changes */
+	/* TLS: offered when tlscert and a private tlskey exist. */
+	bool tls;
+	bool smtps;			/* -s: TLS before the greeting */
+	struct zs tlscert;		/* paths, NUL-terminated */
+	struct zs tlskey;
+	struct zs tlsciphers;		/* empty: OpenSSL's default */
+	int tls_min;			/* 0: the lib/tls default */
+	int tls_max;
+	/* AUTH. */
+	bool authplaintext;		/* offered without TLS too */
+	bool requireauth;		/* non-relay clients must AUTH */
+	unsigned authdelay_ms;		/* after the first failure */
+	int (*authconfigured)(void);	/* authcheck_configured, or a stub */
+	int (*authcheck)(const char *user, const char *pass);
 	struct zs err;			/* what smtpd_conf_load failed on */
 };
 
@@ -100,6 +132,13 @@ struct smtpd_session {
 	bool eof;			/* the client left in the middle */
 	bool quietlog;			/* the caller logs this reply itself */
 	const char *logarg;		/* the address a reply is about */
+	const char *logcmd;		/* the verb to log, if not the line's */
+	const char *result;		/* why we ended it, if we did */
+	struct tls *tls;		/* NULL until TLS is on */
+	SSL_CTX *tlsctx;		/* made at the first STARTTLS */
+	int authok;			/* credentials configured: -1 unknown */
+	unsigned authfails;
+	struct zs authuser;		/* for logs, printable; empty: none */
 	char inspace[BUF_SIZE];
 	char outspace[BUF_SIZE];
 };

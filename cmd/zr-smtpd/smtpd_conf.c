@@ -2,12 +2,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "authcheck.h"
 #include "control.h"
+#include "die.h"
 #include "queue.h"
 #include "scan.h"
 #include "smtpd.h"
@@ -176,6 +180,94 @@ bad:
 	return 0;
 }
 
+/* control/NAME as a path, NUL-terminated, into z. */
+static int
+control_path(struct zs *z, const char *name)
+{
+	return zs_copys(z, control_dir()) && zs_catc(z, '/') &&
+	    zs_cats(z, name) && zs_0(z);
+}
+
+/*
+ * STARTTLS is offered when control/tlscert and control/tlskey exist and
+ * nobody but this user may read the key. A key that others may read is a
+ * key to consider lost: say so, and offer no TLS rather than use it. Only
+ * metadata is read here; OpenSSL loads the files at the first STARTTLS.
+ */
+static int
+read_tls(struct smtpd_conf *c)
+{
+	struct stat st;
+	bool cert, key;
+
+	if (!control_path(&c->tlscert, "tlscert") ||
+	    !control_path(&c->tlskey, "tlskey"))
+		return 0;
+	cert = stat(c->tlscert.s, &st) == 0;
+	if (!cert && errno != ENOENT)
+		return 0;
+	key = stat(c->tlskey.s, &st) == 0;
+	if (!key && errno != ENOENT)
+		return 0;
+	if (cert != key)
+		warn_x(cert ? c->tlskey.s : c->tlscert.s,
+		    " is missing: STARTTLS not offered");
+	else if (key && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		warn_x(c->tlskey.s, " is accessible by group or others "
+		    "(chmod 600): STARTTLS not offered");
+	else if (key && st.st_uid != geteuid())
+		warn_x(c->tlskey.s, " is not owned by this user: "
+		    "STARTTLS not offered");
+	else
+		c->tls = cert && key;
+	return 1;
+}
+
+/* "MIN [MAX]", protocol names as OpenSSL writes them (TLSv1.2). */
+static int
+read_tlsprotocols(struct smtpd_conf *c)
+{
+	struct zs line = ZS_INIT;
+	char *s, *max;
+	int r = control_readline("tlsprotocols", &line);
+
+	if (r <= 0) {
+		zs_free(&line);
+		return r == 0;
+	}
+	s = line.s;
+	max = s + strcspn(s, " \t");
+	if (*max != '\0') {
+		*max++ = '\0';
+		max += strspn(max, " \t");
+	}
+	c->tls_min = tls_proto_parse(s);
+	c->tls_max = *max != '\0' ? tls_proto_parse(max) : 0;
+	r = c->tls_min != 0 && (*max == '\0' || c->tls_max != 0) &&
+	    (c->tls_max == 0 || c->tls_min <= c->tls_max) &&
+	    max[strcspn(max, " \t")] == '\0';
+	zs_free(&line);
+	if (!r)
+		errno = EINVAL;
+	return r;
+}
+
+/* A file holding 0 or 1; missing means def. */
+static int
+read_flag(const char *name, bool *flag, bool def)
+{
+	unsigned long long v;
+
+	if (control_readulong(name, &v, def) == -1)
+		return 0;
+	if (v > 1) {
+		errno = EINVAL;
+		return 0;
+	}
+	*flag = v == 1;
+	return 1;
+}
+
 int
 smtpd_conf_load(struct smtpd_conf *c)
 {
@@ -252,6 +344,22 @@ smtpd_conf_load(struct smtpd_conf *c)
 	}
 	if (!read_ratelimit(c))
 		return fail(c, "ratelimit");
+	if (!read_tls(c))
+		return fail(c, "tlscert or control/tlskey");
+	if (!read_tlsprotocols(c))
+		return fail(c, "tlsprotocols");
+	r = control_readline("tlsciphers", &c->tlsciphers);
+	if (r == -1)
+		return fail(c, "tlsciphers");
+	if (r == 0)
+		c->tlsciphers.len = 0;
+	if (!read_flag("authplaintext", &c->authplaintext, false))
+		return fail(c, "authplaintext");
+	if (!read_flag("requireauth", &c->requireauth, false))
+		return fail(c, "requireauth");
+	c->authdelay_ms = SMTPD_AUTHDELAY_MS;
+	c->authconfigured = authcheck_configured;
+	c->authcheck = authcheck;
 	return 1;
 }
 
@@ -261,6 +369,9 @@ smtpd_conf_free(struct smtpd_conf *c)
 	zs_free(&c->me);
 	zs_free(&c->localdomains);
 	zs_free(&c->relaydomains);
+	zs_free(&c->tlscert);
+	zs_free(&c->tlskey);
+	zs_free(&c->tlsciphers);
 	zs_free(&c->err);
 	free(c->relaynets);
 	c->relaynets = NULL;

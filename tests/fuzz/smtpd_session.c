@@ -3,9 +3,12 @@
  * libFuzzer harness: a whole zr-smtpd session fed from memory. The input is
  * what a client sends; the first byte chooses how the bytes are cut into
  * reads, so that every parser meets its input split at any point. Accepted
- * messages go to a private queue that is emptied after each input.
+ * messages go to a private queue that is emptied after each input. AUTH
+ * is offered without TLS and checked by a stub: alice/pw is right, the
+ * user "temp" is a temporary failure, anything else is wrong.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +50,22 @@ discard(int fd, char *p, size_t n, void *ctx)
 	(void)p;
 	(void)ctx;
 	return (ssize_t)n;
+}
+
+static int
+auth_configured(void)
+{
+	return 1;
+}
+
+static int
+auth_check(const char *user, const char *pass)
+{
+	if (strcmp(user, "temp") == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return strcmp(user, "alice") == 0 && strcmp(pass, "pw") == 0;
 }
 
 static char qdir[64];
@@ -139,6 +158,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c.rate_count = 3;
 		c.rate_window = 60;
 	}
+	c.authplaintext = true;
+	c.authconfigured = auth_configured;
+	c.authcheck = auth_check;
+	/* A piece size of 61 (first byte 0xf0-0xf3) requires AUTH. */
+	c.requireauth = (data[0] >> 2) == 60;
 	m.p = data + 1;
 	m.n = size - 1;
 	m.piece = (size_t)(data[0] >> 2) + 1;
