@@ -50,6 +50,9 @@ SSL_LIBS := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto
 # that a fork+exec per connection stays cheap.
 LIBS_common := -lresolv
 LIBS_zr-passwd := $(SSL_LIBS)
+LIBS_zr-remote := $(SSL_LIBS)
+# zr-send reads TLS level names in control/smarthosts through lib/tls.
+LIBS_zr-send := $(SSL_LIBS)
 # zr-smtpd is exec'ed per connection: a static link skips the dynamic
 # loader's work each time (the tests and the sanitizer build stay dynamic).
 LIBS_zr-smtpd = $(if $(SAN),,$(if $(filter %/zr-smtpd,$@),-static-pie))
