@@ -37,6 +37,8 @@ ap.add_argument('--listen', type=int, default=1,
                 help='listen on this many ports (one per line in portfile)')
 ap.add_argument('--tls-cert', help='PEM certificate chain: offer STARTTLS')
 ap.add_argument('--tls-key')
+ap.add_argument('--client-ca',
+                help='ask for a client certificate signed by this CA')
 ap.add_argument('--smtps', action='store_true',
                 help='implicit TLS from the first byte instead of STARTTLS')
 ap.add_argument('--auth', help='USER:PASSWORD: offer AUTH PLAIN and LOGIN')
@@ -90,6 +92,9 @@ class Handler:
         log('ehlo %s port=%d tls=%d resumed=%d' % (
             hostname, server.transport.get_extra_info('sockname')[1],
             so is not None, so is not None and so.session_reused))
+        peer = so.getpeercert() if so is not None else None
+        if peer:
+            log('client=' + dict(x[0] for x in peer['subject'])['commonName'])
         out = [r for r in responses
                if args.size or not r[4:].upper().startswith('SIZE')]
         if args.pipelining:
@@ -136,6 +141,9 @@ def tls_context():
         return None
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    if args.client_ca:
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(args.client_ca)
 
     def sni(sslobj, name, c):
         log('sni %s' % name)

@@ -9,7 +9,7 @@
 . "${0%/*}/send-common.sh"
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
-plan 32
+plan 38
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -125,6 +125,32 @@ printf 'host 127.0.0.1:%s\nfile %s\n\n' "$PL" "$msg" |
 is "$?" 111 'an unknown level in control/tlsmx: zr-remote will not start'
 like "$(cat "$T/remote.err")" 'control/tlsmx: unknown level: sometimes' 'and says why'
 rm "$ZR_CONTROL/tlsmx"
+
+tcpserver_start "$PY" "$ZR_ROOT/tests/e2e/remote-raw.py" starttls-inject
+out=$(job "127.0.0.1:$TCP_PORT tls=may")
+like "$out" "^Z4\.4\.1 .*STARTTLS: data after the 220, before TLS" \
+	'a reply more with the 220 to STARTTLS: the connection is dropped'
+tcpserver_start "$PY" "$ZR_ROOT/tests/e2e/remote-raw.py" starttls-454
+R=$TCP_PORT
+out=$(job "127.0.0.1:$R tls=may")
+like "$out" '^K250 2\.0\.0 taken' 'tls=may, STARTTLS refused: goes on in plain text'
+out=$(job "127.0.0.1:$R tls=encrypt")
+like "$out" "^Z4\.4\.1 .*STARTTLS refused: 454 4\.7\.0" 'tls=encrypt, STARTTLS refused: deferred'
+
+# A client certificate from control/tlsclientcert and tlsclientkey.
+mkcert client 'DNS:relay.test'
+cp "$C/client.pem" "$ZR_CONTROL/tlsclientcert"
+out=$(job "127.0.0.1:$G tls=encrypt")
+like "$out" "^Z4\.4\.1 .*tlsclientcert and control/tlsclientkey go together" \
+	'a client certificate without its key: no TLS, and the log says why'
+cp "$C/client.key" "$ZR_CONTROL/tlsclientkey"
+[ "$(id -u)" != 0 ] || chown "$ZR_TEST_USER" "$ZR_CONTROL/tlsclientkey"
+chmod 600 "$ZR_CONTROL/tlsclientkey"
+tls_server cc good --client-ca "$C/ca.pem"
+out=$(job "127.0.0.1:$(port_of cc) tls=verify")
+like "$out" '^K250' 'with a client certificate: delivered'
+ok 'the server saw the client certificate' grep -qx 'client=client' "$T/cc.log"
+rm "$ZR_CONTROL/tlsclientcert" "$ZR_CONTROL/tlsclientkey"
 
 out=$(job "127.0.0.1:$G tls=verify fingerprint=sha256:00")
 like "$out" '^Z4\.3\.5 bad job: bad host line' 'a malformed host setting is a bad job'
