@@ -265,12 +265,14 @@ route_host_line(struct route_host *h, const char *p, size_t n,
 		v = eq + 1;
 		vlen = len - klen - 1;
 		if (is_key(k, klen, "priority") || is_key(k, klen, "weight")) {
+			bool prio = is_key(k, klen, "priority");
+
 			if (vlen == 0 || scan_ulongb(v, vlen, &u) != vlen ||
-			    (is_key(k, klen, "priority") ?
-			    u > ROUTE_PRIO_MAX : u == 0 || u > ROUTE_WEIGHT_MAX))
+			    (prio ? u > ROUTE_PRIO_MAX :
+			    u == 0 || u > ROUTE_WEIGHT_MAX))
 				return host_bad(what, "bad value", w, wn, k,
 				    len);
-			if (is_key(k, klen, "priority"))
+			if (prio)
 				h->prio = (unsigned)u;
 			else
 				h->weight = (unsigned)u;

@@ -92,6 +92,9 @@ conf_tls(struct remote_conf *c)
 		goto fail;
 	if (r == 1 && !tls_level_parse(s.s, &c->tlsmx))
 		return conf_bad(&s, "tlsmx", "unknown level");
+	/* A pin belongs to one host; it cannot be the default for all. */
+	if (r == 1 && c->tlsmx == TLS_LEVEL_FINGERPRINT)
+		return conf_bad(&s, "tlsmx", "not a default level");
 	r = control_readline("tlsclientciphers", &s);
 	if (r == -1)
 		goto fail;
@@ -658,7 +661,8 @@ do_auth(struct remote *r, const struct route_host *h, bool *quit)
 	}
 	g = secrets_find(h->auth, &user, &pass);
 	if (g != 1) {
-		set_why(r, h->key, "no credentials: control/smarthost-secrets: ",
+		set_why(r, h->key,
+		    "no credentials: control/smarthost-secrets: ",
 		    g == 0 ? "no such name (auth=)" : errno == EPERM ?
 		    "readable by group or others, refused (chmod 600)" :
 		    errno == EINVAL ? "malformed line" : strerror(errno));

@@ -734,8 +734,8 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		    route_find(&s->conf->routes, d, dn) : NULL;
 		if (set == NULL) {
 			rcpt_result(s, m, i, ++s->delivery, RS_DEFERRED, NULL,
-			    NULL, "4.4.4 no route: no domain route or smart host "
-			    "matches, and MX routing is not available");
+			    NULL, "4.4.4 no route: no domain route or smart "
+			    "host matches, and MX routing is not available");
 			continue;
 		}
 		for (k = 0; k < nsets && sets[k] != set; k++)

@@ -5,8 +5,10 @@
 #include "../lib/tap.h"
 #include "route.h"
 
-#define FP "sha256:abababababababababababababababababababababababababababababababab"
-#define FPC "sha256:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB"
+#define AB8 "abababababababab"
+#define FP "sha256:" AB8 AB8 AB8 AB8
+#define CD8 "CD:CD:CD:CD:CD:CD:CD:CD"
+#define FPC "sha256:" CD8 ":" CD8 ":" CD8 ":" CD8
 
 static struct route_table t;
 static struct zs err;
@@ -160,9 +162,11 @@ main(void)
 		    "fingerprint= and tls=fingerprint go together");
 		ok(!parse("10.0.0.1 tls=fingerprint fingerprint=sha256:abcd\n",
 		    0) && strstr(err.s, "bad value: fingerprint=") != NULL &&
-		    parse("10.0.0.1 tls=fingerprint fingerprint=" FPC "\n", 0) &&
-		    parse("10.0.0.1 fingerprint=" FP " tls=fingerprint\n", 0),
-		    "a fingerprint is sha256: and 64 hex digits, colons allowed");
+		    parse("10.0.0.1 tls=fingerprint fingerprint=" FPC "\n",
+		    0) && parse("10.0.0.1 fingerprint=" FP
+		    " tls=fingerprint\n", 0),
+		    "a fingerprint is sha256: and 64 hex digits, colons "
+		    "allowed");
 		ok(!parse("10.0.0.1 tls=none auth=x\n", 0) &&
 		    strstr(err.s, "authplain=yes") != NULL &&
 		    parse("10.0.0.1 tls=none auth=x authplain=yes\n", 0) &&
