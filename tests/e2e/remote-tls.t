@@ -9,7 +9,7 @@
 . "${0%/*}/send-common.sh"
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
-plan 39
+plan 40
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -114,6 +114,10 @@ out=$(remote "host 127.0.0.1:$G tls=encrypt\nfile $msg\nto <ok@x.test>\n\nhost 1
 is "$(grep 'tls=1' "$T/good.log" | cut -d' ' -f5 | tr '\n' ' ')" \
 	'resumed=0 resumed=1 ' 'a second connection to the host resumes the TLS session'
 like "$out" 'resumed=yes' 'and the report says so'
+: >"$T/good.log"
+out=$(remote "host 127.0.0.1:$G tls=verify\nfile $msg\nto <ok@x.test>\n\nhost 127.0.0.1:$G tls=verify\nfile $msg\nto <ok@x.test>\n\nhost 127.0.0.1:$G tls=encrypt\nfile $msg\nto <ok@x.test>\n\n")
+is "$(grep -c '^K250' <<<"$out"):$(grep -c '^ehlo' "$T/good.log"):$(grep -c '^rcpt' "$T/good.log")" \
+	'3:4:3' 'a TLS connection serves the next job for the same host and level, a new level gets its own'
 
 control tlsmx encrypt
 out=$(job "127.0.0.1:$PL")
