@@ -92,8 +92,12 @@ conf_tls(struct remote_conf *c)
 		goto fail;
 	if (r == 1 && !tls_level_parse(s.s, &c->tlsmx))
 		return conf_bad(&s, "tlsmx", "unknown level");
-	/* A pin belongs to one host; it cannot be the default for all. */
-	if (r == 1 && c->tlsmx == TLS_LEVEL_FINGERPRINT)
+	/*
+	 * A pin belongs to one host, and MX hosts listen on port 25, not
+	 * on an implicit TLS port: neither can be the default for all.
+	 */
+	if (r == 1 && (c->tlsmx == TLS_LEVEL_FINGERPRINT ||
+	    c->tlsmx == TLS_LEVEL_SMTPS))
 		return conf_bad(&s, "tlsmx", "not a default level");
 	r = control_readline("tlsclientciphers", &s);
 	if (r == -1)

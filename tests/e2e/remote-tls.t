@@ -9,7 +9,7 @@
 . "${0%/*}/send-common.sh"
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
-plan 40
+plan 41
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -133,6 +133,11 @@ printf 'host 127.0.0.1:%s\nfile %s\n\n' "$PL" "$msg" |
 	as_user zr-remote >/dev/null 2>"$T/remote.err"
 like "$?:$(cat "$T/remote.err")" '^111:.*control/tlsmx: not a default level: fingerprint' \
 	'fingerprint, a per-host pin, is refused as the default level'
+control tlsmx smtps
+printf 'host 127.0.0.1:%s\nfile %s\n\n' "$PL" "$msg" |
+	as_user zr-remote >/dev/null 2>"$T/remote.err"
+like "$?:$(cat "$T/remote.err")" '^111:.*control/tlsmx: not a default level: smtps' \
+	'so is smtps'
 rm "$ZR_CONTROL/tlsmx"
 
 tcpserver_start "$PY" "$ZR_ROOT/tests/e2e/remote-raw.py" starttls-inject
