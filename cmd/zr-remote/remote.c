@@ -62,20 +62,17 @@ conf_bad(struct zs *s, const char *file, const char *what)
 	return 0;
 }
 
+/* r and s from control_readline(file): the protocol, 0 for the default. */
 static int
-conf_proto(const char *file, int *proto)
+conf_proto(int r, struct zs *s, const char *file, int *proto)
 {
-	struct zs s = ZS_INIT;
-	int r = control_readline(file, &s);
-
 	*proto = 0;
 	if (r == -1) {
-		zs_free(&s);
+		zs_free(s);
 		return 0;
 	}
-	if (r == 1 && (*proto = tls_proto_parse(s.s)) == 0)
-		return conf_bad(&s, file, "unknown protocol");
-	zs_free(&s);
+	if (r == 1 && (*proto = tls_proto_parse(s->s)) == 0)
+		return conf_bad(s, file, "unknown protocol");
 	return 1;
 }
 
@@ -106,9 +103,14 @@ conf_tls(struct remote_conf *c)
 		return conf_bad(&s, "tlsclientciphers", "too long");
 	if (r == 1)
 		memcpy(c->ciphers, s.s, s.len + 1);
+	r = control_readline("tlsclientminproto", &s);
+	if (!conf_proto(r, &s, "tlsclientminproto", &c->minproto))
+		return 0;
+	r = control_readline("tlsclientmaxproto", &s);
+	if (!conf_proto(r, &s, "tlsclientmaxproto", &c->maxproto))
+		return 0;
 	zs_free(&s);
-	return conf_proto("tlsclientminproto", &c->minproto) &&
-	    conf_proto("tlsclientmaxproto", &c->maxproto);
+	return 1;
 fail:
 	zs_free(&s);
 	return 0;

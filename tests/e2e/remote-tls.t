@@ -9,7 +9,7 @@
 . "${0%/*}/send-common.sh"
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
-plan 41
+plan 44
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -139,6 +139,19 @@ printf 'host 127.0.0.1:%s\nfile %s\n\n' "$PL" "$msg" |
 like "$?:$(cat "$T/remote.err")" '^111:.*control/tlsmx: not a default level: smtps' \
 	'so is smtps'
 rm "$ZR_CONTROL/tlsmx"
+control tlsclientmaxproto TLSv1.2
+out=$(job "127.0.0.1:$G tls=encrypt")
+like "$out" '^Ttls=TLSv1\.2 ' 'control/tlsclientmaxproto caps the protocol'
+control tlsclientminproto TLSv1.3
+rm "$ZR_CONTROL/tlsclientmaxproto"
+out=$(job "127.0.0.1:$G tls=encrypt")
+like "$out" '^Ttls=TLSv1\.3 ' 'control/tlsclientminproto raises the floor'
+control tlsclientminproto SSLv3
+printf 'host 127.0.0.1:%s\nfile %s\n\n' "$PL" "$msg" |
+	as_user zr-remote >/dev/null 2>"$T/remote.err"
+like "$?:$(cat "$T/remote.err")" '^111:.*control/tlsclientminproto: unknown protocol: SSLv3' \
+	'an unknown protocol stops zr-remote'
+rm "$ZR_CONTROL/tlsclientminproto"
 
 tcpserver_start "$PY" "$ZR_ROOT/tests/e2e/remote-raw.py" starttls-inject
 out=$(job "127.0.0.1:$TCP_PORT tls=may")
