@@ -52,6 +52,9 @@ SSL_STATIC_LIBS := $(shell pkg-config --static --libs openssl 2>/dev/null || \
 # that a fork+exec per connection stays cheap.
 LIBS_common := -lresolv
 LIBS_zr-passwd := $(SSL_LIBS)
+LIBS_zr-remote := $(SSL_LIBS)
+# zr-send reads TLS level names in control/smarthosts through lib/tls.
+LIBS_zr-send := $(SSL_LIBS)
 # zr-smtpd is exec'ed per connection: a static link skips the dynamic
 # loader's work each time (the tests and the sanitizer build stay dynamic).
 # It carries OpenSSL for STARTTLS, initialised only when a session asks for

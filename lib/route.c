@@ -170,6 +170,176 @@ word(const char *p, size_t n, size_t *i)
 	return *i - a;
 }
 
+/* Whether a host word names its port ("a:25", "[::1]:25"). */
+static int
+has_port(const char *w, size_t n)
+{
+	const char *end;
+
+	if (n > 0 && w[0] == '[')
+		return (end = memchr(w, ']', n)) != NULL &&
+		    (size_t)(end + 1 - w) < n;
+	return memchr(w, ':', n) != NULL;
+}
+
+static int
+is_key(const char *w, size_t klen, const char *k)
+{
+	return strlen(k) == klen && memcmp(w, k, klen) == 0;
+}
+
+/* "sha256:" then 32 bytes in hex, a colon allowed between bytes. */
+static int
+fingerprint_ok(const char *p, size_t n)
+{
+	size_t i, digits = 0;
+
+	if (n > ROUTE_FP_MAX || n < 7 || memcmp(p, "sha256:", 7) != 0)
+		return 0;
+	for (i = 7; i < n; i++) {
+		char c = lower(p[i]);
+
+		if (c == ':' && digits % 2 == 0 && digits > 0 && i + 1 < n)
+			continue;
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return 0;
+		digits++;
+	}
+	return digits == 64;
+}
+
+static int
+auth_name_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > ROUTE_AUTH_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') ||
+		    (p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= '0' && p[i] <= '9') || p[i] == '.' ||
+		    p[i] == '-' || p[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+host_bad(const char **what, const char *why, const char **w, size_t *wn,
+    const char *word, size_t n)
+{
+	*what = why;
+	*w = word;
+	*wn = n;
+	return 0;
+}
+
+int
+route_host_line(struct route_host *h, const char *p, size_t n,
+    const char **what, const char **w, size_t *wn)
+{
+	size_t i = 0, len;
+	const char *hw;
+	size_t hlen;
+
+	memset(h, 0, sizeof *h);
+	h->prio = ROUTE_PRIO_DEFAULT;
+	h->weight = ROUTE_WEIGHT_DEFAULT;
+	h->tls = TLS_LEVEL_MAY;
+	hlen = word(p, n, &i);
+	hw = p + i - hlen;
+	if (hlen == 0)
+		return host_bad(what, "no host", w, wn, NULL, 0);
+	if (!route_host_parse(h, hw, hlen))
+		return host_bad(what, "bad host", w, wn, hw, hlen);
+	while ((len = word(p, n, &i)) > 0) {
+		const char *eq, *v, *k = p + i - len;
+		unsigned long long u;
+		size_t klen, vlen;
+		char lv[16];
+
+		eq = memchr(k, '=', len);
+		if (eq == NULL)
+			return host_bad(what, "not key=value", w, wn, k, len);
+		klen = (size_t)(eq - k);
+		v = eq + 1;
+		vlen = len - klen - 1;
+		if (is_key(k, klen, "priority") || is_key(k, klen, "weight")) {
+			bool prio = is_key(k, klen, "priority");
+
+			if (vlen == 0 || scan_ulongb(v, vlen, &u) != vlen ||
+			    (prio ? u > ROUTE_PRIO_MAX :
+			    u == 0 || u > ROUTE_WEIGHT_MAX))
+				return host_bad(what, "bad value", w, wn, k,
+				    len);
+			if (prio)
+				h->prio = (unsigned)u;
+			else
+				h->weight = (unsigned)u;
+		} else if (is_key(k, klen, "tls")) {
+			if (vlen == 0 || vlen >= sizeof lv)
+				return host_bad(what, "bad value", w, wn, k,
+				    len);
+			memcpy(lv, v, vlen);
+			lv[vlen] = '\0';
+			if (!tls_level_parse(lv, &h->tls))
+				return host_bad(what, "bad value", w, wn, k,
+				    len);
+			h->tls_set = true;
+		} else if (is_key(k, klen, "fingerprint")) {
+			if (!fingerprint_ok(v, vlen))
+				return host_bad(what, "bad value", w, wn, k,
+				    len);
+			memcpy(h->fingerprint, v, vlen);
+			h->fingerprint[vlen] = '\0';
+		} else if (is_key(k, klen, "auth")) {
+			if (!auth_name_ok(v, vlen))
+				return host_bad(what, "bad value", w, wn, k,
+				    len);
+			memcpy(h->auth, v, vlen);
+			h->auth[vlen] = '\0';
+		} else if (is_key(k, klen, "authplain")) {
+			if (vlen == 3 && memcmp(v, "yes", 3) == 0)
+				h->authplain = true;
+			else if (vlen == 2 && memcmp(v, "no", 2) == 0)
+				h->authplain = false;
+			else
+				return host_bad(what, "bad value", w, wn, k,
+				    len);
+		} else {
+			return host_bad(what, "unknown key", w, wn, k, len);
+		}
+	}
+	if ((h->tls == TLS_LEVEL_FINGERPRINT) != (h->fingerprint[0] != '\0'))
+		return host_bad(what, h->fingerprint[0] ? "fingerprint= needs "
+		    "tls=fingerprint" : "tls=fingerprint needs fingerprint=",
+		    w, wn, NULL, 0);
+	/* Credentials never go out in plain text unless the line says so. */
+	if (h->auth[0] != '\0' && h->tls == TLS_LEVEL_NONE && !h->authplain)
+		return host_bad(what, "auth= with tls=none needs authplain=yes",
+		    w, wn, NULL, 0);
+	if (h->tls == TLS_LEVEL_SMTPS && !has_port(hw, hlen)) {
+		h->port = ROUTE_PORT_SMTPS;
+		if (fmt_snprintf(h->key, sizeof h->key, h->key[0] == '[' ?
+		    "[%s]:%u" : "%s:%u", h->name, h->port) == -1)
+			return host_bad(what, "bad host", w, wn, hw, hlen);
+	}
+	return 1;
+}
+
+int
+route_host_fmt(const struct route_host *h, struct zs *out)
+{
+	/* An MX host has no line of its own: zr-remote applies tlsmx. */
+	return zs_cats(out, h->key) && (h->mx || (zs_cats(out, " tls=") &&
+	    zs_cats(out, tls_level_name(h->tls)))) &&
+	    (h->fingerprint[0] == '\0' || (zs_cats(out, " fingerprint=") &&
+	    zs_cats(out, h->fingerprint))) &&
+	    (h->auth[0] == '\0' || (zs_cats(out, " auth=") &&
+	    zs_cats(out, h->auth))) &&
+	    (!h->authplain || zs_cats(out, " authplain=yes"));
+}
+
 static int
 parse_line(struct route_table *t, const char *file, size_t lineno,
     const char *p, size_t n, int with_domain, struct zs *err)
@@ -177,11 +347,8 @@ parse_line(struct route_table *t, const char *file, size_t lineno,
 	struct route_host h;
 	struct route_set *s = &t->smart;
 	size_t i = 0, len;
-	const char *w;
+	const char *w, *what;
 
-	memset(&h, 0, sizeof h);
-	h.prio = ROUTE_PRIO_DEFAULT;
-	h.weight = ROUTE_WEIGHT_DEFAULT;
 	if (with_domain) {
 		len = word(p, n, &i);
 		w = p + i - len;
@@ -192,40 +359,8 @@ parse_line(struct route_table *t, const char *file, size_t lineno,
 		if (s == NULL)
 			return 0;
 	}
-	len = word(p, n, &i);
-	w = p + i - len;
-	if (len == 0)
-		return bad(err, file, lineno, "no host", NULL, 0);
-	if (!route_host_parse(&h, w, len))
-		return bad(err, file, lineno, "bad host", w, len);
-	while ((len = word(p, n, &i)) > 0) {
-		const char *eq;
-		unsigned long long u;
-		size_t klen, vlen;
-
-		w = p + i - len;
-		eq = memchr(w, '=', len);
-		if (eq == NULL)
-			return bad(err, file, lineno, "not key=value", w, len);
-		klen = (size_t)(eq - w);
-		vlen = len - klen - 1;
-		if (!(klen == 8 && memcmp(w, "priority", 8) == 0) &&
-		    !(klen == 6 && memcmp(w, "weight", 6) == 0))
-			return bad(err, file, lineno, "unknown key", w, len);
-		if (vlen == 0 || scan_ulongb(eq + 1, vlen, &u) != vlen)
-			return bad(err, file, lineno, "bad value", w, len);
-		if (klen == 8 && memcmp(w, "priority", 8) == 0) {
-			if (u > ROUTE_PRIO_MAX)
-				return bad(err, file, lineno, "bad value", w,
-				    len);
-			h.prio = (unsigned)u;
-		} else if (klen == 6 && memcmp(w, "weight", 6) == 0) {
-			if (u == 0 || u > ROUTE_WEIGHT_MAX)
-				return bad(err, file, lineno, "bad value", w,
-				    len);
-			h.weight = (unsigned)u;
-		}
-	}
+	if (!route_host_line(&h, p + i, n - i, &what, &w, &len))
+		return bad(err, file, lineno, what, w, len);
 	return add_host(s, &h);
 }
 

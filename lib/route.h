@@ -3,11 +3,16 @@
  * route: where mail for a domain goes, from control/domainroutes and
  * control/smarthosts, and which host of a set to try first.
  *
- *   smarthosts:    host[:port] [priority=N] [weight=N]
- *   domainroutes:  domain host[:port] [priority=N] [weight=N]
+ *   smarthosts:    host[:port] [key=value ...]
+ *   domainroutes:  domain host[:port] [key=value ...]
  *
- * A host is an IP literal or a name; IPv6 is written in brackets
- * ("[::1]:2525"). Defaults: port 25, priority 10, weight 1. A domain is
+ * Keys: priority=N, weight=N, and for the SMTP client tls=LEVEL (none,
+ * may, encrypt, verify, fingerprint, smtps), fingerprint=sha256:HEX (with
+ * tls=fingerprint and only then), auth=NAME (credentials in
+ * control/smarthost-secrets) and authplain=yes (credentials may go out
+ * without TLS). A host is an IP literal or a name; IPv6 is written in
+ * brackets ("[::1]:2525"). Defaults: port 25 (465 with tls=smtps),
+ * priority 10, weight 1, tls=may, no auth. A domain is
  * exact ("example.com") or, with a leading dot, its subdomains
  * (".example.com"); several lines for one domain make one host set.
  * Lookup order: exact domain, then the closest ".parent" line, then the
@@ -27,8 +32,10 @@
 #ifndef ZR_ROUTE_H
 #define ZR_ROUTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "tls.h"
 #include "zs.h"
 
 #define ROUTE_PORT_DEFAULT 25
@@ -40,6 +47,12 @@
 #define ROUTE_NAME_MAX 255
 /* "[name]:port" */
 #define ROUTE_KEY_MAX (ROUTE_NAME_MAX + 8)
+/* RFC 8314 3.3: submission over implicit TLS; smtps hosts default to it. */
+#define ROUTE_PORT_SMTPS 465
+/* "sha256:" and 32 bytes in hex, optionally with a colon between bytes. */
+#define ROUTE_FP_MAX (7 + 64 + 31)
+/* A name in control/smarthost-secrets. */
+#define ROUTE_AUTH_MAX 64
 
 struct route_host {
 	char name[ROUTE_NAME_MAX + 1];	/* without brackets */
@@ -47,6 +60,12 @@ struct route_host {
 	unsigned port;
 	unsigned prio;
 	unsigned weight;
+	enum tls_level tls;		/* tls=; TLS_LEVEL_MAY by default */
+	bool tls_set;			/* whether tls= was written */
+	bool authplain;			/* authplain=yes */
+	bool mx;			/* from MX records: control/tlsmx */
+	char fingerprint[ROUTE_FP_MAX + 1];	/* with tls=fingerprint */
+	char auth[ROUTE_AUTH_MAX + 1];	/* auth=NAME, or "" */
 	long long cw;			/* round-robin state */
 	long long down_until;		/* seconds since the epoch; 0: up */
 };
@@ -91,5 +110,17 @@ void route_mark_down(struct route_table *, const char *key, long long until);
 void route_mark_up(struct route_table *, const char *key);
 /* Parse "host[:port]" or "[v6][:port]" (n bytes) into h's name/port/key. */
 int route_host_parse(struct route_host *h, const char *p, size_t n);
+/*
+ * Parse "host[:port] [key=value ...]" (n bytes, no line end) into h, with
+ * the keys of a smarthosts line and their defaults. 1, or 0 with what
+ * saying why and w, wn the word at fault (wn 0 when there is none).
+ */
+int route_host_line(struct route_host *h, const char *p, size_t n,
+    const char **what, const char **w, size_t *wn);
+/*
+ * Append h as a line route_host_line reads back: the key, then tls= and,
+ * when set, fingerprint=, auth= and authplain=yes (no priority, weight).
+ */
+int route_host_fmt(const struct route_host *h, struct zs *out);
 
 #endif

@@ -282,6 +282,25 @@ parse_fingerprint(const char *s, unsigned char out[32])
 	return n == 32;
 }
 
+/*
+ * A public key pin is the SHA-256 of the DER SubjectPublicKeyInfo, as
+ * Postfix's smtp_tls_fingerprint_digest and RFC 7469 2.4 define it (and
+ * as "openssl pkey -pubin -outform DER | openssl dgst -sha256" prints),
+ * not X509_pubkey_digest's hash of the bare key bits.
+ */
+static int
+spki_digest(X509 *cert, unsigned char out[32])
+{
+	unsigned char *der = NULL;
+	unsigned int len = 0;
+	int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+	int ok = n > 0 && EVP_Digest(der, (size_t)n, out, &len, EVP_sha256(),
+	    NULL) && len == 32;
+
+	OPENSSL_free(der);
+	return ok;
+}
+
 static int
 fingerprint_ok(SSL *ssl, const char *want)
 {
@@ -299,8 +318,7 @@ fingerprint_ok(SSL *ssl, const char *want)
 	if (X509_digest(cert, EVP_sha256(), got, &len) && len == 32 &&
 	    CRYPTO_memcmp(got, w, 32) == 0)
 		ok = 1;
-	if (!ok && X509_pubkey_digest(cert, EVP_sha256(), got, &len) &&
-	    len == 32 && CRYPTO_memcmp(got, w, 32) == 0)
+	if (!ok && spki_digest(cert, got) && CRYPTO_memcmp(got, w, 32) == 0)
 		ok = 1;
 	X509_free(cert);
 	return ok;

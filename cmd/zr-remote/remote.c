@@ -10,15 +10,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <strings.h>
+
+#include "base64.h"
 #include "control.h"
 #include "data.h"
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
-#include "scan.h"
-#include <strings.h>
 #include "remote.h"
+#include "sasl.h"
+#include "scan.h"
+#include "secrets.h"
 #include "timeoutio.h"
+#include "tls.h"
 
 /* A job line: "to <address>" at most; RFC 5321 paths are far shorter. */
 #define JOB_LINE_MAX 4096
@@ -43,6 +48,73 @@ struct result {
 	char ml;
 	struct zs mt;
 };
+
+/*
+ * A level or protocol that cannot be read is an error, not a default: a
+ * typo in a security setting must not quietly weaken it.
+ */
+static int
+conf_bad(struct zs *s, const char *file, const char *what)
+{
+	warn_x("control/", file, ": ", what, ": ", s->s);
+	zs_free(s);
+	errno = EINVAL;
+	return 0;
+}
+
+/* r and s from control_readline(file): the protocol, 0 for the default. */
+static int
+conf_proto(int r, struct zs *s, const char *file, int *proto)
+{
+	*proto = 0;
+	if (r == -1) {
+		zs_free(s);
+		return 0;
+	}
+	if (r == 1 && (*proto = tls_proto_parse(s->s)) == 0)
+		return conf_bad(s, file, "unknown protocol");
+	return 1;
+}
+
+static int
+conf_tls(struct remote_conf *c)
+{
+	struct zs s = ZS_INIT;
+	int r;
+
+	c->tlsmx = TLS_LEVEL_MAY;
+	c->ciphers[0] = '\0';
+	r = control_readline("tlsmx", &s);
+	if (r == -1)
+		goto fail;
+	if (r == 1 && !tls_level_parse(s.s, &c->tlsmx))
+		return conf_bad(&s, "tlsmx", "unknown level");
+	/*
+	 * A pin belongs to one host, and MX hosts listen on port 25, not
+	 * on an implicit TLS port: neither can be the default for all.
+	 */
+	if (r == 1 && (c->tlsmx == TLS_LEVEL_FINGERPRINT ||
+	    c->tlsmx == TLS_LEVEL_SMTPS))
+		return conf_bad(&s, "tlsmx", "not a default level");
+	r = control_readline("tlsclientciphers", &s);
+	if (r == -1)
+		goto fail;
+	if (r == 1 && s.len >= sizeof c->ciphers)
+		return conf_bad(&s, "tlsclientciphers", "too long");
+	if (r == 1)
+		memcpy(c->ciphers, s.s, s.len + 1);
+	r = control_readline("tlsclientminproto", &s);
+	if (!conf_proto(r, &s, "tlsclientminproto", &c->minproto))
+		return 0;
+	r = control_readline("tlsclientmaxproto", &s);
+	if (!conf_proto(r, &s, "tlsclientmaxproto", &c->maxproto))
+		return 0;
+	zs_free(&s);
+	return 1;
+fail:
+	zs_free(&s);
+	return 0;
+}
 
 int
 remote_conf_load(struct remote_conf *c)
@@ -70,7 +142,7 @@ remote_conf_load(struct remote_conf *c)
 	if (control_readulong("timeoutremote", &u, 1200) == -1)
 		return 0;
 	c->timeoutremote = u == 0 || u > 86400 ? 1200 : (unsigned)u;
-	return 1;
+	return conf_tls(c);
 }
 
 void
@@ -149,12 +221,14 @@ remote_job_read(struct buf *in, struct remote_job *j)
 		if (n > 5 && memcmp(p, "host ", 5) == 0) {
 			struct route_host *h = realloc(j->host,
 			    (j->nhost + 1) * sizeof *h);
+			const char *what, *w;
+			size_t wn;
 
 			if (h == NULL)
 				goto fail;
 			j->host = h;
-			memset(&h[j->nhost], 0, sizeof *h);
-			if (route_host_parse(&h[j->nhost], p + 5, n - 5))
+			if (route_host_line(&h[j->nhost], p + 5, n - 5, &what,
+			    &w, &wn))
 				j->nhost++;
 			else if (job_bad(j, "bad host line") == -1)
 				goto fail;
@@ -216,6 +290,62 @@ fail:
 
 /* Connection. */
 
+static struct remote_sess *
+sess_slot(struct remote *r, const struct route_host *h, bool any)
+{
+	size_t i;
+
+	for (i = 0; i < REMOTE_SESSIONS; i++) {
+		struct remote_sess *e = &r->sess[i];
+
+		if (e->s != NULL && e->level == h->tls &&
+		    strcmp(e->key, h->key) == 0 &&
+		    strcmp(e->fingerprint, h->fingerprint) == 0)
+			return e;
+	}
+	if (!any)
+		return NULL;
+	i = r->nextsess;
+	r->nextsess = (r->nextsess + 1) % REMOTE_SESSIONS;
+	return &r->sess[i];
+}
+
+/*
+ * Keep the session for the next connection to this host at this level:
+ * resumption skips a full handshake. Taken at the end, because TLS 1.3
+ * tickets arrive after the handshake.
+ */
+static void
+sess_keep(struct remote *r)
+{
+	SSL_SESSION *ss = tls_session(r->tls);
+	struct remote_sess *e;
+
+	if (ss == NULL)
+		return;
+	if (!SSL_SESSION_is_resumable(ss)) {
+		SSL_SESSION_free(ss);
+		return;
+	}
+	e = sess_slot(r, &r->cur, true);
+	if (e->s != NULL)
+		SSL_SESSION_free(e->s);
+	memcpy(e->key, r->cur.key, sizeof e->key);
+	memcpy(e->fingerprint, r->cur.fingerprint, sizeof e->fingerprint);
+	e->level = r->cur.tls;
+	e->s = ss;
+}
+
+static void
+sess_free(struct remote *r)
+{
+	size_t i;
+
+	for (i = 0; i < REMOTE_SESSIONS; i++)
+		if (r->sess[i].s != NULL)
+			SSL_SESSION_free(r->sess[i].s);
+}
+
 static void
 conn_close(struct remote *r, bool quit)
 {
@@ -224,9 +354,16 @@ conn_close(struct remote *r, bool quit)
 	if (quit) {
 		/* Polite, not required: a short wait for 221 at most. */
 		r->rto.seconds = 2;
+		if (r->tls != NULL)
+			r->tls->timeout = 2;
 		if (buf_puts(&r->out, "QUIT\r\n") && buf_flush(&r->out))
 			(void)smtpreply_read(&r->in, &r->reply);
 		r->rto.seconds = r->conf->timeoutremote;
+	}
+	if (r->tls != NULL) {
+		sess_keep(r);
+		tls_close(r->tls);
+		r->tls = NULL;
 	}
 	close(r->fd);
 	r->fd = -1;
@@ -333,6 +470,29 @@ put(struct remote *r, const char *s)
 	return buf_puts(&r->out, s);
 }
 
+/* "AUTH PLAIN LOGIN" or the older "AUTH=PLAIN LOGIN": the mechanisms. */
+static unsigned
+parse_auth(const char *l, size_t n)
+{
+	unsigned ext = 0;
+	size_t i = 5;
+
+	while (i < n) {
+		size_t a;
+
+		while (i < n && l[i] == ' ')
+			i++;
+		a = i;
+		while (i < n && l[i] != ' ')
+			i++;
+		if (i - a == 5 && strncasecmp(l + a, "PLAIN", 5) == 0)
+			ext |= EXT_AUTH_PLAIN;
+		else if (i - a == 5 && strncasecmp(l + a, "LOGIN", 5) == 0)
+			ext |= EXT_AUTH_LOGIN;
+	}
+	return ext;
+}
+
 static void
 parse_ehlo(struct remote *r)
 {
@@ -350,6 +510,11 @@ parse_ehlo(struct remote *r)
 			r->ext |= EXT_PIPELINING;
 		else if (n == 8 && strncasecmp(l, "8BITMIME", 8) == 0)
 			r->ext |= EXT_8BITMIME;
+		else if (n == 8 && strncasecmp(l, "STARTTLS", 8) == 0)
+			r->ext |= EXT_STARTTLS;
+		else if (n >= 5 && strncasecmp(l, "AUTH", 4) == 0 &&
+		    (l[4] == ' ' || l[4] == '='))
+			r->ext |= parse_auth(l, n);
 		else if (n >= 4 && strncasecmp(l, "SIZE", 4) == 0 &&
 		    (n == 4 || l[4] == ' ')) {
 			unsigned long long u = 0;
@@ -361,31 +526,19 @@ parse_ehlo(struct remote *r)
 	}
 }
 
+/*
+ * EHLO, else HELO. 1 when greeted; 0 with why set, the connection closed
+ * when the server refused (quit) and left open to be closed when lost.
+ */
 static int
-conn_open(struct remote *r, const struct route_host *h)
+say_hello(struct remote *r, const struct route_host *h, bool *lost)
 {
 	char t[SMTPREPLY_TEXT_MAX + 1];
 
-	r->fd = connect_to(r, h);
-	if (r->fd == -1)
-		return 0;
-	memcpy(r->key, h->key, strlen(h->key) + 1);
-	r->rto.seconds = r->wto.seconds = r->conf->timeoutremote;
-	buf_init(&r->in, timeoutio_read, r->fd, &r->rto, r->inspace, NET_BUF);
-	buf_init(&r->out, timeoutio_write, r->fd, &r->wto, r->outspace,
-	    NET_BUF);
-	r->dirty = false;
-	if (!get_reply(r, "the greeting"))
-		goto fail;
-	if (r->reply.code / 100 != 2) {
-		smtpreply_text(&r->reply, t);
-		set_why(r, h->key, "greeting: ", t);
-		conn_close(r, true);
-		return 0;
-	}
+	*lost = true;
 	if (!put(r, "EHLO ") || !put(r, r->conf->helo) || !put(r, "\r\n") ||
 	    !buf_flush(&r->out) || !get_reply(r, "EHLO"))
-		goto fail;
+		return 0;
 	if (r->reply.code / 100 == 2) {
 		parse_ehlo(r);
 		return 1;
@@ -394,13 +547,271 @@ conn_open(struct remote *r, const struct route_host *h)
 	r->sizemax = 0;
 	if (!put(r, "HELO ") || !put(r, r->conf->helo) || !put(r, "\r\n") ||
 	    !buf_flush(&r->out) || !get_reply(r, "HELO"))
-		goto fail;
+		return 0;
 	if (r->reply.code / 100 == 2)
 		return 1;
+	*lost = false;
 	smtpreply_text(&r->reply, t);
 	set_why(r, h->key, "HELO: ", t);
-	conn_close(r, true);
 	return 0;
+}
+
+static int
+tls_ready(struct remote *r, char *err, size_t errlen)
+{
+	struct tls_opts o;
+	struct zs ca = ZS_INIT, cert = ZS_INIT, key = ZS_INIT;
+	int ok = 0;
+
+	if (r->ctx != NULL)
+		return 1;
+	memset(&o, 0, sizeof o);
+	if (!zs_cats(&ca, control_dir()) || !zs_cats(&ca, "/tlsca") ||
+	    !zs_0(&ca) || !zs_cats(&cert, control_dir()) ||
+	    !zs_cats(&cert, "/tlsclientcert") || !zs_0(&cert) ||
+	    !zs_cats(&key, control_dir()) ||
+	    !zs_cats(&key, "/tlsclientkey") || !zs_0(&key)) {
+		if (fmt_snprintf(err, errlen, "out of memory") == -1)
+			err[0] = '\0';
+		goto out;
+	}
+	/* control/tlsca replaces the system's store; it does not add to it. */
+	o.cafile = access(ca.s, F_OK) == 0 ? ca.s : NULL;
+	o.cert = access(cert.s, F_OK) == 0 ? cert.s : NULL;
+	o.key = access(key.s, F_OK) == 0 ? key.s : NULL;
+	if ((o.cert == NULL) != (o.key == NULL)) {
+		if (fmt_snprintf(err, errlen, "control/tlsclientcert and "
+		    "control/tlsclientkey go together") == -1)
+			err[0] = '\0';
+		goto out;
+	}
+	o.ciphers = r->conf->ciphers[0] ? r->conf->ciphers : NULL;
+	o.min_proto = r->conf->minproto;
+	o.max_proto = r->conf->maxproto;
+	r->ctx = tls_client_ctx(&o, err, errlen);
+	ok = r->ctx != NULL;
+out:
+	zs_free(&ca);
+	zs_free(&cert);
+	zs_free(&key);
+	return ok;
+}
+
+/* The handshake on r->fd; 1, or 0 with why set. */
+static int
+start_tls(struct remote *r, const struct route_host *h)
+{
+	char err[TLS_ERR_MAX];
+	struct remote_sess *e;
+
+	if (!tls_ready(r, err, sizeof err)) {
+		set_why(r, h->key, "TLS: ", err);
+		return 0;
+	}
+	e = sess_slot(r, &r->cur, false);
+	r->tls = tls_connect(r->ctx, r->fd, h->name, r->cur.tls,
+	    h->fingerprint, e != NULL ? e->s : NULL, r->conf->timeoutremote,
+	    err, sizeof err);
+	if (r->tls == NULL) {
+		set_why(r, h->key, "TLS: ", err);
+		return 0;
+	}
+	buf_init(&r->in, tls_read, r->fd, r->tls, r->inspace, NET_BUF);
+	buf_init(&r->out, tls_write, r->fd, r->tls, r->outspace, NET_BUF);
+	tls_describe(r->tls, r->tlsinfo, sizeof r->tlsinfo);
+	return 1;
+}
+
+/* The output space held a secret: it goes as soon as it is sent. */
+static int
+put_secret(struct remote *r, const char *a, const struct zs *b)
+{
+	int ok = put(r, a) && buf_put(&r->out, b->s, b->len) &&
+	    put(r, "\r\n") && buf_flush(&r->out);
+
+	memset(r->outspace, 0, NET_BUF);
+	return ok;
+}
+
+static void
+wipe(struct zs *z)
+{
+	if (z->s != NULL)
+		memset(z->s, 0, z->cap);
+	zs_free(z);
+}
+
+/*
+ * RFC 4954 AUTH with the credentials named by h->auth: PLAIN when offered,
+ * else LOGIN. 1 when authenticated; 0 with why set (never a secret) and
+ * *quit telling whether the server is still in step for a QUIT.
+ */
+static int
+do_auth(struct remote *r, const struct route_host *h, bool *quit)
+{
+	struct zs user = ZS_INIT, pass = ZS_INIT, b = ZS_INIT;
+	char t[SMTPREPLY_TEXT_MAX + 1];
+	const char *mech = (r->ext & EXT_AUTH_PLAIN) ? "PLAIN" : "LOGIN";
+	int g, ok = 0;
+
+	*quit = true;
+	if (!(r->ext & (EXT_AUTH_PLAIN | EXT_AUTH_LOGIN))) {
+		set_why(r, h->key, "auth=", "set, but the server offers no "
+		    "AUTH PLAIN or LOGIN");
+		return 0;
+	}
+	if (r->tls == NULL && !h->authplain) {
+		set_why(r, h->key, "not sending credentials without TLS ",
+		    "(no STARTTLS; authplain=yes would allow it)");
+		return 0;
+	}
+	g = secrets_find(h->auth, &user, &pass);
+	if (g != 1) {
+		set_why(r, h->key,
+		    "no credentials: control/smarthost-secrets: ",
+		    g == 0 ? "no such name (auth=)" : errno == EPERM ?
+		    "readable by group or others, refused (chmod 600)" :
+		    errno == EINVAL ? "malformed line" : strerror(errno));
+		goto out;
+	}
+	if (mech[0] == 'P') {
+		if (!sasl_plain_encode(user.s, pass.s, &b))
+			goto nomem;
+		if (!put_secret(r, "AUTH PLAIN ", &b) ||
+		    !get_reply(r, "AUTH PLAIN"))
+			goto lost;
+	} else {
+		if (!put(r, "AUTH LOGIN\r\n") || !buf_flush(&r->out) ||
+		    !get_reply(r, "AUTH LOGIN"))
+			goto lost;
+		if (r->reply.code == 334) {
+			if (!base64_encode((const unsigned char *)user.s,
+			    user.len, &b))
+				goto nomem;
+			if (!put_secret(r, "", &b) ||
+			    !get_reply(r, "the AUTH LOGIN user name"))
+				goto lost;
+			wipe(&b);
+		}
+		if (r->reply.code == 334) {
+			if (!base64_encode((const unsigned char *)pass.s,
+			    pass.len, &b))
+				goto nomem;
+			if (!put_secret(r, "", &b) ||
+			    !get_reply(r, "the AUTH LOGIN password"))
+				goto lost;
+		}
+	}
+	if (r->reply.code == 235) {
+		ok = 1;
+		goto out;
+	}
+	/* 535 or anything else: this host is no use for this message. */
+	*quit = r->reply.code / 100 == 4 || r->reply.code / 100 == 5;
+	smtpreply_text(&r->reply, t);
+	set_why(r, h->key, mech[0] == 'P' ? "AUTH PLAIN failed: " :
+	    "AUTH LOGIN failed: ", t);
+	goto out;
+nomem:
+	set_why(r, h->key, "AUTH: ", strerror(errno));
+	*quit = false;
+	goto out;
+lost:
+	*quit = false;
+out:
+	wipe(&user);
+	wipe(&pass);
+	wipe(&b);
+	return ok;
+}
+
+static int
+conn_open(struct remote *r, const struct route_host *h)
+{
+	char t[SMTPREPLY_TEXT_MAX + 1];
+	bool lost, quit;
+	enum tls_level level = h->tls_set ? h->tls : r->conf->tlsmx;
+
+	r->fd = connect_to(r, h);
+	if (r->fd == -1)
+		return 0;
+	memcpy(r->key, h->key, strlen(h->key) + 1);
+	r->cur = *h;
+	r->cur.tls = level;
+	r->cur.tls_set = true;
+	memcpy(r->tlsinfo, "tls=none", 9);
+	r->rto.seconds = r->wto.seconds = r->conf->timeoutremote;
+	buf_init(&r->in, timeoutio_read, r->fd, &r->rto, r->inspace, NET_BUF);
+	buf_init(&r->out, timeoutio_write, r->fd, &r->wto, r->outspace,
+	    NET_BUF);
+	r->dirty = false;
+	/* RFC 8314 3: implicit TLS, before the greeting. */
+	if (level == TLS_LEVEL_SMTPS && !start_tls(r, h))
+		goto fail;
+	if (!get_reply(r, "the greeting"))
+		goto fail;
+	if (r->reply.code / 100 != 2) {
+		smtpreply_text(&r->reply, t);
+		set_why(r, h->key, "greeting: ", t);
+		conn_close(r, true);
+		return 0;
+	}
+	if (!say_hello(r, h, &lost))
+		goto refused;
+	if (level != TLS_LEVEL_NONE && level != TLS_LEVEL_SMTPS) {
+		if (!(r->ext & EXT_STARTTLS) && level != TLS_LEVEL_MAY) {
+			set_why(r, h->key, "STARTTLS not offered, and tls=",
+			    tls_level_name(level));
+			conn_close(r, true);
+			return 0;
+		}
+		if (r->ext & EXT_STARTTLS) {
+			if (!put(r, "STARTTLS\r\n") || !buf_flush(&r->out) ||
+			    !get_reply(r, "STARTTLS"))
+				goto fail;
+			if (r->reply.code == 220) {
+				/*
+				 * RFC 3207 4.2: what came before the handshake
+				 * cannot be trusted; a server that sent more
+				 * than its reply is not talked to further.
+				 */
+				if (r->in.start != r->in.end) {
+					set_why(r, h->key, "STARTTLS: ",
+					    "data after the 220, before TLS");
+					goto fail;
+				}
+				if (!start_tls(r, h))
+					goto fail;
+				/* RFC 3207 4.2: forget it all, EHLO again. */
+				r->ext = 0;
+				r->sizemax = 0;
+				if (!say_hello(r, h, &lost))
+					goto refused;
+			} else if (level != TLS_LEVEL_MAY) {
+				smtpreply_text(&r->reply, t);
+				set_why(r, h->key, "STARTTLS refused: ", t);
+				conn_close(r, true);
+				return 0;
+			} else {
+				/* may: nothing was negotiated; go on plain. */
+				smtpreply_text(&r->reply, t);
+				warn_x(h->key, ": STARTTLS refused, going on ",
+				    "without TLS (tls=may): ", t);
+			}
+		}
+	}
+	if (h->auth[0] != '\0' && !do_auth(r, h, &quit)) {
+		conn_close(r, quit);
+		return 0;
+	}
+	log_info("host=", h->key, " ", r->tlsinfo, h->auth[0] != '\0' ?
+	    ((r->ext & EXT_AUTH_PLAIN) ? " auth=PLAIN" : " auth=LOGIN") : "");
+	return 1;
+refused:
+	if (!lost) {
+		conn_close(r, true);
+		return 0;
+	}
 fail:
 	if (r->why.len == 0)
 		set_why(r, h->key, "connection lost: ", strerror(errno));
@@ -413,10 +824,22 @@ static bool
 conn_alive(struct remote *r)
 {
 	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+	char c;
+	size_t got = 0;
+	int n;
 
 	if (r->in.start != r->in.end)
 		return false;
-	return poll(&p, 1, 0) == 0;
+	if (poll(&p, 1, 0) == 0)
+		return true;
+	if (r->tls == NULL)
+		return false;
+	/*
+	 * Readable under TLS may be only a late TLS 1.3 session ticket: peek
+	 * (the socket does not block) and count it dead only on data or EOF.
+	 */
+	n = SSL_peek_ex(r->tls->ssl, &c, 1, &got);
+	return n != 1 && SSL_get_error(r->tls->ssl, n) == SSL_ERROR_WANT_READ;
 }
 
 /* Results. */
@@ -684,11 +1107,12 @@ report_fail(struct buf *o, char letter, const char *a, const char *b)
 }
 
 static int
-report(struct buf *o, const char *host, struct result *res)
+report(struct buf *o, const char *host, const char *tls, struct result *res)
 {
 	size_t i;
 
-	if (!emit(o, 'H', host, strlen(host)))
+	if (!emit(o, 'H', host, strlen(host)) ||
+	    !emit(o, 'T', tls, strlen(tls)))
 		return 0;
 	for (i = 0; i < res->n; i++)
 		if (res->rl[i] != L_NONE && !emit(o, res->rl[i],
@@ -698,6 +1122,16 @@ report(struct buf *o, const char *host, struct result *res)
 	    "4.3.0 out of memory"))
 		return 0;
 	return emit(o, res->ml, res->mt.s, res->mt.len) && buf_flush(o);
+}
+
+static bool
+same_host(const struct remote *r, const struct route_host *h)
+{
+	return strcmp(r->key, h->key) == 0 &&
+	    r->cur.tls == (h->tls_set ? h->tls : r->conf->tlsmx) &&
+	    strcmp(r->cur.fingerprint, h->fingerprint) == 0 &&
+	    strcmp(r->cur.auth, h->auth) == 0 &&
+	    r->cur.authplain == h->authplain;
 }
 
 static int
@@ -737,8 +1171,11 @@ do_job(struct remote *r, struct remote_job *j)
 	res.rt = calloc(nrcpt, sizeof *res.rt);
 	if (res.rl == NULL || res.rt == NULL)
 		goto nomem;
-	/* A kept connection serves only a job that starts with its host. */
-	if (r->fd != -1 && strcmp(r->key, j->host[0].key) != 0)
+	/*
+	 * A kept connection serves only a job that starts with its host, and
+	 * with the same settings: a reload may have changed them.
+	 */
+	if (r->fd != -1 && !same_host(r, &j->host[0]))
 		conn_close(r, true);
 	if (r->fd != -1 && !conn_alive(r))
 		conn_close(r, false);
@@ -761,7 +1198,7 @@ do_job(struct remote *r, struct remote_job *j)
 			h++;
 			continue;
 		}
-		ok = report(r->report, j->host[h].key, &res);
+		ok = report(r->report, j->host[h].key, r->tlsinfo, &res);
 		goto out;
 	}
 	ok = report_fail(r->report, 'Z', "4.4.1 no host answered: ",
@@ -820,6 +1257,9 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 	}
 	conn_close(&r, true);
 out:
+	sess_free(&r);
+	if (r.ctx != NULL)
+		SSL_CTX_free(r.ctx);
 	smtpreply_free(&r.reply);
 	zs_free(&r.why);
 	free(r.inspace);

@@ -6,14 +6,17 @@
  * Input, one job at a time, lines ending in LF, a job ending with an
  * empty line (zr-remote(8) specifies it):
  *
- *	host 127.0.0.1:2525		one or more, in the order to try
+ *	host 127.0.0.1:2525 tls=may	one or more, in the order to try,
+ *					with a smarthosts line's settings
  *	file /var/spool/zr/active/ID	a queue message file
  *	from <sender>			optional: the envelope's sender
  *	to <rcpt>			optional, repeated: the envelope's
  *
  * Output per job, each record a letter, text and a NUL (qmail-remote's
  * report plus a leading H record): "H" and the host that took the
- * transaction (empty when none did); then one r (accepted), h (refused for
+ * transaction (empty when none did); when one did, "T" and how the
+ * connection was protected ("tls=none", "tls=TLSv1.3 cipher=..."); then
+ * one r (accepted), h (refused for
  * good) or s (refused for now) per recipient, in order; then K (the
  * message was accepted for the r recipients), Z (temporary failure) or D
  * (permanent failure). When the failure came before RCPT, the recipient
@@ -29,18 +32,40 @@
 #include "route.h"
 #include "smtpreply.h"
 #include "timeoutio.h"
+#include "tls.h"
 #include "zs.h"
+
+/* A cipher list longer than this in control/tlsclientciphers is refused. */
+#define REMOTE_CIPHERS_MAX 1024
+/* TLS sessions kept for resumption, one per host and level. */
+#define REMOTE_SESSIONS 32
+/* "tls=... cipher=... verify=... resumed=yes" */
+#define REMOTE_TLSINFO_MAX 256
 
 struct remote_conf {
 	char helo[256];			/* control/helohost, else me */
 	unsigned timeoutconnect;	/* control/timeoutconnect */
 	unsigned timeoutremote;		/* control/timeoutremote */
+	enum tls_level tlsmx;		/* control/tlsmx: hosts without tls= */
+	char ciphers[REMOTE_CIPHERS_MAX];	/* control/tlsclientciphers */
+	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
 };
 
 /* What the server said it can do (RFC 1869 EHLO keywords). */
 #define EXT_PIPELINING 1u
 #define EXT_SIZE 2u
 #define EXT_8BITMIME 4u
+#define EXT_STARTTLS 8u
+#define EXT_AUTH_PLAIN 16u
+#define EXT_AUTH_LOGIN 32u
+
+/* A TLS session to offer again to the same host at the same level. */
+struct remote_sess {
+	char key[ROUTE_KEY_MAX + 1];
+	enum tls_level level;
+	char fingerprint[ROUTE_FP_MAX + 1];
+	SSL_SESSION *s;
+};
 
 struct remote_job {
 	struct route_host *host;
@@ -57,6 +82,12 @@ struct remote {
 	const struct remote_conf *conf;
 	int fd;				/* the connection, or -1 */
 	char key[ROUTE_KEY_MAX + 1];	/* its host */
+	struct route_host cur;		/* its settings, tls= resolved */
+	SSL_CTX *ctx;			/* made at the first TLS connection */
+	struct tls *tls;		/* the connection's TLS, or NULL */
+	char tlsinfo[REMOTE_TLSINFO_MAX];	/* the T record */
+	struct remote_sess sess[REMOTE_SESSIONS];
+	size_t nextsess;		/* the slot to reuse next */
 	unsigned ext;
 	unsigned long long sizemax;	/* the server's SIZE, 0: none */
 	bool dirty;			/* a transaction may be open */

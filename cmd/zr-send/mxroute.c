@@ -92,6 +92,7 @@ mx_set(const struct dns_target *t, size_t nt, const struct route_set *smart,
 		/* The MX preference orders the hosts; DNS shuffled equals. */
 		s->host[s->nhost].prio = t[i].pref;
 		s->host[s->nhost].weight = 1;
+		s->host[s->nhost].mx = true;
 		s->nhost++;
 	}
 	for (i = 0; smart != NULL && i < smart->nhost; i++) {

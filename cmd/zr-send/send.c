@@ -61,6 +61,7 @@ struct job {
 	size_t *rcpt;		/* indices into the envelope */
 	size_t nrcpt;
 	struct zs hosts;	/* keys, NUL-separated, in the order to try */
+	struct zs lines;	/* the same hosts with their settings */
 	size_t nhost;
 	char first[ROUTE_KEY_MAX + 1];
 	unsigned long long delivery;	/* number of the first recipient */
@@ -594,13 +595,14 @@ job_free(struct job *j)
 {
 	free(j->rcpt);
 	zs_free(&j->hosts);
+	zs_free(&j->lines);
 	free(j);
 }
 
 /* Record one recipient's result and log it. */
 static void
 rcpt_result(struct send *s, struct msg *m, size_t i, unsigned long long dnum,
-    enum qstate_status st, const char *host, const char *text)
+    enum qstate_status st, const char *host, const char *tls, const char *text)
 {
 	struct qstate_rcpt *r = &m->st.rcpt[i];
 	struct zs l = ZS_INIT;
@@ -615,7 +617,9 @@ rcpt_result(struct send *s, struct msg *m, size_t i, unsigned long long dnum,
 	    catreport(&l, r->reply) && zs_cats(&l, " msg=") &&
 	    zs_cats(&l, m->id) && zs_cats(&l, " rcpt=<") &&
 	    zs_cats(&l, m->env.rcpt[i].addr) && zs_cats(&l, "> host=") &&
-	    zs_cats(&l, host != NULL && *host ? host : "-"))
+	    zs_cats(&l, host != NULL && *host ? host : "-") &&
+	    (tls == NULL || *tls == '\0' || (zs_catc(&l, ' ') &&
+	    zs_cats(&l, tls))))
 		logline(&l);
 	zs_free(&l);
 	s->stats[st == RS_DELIVERED ? ST_R_DELIVERED : st == RS_FAILED ?
@@ -651,7 +655,9 @@ job_new(struct send *s, struct msg *m, struct route_set *set, long long now)
 	k = route_order(set, now / 1000, order);
 	for (i = 0; i < k; i++)
 		if (!zs_cats(&j->hosts, set->host[order[i]].key) ||
-		    !zs_catc(&j->hosts, '\0'))
+		    !zs_catc(&j->hosts, '\0') ||
+		    !route_host_fmt(&set->host[order[i]], &j->lines) ||
+		    !zs_catc(&j->lines, '\0'))
 			goto fail;
 	j->nhost = k;
 	memcpy(j->first, set->host[order[0]].key,
@@ -745,7 +751,7 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		m->inplay[i] = 1;
 		if (!rcpt_domain(m->env.rcpt[i].addr, &d, &dn)) {
 			rcpt_result(s, m, i, ++s->delivery, RS_FAILED, NULL,
-			    "5.1.3 the recipient address has no domain");
+			    NULL, "5.1.3 the recipient address has no domain");
 			continue;
 		}
 		/* An MX set made for an earlier recipient's domain serves again. */
@@ -763,7 +769,7 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 			if (mr != MX_SET) {
 				rcpt_result(s, m, i, ++s->delivery,
 				    mr == MX_PERM ? RS_FAILED : RS_DEFERRED,
-				    NULL, why != NULL ? why :
+				    NULL, NULL, why != NULL ? why :
 				    "4.5.3 too many routes in one message; "
 				    "the rest go next time");
 				continue;
@@ -777,7 +783,7 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 			if (nsets == sizeof sets / sizeof sets[0]) {
 				/* More routes than a pass takes: next time. */
 				rcpt_result(s, m, i, ++s->delivery,
-				    RS_DEFERRED, NULL,
+				    RS_DEFERRED, NULL, NULL,
 				    "4.5.3 too many routes in one message; "
 				    "the rest go next time");
 				continue;
@@ -785,7 +791,8 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 			jobs[nsets] = job_new(s, m, set, now);
 			if (jobs[nsets] == NULL) {
 				rcpt_result(s, m, i, ++s->delivery,
-				    RS_DEFERRED, NULL, "4.3.0 out of memory");
+				    RS_DEFERRED, NULL, NULL,
+				    "4.3.0 out of memory");
 				continue;
 			}
 			sets[nsets++] = set;
@@ -829,10 +836,11 @@ static int
 child_send_job(struct child *c, struct job *j)
 {
 	struct zs t = ZS_INIT;
-	const char *h = j->hosts.s;
+	const char *h = j->lines.s;
 	size_t i, off = 0;
 	int ok = 1;
 
+	/* zr-remote(8): each host line carries the host's TLS and AUTH. */
 	for (i = 0; ok && i < j->nhost; i++, h += strlen(h) + 1)
 		ok = zs_cats(&t, "host ") && zs_cats(&t, h) &&
 		    zs_catc(&t, '\n');
@@ -1143,7 +1151,9 @@ report_complete(const struct zs *out)
 			return out->len > REPORT_MAX ? -1 : 0;
 		if (p != out->s && (*p == 'K' || *p == 'Z' || *p == 'D'))
 			return n == end ? 1 : -1;
-		if (p != out->s && *p != 'r' && *p != 'h' && *p != 's')
+		/* T, how the connection was protected, only right after H. */
+		if (p != out->s && *p != 'r' && *p != 'h' && *p != 's' &&
+		    !(*p == 'T' && p == out->s + strlen(out->s) + 1))
 			return -1;
 		p = n;
 		if (p == end)
@@ -1176,7 +1186,7 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 {
 	struct msg *m = j->m;
 	const char **rec = calloc(j->nrcpt ? j->nrcpt : 1, sizeof *rec);
-	const char *p, *end, *host = "", *mtext = why;
+	const char *p, *end, *host = "", *tls = NULL, *mtext = why;
 	char ml = 'Z';
 	size_t nrec = 0, i;
 
@@ -1186,6 +1196,10 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 		end = out->s + out->len;
 		host = p + 1;
 		p = report_next(p, end);
+		if (p != NULL && p < end && *p == 'T') {
+			tls = p + 1;
+			p = report_next(p, end);
+		}
 		while (p != NULL && p < end) {
 			if (*p == 'K' || *p == 'Z' || *p == 'D') {
 				ml = *p;
@@ -1214,7 +1228,8 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 			t = mtext;	/* the reply to the final dot */
 		if (t == NULL)
 			t = "4.3.0 out of memory reading the report";
-		rcpt_result(s, m, j->rcpt[i], j->delivery + i, st, host, t);
+		rcpt_result(s, m, j->rcpt[i], j->delivery + i, st, host, tls,
+		    t);
 	}
 	free(rec);
 	job_free(j);
@@ -1562,7 +1577,7 @@ stop_pending(struct send *s)
 		m->handback = true;
 		for (i = 0; i < j->nrcpt; i++)
 			rcpt_result(s, m, j->rcpt[i], j->delivery + i,
-			    RS_DEFERRED, NULL,
+			    RS_DEFERRED, NULL, NULL,
 			    "4.3.0 zr-send stopped before this delivery "
 			    "started");
 		job_free(j);

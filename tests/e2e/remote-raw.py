@@ -3,7 +3,9 @@
 # A misbehaving SMTP server on stdin/stdout, for tcpserver: remote-raw.py
 # MODE. greet421: a 421 greeting; helo: no EHLO, HELO works; odd: a MAIL
 # reply whose lines carry different codes; nul: a RCPT reply full of NUL
-# and control bytes; huge: a megabyte greeting with no line end.
+# and control bytes; huge: a megabyte greeting with no line end;
+# starttls-inject: offers STARTTLS and sends a reply more with its 220;
+# starttls-454: offers STARTTLS and refuses it.
 import sys
 
 mode = sys.argv[1]
@@ -29,8 +31,17 @@ while True:
         break
     verb = line[:4].upper()
     if verb == b'EHLO':
-        say(b'502 5.5.2 what is EHLO\r\n' if mode == 'helo'
-            else b'250 raw.test\r\n')
+        if mode == 'helo':
+            say(b'502 5.5.2 what is EHLO\r\n')
+        elif mode.startswith('starttls'):
+            say(b'250-raw.test\r\n250 STARTTLS\r\n')
+        else:
+            say(b'250 raw.test\r\n')
+    elif verb == b'STAR':
+        if mode == 'starttls-inject':
+            say(b'220 2.0.0 go ahead\r\n250 2.0.0 injected\r\n')
+        else:
+            say(b'454 4.7.0 TLS not available now\r\n')
     elif verb == b'HELO':
         say(b'250 raw.test\r\n')
     elif verb == b'MAIL':

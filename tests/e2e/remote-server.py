@@ -2,17 +2,22 @@
 # SPDX-License-Identifier: MIT
 # A scriptable SMTP receiver on 127.0.0.1 for the zr-send/zr-remote tests,
 # on aiosmtpd: per-recipient replies, PIPELINING and SIZE on or off, a
-# chosen reply to the final dot, or a dropped or stalled connection there.
+# chosen reply to the final dot, or a dropped or stalled connection there;
+# STARTTLS or implicit TLS with a given certificate, AUTH PLAIN/LOGIN
+# against one user and password.
 # It writes the port it got to --portfile, one line per event to --log
-# ("ehlo", "rcpt ADDR", "data N") and each message's content, as it came
-# off the wire after dot removal (CRLF kept), to --save/N.
+# ("ehlo NAME port=N tls=0|1 resumed=0|1", "sni NAME", "auth MECH",
+# "authok USER", "authfail USER", "rcpt ADDR", "data N") and each
+# message's content, as it came off the wire after dot removal (CRLF
+# kept), to --save/N.
 import argparse
 import asyncio
 import os
 import signal
+import ssl
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--portfile', required=True)
@@ -30,6 +35,17 @@ ap.add_argument('--delay-dot', type=float, default=0,
 ap.add_argument('--port', type=int, default=0)
 ap.add_argument('--listen', type=int, default=1,
                 help='listen on this many ports (one per line in portfile)')
+ap.add_argument('--tls-cert', help='PEM certificate chain: offer STARTTLS')
+ap.add_argument('--tls-key')
+ap.add_argument('--client-ca',
+                help='ask for a client certificate signed by this CA')
+ap.add_argument('--smtps', action='store_true',
+                help='implicit TLS from the first byte instead of STARTTLS')
+ap.add_argument('--auth', help='USER:PASSWORD: offer AUTH PLAIN and LOGIN')
+ap.add_argument('--auth-plaintext', action='store_true',
+                help='offer AUTH without TLS too')
+ap.add_argument('--no-plain', action='store_true',
+                help='offer AUTH LOGIN only')
 args = ap.parse_args()
 
 rules = {}
@@ -46,12 +62,39 @@ def log(line):
             f.write(line + '\n')
 
 
+def ssl_object(server, session):
+    if session.ssl:
+        return session.ssl.get('ssl_object')
+    return server.transport.get_extra_info('ssl_object')
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    user = auth_data.login.decode(errors='replace')
+    good = '%s:%s' % (user, auth_data.password.decode(errors='replace'))
+    if good == args.auth:
+        log('authok ' + user)
+        return AuthResult(success=True)
+    log('authfail ' + user)
+    return AuthResult(success=False, handled=False)
+
+
 class Handler:
+    async def handle_AUTH(self, server, session, envelope, args_):
+        # Every AUTH command, before any check: proof of what was sent.
+        log('auth %s tls=%d' % (args_[0] if args_ else '',
+                                ssl_object(server, session) is not None))
+        return MISSING
+
     async def handle_EHLO(self, server, session, envelope, hostname,
                           responses):
         session.host_name = hostname
-        log('ehlo %s port=%d' % (
-            hostname, server.transport.get_extra_info('sockname')[1]))
+        so = ssl_object(server, session)
+        log('ehlo %s port=%d tls=%d resumed=%d' % (
+            hostname, server.transport.get_extra_info('sockname')[1],
+            so is not None, so is not None and so.session_reused))
+        peer = so.getpeercert() if so is not None else None
+        if peer:
+            log('client=' + dict(x[0] for x in peer['subject'])['commonName'])
         out = [r for r in responses
                if args.size or not r[4:].upper().startswith('SIZE')]
         if args.pipelining:
@@ -93,16 +136,39 @@ class Handler:
         return args.data_reply
 
 
+def tls_context():
+    if not args.tls_cert:
+        return None
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    if args.client_ca:
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(args.client_ca)
+
+    def sni(sslobj, name, c):
+        log('sni %s' % name)
+    ctx.sni_callback = sni
+    return ctx
+
+
 async def main():
     loop = asyncio.get_running_loop()
     handler = Handler()
     srvs = []
+    ctx = tls_context()
+    kw = {}
+    if args.auth:
+        kw = dict(authenticator=authenticator,
+                  auth_require_tls=not args.auth_plaintext,
+                  auth_exclude_mechanism=['PLAIN'] if args.no_plain else [])
     for i in range(args.listen):
         srvs.append(await loop.create_server(
             lambda: SMTP(handler, data_size_limit=args.size or None,
                          enable_SMTPUTF8=False, decode_data=False,
-                         hostname='sink.test', ident='sink'),
-            '127.0.0.1', args.port if i == 0 else 0, reuse_address=True))
+                         hostname='sink.test', ident='sink',
+                         tls_context=None if args.smtps else ctx, **kw),
+            '127.0.0.1', args.port if i == 0 else 0, reuse_address=True,
+            ssl=ctx if args.smtps else None))
     with open(args.portfile + '.tmp', 'w') as f:
         for srv in srvs:
             f.write('%d\n' % srv.sockets[0].getsockname()[1])

@@ -31,8 +31,8 @@ ok 'SIGALRM: the deferred message went at once' test -e "$ZR_QUEUE/done/delivere
 
 control smarthosts "127.0.0.1:1 tls=yes"
 kill -HUP "$SEND_PID"
-log_has 10 'alert: unable to reread controls: smarthosts:1: unknown key'
-like "$(cat "$T/send.log")" 'alert: unable to reread controls: smarthosts:1: unknown key: tls=yes; keeping the old ones' \
+log_has 10 'alert: unable to reread controls: smarthosts:1: bad value'
+like "$(cat "$T/send.log")" 'alert: unable to reread controls: smarthosts:1: bad value: tls=yes; keeping the old ones' \
 	'a bad control file is reported with file and line'
 inj c@x.test
 log_has 20 'success: .*rcpt=<c@x.test>'

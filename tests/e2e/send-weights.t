@@ -21,9 +21,9 @@ done
 send_start
 wait_for 60 qhas done/delivered 300
 is "$(qcount done/delivered)" 300 'all 300 delivered'
-na=$(grep -c "success: .*host=127.0.0.1:$a\$" "$T/send.log")
-nb=$(grep -c "success: .*host=127.0.0.1:$b\$" "$T/send.log")
-nc=$(grep -c "success: .*host=127.0.0.1:$c\$" "$T/send.log")
+na=$(grep -Ec "success: .*host=127.0.0.1:$a( |\$)" "$T/send.log")
+nb=$(grep -Ec "success: .*host=127.0.0.1:$b( |\$)" "$T/send.log")
+nc=$(grep -Ec "success: .*host=127.0.0.1:$c( |\$)" "$T/send.log")
 diag "shares: $na $nb $nc"
 ok 'weight 50: 50% +-3 points' test "$na" -ge 141 -a "$na" -le 159
 ok 'weight 30: 30% +-3 points' test "$nb" -ge 81 -a "$nb" -le 99

@@ -5,6 +5,11 @@
 #include "../lib/tap.h"
 #include "route.h"
 
+#define AB8 "abababababababab"
+#define FP "sha256:" AB8 AB8 AB8 AB8
+#define CD8 "CD:CD:CD:CD:CD:CD:CD:CD"
+#define FPC "sha256:" CD8 ":" CD8 ":" CD8 ":" CD8
+
 static struct route_table t;
 static struct zs err;
 
@@ -34,7 +39,7 @@ main(void)
 	size_t order[16], i, n;
 	int counts[3] = { 0, 0, 0 }, okall;
 
-	plan(22);
+	plan(33);
 	ok(parse("# comment\n\n10.0.0.1\n  [::1]:2525 priority=5 weight=3\n"
 	    "relay.test:587\n", 0) && t.smart.nhost == 3,
 	    "smart hosts parse, comments and blank lines skipped");
@@ -45,8 +50,8 @@ main(void)
 	    strcmp(t.smart.host[1].name, "::1") == 0 &&
 	    t.smart.host[1].prio == 5 && t.smart.host[1].weight == 3,
 	    "IPv6 in brackets with a port, priority and weight");
-	ok(!parse("10.0.0.1\n10.0.0.2 tls=yes\n", 0) &&
-	    strcmp(err.s, "smarthosts:2: unknown key: tls=yes") == 0,
+	ok(!parse("10.0.0.1\n10.0.0.2 colour=red\n", 0) &&
+	    strcmp(err.s, "smarthosts:2: unknown key: colour=red") == 0,
 	    "an unknown key names file and line");
 	ok(!parse("10.0.0.1 weight=0\n", 0) && strstr(err.s, ":1: bad value"),
 	    "a zero weight is refused");
@@ -124,6 +129,69 @@ main(void)
 		ok(route_host_parse(&h, "[2001:db8::1]", 13) && h.port == 25 &&
 		    strcmp(h.key, "[2001:db8::1]:25") == 0,
 		    "IPv6 without a port gets 25");
+	}
+	{
+		struct route_host h;
+		struct zs line = ZS_INIT;
+		const char *what, *w, *full;
+		size_t wn;
+
+		ok(parse("10.0.0.1\n10.0.0.2 tls=verify auth=relay1\n"
+		    "relay.test tls=smtps\n[::1] tls=smtps\n"
+		    "10.0.0.3:2525 tls=smtps\n", 0) &&
+		    t.smart.host[0].tls == TLS_LEVEL_MAY &&
+		    !t.smart.host[0].tls_set && t.smart.host[0].auth[0] == 0,
+		    "tls defaults to may, auth to none");
+		ok(t.smart.host[1].tls == TLS_LEVEL_VERIFY &&
+		    strcmp(t.smart.host[1].auth, "relay1") == 0 &&
+		    !t.smart.host[1].authplain,
+		    "tls= and auth= are read");
+		ok(strcmp(t.smart.host[2].key, "relay.test:465") == 0 &&
+		    strcmp(t.smart.host[3].key, "[::1]:465") == 0 &&
+		    strcmp(t.smart.host[4].key, "10.0.0.3:2525") == 0,
+		    "tls=smtps without a port means 465 (RFC 8314); a port "
+		    "given stays");
+		ok(!parse("10.0.0.1 tls=yes\n", 0) &&
+		    strcmp(err.s, "smarthosts:1: bad value: tls=yes") == 0,
+		    "an unknown level is a bad value, with file and line");
+		ok(!parse("a.test 10.0.0.1 tls=fingerprint\n", 1) &&
+		    strstr(err.s, "domainroutes:1: tls=fingerprint needs "
+		    "fingerprint=") != NULL &&
+		    !parse("10.0.0.1 fingerprint=" FP "\n", 0) &&
+		    strstr(err.s, "fingerprint= needs tls=fingerprint") != NULL,
+		    "fingerprint= and tls=fingerprint go together");
+		ok(!parse("10.0.0.1 tls=fingerprint fingerprint=sha256:abcd\n",
+		    0) && strstr(err.s, "bad value: fingerprint=") != NULL &&
+		    parse("10.0.0.1 tls=fingerprint fingerprint=" FPC "\n",
+		    0) && parse("10.0.0.1 fingerprint=" FP
+		    " tls=fingerprint\n", 0),
+		    "a fingerprint is sha256: and 64 hex digits, colons "
+		    "allowed");
+		ok(!parse("10.0.0.1 tls=none auth=x\n", 0) &&
+		    strstr(err.s, "authplain=yes") != NULL &&
+		    parse("10.0.0.1 tls=none auth=x authplain=yes\n", 0) &&
+		    t.smart.host[0].authplain,
+		    "auth= with tls=none needs authplain=yes");
+		ok(!parse("10.0.0.1 auth=a/b\n", 0) &&
+		    !parse("10.0.0.1 authplain=maybe\n", 0),
+		    "bad auth names and authplain values are refused");
+
+		full = "10.0.0.9:26 tls=fingerprint "
+		    "fingerprint=" FP " auth=n authplain=yes";
+		ok(route_host_line(&h, full, strlen(full), &what, &w,
+		    &wn) && route_host_fmt(&h, &line) && zs_0(&line) &&
+		    strcmp(line.s, "10.0.0.9:26 tls=fingerprint fingerprint="
+		    FP " auth=n authplain=yes") == 0,
+		    "route_host_fmt writes what route_host_line reads");
+		line.len = 0;
+		ok(route_host_line(&h, "10.0.0.9", 8, &what, &w, &wn) &&
+		    route_host_fmt(&h, &line) && zs_0(&line) &&
+		    strcmp(line.s, "10.0.0.9:25 tls=may") == 0,
+		    "a plain host gets tls=may written out");
+		ok(!route_host_line(&h, "10.0.0.9 tls=bad", 16, &what, &w,
+		    &wn) && strcmp(what, "bad value") == 0 && wn == 7,
+		    "route_host_line says what and where");
+		zs_free(&line);
 	}
 	route_free(&t);
 	zs_free(&err);

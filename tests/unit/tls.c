@@ -75,7 +75,14 @@ make_cert(const char *certfile, const char *keyfile, long from, long to,
 
 		X509_digest(x, EVP_sha256(), md, &n);
 		hex(md, n, fp_cert);
-		X509_pubkey_digest(x, EVP_sha256(), md, &n);
+		{
+			/* The DER SubjectPublicKeyInfo, as Postfix pins it. */
+			unsigned char *der = NULL;
+			int dn = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+
+			EVP_Digest(der, (size_t)dn, md, &n, EVP_sha256(), NULL);
+			OPENSSL_free(der);
+		}
 		hex(md, n, fp_key);
 	}
 	if ((f = fopen(certfile, "w")) == NULL)
