@@ -388,15 +388,16 @@ queue_state_scan(struct queue *q, int (*fn)(const char *id, void *ctx),
 	return scan_fd(subdirfd(q, &q->statefd, "state"), fn, ctx);
 }
 
-int
-queue_state_read(struct queue *q, const char *id, struct zs *out)
+/* Read the whole file name in the directory dfd: 1, 0 when absent, -1. */
+static int
+read_at(int dfd, const char *name, struct zs *out)
 {
-	int sfd = subdirfd(q, &q->statefd, "state"), fd, ok = 1;
+	int fd, ok = 1;
 
 	out->len = 0;
-	if (sfd == -1)
+	if (dfd == -1)
 		return -1;
-	fd = openat(sfd, id, O_RDONLY | O_CLOEXEC);
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return errno == ENOENT ? 0 : -1;
 	for (;;) {
@@ -419,20 +420,20 @@ queue_state_read(struct queue *q, const char *id, struct zs *out)
 	return ok ? 1 : -1;
 }
 
-int
-queue_state_write(struct queue *q, const char *id, const char *p, size_t n)
+/*
+ * Replace name in the directory dfd durably: write tmp/<tmpname>,
+ * fdatasync, rename over name, fsync dfd. 1, or 0 with nothing left in tmp/.
+ */
+static int
+replace_at(struct queue *q, int dfd, const char *name, const char *tmpname,
+    const char *p, size_t n)
 {
-	int sfd = subdirfd(q, &q->statefd, "state");
-	int tfd = subdirfd(q, &q->tmpfd, "tmp");
-	char name[QUEUE_ID_SIZE + 64];
-	int fd;
+	int tfd = subdirfd(q, &q->tmpfd, "tmp"), fd;
 
-	if (sfd == -1 || tfd == -1)
+	if (dfd == -1 || tfd == -1)
 		return 0;
-	/* tmp/<id>.state cannot collide with a message, whose name is an id. */
-	if (fmt_snprintf(name, sizeof name, "%s.state", id) == -1)
-		return 0;
-	fd = openat(tfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = openat(tfd, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640);
 	if (fd == -1)
 		return 0;
 	while (n > 0) {
@@ -452,19 +453,36 @@ queue_state_write(struct queue *q, const char *id, const char *p, size_t n)
 		goto fail;
 	}
 	fd = -1;
-	if (renameat(tfd, name, sfd, id) == -1)
+	if (renameat(tfd, tmpname, dfd, name) == -1)
 		goto fail;
-	return fsync(sfd) == 0;
+	return fsync(dfd) == 0;
 fail:
 	{
 		int saved = errno;
 
 		if (fd != -1)
 			close(fd);
-		unlinkat(tfd, name, 0);
+		unlinkat(tfd, tmpname, 0);
 		errno = saved;
 	}
 	return 0;
+}
+
+int
+queue_state_read(struct queue *q, const char *id, struct zs *out)
+{
+	return read_at(subdirfd(q, &q->statefd, "state"), id, out);
+}
+
+int
+queue_state_write(struct queue *q, const char *id, const char *p, size_t n)
+{
+	char name[QUEUE_ID_SIZE + 64];
+
+	/* tmp/<id>.state cannot collide with a message, whose name is an id. */
+	if (fmt_snprintf(name, sizeof name, "%s.state", id) == -1)
+		return 0;
+	return replace_at(q, subdirfd(q, &q->statefd, "state"), id, name, p, n);
 }
 
 int
@@ -569,89 +587,37 @@ stats_name_ok(const char *name)
 int
 queue_stats_read(struct queue *q, const char *name, struct zs *out)
 {
-	int fd, ok = 1;
+	int dfd, r;
 
 	out->len = 0;
 	if (!stats_name_ok(name))
 		return -1;
-	fd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	{
-		int dfd = fd;
-
-		fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	dfd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = read_at(dfd, name, out);
+	if (dfd != -1)
 		close(dfd);
-	}
-	if (fd == -1)
-		return errno == ENOENT ? 0 : -1;
-	for (;;) {
-		ssize_t r;
-
-		if (!zs_readyplus(out, 4096)) {
-			ok = 0;
-			break;
-		}
-		r = read(fd, out->s + out->len, 4096);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			ok = r == 0;
-			break;
-		}
-		out->len += (size_t)r;
-	}
-	close(fd);
-	return ok ? 1 : -1;
+	return r;
 }
 
 int
 queue_stats_write(struct queue *q, const char *name, const char *p, size_t n)
 {
-	int tfd = subdirfd(q, &q->tmpfd, "tmp"), sfd = -1, fd = -1;
 	char tmp[96];
+	int dfd, ok;
 
-	if (!stats_name_ok(name) || tfd == -1)
-		return 0;
 	/* "stats.<name>" in tmp/ is never an id, so never taken for mail. */
-	if (fmt_snprintf(tmp, sizeof tmp, "stats.%s", name) == -1)
+	if (!stats_name_ok(name) ||
+	    fmt_snprintf(tmp, sizeof tmp, "stats.%s", name) == -1)
 		return 0;
-	sfd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sfd == -1)
-		return 0;
-	fd = openat(tfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd == -1)
-		goto fail;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		p += w;
-		n -= (size_t)w;
-	}
-	if (fdatasync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (renameat(tfd, tmp, sfd, name) == -1 || fsync(sfd) == -1)
-		goto fail;
-	close(sfd);
-	return 1;
-fail:
-	{
+	dfd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ok = replace_at(q, dfd, name, tmp, p, n);
+	if (dfd != -1) {
 		int saved = errno;
 
-		if (fd != -1)
-			close(fd);
-		unlinkat(tfd, tmp, 0);
-		close(sfd);
+		close(dfd);
 		errno = saved;
 	}
-	return 0;
+	return ok;
 }
 
 int

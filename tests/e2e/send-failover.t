@@ -15,6 +15,7 @@ control hostbackoff 2
 send_start
 inj one@x.test
 log_has 20 'success: .* rcpt=<one@x.test>'
+down_at=$(($(date +%s%N) / 1000000))	# the primary was marked down by now
 like "$(cat "$T/send.log")" "rcpt=<one@x.test> host=127.0.0.1:$(port_of backup)" \
 	'primary down: the backup delivered'
 like "$(cat "$T/send.log")" "zr-remote: warning: 127.0.0.1:$primary: unable to connect" \
@@ -25,7 +26,9 @@ is "$(grep -c "127.0.0.1:$primary: unable to connect" "$T/send.log")" 1 \
 	'within the back-off the primary is not tried again'
 is "$(grep -c "^rcpt skip" "$T/backup.log")" 3 'the backup took them all'
 py_server primary --pipelining --port "$primary"
-sleep 2.2	# the back-off itself is what is being tested
+# The back-off itself is what is tested: wait until it has run out.
+elapsed() { [ $(($(date +%s%N) / 1000000 - down_at)) -ge "$1" ]; }
+wait_for 10 elapsed 2200
 inj back@x.test
 log_has 20 'success: .* rcpt=<back@x.test>'
 like "$(cat "$T/send.log")" "rcpt=<back@x.test> host=127.0.0.1:$primary" \
