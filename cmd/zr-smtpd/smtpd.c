@@ -34,7 +34,7 @@ enum smtpd_reply_id {
 	RPL_QUEUEFAIL, RPL_TOOMANYRCPT, RPL_UNKNOWN, RPL_LINELONG, RPL_BARELF,
 	RPL_BADBYTE, RPL_SYNTAX, RPL_NOPARAM, RPL_HELOSYNTAX, RPL_FROMSYNTAX,
 	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT,
-	RPL_RELAY, RPL_ROUTED, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
+	RPL_RELAY, RPL_ROUTED, RPL_NOUSER, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
 	RPL_LONGDATA, RPL_EARLY,
 	RPL_PARAM, RPL_NOSPACE, RPL_INTX,
 	RPL_TLS_READY, RPL_TLS_TEMP, RPL_TLS_NO, RPL_TLS_ACTIVE,
@@ -86,6 +86,7 @@ static const struct smtpd_replytab {
 	[RPL_RELAY] = { 550, "5.7.1", "Relaying denied" },
 	[RPL_ROUTED] = { 550, "5.7.1",
 	    "Relaying denied: routing in the address is not allowed" },
+	[RPL_NOUSER] = { 550, "5.1.1", "No such user here" },
 	[RPL_TOOBIG] = { 552, "5.3.4", "Message size exceeds fixed limit" },
 	[RPL_BAREDATA] = { 554, "5.6.0",
 	    "Message refused: bare CR or LF (lines must end in CRLF)" },
@@ -612,6 +613,44 @@ is_postmaster(const char *p, size_t n)
 	return n >= 12 && strncasecmp(p, "<postmaster>", 12) == 0;
 }
 
+/*
+ * In a local domain, with control/localusers, is the local part a user or
+ * an alias? Matched as zr-local matches: in lower case, and "user+ext" as
+ * "user" when it has no entry of its own.
+ */
+static int
+local_user_ok(const struct smtpd_session *s, const struct zs *addr)
+{
+	const struct smtpd_conf *c = s->conf;
+	size_t at = addr_at(addr->s, addr->len), n, i, off;
+	char name[ADDR_LOCAL_MAX + 1];
+	int pass;
+
+	if (c->nlocalusers == 0 || at >= addr->len ||
+	    !smtpd_path_listed(c->localdomains.s, c->nlocaldomains,
+	    addr->s + at + 1, addr->len - at - 1))
+		return 1;
+	n = at < sizeof name ? at : sizeof name - 1;
+	for (i = 0; i < n; i++)
+		name[i] = (char)(addr->s[i] >= 'A' && addr->s[i] <= 'Z' ?
+		    addr->s[i] + 32 : addr->s[i]);
+	name[n] = '\0';
+	/* RFC 5321 4.5.1: postmaster is always there. */
+	if (strcmp(name, "postmaster") == 0)
+		return 1;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0, off = 0; i < c->nlocalusers; i++) {
+			if (strcmp(c->localusers.s + off, name) == 0)
+				return 1;
+			off += strlen(c->localusers.s + off) + 1;
+		}
+		if (strchr(name, '+') == NULL)
+			break;
+		*strchr(name, '+') = '\0';
+	}
+	return 0;
+}
+
 static int
 smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 {
@@ -672,6 +711,10 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 			ok = smtpd_reply(s, RPL_RELAY, NULL);
 			goto out;
 		}
+	}
+	if (!is_postmaster(arg + at - used, used) && !local_user_ok(s, &addr)) {
+		ok = smtpd_reply(s, RPL_NOUSER, NULL);
+		goto out;
 	}
 	/* The same recipient twice is one recipient. */
 	for (i = 0; i < s->env.nrcpt; i++)

@@ -80,6 +80,8 @@ struct smtpd_conf {
 	size_t nlocaldomains;
 	struct zs relaydomains;
 	size_t nrelaydomains;
+	struct zs localusers;		/* names, then alias names; NUL-separated */
+	size_t nlocalusers;		/* 0: every local name is accepted */
 	struct cidr *relaynets;
 	size_t nrelaynets;
 	unsigned long long databytes;	/* 0: no limit */

@@ -268,6 +268,38 @@ read_flag(const char *name, bool *flag, bool def)
 	return 1;
 }
 
+/*
+ * With control/localusers, the names that exist in local domains: those
+ * users and the names control/localaliases defines (as zr-local sees them).
+ */
+static int
+read_localusers(struct smtpd_conf *c)
+{
+	struct zs aliases = ZS_INIT;
+	size_t n, i, off = 0;
+	int r = control_readlines("localusers", &c->localusers,
+	    &c->nlocalusers);
+
+	if (r != 1)
+		return r == 0;
+	r = control_readlines("localaliases", &aliases, &n);
+	for (i = 0; r == 1 && i < n; i++) {
+		const char *line = aliases.s + off;
+		const char *colon = strchr(line, ':');
+
+		off += strlen(line) + 1;
+		if (colon == NULL || colon == line)
+			continue;
+		if (!zs_catb(&c->localusers, line, (size_t)(colon - line)) ||
+		    !zs_catc(&c->localusers, '\0'))
+			r = -1;
+		else
+			c->nlocalusers++;
+	}
+	zs_free(&aliases);
+	return r != -1;
+}
+
 int
 smtpd_conf_load(struct smtpd_conf *c)
 {
@@ -315,6 +347,8 @@ smtpd_conf_load(struct smtpd_conf *c)
 	if (control_readlines("relaydomains", &c->relaydomains,
 	    &c->nrelaydomains) == -1)
 		return fail(c, "relaydomains");
+	if (!read_localusers(c))
+		return fail(c, "localusers");
 	if (!c->relayclient && !read_nets(c))
 		return fail(c, "relaynets");
 	if (control_readulong("databytes", &c->databytes,
@@ -369,6 +403,7 @@ smtpd_conf_free(struct smtpd_conf *c)
 	zs_free(&c->me);
 	zs_free(&c->localdomains);
 	zs_free(&c->relaydomains);
+	zs_free(&c->localusers);
 	zs_free(&c->tlscert);
 	zs_free(&c->tlskey);
 	zs_free(&c->tlsciphers);
