@@ -6,6 +6,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "export.h"
+#include "fmt.h"
 #include "out.h"
 #include "qstate.h"
 #include "report.h"
@@ -23,6 +24,74 @@ metric_head(struct buf *o, const char *name, const char *type,
 	out_s(o, " ");
 	out_s(o, type);
 	out_s(o, "\n");
+}
+
+/* A label value: backslash, quote and line feed escaped. */
+static void
+out_label(struct buf *o, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		char c[3] = { '\\', *v == '\n' ? 'n' : *v, '\0' };
+
+		if (*v == '\\' || *v == '"' || *v == '\n')
+			out_s(o, c);
+		else
+			(void)buf_put(o, v, 1);
+	}
+}
+
+/*
+ * zr-send's counters: messages_X and rcpts_X as results of one family
+ * each, the others as counters of their own.
+ */
+static void
+counters(struct buf *o, const struct report_counts *rc)
+{
+	static const struct {
+		const char *prefix, *metric, *help;
+	} fam[] = {
+		{ "messages_", "zr_messages_total",
+		    "Messages that reached a state (deferred: deferrals)." },
+		{ "rcpts_", "zr_deliveries_total",
+		    "Recipient results of delivery attempts." },
+	};
+	size_t f, k;
+
+	for (f = 0; f < 2; f++) {
+		int head = 0;
+
+		for (k = 0; k < rc->ncounters; k++) {
+			const char *n = rc->counter[k].name;
+			size_t pl = strlen(fam[f].prefix);
+
+			if (strncmp(n, fam[f].prefix, pl) != 0)
+				continue;
+			if (!head++)
+				metric_head(o, fam[f].metric, "counter", fam[f].help);
+			out_s(o, fam[f].metric);
+			out_s(o, "{result=\"");
+			out_label(o, n + pl);
+			out_s(o, "\"} ");
+			out_u(o, rc->counter[k].value);
+			out_s(o, "\n");
+		}
+	}
+	for (k = 0; k < rc->ncounters; k++) {
+		char name[64];
+		const char *n = rc->counter[k].name;
+
+		if (strncmp(n, "messages_", 9) == 0 ||
+		    strncmp(n, "rcpts_", 6) == 0 ||
+		    fmt_snprintf(name, sizeof name, "zr_%s_total",
+		    strcmp(n, "attempts") == 0 ? "delivery_attempts" : n) == -1 ||
+		    strspn(n, "abcdefghijklmnopqrstuvwxyz_") != strlen(n))
+			continue;
+		metric_head(o, name, "counter", "A counter of zr-send.");
+		out_s(o, name);
+		out_s(o, " ");
+		out_u(o, rc->counter[k].value);
+		out_s(o, "\n");
+	}
 }
 
 int
@@ -65,6 +134,32 @@ export_prometheus(struct queue *q, struct buf *o)
 	out_s(o, "zr_queue_oldest_message_timestamp_seconds ");
 	out_u(o, (unsigned long long)rc.oldest);
 	out_s(o, "\n");
+	metric_head(o, "zr_queue_average_age_seconds", "gauge",
+	    "Average time pending messages have spent in the queue.");
+	out_s(o, "zr_queue_average_age_seconds ");
+	out_f(o, rc.avg_age);
+	out_s(o, "\n");
+	metric_head(o, "zr_queue_average_attempts", "gauge",
+	    "Average delivery attempts of pending messages.");
+	out_s(o, "zr_queue_average_attempts ");
+	out_f(o, rc.avg_attempts);
+	out_s(o, "\n");
+	metric_head(o, "zr_queue_next_retry_timestamp_seconds", "gauge",
+	    "When the earliest deferred message is due, 0 when none is.");
+	out_s(o, "zr_queue_next_retry_timestamp_seconds ");
+	out_u(o, (unsigned long long)rc.next_retry);
+	out_s(o, "\n");
+	metric_head(o, "zr_queue_messages_by_host", "gauge",
+	    "Messages by the host of their last delivery attempt.");
+	for (k = 0; k < rc.nhosts; k++) {
+		out_s(o, "zr_queue_messages_by_host{host=\"");
+		out_label(o, rc.hosts[k].host);
+		out_s(o, "\"} ");
+		out_u(o, rc.hosts[k].n);
+		out_s(o, "\n");
+	}
+	counters(o, &rc);
+	report_counts_free(&rc);
 	return EXIT_OK;
 }
 

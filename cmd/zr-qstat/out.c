@@ -84,3 +84,12 @@ out_age(struct buf *o, long long secs)
 		out_s(o, "d");
 	}
 }
+
+void
+out_f(struct buf *o, double d)
+{
+	char tmp[64];
+
+	if (fmt_snprintf(tmp, sizeof tmp, "%.2f", d) != -1)
+		out_s(o, tmp);
+}

@@ -124,7 +124,31 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 			out_s(o, "\":");
 			out_u(o, rc.prio[k]);
 		}
+		out_s(o, "},\"average_queue_time\":");
+		out_f(o, rc.avg_age);
+		out_s(o, ",\"average_retry_count\":");
+		out_f(o, rc.avg_attempts);
+		out_s(o, ",\"next_retry_time\":");
+		if (rc.next_retry > 0)
+			out_u(o, (unsigned long long)rc.next_retry);
+		else
+			out_s(o, "null");
+		out_s(o, ",\"by_host\":{");
+		for (k = 0; k < rc.nhosts; k++) {
+			out_s(o, k ? "," : "");
+			out_json(o, rc.hosts[k].host);
+			out_s(o, ":");
+			out_u(o, rc.hosts[k].n);
+		}
+		out_s(o, "},\"counters\":{");
+		for (k = 0; k < rc.ncounters; k++) {
+			out_s(o, k ? "," : "");
+			out_json(o, rc.counter[k].name);
+			out_s(o, ":");
+			out_u(o, rc.counter[k].value);
+		}
 		out_s(o, "}}\n");
+		report_counts_free(&rc);
 		return EXIT_OK;
 	}
 	out_s(o, "queue ");
@@ -163,7 +187,35 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 	} else {
 		out_s(o, "none");
 	}
+	out_s(o, "\naverage queue time    ");
+	out_age(o, (long long)rc.avg_age);
+	out_s(o, " (pending messages)\naverage attempts      ");
+	out_f(o, rc.avg_attempts);
+	out_s(o, "\nnext retry            ");
+	if (rc.next_retry > 0) {
+		out_s(o, "in ");
+		out_age(o, rc.next_retry - (long long)now);
+	} else {
+		out_s(o, "none");
+	}
 	out_s(o, "\n");
+	if (rc.nhosts > 0)
+		out_s(o, "by host (last attempt)\n");
+	for (k = 0; k < rc.nhosts; k++) {
+		out_s(o, "  ");
+		out_pad(o, rc.hosts[k].host, 28, 0);
+		out_upad(o, rc.hosts[k].n, 8);
+		out_s(o, "\n");
+	}
+	if (rc.ncounters > 0)
+		out_s(o, "since the counters began (zr-send)\n");
+	for (k = 0; k < rc.ncounters; k++) {
+		out_s(o, "  ");
+		out_pad(o, rc.counter[k].name, 28, 0);
+		out_upad(o, rc.counter[k].value, 8);
+		out_s(o, "\n");
+	}
+	report_counts_free(&rc);
 	return EXIT_OK;
 }
 

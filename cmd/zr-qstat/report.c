@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "die.h"
 #include "fmt.h"
 #include "report.h"
+#include "scan.h"
 
 const struct state_name qstat_states[] = {
 	{ "queued", "queued", TODO_BITS },
@@ -156,11 +159,67 @@ report_state_mask(const char *name)
 }
 
 
+static int
+host_add(struct report_counts *rc, const char *host)
+{
+	struct report_host *h;
+	size_t i;
+
+	for (i = 0; i < rc->nhosts; i++)
+		if (strcmp(rc->hosts[i].host, host) == 0) {
+			rc->hosts[i].n++;
+			return 1;
+		}
+	h = realloc(rc->hosts, (rc->nhosts + 1) * sizeof *h);
+	if (h == NULL)
+		return 0;
+	rc->hosts = h;
+	memcpy(h[rc->nhosts].host, host, strlen(host) + 1);
+	h[rc->nhosts++].n = 1;
+	return 1;
+}
+
+/* stats/counters ("zr-stats 1", then "name value" lines), as it is. */
+static void
+counters(struct queue *q, struct report_counts *rc)
+{
+	struct zs t = ZS_INIT;
+	size_t i = 0;
+
+	if (queue_stats_read(q, "counters", &t) != 1 || t.len < 11 ||
+	    memcmp(t.s, "zr-stats 1\n", 11) != 0) {
+		zs_free(&t);
+		return;
+	}
+	i = 11;
+	while (i < t.len && rc->ncounters < 16) {
+		const char *line = t.s + i, *nl = memchr(line, '\n', t.len - i);
+		const char *sp;
+		size_t len = nl != NULL ? (size_t)(nl - line) : t.len - i;
+		struct report_counter *c = &rc->counter[rc->ncounters];
+
+		i += len + 1;
+		sp = memchr(line, ' ', len);
+		if (sp == NULL || (size_t)(sp - line) >= sizeof c->name ||
+		    scan_ulongb(sp + 1, len - (size_t)(sp + 1 - line),
+		    &c->value) != len - (size_t)(sp + 1 - line))
+			continue;
+		memcpy(c->name, line, (size_t)(sp - line));
+		c->name[sp - line] = '\0';
+		rc->ncounters++;
+	}
+	zs_free(&t);
+}
+
 int
 report_count(struct queue *q, struct report_counts *rc)
 {
+	unsigned long long npending = 0, attempts = 0;
+	struct zs raw = ZS_INIT;
+	double age = 0;
+	time_t now = time(NULL);
 	struct scan s;
-	size_t i;
+	size_t i, k;
 
 	memset(rc, 0, sizeof *rc);
 	if (!report_gather(q, (1u << QD_COUNT) - 1, &s))
@@ -168,6 +227,9 @@ report_count(struct queue *q, struct report_counts *rc)
 	for (i = 0; i < s.n; i++) {
 		const struct item *it = &s.items[i];
 		time_t t = queue_id_time(it->id);
+		struct envelope e;
+		struct qstate st;
+		int r;
 
 		rc->dir[it->dir]++;
 		rc->bytes += (unsigned long long)it->bytes;
@@ -176,19 +238,61 @@ report_count(struct queue *q, struct report_counts *rc)
 		rc->total++;
 		if (rc->oldest == 0 || t < rc->oldest)
 			rc->oldest = t;
-		if (it->dir <= QD_TODO_LOW) {
-			rc->prio[it->dir - QD_TODO_URGENT]++;
-		} else if (BIT(it->dir) & PENDING_BITS) {
-			struct envelope e;
-
-			/* Only messages out of todo/ need their envelope read. */
-			if (report_load(q, it, &e) == 1)
-				rc->prio[e.prio]++;
-			envelope_free(&e);
+		if (BIT(it->dir) & PENDING_BITS) {
+			npending++;
+			age += (double)(now - t);
 		}
+		if (it->dir <= QD_TODO_LOW) {
+			/* Queued and never tried: nothing more to read. */
+			rc->prio[it->dir - QD_TODO_URGENT]++;
+			continue;
+		}
+		/*
+		 * Envelopes are read only for messages out of todo/; a terminal
+		 * message without a state file was delivered at the first try
+		 * and has nothing more to tell.
+		 */
+		raw.len = 0;
+		r = queue_state_read(q, it->id, &raw);
+		if (!(BIT(it->dir) & PENDING_BITS) && r != 1)
+			continue;
+		if (report_load(q, it, &e) != 1) {
+			envelope_free(&e);
+			continue;
+		}
+		if (BIT(it->dir) & PENDING_BITS)
+			rc->prio[e.prio]++;
+		if (r == 1 && qstate_parse(&st, e.nrcpt, raw.s, raw.len)) {
+			if (BIT(it->dir) & PENDING_BITS)
+				attempts += st.attempts;
+			if (it->dir == QD_DEFERRED && st.next > 0 &&
+			    (rc->next_retry == 0 || st.next < rc->next_retry))
+				rc->next_retry = st.next;
+			for (k = 0; k < st.nrcpt; k++)
+				if (st.rcpt[k].host[0] != '\0') {
+					(void)host_add(rc, st.rcpt[k].host);
+					break;
+				}
+			qstate_free(&st);
+		}
+		envelope_free(&e);
 	}
+	zs_free(&raw);
 	free(s.items);
+	if (npending > 0) {
+		rc->avg_age = age / (double)npending;
+		rc->avg_attempts = (double)attempts / (double)npending;
+	}
+	counters(q, rc);
 	return 1;
+}
+
+void
+report_counts_free(struct report_counts *rc)
+{
+	free(rc->hosts);
+	rc->hosts = NULL;
+	rc->nhosts = 0;
 }
 
 unsigned long long

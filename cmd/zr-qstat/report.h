@@ -53,10 +53,27 @@ struct report_counts {
 	unsigned long long total;		/* all but the damaged */
 	unsigned long long bytes;		/* of all message files */
 	time_t oldest;				/* arrival; 0 when none */
+	/* Of the pending messages: */
+	double avg_age;				/* seconds in the queue */
+	double avg_attempts;			/* delivery attempts so far */
+	long long next_retry;			/* earliest next; 0 when none */
+	/* Messages by the host of their last attempt (deferred and done). */
+	struct report_host {
+		char host[QSTATE_HOST_MAX + 1];
+		unsigned long long n;
+	} *hosts;
+	size_t nhosts;
+	/* stats/counters of zr-send: names and values, in file order. */
+	struct report_counter {
+		char name[32];
+		unsigned long long value;
+	} counter[16];
+	size_t ncounters;
 };
 
-/* Count the whole queue. 1, or 0 (warned). */
+/* Count the whole queue. 1, or 0 (warned). Free with report_counts_free. */
 int report_count(struct queue *, struct report_counts *);
+void report_counts_free(struct report_counts *);
 /* The messages in the directories of qstat_states[k]. */
 unsigned long long report_state_count(const struct report_counts *, size_t k);
 

@@ -39,10 +39,11 @@ static const char *const stat_names[] = {
 	"messages_delivered", "messages_partial", "messages_failed",
 	"messages_expired", "messages_deferred", "rcpts_delivered",
 	"rcpts_failed", "rcpts_expired", "rcpts_deferred", "attempts",
+	"notifications",
 };
 enum { ST_M_DELIVERED, ST_M_PARTIAL, ST_M_FAILED, ST_M_EXPIRED,
     ST_M_DEFERRED, ST_R_DELIVERED, ST_R_FAILED, ST_R_EXPIRED,
-    ST_R_DEFERRED, ST_ATTEMPTS, ST_COUNT };
+    ST_R_DEFERRED, ST_ATTEMPTS, ST_NOTIFY, ST_COUNT };
 
 struct msg {
 	char id[QUEUE_ID_SIZE];
@@ -1040,6 +1041,10 @@ run_bounce(struct send *s, struct msg *m, const char *kind, const char *key,
 		if (errno != EINTR)
 			goto out;
 	ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (ok) {
+		s->stats[ST_NOTIFY]++;
+		s->stats_dirty = true;
+	}
 out:
 	free(argv);
 	free(num);

@@ -50,6 +50,8 @@ qs --remove "$d" 2>/dev/null
 is "$?" 4 'a pending message cannot be removed'
 
 # Prometheus text format, checked by a parser of the exposition rules.
+printf 'zr-stats 1\nmessages_delivered 3\nattempts 4\n' >"$ZR_QUEUE/stats/counters"
+chmod 644 "$ZR_QUEUE/stats/counters"
 qs --prometheus >"$T/prom"
 is "$?" 0 '--prometheus runs'
 python3 - "$T/prom" >"$T/promcheck" 2>&1 <<'PY'
@@ -72,6 +74,8 @@ assert samples['zr_queue_messages{state="queued"}'] == 2, samples
 assert samples['zr_queue_messages{state="in_progress"}'] == 1
 assert samples['zr_queue_messages{state="cancelled"}'] == 0
 assert samples['zr_queue_pending_messages{priority="high"}'] == 1
+assert samples['zr_messages_total{result="delivered"}'] == 3
+assert samples['zr_delivery_attempts_total'] == 4
 print("ok")
 PY
 is "$(cat "$T/promcheck")" ok 'the Prometheus output parses and counts right'

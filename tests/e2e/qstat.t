@@ -1,7 +1,7 @@
 #!/bin/sh
 # zr-qstat against a queue of known contents.
 . "${0%/*}/../lib/harness.sh"
-plan 22
+plan 27
 zr_setup
 
 inject() { printf 'Subject: %s\n\nbody\n' "$1" | as_user zr-inject -v "$@"; }
@@ -21,6 +21,8 @@ d3=$(inject r@x.test); mv "$ZR_QUEUE/todo/normal/$d3" "$ZR_QUEUE/done/failed/"
 printf 'zr-state 1\nattempts 3\nnext 1900000000\nlast 1800000000\nrcpt 0 deferred 3 127.0.0.1:25 451 4.3.0 mailbox busy\n' >"$ZR_QUEUE/state/$5"
 chmod 644 "$ZR_QUEUE/state/$5"
 
+printf 'zr-stats 1\nmessages_delivered 7\nrcpts_failed 2\nattempts 11\n' >"$ZR_QUEUE/stats/counters"
+chmod 644 "$ZR_QUEUE/stats/counters"
 json=$(as_user zr-qstat --json)
 is "$?" 0 'zr-qstat --json runs'
 check() {
@@ -36,9 +38,14 @@ ok 'expired, cancelled, damaged' check '[d["expired"], d["cancelled"], d["damage
 ok 'by priority counts pending messages, read from envelopes outside todo/' \
 	check 'd["by_priority"]' '{"urgent": 1, "high": 2, "normal": 3, "low": 1}'
 ok 'total size is the sum of the files' \
-	check 'd["total_size"]' "$(find "$ZR_QUEUE" -path "$ZR_QUEUE/lock" -prune -o -path "$ZR_QUEUE/state" -prune -o -type f -printf '%s\n' | awk '{s += $1} END {print s}')"
+	check 'd["total_size"]' "$(find "$ZR_QUEUE" -path "$ZR_QUEUE/lock" -prune -o -path "$ZR_QUEUE/state" -prune -o -path "$ZR_QUEUE/stats" -prune -o -type f -printf '%s\n' | awk '{s += $1} END {print s}')"
 ok 'the oldest message time is the first arrival' check 'd["oldest_message_time"]' "${1%%.*}"
 
+ok 'average attempts over the 7 pending messages' check 'round(d["average_retry_count"], 2)' 0.43
+ok 'the next retry is the deferred message'"'"'s' check 'd["next_retry_time"]' 1900000000
+ok 'messages by the host of their last attempt' check 'd["by_host"]' '{"127.0.0.1:25": 1}'
+ok 'zr-send'"'"'s counters, as they are' check 'd["counters"]' '{"messages_delivered": 7, "rcpts_failed": 2, "attempts": 11}'
+ok 'the average queue time is the pending messages'"'"' age' check '0 <= d["average_queue_time"] < 60' True
 human=$(as_user zr-qstat)
 like "$human" '^  deferred +1$' 'the human summary has the same counts'
 list=$(as_user zr-qstat -l)
