@@ -470,6 +470,45 @@ put(struct remote *r, const char *s)
 	return buf_puts(&r->out, s);
 }
 
+/*
+ * The recipient's DSN request (RFC 3461 4.1, 4.2), when the server takes
+ * DSN: NOTIFY and ORCPT as the envelope holds them (ORCPT is xtext there).
+ */
+static int
+put_dsn(struct remote *r, const struct envelope *e, const char *addr)
+{
+	static const struct { unsigned bit; const char *word; } w[] = {
+		{ NOTIFY_NEVER, "NEVER" }, { NOTIFY_SUCCESS, "SUCCESS" },
+		{ NOTIFY_FAILURE, "FAILURE" }, { NOTIFY_DELAY, "DELAY" },
+	};
+	const struct envelope_rcpt *er = NULL;
+	size_t i, k;
+	int first = 1;
+
+	if (!(r->ext & EXT_DSN))
+		return 1;
+	for (i = 0; i < e->nrcpt && er == NULL; i++)
+		if (strcmp(e->rcpt[i].addr, addr) == 0)
+			er = &e->rcpt[i];
+	if (er == NULL)
+		return 1;
+	if (er->notify != 0) {
+		if (!put(r, " NOTIFY="))
+			return 0;
+		for (k = 0; k < sizeof w / sizeof w[0]; k++) {
+			if (!(er->notify & w[k].bit))
+				continue;
+			if ((!first && !put(r, ",")) || !put(r, w[k].word))
+				return 0;
+			first = 0;
+		}
+	}
+	if (er->orcpt != NULL && (!put(r, " ORCPT=") || !put(r, er->orcpt)))
+		return 0;
+	r->dsn_passed = 1;
+	return 1;
+}
+
 /* "AUTH PLAIN LOGIN" or the older "AUTH=PLAIN LOGIN": the mechanisms. */
 static unsigned
 parse_auth(const char *l, size_t n)
@@ -510,6 +549,8 @@ parse_ehlo(struct remote *r)
 			r->ext |= EXT_PIPELINING;
 		else if (n == 8 && strncasecmp(l, "8BITMIME", 8) == 0)
 			r->ext |= EXT_8BITMIME;
+		else if (n == 3 && strncasecmp(l, "DSN", 3) == 0)
+			r->ext |= EXT_DSN;
 		else if (n == 8 && strncasecmp(l, "STARTTLS", 8) == 0)
 			r->ext |= EXT_STARTTLS;
 		else if (n >= 5 && strncasecmp(l, "AUTH", 4) == 0 &&
@@ -927,6 +968,7 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 			return TX_DONE;
 		return TX_DONE;
 	}
+	r->dsn_passed = 0;
 	if (rset && !put(r, "RSET\r\n"))
 		goto lost_early;
 	if (!put(r, "MAIL FROM:<") || !put(r, from) || !put(r, ">"))
@@ -938,6 +980,11 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	}
 	if ((r->ext & EXT_8BITMIME) && e->body == BODY_8BITMIME &&
 	    !put(r, " BODY=8BITMIME"))
+		goto lost_early;
+	/* RFC 3461 4: a next hop with DSN gets the request, and reports. */
+	if ((r->ext & EXT_DSN) && ((e->ret != RET_UNSET &&
+	    !put(r, e->ret == RET_FULL ? " RET=FULL" : " RET=HDRS")) ||
+	    (e->envid != NULL && (!put(r, " ENVID=") || !put(r, e->envid)))))
 		goto lost_early;
 	if (!put(r, "\r\n"))
 		goto lost_early;
@@ -955,7 +1002,8 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	} else {
 		for (a = rcpts, i = 0; i < nrcpt; i++, a += strlen(a) + 1)
 			if (!put(r, "RCPT TO:<") || !put(r, a) ||
-			    !put(r, ">\r\n"))
+			    !put(r, ">") || !put_dsn(r, e, a) ||
+			    !put(r, "\r\n"))
 				goto lost_early;
 		if (!put(r, "DATA\r\n") || !buf_flush(&r->out))
 			goto lost_early;
@@ -971,7 +1019,8 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 		goto nomem;
 	for (a = rcpts, i = 0; i < nrcpt; i++, a += strlen(a) + 1) {
 		if (!pipe && (!put(r, "RCPT TO:<") || !put(r, a) ||
-		    !put(r, ">\r\n") || !buf_flush(&r->out)))
+		    !put(r, ">") || !put_dsn(r, e, a) || !put(r, "\r\n") ||
+		    !buf_flush(&r->out)))
 			goto lost;
 		if (!get_reply(r, "RCPT"))
 			goto lost;
@@ -1107,12 +1156,19 @@ report_fail(struct buf *o, char letter, const char *a, const char *b)
 }
 
 static int
-report(struct buf *o, const char *host, const char *tls, struct result *res)
+report(struct buf *o, const char *host, const char *tls, int dsn,
+    struct result *res)
 {
-	size_t i;
+	char t[REMOTE_TLSINFO_MAX + 16];
+	size_t i, n = strlen(tls);
 
-	if (!emit(o, 'H', host, strlen(host)) ||
-	    !emit(o, 'T', tls, strlen(tls)))
+	/* " dsn=yes": the next hop took the DSN request and will report. */
+	memcpy(t, tls, n);
+	if (dsn) {
+		memcpy(t + n, " dsn=yes", 8);
+		n += 8;
+	}
+	if (!emit(o, 'H', host, strlen(host)) || !emit(o, 'T', t, n))
 		return 0;
 	for (i = 0; i < res->n; i++)
 		if (res->rl[i] != L_NONE && !emit(o, res->rl[i],
@@ -1198,7 +1254,8 @@ do_job(struct remote *r, struct remote_job *j)
 			h++;
 			continue;
 		}
-		ok = report(r->report, j->host[h].key, r->tlsinfo, &res);
+		ok = report(r->report, j->host[h].key, r->tlsinfo, r->dsn_passed,
+		    &res);
 		goto out;
 	}
 	ok = report_fail(r->report, 'Z', "4.4.1 no host answered: ",

@@ -58,6 +58,7 @@ struct remote_conf {
 #define EXT_STARTTLS 8u
 #define EXT_AUTH_PLAIN 16u
 #define EXT_AUTH_LOGIN 32u
+#define EXT_DSN 64u
 
 /* A TLS session to offer again to the same host at the same level. */
 struct remote_sess {
@@ -86,6 +87,7 @@ struct remote {
 	SSL_CTX *ctx;			/* made at the first TLS connection */
 	struct tls *tls;		/* the connection's TLS, or NULL */
 	char tlsinfo[REMOTE_TLSINFO_MAX];	/* the T record */
+	int dsn_passed;			/* the transaction carried DSN */
 	struct remote_sess sess[REMOTE_SESSIONS];
 	size_t nextsess;		/* the slot to reuse next */
 	unsigned ext;

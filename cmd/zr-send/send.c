@@ -55,6 +55,7 @@ struct msg {
 	bool handback;		/* stopped before its delivery: due at once */
 	size_t jobs_left;
 	unsigned char *inplay;	/* recipients tried in this attempt */
+	unsigned char *hopdsn;	/* delivered to a next hop that reports */
 };
 
 struct job {
@@ -588,6 +589,7 @@ msg_free(struct msg *m)
 	envelope_free(&m->env);
 	qstate_free(&m->st);
 	free(m->inplay);
+	free(m->hopdsn);
 	free(m);
 }
 
@@ -726,7 +728,8 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	}
 	zs_free(&t);
 	m->inplay = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
-	if (m->inplay == NULL)
+	m->hopdsn = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
+	if (m->inplay == NULL || m->hopdsn == NULL)
 		goto back;
 	if (!m->had_state && from != QD_DEFERRED) {
 		if (zs_cats(&l, "new msg ") && zs_cats(&l, id))
@@ -1058,7 +1061,8 @@ success_wanted(const struct msg *m)
 	size_t i;
 
 	for (i = 0; i < m->env.nrcpt; i++)
-		if (m->inplay[i] && (m->env.rcpt[i].notify & NOTIFY_SUCCESS) &&
+		if (m->inplay[i] && !m->hopdsn[i] &&
+		    (m->env.rcpt[i].notify & NOTIFY_SUCCESS) &&
 		    (m->st.rcpt[i].status == RS_DELIVERED ||
 		    m->st.rcpt[i].status == RS_RELAYED))
 			return true;
@@ -1088,7 +1092,7 @@ notify(struct send *s, struct msg *m, long long now, bool deferred)
 			fail[i] = 1;
 			nfail++;
 		} else if ((st == RS_DELIVERED || st == RS_RELAYED) &&
-		    (m->env.rcpt[i].notify & NOTIFY_SUCCESS)) {
+		    !m->hopdsn[i] && (m->env.rcpt[i].notify & NOTIFY_SUCCESS)) {
 			good[i] = 1;
 			ngood++;
 		}
@@ -1231,6 +1235,10 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 			st = RS_DEFERRED;
 		if (l == 'r')
 			t = mtext;	/* the reply to the final dot */
+		/* A next hop that took the DSN request reports success itself. */
+		if (st == RS_DELIVERED && tls != NULL &&
+		    strstr(tls, " dsn=yes") != NULL)
+			m->hopdsn[j->rcpt[i]] = 1;
 		if (t == NULL)
 			t = "4.3.0 out of memory reading the report";
 		rcpt_result(s, m, j->rcpt[i], j->delivery + i, st, host, tls,
@@ -1516,8 +1524,12 @@ status(struct send *s, bool force)
 		return;
 	s->status_busy = b;
 	s->status_at = now_ms();
+	/* The DNS cache's record rides along, for its hit rate. */
 	if (zs_cats(&l, "status: local 0/0 remote ") && catnum(&l, b) &&
-	    zs_catc(&l, '/') && catnum(&l, s->conf->concurrency))
+	    zs_catc(&l, '/') && catnum(&l, s->conf->concurrency) &&
+	    (!s->mx.dns_ok || (zs_cats(&l, " dns_hits=") &&
+	    catnum(&l, s->mx.dns.hits) && zs_cats(&l, " dns_misses=") &&
+	    catnum(&l, s->mx.dns.misses))))
 		logline(&l);
 	zs_free(&l);
 }

@@ -5,7 +5,10 @@
 # reply whose lines carry different codes; nul: a RCPT reply full of NUL
 # and control bytes; huge: a megabyte greeting with no line end;
 # starttls-inject: offers STARTTLS and sends a reply more with its 220;
-# starttls-454: offers STARTTLS and refuses it.
+# starttls-454: offers STARTTLS and refuses it; dsn: offers DSN and
+# writes each MAIL and RCPT line to the file $RAW_LOG; plain: offers
+# nothing and logs the same way.
+import os
 import sys
 
 mode = sys.argv[1]
@@ -30,11 +33,16 @@ while True:
     if not line:
         break
     verb = line[:4].upper()
+    if verb in (b'MAIL', b'RCPT') and os.environ.get('RAW_LOG'):
+        with open(os.environ['RAW_LOG'], 'ab') as f:
+            f.write(line.rstrip(b'\r\n') + b'\n')
     if verb == b'EHLO':
         if mode == 'helo':
             say(b'502 5.5.2 what is EHLO\r\n')
         elif mode.startswith('starttls'):
             say(b'250-raw.test\r\n250 STARTTLS\r\n')
+        elif mode == 'dsn':
+            say(b'250-raw.test\r\n250 DSN\r\n')
         else:
             say(b'250 raw.test\r\n')
     elif verb == b'STAR':
