@@ -275,12 +275,23 @@ queue_commit(struct queue *q, const char *id, int fd, enum queue_dir d)
 		queue_abort(q, id, -1);
 		return 0;
 	}
+	if (fsync(dfd) == 0)
+		return 1;
 	/*
-	 * After the rename the message is visible; if the directory cannot be
-	 * made durable we must not claim success, but the file stays: it is
-	 * complete, and a crash will either keep or lose it whole.
+	 * The directory could not be made durable, so success cannot be
+	 * claimed; take the message back out of sight, so that the failure
+	 * the caller reports (451, exit 75) is the truth and a retry by the
+	 * client makes no duplicate. If even that fails it stays: complete,
+	 * and at worst delivered twice, never lost.
 	 */
-	return fsync(dfd) == 0;
+	{
+		int saved = errno;
+
+		if (renameat(dfd, id, q->tmpfd, id) == 0)
+			unlinkat(q->tmpfd, id, 0);
+		errno = saved;
+	}
+	return 0;
 }
 
 int
