@@ -10,6 +10,7 @@
 #   make run             the relay with an embedded setup under ./var
 
 .DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
 .SUFFIXES:
 .SECONDARY:
 
@@ -56,13 +57,18 @@ LIBS_zr-remote := $(SSL_LIBS)
 # zr-send reads TLS level names in control/smarthosts through lib/tls.
 LIBS_zr-send := $(SSL_LIBS)
 # zr-smtpd is exec'ed per connection: a static link skips the dynamic
-# loader's work each time (the tests and the sanitizer build stay dynamic).
-# It carries OpenSSL for STARTTLS, initialised only when a session asks for
-# TLS. The linker warns about dlopen and getaddrinfo in a static program:
-# they belong to OpenSSL's loadable modules and name lookups, which
-# zr-smtpd does not use.
-LIBS_zr-smtpd = $(if $(SAN),$(SSL_LIBS),$(if $(filter %/zr-smtpd,$@),\
-	-static-pie $(SSL_STATIC_LIBS),$(SSL_LIBS)))
+# loader's work each time, and it has no OpenSSL, whose start-up cost (the
+# relocation of its tables) would fall on every connection. At STARTTLS it
+# hands the connection to zr-smtpd-tls, the same server with OpenSSL
+# (statically too); AUTH's password hashes are checked by zr-passwd -c. The linker
+# warns about dlopen and getaddrinfo there: they belong to OpenSSL's
+# loadable modules and name lookups, which are not used. The tests and the
+# sanitizer build stay dynamic.
+LIBS_zr-smtpd = $(if $(SAN),,$(if $(filter %/zr-smtpd,$@),-static-pie))
+LIBS_zr-smtpd-tls = $(O)/cmd/zr-smtpd.a $(LIBZR) $(if $(SAN),$(SSL_LIBS),\
+	$(if $(filter %/zr-smtpd-tls,$@),-static-pie $(SSL_STATIC_LIBS),\
+	$(SSL_LIBS)))
+$(B)/zr-smtpd-tls: $(O)/cmd/zr-smtpd.a
 
 ALL_CFLAGS = $(CFLAGS) $(REQ_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(REQ_LDFLAGS)

@@ -9,7 +9,9 @@
  *    failure. The first line of the file is the program and its
  *    arguments, split at blanks; zr passes "true" as the program to run
  *    after success.
- *  - control/passwords: lines "user:hash" made by zr-passwd.
+ *  - control/passwords: lines "user:hash" made by zr-passwd, checked by
+ *    running "zr-passwd -c" (beside this program, or from $PATH) as such
+ *    a program.
  *
  * Returns 1 (yes), 0 (no) or -1 (cannot tell now; errno set).
  */

@@ -13,6 +13,8 @@ main(int argc, char **argv)
 	zr_prog = "zr-passwd";
 	if (!passwd_args(&conf, argc, argv))
 		die_usage(PASSWD_USAGE);
+	if (conf.check != NULL)
+		return passwd_check(conf.check);
 	buf_init(&in, buf_read, 0, NULL, ispace, sizeof ispace);
 	buf_init(&out, buf_write, 1, NULL, ospace, sizeof ospace);
 	return passwd_run(&conf, &in, &out);

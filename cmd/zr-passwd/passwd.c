@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 
+#include "control.h"
 #include "die.h"
 #include "passwd.h"
 #include "pwhash.h"
@@ -35,6 +36,12 @@ passwd_args(struct passwd_conf *c, int argc, char **argv)
 	int opt;
 
 	c->iterations = PWHASH_ITERATIONS;
+	c->check = NULL;
+	/* -c: the checkpassword mode; what follows is the program to run. */
+	if (argc >= 2 && strcmp(argv[1], "-c") == 0) {
+		c->check = argv + 2;
+		return 1;
+	}
 	while ((opt = getopt(argc, argv, "i:")) != -1) {
 		if (opt != 'i' || !scan_ulong_all(optarg, &u) ||
 		    u < PWHASH_MIN_ITERATIONS || u > PWHASH_MAX_ITERATIONS)
@@ -91,4 +98,74 @@ out:
 	zs_free(&pw);
 	zs_free(&line);
 	return code;
+}
+
+static int
+match(const char *user, const char *pass)
+{
+	struct zs lines = ZS_INIT;
+	size_t n, i, off = 0, ul = strlen(user);
+	int r;
+
+	r = control_readlines("passwords", &lines, &n);
+	if (r != 1) {
+		zs_free(&lines);
+		return r == 0 ? 0 : -1;
+	}
+	r = 0;
+	for (i = 0; i < n; i++) {
+		const char *line = lines.s + off;
+
+		off += strlen(line) + 1;
+		if (strncmp(line, user, ul) == 0 && line[ul] == ':') {
+			r = pwhash_check(pass, strlen(pass), line + ul + 1);
+			if (r == -1)
+				r = 0;	/* a line we cannot read grants nothing */
+			break;
+		}
+	}
+	memset(lines.s, 0, lines.cap);
+	zs_free(&lines);
+	return r;
+}
+
+
+int
+passwd_check(char **next)
+{
+	char in[3 * 1024 + 16];
+	size_t got = 0, ul;
+	const char *user, *pass;
+	int r;
+
+	/* checkpassword(8): "user NUL password NUL timestamp NUL" on fd 3. */
+	while (got < sizeof in - 1) {
+		ssize_t n = read(3, in + got, sizeof in - 1 - got);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return EXIT_TEMP;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(3);
+	in[got] = '\0';
+	user = in;
+	ul = strlen(user);
+	if (ul == 0 || ul + 1 >= got)
+		return 2;	/* checkpassword: a malformed request */
+	pass = user + ul + 1;
+	r = strchr(user, ':') != NULL ? 0 : match(user, pass);
+	explicit_bzero(in, sizeof in);
+	if (r == -1)
+		return EXIT_TEMP;
+	if (r == 0)
+		return 1;
+	if (next != NULL && next[0] != NULL) {
+		execvp(next[0], next);
+		return EXIT_TEMP;
+	}
+	return 0;
 }

@@ -287,10 +287,8 @@ smtpd_free(struct smtpd_session *s)
 	envelope_free(&s->env);
 	zs_wipe(&s->line);
 	zs_free(&s->authuser);
-	tls_close(s->tls);
-	s->tls = NULL;
-	SSL_CTX_free(s->tlsctx);
-	s->tlsctx = NULL;
+	if (s->tlsops != NULL)
+		s->tlsops->free(s);
 	zs_free(&s->helo);
 	if (s->qopen)
 		queue_close(&s->q);
@@ -961,58 +959,17 @@ smtpd_do_help(struct smtpd_session *s, const char *arg, size_t n)
 	return smtpd_reply(s, RPL_HELP, NULL);
 }
 
-/* The server context, made at the first need: OpenSSL starts here. */
-static int
-smtpd_tlsctx(struct smtpd_session *s)
+void
+smtpd_tls_restart(struct smtpd_session *s, buf_op rd, buf_op wr, void *ctx)
 {
-	const struct smtpd_conf *c = s->conf;
-	struct tls_opts o = {
-		.cert = c->tlscert.s,
-		.key = c->tlskey.s,
-		.ciphers = c->tlsciphers.len != 0 ? c->tlsciphers.s : NULL,
-		.min_proto = c->tls_min,
-		.max_proto = c->tls_max,
-	};
-	char err[TLS_ERR_MAX];
-
-	if (s->tlsctx != NULL)
-		return 1;
-	s->tlsctx = tls_server_ctx(&o, err, sizeof err);
-	if (s->tlsctx == NULL) {
-		warn_x("unable to set up TLS: ", err);
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * The handshake, then a session that knows nothing the client said before
- * it (RFC 3207 4.2): no HELO name, no transaction, no AUTH; EHLO again.
- * What the server knows of the client's address (SESS_RELAY) stays.
- */
-static int
-smtpd_tls_start(struct smtpd_session *s)
-{
-	char err[TLS_ERR_MAX];
-
-	s->tls = tls_accept(s->tlsctx, s->in.fd, s->out.fd,
-	    (unsigned)s->conf->timeout, err, sizeof err);
-	if (s->tls == NULL) {
-		log_info("client=", s->conf->client, " tls=failed reason=\"",
-		    err, "\"");
-		return 0;
-	}
 	tx_reset(s);
 	s->helo.len = 0;
 	s->authuser.len = 0;
 	s->flags &= ~(SESS_ESMTP | SESS_AUTH);
 	s->flags |= SESS_TLS;
 	smtpd_enter(s, ST_GREETED);
-	buf_init(&s->in, tls_read, s->in.fd, s->tls, s->inspace,
-	    sizeof s->inspace);
-	buf_init(&s->out, tls_write, s->out.fd, s->tls, s->outspace,
-	    sizeof s->outspace);
-	return 1;
+	buf_init(&s->in, rd, s->in.fd, ctx, s->inspace, sizeof s->inspace);
+	buf_init(&s->out, wr, s->out.fd, ctx, s->outspace, sizeof s->outspace);
 }
 
 static int
@@ -1027,7 +984,7 @@ smtpd_do_starttls(struct smtpd_session *s, const char *arg, size_t n)
 	/* An extension: offered only to a client that said EHLO. */
 	if (!s->conf->tls || !(s->flags & SESS_ESMTP))
 		return smtpd_reply(s, RPL_TLS_NO, NULL);
-	if (!smtpd_tlsctx(s))
+	if (s->tlsops == NULL || !s->tlsops->ready(s))
 		return smtpd_reply(s, RPL_TLS_TEMP, NULL);
 	if (!smtpd_reply(s, RPL_TLS_READY, NULL) || !buf_flush(&s->out))
 		return 0;
@@ -1045,7 +1002,7 @@ smtpd_do_starttls(struct smtpd_session *s, const char *arg, size_t n)
 		    num);
 		buf_seek(&s->in, early);
 	}
-	if (!smtpd_tls_start(s)) {
+	if (!s->tlsops->start(s)) {
 		s->result = "tls-failed";
 		return 0;
 	}
@@ -1312,6 +1269,8 @@ early_talker(struct smtpd_session *s)
 	return buf_feed(&s->in) > 0 ? 1 : -1;
 }
 
+static int smtpd_do_starttls(struct smtpd_session *, const char *, size_t);
+
 int
 smtpd_serve(struct smtpd_session *s)
 {
@@ -1323,8 +1282,26 @@ smtpd_serve(struct smtpd_session *s)
 	 * Implicit TLS (RFC 8314 3.3): the handshake comes first, and the
 	 * client's first bytes are its ClientHello, not early talk.
 	 */
-	if (s->conf->smtps) {
-		if (!s->conf->tls || !smtpd_tlsctx(s)) {
+	if (s->conf->handed != NULL) {
+		/*
+		 * zr-smtpd handed a STARTTLS over (-S): the session it had, and
+		 * that command to answer, 220 or 454.
+		 */
+		if (strcmp(s->conf->handed, "-") != 0 &&
+		    !zs_copys(&s->helo, s->conf->handed)) {
+			result = "error";
+			goto out;
+		}
+		(void)zs_0(&s->helo);
+		s->flags |= SESS_ESMTP;
+		smtpd_enter(s, ST_READY);
+		if (!smtpd_do_starttls(s, "", 0) || !buf_flush(&s->out)) {
+			result = s->result != NULL ? s->result : "tls-failed";
+			goto out;
+		}
+		r = 0;
+	} else if (s->conf->smtps) {
+		if (!s->conf->tls || s->tlsops == NULL || !s->tlsops->ready(s)) {
 			if (!s->conf->tls)
 				warn_x("implicit TLS needs control/tlscert and "
 				    "control/tlskey", "");
@@ -1332,7 +1309,7 @@ smtpd_serve(struct smtpd_session *s)
 			code = EXIT_TEMP;
 			goto out;
 		}
-		if (!smtpd_tls_start(s)) {
+		if (!s->tlsops->start(s)) {
 			result = "tls-failed";
 			goto out;
 		}
@@ -1351,7 +1328,8 @@ smtpd_serve(struct smtpd_session *s)
 		}
 		goto out;
 	}
-	if (!greet(s)) {
+	/* Handed over after STARTTLS: the greeting was given before it. */
+	if (s->conf->handed == NULL && !greet(s)) {
 		result = "error";
 		goto out;
 	}
@@ -1390,9 +1368,9 @@ smtpd_serve(struct smtpd_session *s)
 		result = "error";
 out:
 	msgs[fmt_ulong(msgs, s->msgs)] = '\0';
-	if (s->tls != NULL) {
+	if (s->tls != NULL && s->tlsops != NULL) {
 		tls[0] = ' ';
-		tls_describe(s->tls, tls + 1, sizeof tls - 1);
+		s->tlsops->describe(s, tls + 1, sizeof tls - 1);
 	}
 	log_info("end client=", s->conf->client,
 	    s->conf->remotehost ? " host=" : "",

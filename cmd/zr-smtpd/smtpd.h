@@ -103,6 +103,7 @@ struct smtpd_conf {
 	/* TLS: offered when tlscert and a private tlskey exist. */
 	bool tls;
 	bool smtps;			/* -s: TLS before the greeting */
+	const char *handed;		/* -S HELO: STARTTLS handed over */
 	struct zs tlscert;		/* paths, NUL-terminated */
 	struct zs tlskey;
 	struct zs tlsciphers;		/* empty: OpenSSL's default */
@@ -136,6 +137,7 @@ struct smtpd_session {
 	const char *logarg;		/* the address a reply is about */
 	const char *logcmd;		/* the verb to log, if not the line's */
 	const char *result;		/* why we ended it, if we did */
+	const struct smtpd_tlsops *tlsops;	/* NULL: no TLS at all */
 	struct tls *tls;		/* NULL until TLS is on */
 	SSL_CTX *tlsctx;		/* made at the first STARTTLS */
 	int authok;			/* credentials configured: -1 unknown */
@@ -144,6 +146,36 @@ struct smtpd_session {
 	char inspace[BUF_SIZE];
 	char outspace[BUF_SIZE];
 };
+
+/*
+ * How a session gets TLS. zr-smtpd-tls does it in process, with OpenSSL
+ * (smtpd_tls_here); zr-smtpd, which has no OpenSSL so that every plain
+ * connection starts cheaply, hands the connection over to zr-smtpd-tls
+ * at STARTTLS or implicit TLS (smtpd_tls_handoff).
+ */
+struct smtpd_tlsops {
+	/* Whether TLS can start: 1, or 0 (logged) for a 454. */
+	int (*ready)(struct smtpd_session *);
+	/* After the 220 to STARTTLS (or at once with -s): the handshake and
+	 * the fresh session of RFC 3207 4.2. 0 ends the session. */
+	int (*start)(struct smtpd_session *);
+	/* "tls=TLSv1.3 cipher=... verify=..." for the log. */
+	void (*describe)(const struct smtpd_session *, char *, size_t);
+	void (*free)(struct smtpd_session *);
+};
+
+extern const struct smtpd_tlsops smtpd_tls_here;
+extern const struct smtpd_tlsops smtpd_tls_handoff;
+
+/*
+ * After a TLS handshake: the session of RFC 3207 4.2 (no HELO name, no
+ * transaction, no AUTH; EHLO again) over the TLS buf operations.
+ */
+void smtpd_tls_restart(struct smtpd_session *, buf_op rd, buf_op wr,
+    void *ctx);
+
+/* The whole program: options, privileges, control files, one session. */
+int smtpd_main(int argc, char **argv, const struct smtpd_tlsops *);
 
 /* Environment and control files into c; 0 with errno and c->err set. */
 int smtpd_conf_load(struct smtpd_conf *c);

@@ -49,6 +49,14 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	setenv("ZR_CONTROL", dir, 1);
+	/* control/passwords is checked by zr-passwd -c, found in $PATH here. */
+	if (getenv("ZR_BIN") != NULL) {
+		char path[4096];
+
+		snprintf(path, sizeof path, "%s:%s", getenv("ZR_BIN"),
+		    getenv("PATH") != NULL ? getenv("PATH") : "/usr/bin:/bin");
+		setenv("PATH", path, 1);
+	}
 
 	ok(sasl_plain_encode("alice", "pa ss", &z) && zs_0(&z) &&
 	    strcmp(z.s, "AGFsaWNlAHBhIHNz") == 0, "PLAIN encodes NUL user NUL pass");
