@@ -349,8 +349,33 @@ queue_remove(struct queue *q, enum queue_dir d, const char *id)
 	return dfd != -1 && unlinkat(dfd, id, 0) == 0;
 }
 
+/* In state/: "<id>", or "<id>.dsn-<key>" (zr-bounce's records). */
+static int
+state_name_ok(const char *name)
+{
+	char id[QUEUE_ID_SIZE];
+
+	if (strlen(name) < QUEUE_ID_LEN)
+		return 0;
+	memcpy(id, name, QUEUE_ID_LEN);
+	id[QUEUE_ID_LEN] = '\0';
+	return queue_id_valid(id) && (name[QUEUE_ID_LEN] == '\0' ||
+	    strncmp(name + QUEUE_ID_LEN, ".dsn-", 5) == 0);
+}
+
+static int
+scan_fd_names(int dfd, int (*valid)(const char *),
+    int (*fn)(const char *id, void *ctx), void *ctx);
+
 static int
 scan_fd(int dfd, int (*fn)(const char *id, void *ctx), void *ctx)
+{
+	return scan_fd_names(dfd, queue_id_valid, fn, ctx);
+}
+
+static int
+scan_fd_names(int dfd, int (*valid)(const char *),
+    int (*fn)(const char *id, void *ctx), void *ctx)
 {
 	struct dirent *de;
 	DIR *dir;
@@ -375,7 +400,7 @@ scan_fd(int dfd, int (*fn)(const char *id, void *ctx), void *ctx)
 				r = -1;
 			break;
 		}
-		if (!queue_id_valid(de->d_name))
+		if (!valid(de->d_name))
 			continue;
 		r = fn(de->d_name, ctx);
 		if (r != 1)
@@ -396,7 +421,8 @@ int
 queue_state_scan(struct queue *q, int (*fn)(const char *id, void *ctx),
     void *ctx)
 {
-	return scan_fd(subdirfd(q, &q->statefd, "state"), fn, ctx);
+	return scan_fd_names(subdirfd(q, &q->statefd, "state"), state_name_ok,
+	    fn, ctx);
 }
 
 /* Read the whole file name in the directory dfd: 1, 0 when absent, -1. */

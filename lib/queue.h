@@ -113,7 +113,10 @@ int queue_remove(struct queue *, enum queue_dir, const char *id);
 int queue_scan(struct queue *, enum queue_dir,
     int (*fn)(const char *id, void *ctx), void *ctx);
 
-/* queue_scan for the names in state/. */
+/*
+ * queue_scan for the names in state/: "<id>", and "<id>.dsn-<key>" (the
+ * records of zr-bounce). The id is the name's first QUEUE_ID_LEN bytes.
+ */
 int queue_state_scan(struct queue *, int (*fn)(const char *id, void *ctx),
     void *ctx);
 

@@ -493,14 +493,18 @@ mailq(struct queue *q, struct buf *o)
 }
 
 static int
-state_orphan(const char *id, void *ctx)
+state_orphan(const char *name, void *ctx)
 {
 	struct queue *q = ctx;
 	enum queue_dir d;
-	int r = queue_locate(q, id, &d);
+	char id[QUEUE_ID_SIZE];
+	int r;
 
+	memcpy(id, name, QUEUE_ID_LEN);
+	id[QUEUE_ID_LEN] = '\0';
+	r = queue_locate(q, id, &d);
 	if (r == 0)
-		warn_x("problem: state file without a message: state/", id);
+		warn_x("problem: state file without a message: state/", name);
 	return r == -1 ? -1 : r == 0 ? 2 : 1;
 }
 

@@ -1466,13 +1466,17 @@ sweep_done(const char *id, void *ctx)
 }
 
 static int
-sweep_state(const char *id, void *ctx)
+sweep_state(const char *name, void *ctx)
 {
 	struct sweep *w = ctx;
 	enum queue_dir where;
+	char id[QUEUE_ID_SIZE];
 
+	/* A state file, or a notification's record: gone with its message. */
+	memcpy(id, name, QUEUE_ID_LEN);
+	id[QUEUE_ID_LEN] = '\0';
 	if (queue_locate(&w->s->q, id, &where) == 0 &&
-	    queue_state_remove(&w->s->q, id))
+	    queue_state_remove(&w->s->q, name))
 		w->n++;
 	return 1;
 }

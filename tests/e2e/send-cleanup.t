@@ -5,7 +5,7 @@
 # stay; a damaged envelope goes to bad/ and the rest is delivered.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 8
+plan 9
 zr_setup
 py_server rx --pipelining
 control smarthosts "127.0.0.1:$(port_of rx)"
@@ -15,6 +15,7 @@ bad=1795000000.000000.00000000deadbeef
 printf 'zr-envelope 1\nnonsense here\n' >"$ZR_QUEUE/todo/normal/$bad"
 orphan=1795000000.000000.00000000cafecafe
 printf 'zr-state 1\nattempts 1\nnext 0\nlast 0\n' >"$ZR_QUEUE/state/$orphan"
+echo "$orphan" >"$ZR_QUEUE/state/$orphan.dsn-failure-1"
 echo old >"$ZR_QUEUE/tmp/1795000000.000000.0000000000000001"
 touch -d '3 days ago' "$ZR_QUEUE/tmp/1795000000.000000.0000000000000001"
 echo new >"$ZR_QUEUE/tmp/1795000000.000000.0000000000000002"
@@ -32,5 +33,6 @@ ok 'the counters survive it' grep -q '^messages_delivered 1$' "$ZR_QUEUE/stats/c
 ok 'an old tmp/ file is swept' test ! -e "$ZR_QUEUE/tmp/1795000000.000000.0000000000000001"
 ok 'a fresh one is not' test -e "$ZR_QUEUE/tmp/1795000000.000000.0000000000000002"
 ok 'an orphaned state file is removed' test ! -e "$ZR_QUEUE/state/$orphan"
+ok 'and so is a notification record of that message' test ! -e "$ZR_QUEUE/state/$orphan.dsn-failure-1"
 send_stop
 done_testing
