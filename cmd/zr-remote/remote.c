@@ -487,7 +487,8 @@ unsolicited(struct remote *r, const char *after)
 			if (SSL_peek_ex(r->tls->ssl, &c, 1, &got) != 1)
 				return false;
 		} else if (recv(r->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 1) {
-			return false;	/* nothing, or EOF: the next read sees it */
+			/* Nothing, or EOF: the next read sees that. */
+			return false;
 		}
 		if (buf_feed(&r->in) <= 0)
 			return false;

@@ -8,7 +8,8 @@
 # out of step would report the unasked 250 as the message's success.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 12
+. "${0%/*}/tls-common.sh"
+plan 13
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -56,6 +57,14 @@ like "$(cat "$T/remote.err")" 'unsolicited reply after the end of the message: 2
 	'the extra reply is logged'
 is "$(grep -c 'host=127.0.0.1:'"$TCP_PORT" "$T/remote.err")" 2 \
 	'and the connection is not reused: the second job connects anew'
+
+# Over TLS: a reply more with the EHLO after STARTTLS (the server sends
+# it only once in TLS, so seeing it means the handshake was made).
+mkcerts || { echo 'Bail out! unable to make certificates'; exit 1; }
+RAW_CERT=$C/good.pem RAW_KEY=$C/good.key raw starttls-extra
+out=$(remote "host 127.0.0.1:$TCP_PORT tls=encrypt\nfile $msg\n\n")
+like "$out" "^H~Z4\\.4\\.1 no host answered: 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after EHLO: 250 2\\.0\\.0 unasked~$" \
+	'under TLS, a reply more after EHLO: the host is dropped'
 
 # In step, with PIPELINING, nothing is taken for unsolicited.
 py_server pipe --pipelining

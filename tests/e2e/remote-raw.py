@@ -12,11 +12,16 @@
 # the greeting; extra-rcpt after RCPT (no PIPELINING); extra-pipe after the
 # 354 that ends a pipelined group; extra-dot after the final 250. The
 # extra-* servers refuse the message itself (554), so that a client that
-# takes the extra reply for the next one is seen to.
+# takes the extra reply for the next one is seen to. starttls-extra: offers
+# STARTTLS, goes into TLS with $RAW_CERT and $RAW_KEY, and answers the EHLO
+# that follows with a reply more.
 import os
+import socket
+import ssl
 import sys
 
 mode = sys.argv[1]
+tls = None
 out = sys.stdout.buffer
 inp = sys.stdin.buffer
 
@@ -43,7 +48,9 @@ while True:
         with open(os.environ['RAW_LOG'], 'ab') as f:
             f.write(line.rstrip(b'\r\n') + b'\n')
     if verb == b'EHLO':
-        if mode == 'helo':
+        if tls is not None:
+            say(b'250-raw.test\r\n250 PIPELINING\r\n250 2.0.0 unasked\r\n')
+        elif mode == 'helo':
             say(b'502 5.5.2 what is EHLO\r\n')
         elif mode.startswith('starttls'):
             say(b'250-raw.test\r\n250 STARTTLS\r\n')
@@ -56,6 +63,14 @@ while True:
     elif verb == b'STAR':
         if mode == 'starttls-inject':
             say(b'220 2.0.0 go ahead\r\n250 2.0.0 injected\r\n')
+        elif mode == 'starttls-extra':
+            say(b'220 2.0.0 go ahead\r\n')
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.environ['RAW_CERT'], os.environ['RAW_KEY'])
+            tls = ctx.wrap_socket(socket.socket(fileno=os.dup(0)),
+                                  server_side=True)
+            inp = tls.makefile('rb')
+            out = tls.makefile('wb')
         else:
             say(b'454 4.7.0 TLS not available now\r\n')
     elif verb == b'HELO':
