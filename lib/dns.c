@@ -206,7 +206,7 @@ readall(int fd, unsigned char *p, size_t n, unsigned timeout)
 		if (!timeoutio_wait(fd, POLLIN, timeout))
 			return 0;
 		r = read(fd, p, n);
-		if (r == -1 && errno == EINTR)
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0)
 			return 0;
@@ -216,19 +216,48 @@ readall(int fd, unsigned char *p, size_t n, unsigned timeout)
 	return 1;
 }
 
+/*
+ * RFC 1035 4.2.2: the query with its length in front, the answer the same
+ * way. Every step has the deadline: connect too, since zr-send asks while
+ * it schedules and a server that drops SYNs must not hold it for minutes.
+ */
 static int
 ask_tcp(struct dns *d, const struct dns_server *s, const unsigned char *q,
     int qlen, unsigned char *ans, int max)
 {
-	int fd = socket(s->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), n = -1;
-	unsigned char len[2] = { (unsigned char)(qlen >> 8),
-	    (unsigned char)qlen };
+	int fd = socket(s->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0), n = -1, err = 0;
+	unsigned char w[2 + NS_PACKETSZ], len[2];
+	socklen_t elen = sizeof err;
+	size_t off = 0, wlen = 2 + (size_t)qlen;
 
 	if (fd == -1)
 		return -1;
-	if (connect(fd, (const struct sockaddr *)&s->sa, s->len) == -1 ||
-	    write(fd, len, 2) != 2 || write(fd, q, (size_t)qlen) != qlen ||
-	    !readall(fd, len, 2, d->timeout))
+	if (qlen < 0 || (size_t)qlen > NS_PACKETSZ)
+		goto out;
+	w[0] = (unsigned char)(qlen >> 8);
+	w[1] = (unsigned char)qlen;
+	memcpy(w + 2, q, (size_t)qlen);
+	if (connect(fd, (const struct sockaddr *)&s->sa, s->len) == -1) {
+		if (errno != EINPROGRESS ||
+		    !timeoutio_wait(fd, POLLOUT, d->timeout) ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == -1 ||
+		    err != 0)
+			goto out;
+	}
+	while (off < wlen) {
+		ssize_t r;
+
+		if (!timeoutio_wait(fd, POLLOUT, d->timeout))
+			goto out;
+		r = write(fd, w + off, wlen - off);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			goto out;
+		off += (size_t)r;
+	}
+	if (!readall(fd, len, 2, d->timeout))
 		goto out;
 	n = len[0] << 8 | len[1];
 	if (n < HFIXEDSZ || n > max || !readall(fd, ans, (size_t)n, d->timeout) ||

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -354,6 +355,71 @@ answers(void)
 	free(m);
 }
 
+/*
+ * A server whose UDP answers say "truncated" and whose TCP port takes no
+ * connection: its accept queue is full (listen backlog 0, one connection
+ * made and never accepted), so the kernel drops further SYNs and a
+ * connect without a deadline would wait minutes.
+ */
+static void
+tcp_deadline(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int u = socket(AF_INET, SOCK_DGRAM, 0), l = -1, c = -1;
+	char servers[64];
+	struct dns d;
+	struct dns_mx mx[4];
+	size_t n, bad;
+	time_t t0;
+	pid_t pid;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (u == -1 || bind(u, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    getsockname(u, (struct sockaddr *)&sa, &len) == -1 ||
+	    (l = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(l, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    listen(l, 0) == -1 || (c = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(c, (struct sockaddr *)&sa, sizeof sa) == -1) {
+		ok(0, "a TCP connect that hangs is cut at the timeout (setup)");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		unsigned char b[512];
+		struct sockaddr_in from;
+
+		alarm(30);	/* never outlives a test that went wrong */
+		for (;;) {
+			socklen_t fl = sizeof from;
+			ssize_t r = recvfrom(u, b, sizeof b, 0,
+			    (struct sockaddr *)&from, &fl);
+
+			if (r < 12)
+				continue;
+			b[2] = 0x83;	/* QR, TC, RD */
+			b[3] = 0x80;
+			sendto(u, b, (size_t)r, 0, (struct sockaddr *)&from, fl);
+		}
+	}
+	snprintf(servers, sizeof servers, "127.0.0.1:%d\n",
+	    ntohs(sa.sin_port));
+	dns_open(&d, servers, &bad);
+	d.timeout = 1;
+	d.tries = 1;
+	t0 = time(NULL);
+	ok(dns_mx(&d, "tc.test", mx, 4, &n) == DNS_TEMP &&
+	    time(NULL) - t0 <= 3,
+	    "a TCP connect that hangs is cut at the timeout (%lld s)",
+	    (long long)(time(NULL) - t0));
+	dns_close(&d);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(c);
+	close(l);
+	close(u);
+}
+
 int
 main(void)
 {
@@ -373,7 +439,7 @@ main(void)
 		printf("1..0 # SKIP dnsmasq is not installed\n");
 		return 0;
 	}
-	plan(49);
+	plan(50);
 	snprintf(port, sizeof port, "%d", p);
 	snprintf(portarg, sizeof portarg, "--port=%d", p);
 	pid = fork();
@@ -527,5 +593,6 @@ main(void)
 	ok(!dns_open(&d, "127.0.0.1\nnot-an-ip\n", &bad) && bad == 2 &&
 	    errno == EINVAL, "a bad control/dnsservers line is named");
 	answers();
+	tcp_deadline();
 	return done();
 }
