@@ -13,8 +13,10 @@
 #include "scan.h"
 #include "timeoutio.h"
 
-/* RFC 1035 4.2.1: UDP messages; larger answers come truncated, then TCP. */
-#define UDP_MAX 512
+/*
+ * RFC 1035 4.2.1: UDP messages are 512 octets; a larger answer comes
+ * truncated (TC) and then whole over TCP, up to this size.
+ */
 #define TCP_MAX 65535
 
 static const char *const route_names[] = {
@@ -204,7 +206,7 @@ readall(int fd, unsigned char *p, size_t n, unsigned timeout)
 		if (!timeoutio_wait(fd, POLLIN, timeout))
 			return 0;
 		r = read(fd, p, n);
-		if (r == -1 && errno == EINTR)
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0)
 			return 0;
@@ -214,19 +216,48 @@ readall(int fd, unsigned char *p, size_t n, unsigned timeout)
 	return 1;
 }
 
+/*
+ * RFC 1035 4.2.2: the query with its length in front, the answer the same
+ * way. Every step has the deadline: connect too, since zr-send asks while
+ * it schedules and a server that drops SYNs must not hold it for minutes.
+ */
 static int
 ask_tcp(struct dns *d, const struct dns_server *s, const unsigned char *q,
     int qlen, unsigned char *ans, int max)
 {
-	int fd = socket(s->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), n = -1;
-	unsigned char len[2] = { (unsigned char)(qlen >> 8),
-	    (unsigned char)qlen };
+	int fd = socket(s->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0), n = -1, err = 0;
+	unsigned char w[2 + NS_PACKETSZ], len[2];
+	socklen_t elen = sizeof err;
+	size_t off = 0, wlen = 2 + (size_t)qlen;
 
 	if (fd == -1)
 		return -1;
-	if (connect(fd, (const struct sockaddr *)&s->sa, s->len) == -1 ||
-	    write(fd, len, 2) != 2 || write(fd, q, (size_t)qlen) != qlen ||
-	    !readall(fd, len, 2, d->timeout))
+	if (qlen < 0 || (size_t)qlen > NS_PACKETSZ)
+		goto out;
+	w[0] = (unsigned char)(qlen >> 8);
+	w[1] = (unsigned char)qlen;
+	memcpy(w + 2, q, (size_t)qlen);
+	if (connect(fd, (const struct sockaddr *)&s->sa, s->len) == -1) {
+		if (errno != EINPROGRESS ||
+		    !timeoutio_wait(fd, POLLOUT, d->timeout) ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == -1 ||
+		    err != 0)
+			goto out;
+	}
+	while (off < wlen) {
+		ssize_t r;
+
+		if (!timeoutio_wait(fd, POLLOUT, d->timeout))
+			goto out;
+		r = write(fd, w + off, wlen - off);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			goto out;
+		off += (size_t)r;
+	}
+	if (!readall(fd, len, 2, d->timeout))
 		goto out;
 	n = len[0] << 8 | len[1];
 	if (n < HFIXEDSZ || n > max || !readall(fd, ans, (size_t)n, d->timeout) ||
@@ -337,7 +368,7 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	struct dns_cache_entry *c;
 	time_t now = time(NULL);
 	size_t i, n = strlen(name);
-	int qlen, len = -1, rcode = -1;
+	int qlen, len = -1;
 	unsigned tries;
 	enum dns_status st = DNS_TEMP;
 
@@ -362,28 +393,30 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	ans = malloc(TCP_MAX);
 	if (ans == NULL)
 		return DNS_TEMP;
+	d->why = "no server answered";
 	for (tries = 0; tries < d->tries && st == DNS_TEMP; tries++) {
 		for (i = 0; i < d->nservers; i++) {
-			len = ask_udp(d, &d->server[i], q, qlen, ans, UDP_MAX);
+			const char *why;
+
+			/*
+			 * Any datagram size is taken; a server that had to cut
+			 * its answer says so (TC) and gives it whole over TCP.
+			 */
+			len = ask_udp(d, &d->server[i], q, qlen, ans, TCP_MAX);
 			if (len > 0 && (ans[2] & 0x02))	/* TC: ask over TCP */
 				len = ask_tcp(d, &d->server[i], q, qlen, ans,
 				    TCP_MAX);
-			if (len < 0 || ns_initparse(ans, len, msg) != 0)
+			if (len < 0)
 				continue;
-			rcode = ns_msg_getflag(*msg, ns_f_rcode);
-			if (rcode == ns_r_nxdomain) {
-				st = DNS_NXDOMAIN;
-				break;
-			}
-			if (rcode != ns_r_noerror)
-				continue;	/* SERVFAIL, REFUSED: the next one */
-			st = DNS_NODATA;
-			for (int k = 0; k < ns_msg_count(*msg, ns_s_an); k++) {
-				ns_rr rr;
-
-				if (ns_parserr(msg, ns_s_an, k, &rr) == 0 &&
-				    (int)ns_rr_type(rr) == type)
-					st = DNS_OK;
+			/*
+			 * A malformed answer, or a failure (SERVFAIL,
+			 * REFUSED), is the next server's turn and in the end
+			 * temporary: never "no such domain" on its say-so.
+			 */
+			st = dns_answer_check(ans, len, lname, type, &why);
+			if (st == DNS_TEMP) {
+				d->why = why;
+				continue;
 			}
 			break;
 		}
@@ -391,6 +424,10 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	if (st == DNS_TEMP) {
 		free(ans);
 		return st;
+	}
+	if (ns_initparse(ans, len, msg) != 0) {
+		free(ans);
+		return DNS_TEMP;	/* checked above: cannot happen */
 	}
 	c = cache_slot(d, now);
 	free(c->answer);
@@ -412,10 +449,141 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	return st;
 }
 
-static unsigned
-rnd(unsigned n)
+/* Whether a name is one of the first n of chain, case aside (RFC 4343). */
+static int
+in_chain(const char (*chain)[NS_MAXDNAME], size_t n, const char *name)
 {
-	return n > 1 ? arc4random_uniform(n) : 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(chain[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether rdata at p (n bytes) is exactly one name, expanded into out. */
+static int
+rdata_name(const ns_msg *m, const unsigned char *p, size_t n, char *out,
+    size_t outlen)
+{
+	int k = dn_expand(ns_msg_base(*m), ns_msg_end(*m), p, out, (int)outlen);
+
+	return k > 0 && (size_t)k == n;
+}
+
+/* Whether the data of a record of type t is well formed. */
+static int
+rdata_ok(const ns_msg *m, const ns_rr *rr, int t)
+{
+	char name[NS_MAXDNAME];
+	const unsigned char *p = ns_rr_rdata(*rr);
+	size_t n = ns_rr_rdlen(*rr);
+
+	switch (t) {
+	case ns_t_mx:
+		return n >= 3 && rdata_name(m, p + 2, n - 2, name, sizeof name);
+	case ns_t_cname:
+		return rdata_name(m, p, n, name, sizeof name);
+	case ns_t_a:
+		return n == 4;
+	case ns_t_aaaa:
+		return n == 16;
+	}
+	return 1;
+}
+
+enum dns_status
+dns_answer_check(const unsigned char *p, int len, const char *name, int type,
+    const char **why)
+{
+	char chain[DNS_CHAIN_MAX][NS_MAXDNAME];
+	size_t nchain = 1, sect, n;
+	int rcode, k, found = 0;
+	ns_msg m;
+	ns_rr rr;
+
+	if (len < HFIXEDSZ || ns_initparse(p, len, &m) != 0) {
+		*why = "malformed DNS answer (a record runs past the end)";
+		return DNS_TEMP;
+	}
+	/* The name as the parser gives names: without a final dot. */
+	n = strlen(name);
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	if (n >= NS_MAXDNAME) {
+		*why = "DNS name too long";
+		return DNS_TEMP;
+	}
+	memcpy(chain[0], name, n);
+	chain[0][n] = '\0';
+	/* RFC 1035 4.1.1: a response to a standard query, with its question. */
+	if (!ns_msg_getflag(m, ns_f_qr) ||
+	    ns_msg_getflag(m, ns_f_opcode) != ns_o_query ||
+	    ns_msg_count(m, ns_s_qd) != 1 || ns_parserr(&m, ns_s_qd, 0, &rr) ||
+	    strcasecmp(ns_rr_name(rr), chain[0]) != 0 ||
+	    (int)ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in) {
+		*why = "DNS answer to another question";
+		return DNS_TEMP;
+	}
+	rcode = ns_msg_getflag(m, ns_f_rcode);
+	if (rcode != ns_r_noerror && rcode != ns_r_nxdomain) {
+		*why = "DNS server failure";
+		return DNS_TEMP;
+	}
+	/*
+	 * Every record must expand (no pointer out of the message, no loop,
+	 * no name over 255 octets): one that does not is a sign of a broken
+	 * or forged answer, and skipping it could turn "these hosts" into
+	 * "no host" and a permanent failure.
+	 */
+	for (sect = ns_s_an; sect <= ns_s_ar; sect++)
+		for (k = 0; k < ns_msg_count(m, (ns_sect)sect); k++) {
+			int t;
+
+			if (ns_parserr(&m, (ns_sect)sect, k, &rr) != 0) {
+				*why = "malformed DNS answer (a bad name)";
+				return DNS_TEMP;
+			}
+			if (sect != ns_s_an)
+				continue;
+			t = (int)ns_rr_type(rr);
+			if (t != type && t != ns_t_cname)
+				continue;	/* RRSIG and such: unused */
+			if (ns_rr_class(rr) != ns_c_in) {
+				*why = "DNS answer of another class";
+				return DNS_TEMP;
+			}
+			/* The name asked for, or an alias on the way to it. */
+			if (!in_chain((const char (*)[NS_MAXDNAME])chain,
+			    nchain, ns_rr_name(rr))) {
+				*why = "DNS answer for another name";
+				return DNS_TEMP;
+			}
+			if (!rdata_ok(&m, &rr, t)) {
+				*why = "malformed DNS answer (bad record data)";
+				return DNS_TEMP;
+			}
+			if (t == type) {
+				found = 1;
+				continue;
+			}
+			if (nchain == DNS_CHAIN_MAX) {
+				*why = "DNS answer with too long a CNAME chain";
+				return DNS_TEMP;
+			}
+			(void)dn_expand(ns_msg_base(m), ns_msg_end(m),
+			    ns_rr_rdata(rr), chain[nchain++], NS_MAXDNAME);
+		}
+	if (rcode == ns_r_nxdomain)
+		return DNS_NXDOMAIN;
+	return found ? DNS_OK : DNS_NODATA;
+}
+
+/* Whether a goes before b: by preference, then by the draw among equals. */
+static int
+mx_before(const struct dns_mx *a, const struct dns_mx *b)
+{
+	return a->pref < b->pref || (a->pref == b->pref && a->draw < b->draw);
 }
 
 int
@@ -428,17 +596,34 @@ dns_answer_mx(const unsigned char *p, int len, struct dns_mx *out, size_t max,
 	*n = 0;
 	if (ns_initparse(p, len, &msg) != 0)
 		return 0;
-	for (k = 0; k < ns_msg_count(msg, ns_s_an) && *n < max; k++) {
+	/*
+	 * All records are read and the best max kept, in order: an answer
+	 * may hold more than max, and the best need not come first. Each
+	 * gets a random draw that orders equal preferences (RFC 5321 5.1),
+	 * which also makes the choice among equals at the cut a fair one.
+	 */
+	for (k = 0; k < ns_msg_count(msg, ns_s_an); k++) {
+		struct dns_mx t;
 		ns_rr rr;
+		size_t j;
 
-		if (ns_parserr(&msg, ns_s_an, k, &rr) != 0 ||
-		    ns_rr_type(rr) != ns_t_mx || ns_rr_rdlen(rr) < 3)
+		if (ns_parserr(&msg, ns_s_an, k, &rr) != 0)
+			return 0;
+		if (ns_rr_type(rr) != ns_t_mx)
 			continue;
-		out[*n].pref = ns_get16(ns_rr_rdata(rr));
-		if (dn_expand(ns_msg_base(msg), ns_msg_end(msg),
-		    ns_rr_rdata(rr) + 2, out[*n].host, sizeof out[*n].host) < 0)
+		if (ns_rr_rdlen(rr) < 3 || !rdata_name(&msg,
+		    ns_rr_rdata(rr) + 2, ns_rr_rdlen(rr) - 2u, t.host,
+		    sizeof t.host))
+			return 0;
+		t.pref = ns_get16(ns_rr_rdata(rr));
+		t.draw = arc4random();
+		if (max == 0 || (*n == max && !mx_before(&t, &out[max - 1])))
 			continue;
-		++*n;
+		if (*n < max)
+			++*n;
+		for (j = *n - 1; j > 0 && mx_before(&t, &out[j - 1]); j--)
+			out[j] = out[j - 1];
+		out[j] = t;
 	}
 	return 1;
 }
@@ -449,33 +634,15 @@ dns_mx(struct dns *d, const char *domain, struct dns_mx *out, size_t max,
 {
 	enum dns_status st;
 	ns_msg msg;
-	size_t i, j;
 
 	*n = 0;
 	st = query(d, domain, ns_t_mx, &msg);
 	if (st != DNS_OK)
 		return st;
 	if (!dns_answer_mx(ns_msg_base(msg), (int)(ns_msg_end(msg) -
-	    ns_msg_base(msg)), out, max, n))
+	    ns_msg_base(msg)), out, max, n)) {
+		d->why = "malformed DNS answer";
 		return DNS_TEMP;
-	/* Insertion sort by preference; a random place among equals. */
-	for (i = 1; i < *n; i++) {
-		struct dns_mx t = out[i];
-
-		for (j = i; j > 0 && out[j - 1].pref > t.pref; j--)
-			out[j] = out[j - 1];
-		out[j] = t;
-	}
-	for (i = 0; i < *n; i = j) {
-		for (j = i + 1; j < *n && out[j].pref == out[i].pref; j++)
-			;
-		for (size_t a = j - 1; a > i; a--) {
-			size_t b = i + rnd((unsigned)(a - i + 1));
-			struct dns_mx t = out[a];
-
-			out[a] = out[b];
-			out[b] = t;
-		}
 	}
 	return *n > 0 ? DNS_OK : DNS_NODATA;
 }
@@ -604,7 +771,7 @@ is_local(const struct dns_local *l, const char *host,
 	return 0;
 }
 
-/* The best mail hosts of a domain, at most this many MX records. */
+/* The best mail hosts of a domain: this many MX records of the answer. */
 #define MX_MAX 32
 /* Addresses taken per host. */
 #define ADDR_MAX 16
@@ -638,6 +805,13 @@ dns_route(struct dns *d, const char *domain, const struct dns_local *l,
 		return ROUTE_NULLMX;	/* RFC 7505 */
 	}
 	for (i = 0; i < nmx; i++) {
+		/*
+		 * With max targets in hand, only an MX as good as the last of
+		 * them can still matter (if it is this host, RFC 5321 5.1
+		 * drops them): worse ones are not looked up.
+		 */
+		if (*n == max && max > 0 && mx[i].pref > out[max - 1].pref)
+			break;
 		if (mx[i].host[0] == '\0' || strcmp(mx[i].host, ".") == 0)
 			continue;	/* a stray null MX among others */
 		if (is_local(l, mx[i].host, NULL)) {

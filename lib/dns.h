@@ -10,7 +10,10 @@
  *
  * Answers are cached by their TTL (negative ones by the SOA minimum) in a
  * bounded table, so that many messages to one domain cost one lookup.
- * Temporary failures are never cached.
+ * Temporary failures are never cached. Every answer is checked whole
+ * before it is believed or cached (dns_answer_check): one that is
+ * malformed, or answers another question, counts as a temporary failure,
+ * never as "no such domain" or "no such record".
  */
 #ifndef ZR_DNS_H
 #define ZR_DNS_H
@@ -24,6 +27,8 @@
 #define DNS_NAME_MAX 255
 #define DNS_MAX_SERVERS 8
 #define DNS_CACHE_MAX 1024
+/* Aliases followed in one answer (RFC 1034 3.6.2 chains are short). */
+#define DNS_CHAIN_MAX 8
 /* A negative answer without an SOA is remembered this long. */
 #define DNS_NEGATIVE_TTL 60
 
@@ -56,11 +61,13 @@ struct dns {
 	struct __res_state res;
 	struct dns_cache_entry *cache;	/* DNS_CACHE_MAX slots */
 	unsigned long long hits, misses;
+	const char *why;		/* after DNS_TEMP: why, for the log */
 };
 
 struct dns_mx {
 	char host[DNS_NAME_MAX + 1];
 	unsigned pref;
+	unsigned draw;			/* random: orders equal preferences */
 };
 
 struct dns_addr {
@@ -101,7 +108,10 @@ void dns_close(struct dns *);
 /* Parse one server line into s (port 53 unless given). 1 or 0. */
 int dns_server_parse(const char *line, struct dns_server *s);
 
-/* Look up MX records, sorted by preference; equal preferences shuffled. */
+/*
+ * Look up MX records: the best max of the whole answer, sorted by
+ * preference, equal preferences in random order (RFC 5321 5.1).
+ */
 enum dns_status dns_mx(struct dns *, const char *domain, struct dns_mx *out,
     size_t max, size_t *n);
 /* A then AAAA records of host. */
@@ -116,10 +126,22 @@ enum dns_status dns_addrs(struct dns *, const char *host,
 enum dns_route dns_route(struct dns *, const char *domain,
     const struct dns_local *, struct dns_target *out, size_t max, size_t *n);
 /*
- * The parsing of answers, on its own (for the fuzz harness): the MX or
- * address records of an answer message (1, or 0 when it cannot be
- * parsed), and its caching time.
+ * The parsing of answers, on its own (for the fuzz harness and the tests).
+ *
+ * dns_answer_check: whether msg answers the query for name and type
+ * (RFC 1035 4.1): a response to a standard query with that one question;
+ * every record whole, every name within the message, without loops and
+ * at most 255 octets; the records of that type (and the CNAME records on
+ * the way) of class IN, owned by the name or an alias of it, with data of
+ * the right shape. DNS_OK, DNS_NODATA or DNS_NXDOMAIN as the server said;
+ * DNS_TEMP for a server failure or a malformed answer, *why saying which.
+ *
+ * dns_answer_mx: the best max MX records of an answer, as dns_mx keeps
+ * them (1, or 0 when a record cannot be read); dns_answer_addrs: its
+ * address records of a type; dns_answer_ttl: its caching time.
  */
+enum dns_status dns_answer_check(const unsigned char *msg, int len,
+    const char *name, int type, const char **why);
 int dns_answer_mx(const unsigned char *msg, int len, struct dns_mx *out,
     size_t max, size_t *n);
 int dns_answer_addrs(const unsigned char *msg, int len, int type,

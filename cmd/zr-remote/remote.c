@@ -464,6 +464,52 @@ get_reply(struct remote *r, const char *what)
 	return 0;
 }
 
+/*
+ * Whether the server said something that no command of ours asked for.
+ * Called when every reply asked for has been read: replies are taken
+ * strictly in step with commands (RFC 5321 4.1.1; RFC 2920 3.1 for a
+ * pipelined group), so bytes arriving now would be taken for the reply to
+ * the next command, and every reply after it for the wrong one. When so,
+ * it is logged with what came and why is set; the caller drops the
+ * connection without QUIT. Only what is here now is seen: a reply that
+ * arrives later is caught at the next check.
+ */
+static bool
+unsolicited(struct remote *r, const char *after)
+{
+	char what[SMTPREPLY_LINE_MAX], c;
+	size_t got = 0, n, i;
+	const char *p;
+
+	if (r->in.start == r->in.end) {
+		if (r->tls != NULL) {
+			/* WANT_READ: nothing, or only a late session ticket. */
+			if (SSL_peek_ex(r->tls->ssl, &c, 1, &got) != 1)
+				return false;
+		} else if (recv(r->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != 1) {
+			/* Nothing, or EOF: the next read sees that. */
+			return false;
+		}
+		if (buf_feed(&r->in) <= 0)
+			return false;
+	}
+	/* The first line of what came, cleaned for the log. */
+	p = buf_peek(&r->in);
+	n = buf_avail(&r->in);
+	for (i = 0; i < n && i < 80 && p[i] != '\r' && p[i] != '\n'; i++)
+		what[i] = p[i] >= ' ' && p[i] <= '~' ? p[i] : '?';
+	what[i] = '\0';
+	r->why.len = 0;
+	if (zs_cats(&r->why, r->key) && zs_cats(&r->why, ": unsolicited ") &&
+	    zs_cats(&r->why, "reply after ") && zs_cats(&r->why, after) &&
+	    zs_cats(&r->why, ": ") && zs_cats(&r->why, what) &&
+	    zs_0(&r->why))
+		warn_x(r->why.s, "; connection dropped");
+	else
+		set_why(r, r->key, "unsolicited reply after ", after);
+	return true;
+}
+
 static int
 put(struct remote *r, const char *s)
 {
@@ -580,6 +626,8 @@ say_hello(struct remote *r, const struct route_host *h, bool *lost)
 	if (!put(r, "EHLO ") || !put(r, r->conf->helo) || !put(r, "\r\n") ||
 	    !buf_flush(&r->out) || !get_reply(r, "EHLO"))
 		return 0;
+	if (unsolicited(r, "EHLO"))
+		return 0;
 	if (r->reply.code / 100 == 2) {
 		parse_ehlo(r);
 		return 1;
@@ -588,6 +636,8 @@ say_hello(struct remote *r, const struct route_host *h, bool *lost)
 	r->sizemax = 0;
 	if (!put(r, "HELO ") || !put(r, r->conf->helo) || !put(r, "\r\n") ||
 	    !buf_flush(&r->out) || !get_reply(r, "HELO"))
+		return 0;
+	if (unsolicited(r, "HELO"))
 		return 0;
 	if (r->reply.code / 100 == 2)
 		return 1;
@@ -726,6 +776,8 @@ do_auth(struct remote *r, const struct route_host *h, bool *quit)
 		    !get_reply(r, "AUTH LOGIN"))
 			goto lost;
 		if (r->reply.code == 334) {
+			if (unsolicited(r, "AUTH LOGIN"))
+				goto lost;
 			if (!base64_encode((const unsigned char *)user.s,
 			    user.len, &b))
 				goto nomem;
@@ -735,6 +787,8 @@ do_auth(struct remote *r, const struct route_host *h, bool *quit)
 			wipe(&b);
 		}
 		if (r->reply.code == 334) {
+			if (unsolicited(r, "the AUTH LOGIN user name"))
+				goto lost;
 			if (!base64_encode((const unsigned char *)pass.s,
 			    pass.len, &b))
 				goto nomem;
@@ -743,6 +797,8 @@ do_auth(struct remote *r, const struct route_host *h, bool *quit)
 				goto lost;
 		}
 	}
+	if (unsolicited(r, "AUTH"))
+		goto lost;
 	if (r->reply.code == 235) {
 		ok = 1;
 		goto out;
@@ -789,7 +845,7 @@ conn_open(struct remote *r, const struct route_host *h)
 	/* RFC 8314 3: implicit TLS, before the greeting. */
 	if (level == TLS_LEVEL_SMTPS && !start_tls(r, h))
 		goto fail;
-	if (!get_reply(r, "the greeting"))
+	if (!get_reply(r, "the greeting") || unsolicited(r, "the greeting"))
 		goto fail;
 	if (r->reply.code / 100 != 2) {
 		smtpreply_text(&r->reply, t);
@@ -999,6 +1055,8 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 			goto lost_early;
 		if (r->reply.code / 100 != 2)
 			goto mail_failed;
+		if (unsolicited(r, "MAIL"))
+			goto out_of_step;
 	} else {
 		for (a = rcpts, i = 0; i < nrcpt; i++, a += strlen(a) + 1)
 			if (!put(r, "RCPT TO:<") || !put(r, a) ||
@@ -1024,6 +1082,8 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 			goto lost;
 		if (!get_reply(r, "RCPT"))
 			goto lost;
+		if (!pipe && unsolicited(r, "RCPT"))
+			goto out_of_step;
 		if (mailcode / 100 != 2)
 			continue;
 		if (!reply_text(r, &res->rt[i]))
@@ -1045,14 +1105,20 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 		goto none_accepted;
 	if (!pipe && (!put(r, "DATA\r\n") || !buf_flush(&r->out)))
 		goto lost;
+	/* The last reply of a pipelined group: nothing is outstanding now. */
 	if (!get_reply(r, "DATA"))
 		goto lost;
+	if (unsolicited(r, "DATA"))
+		goto out_of_step;
 	datacode = r->reply.code;
 	if (datacode == 354 && (mailcode / 100 != 2 || accepted == 0)) {
 		/* RFC 2920 3.1: nobody to deliver to, so an empty message. */
 		if (!put(r, ".\r\n") || !buf_flush(&r->out) ||
 		    !get_reply(r, "the end of an empty DATA"))
 			goto lost;
+		/* Nothing was delivered; only the connection is spoilt. */
+		if (unsolicited(r, "the end of an empty DATA"))
+			conn_close(r, false);
 	}
 	if (mailcode / 100 != 2) {
 		for (i = 0; i < nrcpt; i++)
@@ -1090,7 +1156,12 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	if (!reply_text(r, &res->mt))
 		goto nomem;
 	res->ml = r->reply.code == 0 ? L_Z : msg_letter(r->reply.code);
-	if (r->reply.code == 0)
+	/*
+	 * Replies were in step up to this one, so it answers the dot and
+	 * stands (taking it back would send the message twice); what came
+	 * after it spoils only the connection.
+	 */
+	if (r->reply.code == 0 || unsolicited(r, "the end of the message"))
 		conn_close(r, false);
 	return TX_DONE;
 
@@ -1104,6 +1175,15 @@ mail_failed:
 	if (!reply_text(r, &res->mt))
 		goto nomem;
 	res->ml = r->reply.code / 100 == 5 ? L_D : L_Z;
+	return TX_DONE;
+out_of_step:
+	/* No reply from here on can be matched to its command. */
+	res->ml = L_Z;
+	for (i = 0; i < nrcpt; i++)
+		res->rl[i] = L_NONE;
+	if (!set_text(&res->mt, "4.5.0 ", r->why.s))
+		goto nomem;
+	conn_close(r, false);
 	return TX_DONE;
 lost_early:
 	conn_close(r, false);

@@ -169,7 +169,11 @@ mx_route(struct send_mx *x, struct send_conf *c, const char *domain,
 			*set = (struct route_set *)(uintptr_t)fallback;
 			return MX_SET;
 		}
+		/* Why, as lib/dns saw it: a malformed answer is named so. */
 		*why = "4.4.3 temporary DNS failure looking up MX records";
+		if (fmt_snprintf(x->why, sizeof x->why, "%s (%s)", *why,
+		    x->dns.why != NULL ? x->dns.why : "no answer") != -1)
+			*why = x->why;
 		return MX_TEMP;
 	case ROUTE_NXDOMAIN:
 		*why = "5.1.2 the recipient's domain does not exist";

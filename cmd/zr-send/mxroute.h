@@ -26,6 +26,7 @@ struct send_mx {
 	struct dns_local local;
 	struct route_host lhost;
 	struct route_set lset;		/* the set of MX_LOCAL_KEY */
+	char why[160];			/* the last MX_TEMP reason */
 };
 
 enum mx_result { MX_SET, MX_TEMP, MX_PERM };
@@ -36,7 +37,8 @@ void mx_close(struct send_mx *);
 /*
  * Route a domain (n bytes). MX_SET: *set is the route (the route table's,
  * the local set, or a new MX set to free with mx_set_free, as *owned says).
- * MX_TEMP or MX_PERM: *why says why, with an enhanced status code.
+ * MX_TEMP or MX_PERM: *why says why, with an enhanced status code (valid
+ * until the next call). A malformed DNS answer is MX_TEMP (4.4.3).
  */
 enum mx_result mx_route(struct send_mx *, struct send_conf *,
     const char *domain, size_t n, struct route_set **set, int *owned,

@@ -7,11 +7,21 @@
 # starttls-inject: offers STARTTLS and sends a reply more with its 220;
 # starttls-454: offers STARTTLS and refuses it; dsn: offers DSN and
 # writes each MAIL and RCPT line to the file $RAW_LOG; plain: offers
-# nothing and logs the same way.
+# nothing and logs the same way. Replies out of step, each with one reply
+# more than was asked for, sent with the one that was: extra-greet after
+# the greeting; extra-rcpt after RCPT (no PIPELINING); extra-pipe after the
+# 354 that ends a pipelined group; extra-dot after the final 250. The
+# extra-* servers refuse the message itself (554), so that a client that
+# takes the extra reply for the next one is seen to. starttls-extra: offers
+# STARTTLS, goes into TLS with $RAW_CERT and $RAW_KEY, and answers the EHLO
+# that follows with a reply more.
 import os
+import socket
+import ssl
 import sys
 
 mode = sys.argv[1]
+tls = None
 out = sys.stdout.buffer
 inp = sys.stdin.buffer
 
@@ -27,7 +37,8 @@ if mode == 'greet421':
 if mode == 'huge':
     say(b'220 ' + b'x' * (1 << 20))
     sys.exit(0)
-say(b'220 raw.test ESMTP\r\n')
+say(b'220 raw.test ESMTP\r\n' +
+    (b'250 2.0.0 unasked\r\n' if mode == 'extra-greet' else b''))
 while True:
     line = inp.readline()
     if not line:
@@ -37,17 +48,29 @@ while True:
         with open(os.environ['RAW_LOG'], 'ab') as f:
             f.write(line.rstrip(b'\r\n') + b'\n')
     if verb == b'EHLO':
-        if mode == 'helo':
+        if tls is not None:
+            say(b'250-raw.test\r\n250 PIPELINING\r\n250 2.0.0 unasked\r\n')
+        elif mode == 'helo':
             say(b'502 5.5.2 what is EHLO\r\n')
         elif mode.startswith('starttls'):
             say(b'250-raw.test\r\n250 STARTTLS\r\n')
         elif mode == 'dsn':
             say(b'250-raw.test\r\n250 DSN\r\n')
+        elif mode in ('extra-pipe', 'extra-dot'):
+            say(b'250-raw.test\r\n250 PIPELINING\r\n')
         else:
             say(b'250 raw.test\r\n')
     elif verb == b'STAR':
         if mode == 'starttls-inject':
             say(b'220 2.0.0 go ahead\r\n250 2.0.0 injected\r\n')
+        elif mode == 'starttls-extra':
+            say(b'220 2.0.0 go ahead\r\n')
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.environ['RAW_CERT'], os.environ['RAW_KEY'])
+            tls = ctx.wrap_socket(socket.socket(fileno=os.dup(0)),
+                                  server_side=True)
+            inp = tls.makefile('rb')
+            out = tls.makefile('wb')
         else:
             say(b'454 4.7.0 TLS not available now\r\n')
     elif verb == b'HELO':
@@ -57,14 +80,21 @@ while True:
             if mode == 'odd' else b'250 2.1.0 ok\r\n')
     elif verb == b'RCPT':
         say(b'550 5.1.1 bad\x00user\x07\x1b[31m\rred\r\n' if mode == 'nul'
-            else b'250 2.1.5 ok\r\n')
+            else b'250 2.1.5 ok\r\n250 2.1.5 again\r\n'
+            if mode == 'extra-rcpt' else b'250 2.1.5 ok\r\n')
     elif verb == b'DATA':
-        say(b'354 go on\r\n')
+        say(b'354 go on\r\n' +
+            (b'250 2.0.0 unasked\r\n' if mode == 'extra-pipe' else b''))
         while True:
             d = inp.readline()
             if not d or d == b'.\r\n':
                 break
-        say(b'250 2.0.0 taken\r\n')
+        if mode == 'extra-dot':
+            say(b'250 2.0.0 taken\r\n250 2.0.0 unasked\r\n')
+        elif mode.startswith('extra-'):
+            say(b'554 5.6.0 refused\r\n')
+        else:
+            say(b'250 2.0.0 taken\r\n')
     elif verb == b'RSET':
         say(b'250 2.0.0 ok\r\n')
     elif verb == b'QUIT':

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lib/dns against a real server: a private dnsmasq on 127.0.0.1 at a free
- * port, answering for .test names only (no upstream, no other address).
+ * port, answering for .test names only (no upstream, no other address);
+ * then the parsing of answers on hand-made messages, large and malformed,
+ * that no well-behaved server would send.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -33,6 +36,17 @@ free_port(void)
 	return port;
 }
 
+/* The number in "h12.eq.test". */
+static unsigned
+host_index(const char *h)
+{
+	unsigned v = 0;
+
+	for (h++; *h >= '0' && *h <= '9'; h++)
+		v = v * 10 + (unsigned)(*h - '0');
+	return v;
+}
+
 static const char *
 ip(const struct dns_addr *a, char *buf, size_t n)
 {
@@ -41,6 +55,369 @@ ip(const struct dns_addr *a, char *buf, size_t n)
 	    (const void *)&((const struct sockaddr_in6 *)&a->sa)->sin6_addr;
 
 	return inet_ntop(a->sa.ss_family, p, buf, (socklen_t)n);
+}
+
+
+/* A DNS message built by hand (RFC 1035 4.1). */
+struct msg {
+	unsigned char b[65536];
+	size_t n;
+};
+
+static void
+put8(struct msg *m, unsigned v)
+{
+	if (m->n < sizeof m->b)
+		m->b[m->n++] = (unsigned char)v;
+}
+
+static void
+put16(struct msg *m, unsigned v)
+{
+	put8(m, v >> 8);
+	put8(m, v & 0xff);
+}
+
+static void
+put32(struct msg *m, unsigned long v)
+{
+	put16(m, (unsigned)(v >> 16));
+	put16(m, (unsigned)(v & 0xffff));
+}
+
+/* A name as labels, uncompressed. */
+static void
+putname(struct msg *m, const char *name)
+{
+	while (*name != '\0') {
+		const char *dot = strchr(name, '.');
+		size_t l = dot != NULL ? (size_t)(dot - name) : strlen(name);
+
+		put8(m, (unsigned)l);
+		while (l-- > 0)
+			put8(m, (unsigned char)*name++);
+		if (*name == '.')
+			name++;
+	}
+	put8(m, 0);
+}
+
+/* Header and one question; the counts of the other sections as given. */
+static void
+start(struct msg *m, unsigned flags, const char *q, unsigned qtype,
+    unsigned an)
+{
+	m->n = 0;
+	put16(m, 0x1234);
+	put16(m, flags);
+	put16(m, 1);
+	put16(m, an);
+	put16(m, 0);
+	put16(m, 0);
+	putname(m, q);
+	put16(m, qtype);
+	put16(m, 1);
+}
+
+/* A record's fixed part, owner given as a pointer to offset ptr. */
+static size_t
+rr(struct msg *m, unsigned ptr, unsigned type, unsigned class)
+{
+	put16(m, 0xc000 | ptr);
+	put16(m, type);
+	put16(m, class);
+	put32(m, 300);
+	put16(m, 0);		/* rdlength, set by rr_end */
+	return m->n;
+}
+
+static void
+rr_end(struct msg *m, size_t at)
+{
+	size_t len = m->n - at;
+
+	m->b[at - 2] = (unsigned char)(len >> 8);
+	m->b[at - 1] = (unsigned char)len;
+}
+
+static void
+mx_rr(struct msg *m, unsigned pref, const char *host)
+{
+	size_t at = rr(m, 12, 15, 1);
+
+	put16(m, pref);
+	putname(m, host);
+	rr_end(m, at);
+}
+
+static enum dns_status
+check(const struct msg *m, const char *name, int type)
+{
+	const char *why = NULL;
+	enum dns_status st = dns_answer_check(m->b, (int)m->n, name, type,
+	    &why);
+
+	if (st == DNS_TEMP && why == NULL)
+		return DNS_OK;	/* a temporary answer must say why */
+	return st;
+}
+
+/* Whether m, an MX answer for bad.test, is a temporary failure. */
+static int
+refused(const struct msg *m)
+{
+	return check(m, "bad.test", 15) == DNS_TEMP;
+}
+
+/* Whether the MX parser refuses m as a whole rather than skip a record. */
+static int
+unreadable(const struct msg *m)
+{
+	struct dns_mx mx[8];
+	size_t n = 0;
+
+	return !dns_answer_mx(m->b, (int)m->n, mx, 8, &n);
+}
+
+static void
+answers(void)
+{
+	struct msg *m = malloc(sizeof *m);
+	struct dns_mx mx[32];
+	size_t n, i, at;
+	int sorted, spread, beyond;
+	char host[64];
+
+	/* 150 MX records, the best one last: it is found all the same. */
+	start(m, 0x8180, "many.test", 15, 150);
+	for (i = 0; i < 149; i++) {
+		snprintf(host, sizeof host, "d%zu.many.test", i);
+		mx_rr(m, (unsigned)(10 + i), host);
+	}
+	mx_rr(m, 1, "best.many.test");
+	ok(check(m, "many.test", 15) == DNS_OK && m->n > 512,
+	    "150 MX records (%zu bytes) are a good answer", m->n);
+	ok(dns_answer_mx(m->b, (int)m->n, mx, 32, &n) && n == 32 &&
+	    strcmp(mx[0].host, "best.many.test") == 0 && mx[0].pref == 1 &&
+	    mx[1].pref == 10 && mx[31].pref == 40,
+	    "the best 32 of 150 by preference, over the whole answer");
+	for (i = 1, sorted = 1; i < n; i++)
+		if (mx[i - 1].pref > mx[i].pref)
+			sorted = 0;
+	ok(sorted, "and sorted");
+
+	/* 40 of equal preference, 8 kept: which 8 is left to chance. */
+	start(m, 0x8180, "eq.test", 15, 40);
+	for (i = 0; i < 40; i++) {
+		snprintf(host, sizeof host, "h%zu.eq.test", i);
+		mx_rr(m, 10, host);
+	}
+	for (i = 0, spread = 0, beyond = 0; i < 30; i++) {
+		size_t k;
+
+		if (!dns_answer_mx(m->b, (int)m->n, mx, 8, &n) || n != 8)
+			break;
+		if (strcmp(mx[0].host, "h0.eq.test") != 0)
+			spread++;
+		for (k = 0; k < n; k++)
+			if (host_index(mx[k].host) >= 8)
+				beyond = 1;
+	}
+	ok(i == 30 && spread > 0 && beyond,
+	    "equal preferences: a random pick over all 40, not the first 8");
+
+	/* Malformed answers, each one way. */
+	start(m, 0x8180, "bad.test", 15, 1);
+	at = rr(m, 12, 15, 1);
+	put16(m, 10);
+	put16(m, 0xc000 | 0x3fff);	/* far past the end */
+	rr_end(m, at);
+	ok(refused(m) && unreadable(m), "a compression pointer past the end");
+
+	start(m, 0x8180, "bad.test", 15, 1);
+	at = m->n;
+	put16(m, 0xc000 | (unsigned)at);	/* points at itself */
+	put16(m, 15);
+	put16(m, 1);
+	put32(m, 300);
+	put16(m, 4);
+	put16(m, 10);
+	put16(m, 0xc00c);
+	ok(refused(m) && unreadable(m), "a compression loop");
+
+	start(m, 0x8180, "bad.test", 15, 1);
+	at = rr(m, 12, 15, 1);
+	put16(m, 10);
+	for (i = 0; i < 5; i++) {
+		size_t k;
+
+		put8(m, 63);
+		for (k = 0; k < 63; k++)
+			put8(m, 'a');
+	}
+	put8(m, 0);
+	rr_end(m, at);
+	ok(refused(m) && unreadable(m), "a name over 255 octets");
+
+	start(m, 0x8180, "bad.test", 15, 1);
+	at = rr(m, 12, 15, 1);
+	put16(m, 10);
+	put8(m, 64);			/* 01 in the top bits: no such label */
+	for (i = 0; i < 64; i++)
+		put8(m, 'a');
+	put8(m, 0);
+	rr_end(m, at);
+	ok(refused(m) && unreadable(m), "a label over 63 octets");
+
+	start(m, 0x8180, "bad.test", 15, 1);
+	at = rr(m, 12, 15, 1);
+	put16(m, 10);
+	putname(m, "mx.bad.test");
+	rr_end(m, at);
+	m->b[at - 1] += 20;		/* rdlength past the end */
+	ok(refused(m) && unreadable(m), "a record cut short");
+
+	start(m, 0x8180, "bad.test", 15, 1);
+	at = rr(m, 12, 15, 1);
+	put16(m, 10);
+	putname(m, "mx.bad.test");
+	put16(m, 0);			/* bytes the name does not account for */
+	rr_end(m, at);
+	ok(refused(m) && unreadable(m), "MX data longer than its name");
+
+	start(m, 0x8180, "bad.test", 15, 1);
+	at = rr(m, 12, 15, 3);		/* CHAOS */
+	put16(m, 10);
+	putname(m, "mx.bad.test");
+	rr_end(m, at);
+	ok(refused(m), "a record of another class");
+
+	start(m, 0x8180, "bad.test", 15, 1);
+	at = m->n;
+	putname(m, "other.test");
+	put16(m, 15);
+	put16(m, 1);
+	put32(m, 300);
+	put16(m, 0);
+	at = m->n;
+	put16(m, 10);
+	putname(m, "mx.other.test");
+	rr_end(m, at);
+	ok(refused(m), "an MX record for another name");
+
+	start(m, 0x8180, "other.test", 15, 1);
+	mx_rr(m, 10, "mx.other.test");
+	ok(refused(m), "an answer to another question");
+	start(m, 0x8180, "bad.test", 1, 1);
+	mx_rr(m, 10, "mx.bad.test");
+	ok(refused(m), "an answer to a question of another type");
+	start(m, 0x0100, "bad.test", 15, 1);
+	mx_rr(m, 10, "mx.bad.test");
+	ok(refused(m), "a query, not a response");
+	start(m, 0x8180, "bad.test", 15, 1);
+	m->b[5] = 0;			/* no question */
+	ok(check(m, "bad.test", 15) == DNS_TEMP, "no question");
+	start(m, 0x8182, "bad.test", 15, 0);
+	ok(check(m, "bad.test", 15) == DNS_TEMP, "SERVFAIL");
+
+	start(m, 0x8180, "bad.test", 1, 1);
+	at = rr(m, 12, 1, 1);
+	put16(m, 0x7f00);
+	put16(m, 1);
+	put8(m, 1);			/* five bytes */
+	rr_end(m, at);
+	ok(check(m, "bad.test", 1) == DNS_TEMP, "an A record of 5 bytes");
+
+	/* Good answers stay good. */
+	start(m, 0x8180, "Bad.Test", 15, 1);
+	mx_rr(m, 10, "mx.bad.test");
+	ok(check(m, "bad.test", 15) == DNS_OK, "names compare without case");
+	start(m, 0x8180, "bad.test", 15, 0);
+	ok(check(m, "bad.test", 15) == DNS_NODATA, "no records: NODATA");
+	start(m, 0x8183, "bad.test", 15, 0);
+	ok(check(m, "bad.test", 15) == DNS_NXDOMAIN, "NXDOMAIN");
+	start(m, 0x8180, "alias.test", 15, 2);
+	at = rr(m, 12, 5, 1);
+	putname(m, "real.test");
+	rr_end(m, at);
+	{
+		unsigned target = (unsigned)at;
+
+		at = rr(m, target, 15, 1);
+		put16(m, 10);
+		putname(m, "mx.real.test");
+		rr_end(m, at);
+	}
+	ok(check(m, "alias.test", 15) == DNS_OK &&
+	    dns_answer_mx(m->b, (int)m->n, mx, 8, &n) && n == 1 &&
+	    strcmp(mx[0].host, "mx.real.test") == 0,
+	    "an MX record at the end of a CNAME");
+	free(m);
+}
+
+/*
+ * A server whose UDP answers say "truncated" and whose TCP port takes no
+ * connection: its accept queue is full (listen backlog 0, one connection
+ * made and never accepted), so the kernel drops further SYNs and a
+ * connect without a deadline would wait minutes.
+ */
+static void
+tcp_deadline(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int u = socket(AF_INET, SOCK_DGRAM, 0), l = -1, c = -1;
+	char servers[64];
+	struct dns d;
+	struct dns_mx mx[4];
+	size_t n, bad;
+	time_t t0;
+	pid_t pid;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (u == -1 || bind(u, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    getsockname(u, (struct sockaddr *)&sa, &len) == -1 ||
+	    (l = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(l, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    listen(l, 0) == -1 || (c = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(c, (struct sockaddr *)&sa, sizeof sa) == -1) {
+		ok(0, "a TCP connect that hangs is cut at the timeout (setup)");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		unsigned char b[512];
+		struct sockaddr_in from;
+
+		alarm(30);	/* never outlives a test that went wrong */
+		for (;;) {
+			socklen_t fl = sizeof from;
+			ssize_t r = recvfrom(u, b, sizeof b, 0,
+			    (struct sockaddr *)&from, &fl);
+
+			if (r < 12)
+				continue;
+			b[2] = 0x83;	/* QR, TC, RD */
+			b[3] = 0x80;
+			sendto(u, b, (size_t)r, 0, (struct sockaddr *)&from, fl);
+		}
+	}
+	snprintf(servers, sizeof servers, "127.0.0.1:%d\n",
+	    ntohs(sa.sin_port));
+	dns_open(&d, servers, &bad);
+	d.timeout = 1;
+	d.tries = 1;
+	t0 = time(NULL);
+	ok(dns_mx(&d, "tc.test", mx, 4, &n) == DNS_TEMP &&
+	    time(NULL) - t0 <= 3,
+	    "a TCP connect that hangs is cut at the timeout (%lld s)",
+	    (long long)(time(NULL) - t0));
+	dns_close(&d);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(c);
+	close(l);
+	close(u);
 }
 
 int
@@ -62,7 +439,7 @@ main(void)
 		printf("1..0 # SKIP dnsmasq is not installed\n");
 		return 0;
 	}
-	plan(27);
+	plan(50);
 	snprintf(port, sizeof port, "%d", p);
 	snprintf(portarg, sizeof portarg, "--port=%d", p);
 	pid = fork();
@@ -215,5 +592,7 @@ main(void)
 	}
 	ok(!dns_open(&d, "127.0.0.1\nnot-an-ip\n", &bad) && bad == 2 &&
 	    errno == EINVAL, "a bad control/dnsservers line is named");
+	answers();
+	tcp_deadline();
 	return done();
 }
