@@ -18,6 +18,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
+#include "loop.h"
 #include "remote.h"
 #include "sasl.h"
 #include "scan.h"
@@ -116,6 +117,27 @@ fail:
 	return 0;
 }
 
+/* The name this host's zr-smtpd greets with, as it finds it. */
+static int
+load_me(struct remote_conf *c)
+{
+	struct zs s = ZS_INIT;
+	int r = control_readline("me", &s);
+
+	if (r == -1) {
+		zs_free(&s);
+		return 0;
+	}
+	c->me[0] = '\0';
+	if (r == 1 && s.len < sizeof c->me)
+		memcpy(c->me, s.s, s.len + 1);
+	else if (r == 0 && gethostname(c->me, sizeof c->me) == -1)
+		c->me[0] = '\0';
+	c->me[sizeof c->me - 1] = '\0';
+	zs_free(&s);
+	return 1;
+}
+
 int
 remote_conf_load(struct remote_conf *c)
 {
@@ -136,6 +158,8 @@ remote_conf_load(struct remote_conf *c)
 	else
 		memcpy(c->helo, s.s, s.len + 1);
 	zs_free(&s);
+	if (!load_me(c))
+		return 0;
 	if (control_readulong("timeoutconnect", &u, 60) == -1)
 		return 0;
 	c->timeoutconnect = u == 0 || u > 86400 ? 60 : (unsigned)u;
@@ -766,6 +790,29 @@ out:
 	return ok;
 }
 
+/*
+ * A server that names itself as we do is this host (loop.h): 1, or 0 with
+ * why set and the connection closed.
+ */
+static int
+not_myself(struct remote *r, const struct route_host *h)
+{
+	if (!remote_loop_is_me(&r->reply, r->conf->me))
+		return 1;
+	r->why.len = 0;
+	if (zs_cats(&r->why, h->key) && zs_cats(&r->why, ": mail for ") &&
+	    zs_cats(&r->why, r->dest != NULL ? r->dest : h->name) &&
+	    zs_cats(&r->why, " loops back to myself (the server greets as ") &&
+	    zs_cats(&r->why, r->conf->me) &&
+	    zs_cats(&r->why, ", which is control/me)") && zs_0(&r->why))
+		warn_x(r->why.s);
+	else
+		set_why(r, h->key, "mail loops back to myself", "");
+	r->looped = true;
+	conn_close(r, true);
+	return 0;
+}
+
 static int
 conn_open(struct remote *r, const struct route_host *h)
 {
@@ -773,6 +820,7 @@ conn_open(struct remote *r, const struct route_host *h)
 	bool lost, quit;
 	enum tls_level level = h->tls_set ? h->tls : r->conf->tlsmx;
 
+	r->looped = false;
 	r->fd = connect_to(r, h);
 	if (r->fd == -1)
 		return 0;
@@ -797,8 +845,12 @@ conn_open(struct remote *r, const struct route_host *h)
 		conn_close(r, true);
 		return 0;
 	}
+	if (!not_myself(r, h))
+		return 0;
 	if (!say_hello(r, h, &lost))
 		goto refused;
+	if (!not_myself(r, h))
+		return 0;
 	if (level != TLS_LEVEL_NONE && level != TLS_LEVEL_SMTPS) {
 		if (!(r->ext & EXT_STARTTLS) && level != TLS_LEVEL_MAY) {
 			set_why(r, h->key, "STARTTLS not offered, and tls=",
@@ -1236,6 +1288,8 @@ do_job(struct remote *r, struct remote_job *j)
 	if (r->fd != -1 && !conn_alive(r))
 		conn_close(r, false);
 	r->why.len = 0;
+	r->looped = false;
+	r->dest = strrchr(rcpts, '@') != NULL ? strrchr(rcpts, '@') + 1 : NULL;
 	for (h = 0; h < j->nhost;) {
 		bool fresh = false;
 		enum tx_result t;
@@ -1258,8 +1312,9 @@ do_job(struct remote *r, struct remote_job *j)
 		    &res);
 		goto out;
 	}
-	ok = report_fail(r->report, 'Z', "4.4.1 no host answered: ",
-	    r->why.len ? r->why.s : "no host");
+	/* RFC 3463 3.5: X.4.6 is a routing loop. */
+	ok = report_fail(r->report, 'Z', r->looped ? "4.4.6 " :
+	    "4.4.1 no host answered: ", r->why.len ? r->why.s : "no host");
 	goto out;
 nomem:
 	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "");
