@@ -72,7 +72,7 @@ echo "ping.test 127.0.0.1:$PA" >"$C2/domainroutes"
 printf 'Subject: ping\n\nround and round\n' | as_user zr-inject -v \
 	-f a@origin.test u@ping.test >"$T/id2"
 id2=$(cat "$T/id2")
-start=$(date +%s)
+start=$(date +%s%N)
 send_start
 S1=$SEND_PID
 if [ "$(id -u)" = 0 ]; then
@@ -88,7 +88,7 @@ bounced() {
 }
 wait_for 120 bounced
 ok 'the loop ends in a failure notice to the sender' bounced
-diag "loop of $max hops ended in $(($(date +%s) - start)) s"
+diag "loop of $max hops ended in $((($(date +%s%N) - start) / 1000000)) ms"
 n=$(grep -l 'mail loop' "$mail"/a/new/* | head -n 1)
 like "$(cat "$n")" 'Status: 5\.4\.6' 'the notice says 5.4.6'
 like "$(cat "$n")" "mail loop: $max Received/Delivered-To fields, the limit is $max" \
