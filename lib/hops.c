@@ -38,6 +38,12 @@ ftext(unsigned char c)
 	return c >= 33 && c <= 126 && c != ':';
 }
 
+static char
+lower(unsigned char c)
+{
+	return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
 static void
 incr(unsigned long *u)
 {
@@ -75,8 +81,7 @@ hops_feed(struct hops *h, const char *p, size_t n)
 				/* A continuation: nothing in it is a name. */
 				h->state = HS_VALUE;
 			} else if (ftext(c)) {
-				h->name[0] = (char)(c >= 'A' && c <= 'Z' ?
-				    c + 32 : c);
+				h->name[0] = lower(c);
 				h->namelen = 1;
 				h->state = HS_NAME;
 			} else {
@@ -90,12 +95,9 @@ hops_feed(struct hops *h, const char *p, size_t n)
 		case HS_NAME:
 			i++;
 			if (ftext(c)) {
-				if (h->namelen < sizeof h->name) {
-					h->name[h->namelen] = (char)(c >= 'A' &&
-					    c <= 'Z' ? c + 32 : c);
-					/* Longer than any we count: sentinel. */
-					h->namelen++;
-				}
+				/* At sizeof name, longer than any we count. */
+				if (h->namelen < sizeof h->name)
+					h->name[h->namelen++] = lower(c);
 			} else if (c == ':') {
 				field(h);
 				h->state = HS_VALUE;

@@ -38,8 +38,8 @@
 
 struct hops {
 	int state;
-	char name[sizeof "delivered-to"];	/* lower case, while it may match */
-	size_t namelen;		/* sizeof name: a name that cannot match */
+	char name[sizeof "delivered-to"];	/* lower case, so far */
+	size_t namelen;		/* sizeof name: too long to be ours */
 	unsigned long received;
 	unsigned long delivered;
 };

@@ -1319,6 +1319,7 @@ do_job(struct remote *r, struct remote_job *j)
 nomem:
 	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "");
 out:
+	r->dest = NULL;		/* it points into this job */
 	if (mfd != -1)
 		close(mfd);
 	for (i = 0; res.rt != NULL && i < res.n; i++)
