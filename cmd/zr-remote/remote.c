@@ -138,6 +138,31 @@ load_me(struct remote_conf *c)
 	return 1;
 }
 
+/* control/listenaddrs: where this host's own zr-smtpd listens. */
+static int
+load_self(struct remote_conf *c)
+{
+	struct zs s = ZS_INIT;
+	size_t n = 0, i, off = 0;
+	int ok = control_readlines("listenaddrs", &s, &n) != -1;
+
+	c->nself = 0;
+	if (ok && n > REMOTE_SELF_MAX) {
+		errno = EINVAL;
+		ok = 0;
+	}
+	for (i = 0; ok && i < n; i++) {
+		ok = remote_loop_parse(s.s + off, &c->self[i]);
+		if (!ok)
+			warn_x("control/listenaddrs: not an address: ", s.s + off);
+		off += strlen(s.s + off) + 1;
+	}
+	if (ok)
+		c->nself = n;
+	zs_free(&s);
+	return ok;
+}
+
 int
 remote_conf_load(struct remote_conf *c)
 {
@@ -158,7 +183,7 @@ remote_conf_load(struct remote_conf *c)
 	else
 		memcpy(c->helo, s.s, s.len + 1);
 	zs_free(&s);
-	if (!load_me(c))
+	if (!load_me(c) || !load_self(c))
 		return 0;
 	if (control_readulong("timeoutconnect", &u, 60) == -1)
 		return 0;
@@ -791,26 +816,50 @@ out:
 }
 
 /*
- * A server that names itself as we do is this host (loop.h): 1, or 0 with
- * why set and the connection closed.
+ * The host h is this host (loop.h), for the reason given: log it, close
+ * the connection (quit: politely), and leave why set. Returns 0.
  */
+static int
+myself(struct remote *r, const struct route_host *h, const char *a,
+    const char *b, const char *c, bool quit)
+{
+	r->why.len = 0;
+	if (zs_cats(&r->why, h->key) && zs_cats(&r->why, ": mail for ") &&
+	    zs_cats(&r->why, r->dest != NULL ? r->dest : h->name) &&
+	    zs_cats(&r->why, " loops back to myself (") &&
+	    zs_cats(&r->why, a) && zs_cats(&r->why, b) &&
+	    zs_cats(&r->why, c) && zs_catc(&r->why, ')') && zs_0(&r->why))
+		warn_x(r->why.s);
+	else
+		set_why(r, h->key, "mail loops back to myself", "");
+	r->looped = true;
+	conn_close(r, quit);
+	return 0;
+}
+
+/* 1 unless the address connected to is one of control/listenaddrs. */
+static int
+not_self_addr(struct remote *r, const struct route_host *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (r->conf->nself == 0 ||
+	    getpeername(r->fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    !remote_loop_is_self((struct sockaddr *)&ss, len, r->conf->self,
+	    r->conf->nself))
+		return 1;
+	return myself(r, h, h->key, " is in control/listenaddrs", "", false);
+}
+
+/* 1 unless the server's greeting or EHLO reply names it control/me. */
 static int
 not_myself(struct remote *r, const struct route_host *h)
 {
 	if (!remote_loop_is_me(&r->reply, r->conf->me))
 		return 1;
-	r->why.len = 0;
-	if (zs_cats(&r->why, h->key) && zs_cats(&r->why, ": mail for ") &&
-	    zs_cats(&r->why, r->dest != NULL ? r->dest : h->name) &&
-	    zs_cats(&r->why, " loops back to myself (the server greets as ") &&
-	    zs_cats(&r->why, r->conf->me) &&
-	    zs_cats(&r->why, ", which is control/me)") && zs_0(&r->why))
-		warn_x(r->why.s);
-	else
-		set_why(r, h->key, "mail loops back to myself", "");
-	r->looped = true;
-	conn_close(r, true);
-	return 0;
+	return myself(r, h, "the server greets as ", r->conf->me,
+	    ", which is control/me", true);
 }
 
 static int
@@ -823,6 +872,8 @@ conn_open(struct remote *r, const struct route_host *h)
 	r->looped = false;
 	r->fd = connect_to(r, h);
 	if (r->fd == -1)
+		return 0;
+	if (!not_self_addr(r, h))
 		return 0;
 	memcpy(r->key, h->key, strlen(h->key) + 1);
 	r->cur = *h;

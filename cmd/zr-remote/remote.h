@@ -29,6 +29,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "loop.h"
 #include "route.h"
 #include "smtpreply.h"
 #include "timeoutio.h"
@@ -45,6 +46,8 @@
 struct remote_conf {
 	char helo[256];			/* control/helohost, else me */
 	char me[256];			/* control/me, else the host name */
+	struct remote_self self[REMOTE_SELF_MAX];	/* control/listenaddrs */
+	size_t nself;
 	unsigned timeoutconnect;	/* control/timeoutconnect */
 	unsigned timeoutremote;		/* control/timeoutremote */
 	enum tls_level tlsmx;		/* control/tlsmx: hosts without tls= */

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: MIT
 # Mail loops end. A domain route that points at this very host (its
 # zr-smtpd greets with our control/me) is deferred with "loops back to
-# myself", not relayed round; two relays whose routes point at each other
+# myself", not relayed round, and so is one to an address listed in
+# control/listenaddrs; two relays whose routes point at each other
 # pass a message on until it has control/maxhops trace fields, and then
 # zr-send fails it with a 5.4.6 failure notice: the queues do not grow.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
 [ -x "$ZR_BIN/zr-smtpd" ] || skip_all 'zr-smtpd is not built here'
-plan 13
+plan 16
 zr_setup
 mail=$T/mail
 mkdir -p "$mail"
@@ -51,7 +52,27 @@ ok 'and the reason in its state, as a routing loop (4.4.6)' \
 is "$(qfiles | wc -l | tr -d ' ')" 1 'nothing was relayed to ourselves'
 send_stop
 
-# 2. Two relays routing to each other, with different names.
+# 2. A route to an address that control/listenaddrs names as ours,
+# whatever the server there calls itself.
+py_server rx
+PR=$(port_of rx)
+control domainroutes "self.test 127.0.0.1:$PR"
+printf '# our own\n192.0.2.1\n127.0.0.1:%s\n' "$PR" >"$ZR_CONTROL/listenaddrs"
+printf 'Subject: self\n\nx\n' | as_user zr-inject -v -f a@origin.test \
+	u@self.test >"$T/id3"
+id3=$(cat "$T/id3")
+send_start
+wait_for 20 test -e "$ZR_QUEUE/deferred/$id3"
+ok 'a route to an address in control/listenaddrs: deferred' \
+	test -e "$ZR_QUEUE/deferred/$id3"
+like "$(cat "$T/send.log")" \
+	"zr-remote: warning: 127\\.0\\.0\\.1:$PR: mail for self\\.test loops back to myself \\(127\\.0\\.0\\.1:$PR is in control/listenaddrs\\)" \
+	'with a clear log line'
+is "$(grep -c '^ehlo' "$T/rx.log")" 0 'and not a word was said to that server'
+send_stop
+rm "$ZR_CONTROL/listenaddrs"
+
+# 3. Two relays routing to each other, with different names.
 Q2=$T/queue2
 C2=$T/control2
 mkdir -p "$C2"
@@ -100,14 +121,14 @@ failed=$(ls "$ZR_QUEUE/done/failed" "$Q2/done/failed" | grep -c '^[0-9]')
 is "$failed" 1 'one message failed, in one of the two queues'
 m=$(find "$ZR_QUEUE/done/failed" "$Q2/done/failed" -type f | head -n 1)
 is "$(grep -c '^Received: ' "$m")" "$max" "it carries exactly $max Received fields"
-# Only the message of part 1 waits, deferred.
-wait_for 30 test "$(pending "$ZR_QUEUE")$(pending "$Q2")" = 10
-is "$(pending "$ZR_QUEUE") $(pending "$Q2")" '1 0' 'nothing else is left pending in either queue'
+# Only the messages of parts 1 and 2 wait, deferred.
+wait_for 30 test "$(pending "$ZR_QUEUE")$(pending "$Q2")" = 20
+is "$(pending "$ZR_QUEUE") $(pending "$Q2")" '2 0' 'nothing else is left pending in either queue'
 total=$(($(find "$ZR_QUEUE/done" -type f | wc -l) + $(find "$Q2/done" -type f | wc -l)))
-# The first message (self), the hops ($max copies: the injected one and
+# The first two messages (self), the hops ($max copies: the injected one and
 # $max - 1 relayed), and the notice.
 ok "the queues hold $total messages, no more than $max hops and a notice" \
-	test "$total" -le $((max + 3))
+	test "$total" -le $((max + 4))
 is "$(find "$mail" -type f | wc -l | tr -d ' ')" 1 'and the notice is all that was delivered'
 kill -TERM "$S1" "$S2" 2>/dev/null
 wait "$S1" "$S2" 2>/dev/null
