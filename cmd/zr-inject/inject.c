@@ -17,6 +17,7 @@
 #include "die.h"
 #include "fmt.h"
 #include "headers.h"
+#include "hops.h"
 #include "inject.h"
 #include "queue.h"
 #include "scan.h"
@@ -43,6 +44,7 @@ struct inject {
 	struct zs firstbody;		/* a body line read while in headers */
 	int input_done;			/* the "." line or EOF was seen */
 	unsigned long long databytes;
+	unsigned long maxhops;		/* control/maxhops */
 	char id[QUEUE_ID_SIZE];
 };
 
@@ -266,6 +268,9 @@ read_controls(struct inject *in)
 	if (control_readulong("databytes", &in->databytes, DATABYTES_DEFAULT) == -1)
 		return fail_sys(EX_TEMPFAIL,
 		    "unable to read control/databytes in ", control_dir());
+	if (!hops_limit(&in->maxhops))
+		return fail_sys(EX_TEMPFAIL,
+		    "unable to read control/maxhops in ", control_dir());
 	return EX_OK;
 }
 
@@ -340,6 +345,29 @@ read_headers(struct inject *in, struct buf *b)
 	if (code != EX_OK)
 		return fail_sys(code, "unable to read the message", NULL);
 	return EX_OK;
+}
+
+/*
+ * A message that already went round more than maxhops times is in a loop:
+ * a data error for the caller, never queued. zr-inject adds no trace
+ * field, so the fields it was given are the count (lib/hops.h).
+ */
+static int
+check_hops(const struct inject *in)
+{
+	char n[FMT_ULONG], max[FMT_ULONG];
+	struct hops h;
+
+	hops_init(&h);
+	(void)hops_feed(&h, in->hdr.raw.s, in->hdr.raw.len);
+	if (!hops_over(hops_count(&h), 0, in->maxhops))
+		return EX_OK;
+	n[fmt_ulong(n, hops_count(&h))] = '\0';
+	max[fmt_ulong(max, in->maxhops)] = '\0';
+	warn_x_("fatal", "unacceptable message: mail loop: ", n,
+	    " Received/Delivered-To fields, more than control/maxhops (", max,
+	    ")", (const char *)0);
+	return EX_DATAERR;
 }
 
 static int
@@ -733,6 +761,8 @@ inject_run(struct inject_conf *c)
 		code = add_rcpt(&in, c->rcpts[i], strlen(c->rcpts[i]));
 	if (code == EX_OK)
 		code = read_headers(&in, &b);
+	if (code == EX_OK)
+		code = check_hops(&in);
 	if (code == EX_OK && c->from_headers)
 		code = header_rcpts(&in);
 	if (code == EX_OK && in.nrcpts == 0)

@@ -17,6 +17,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
+#include "hops.h"
 #include "local.h"
 #include "queue.h"
 #include "scan.h"
@@ -40,6 +41,7 @@ struct local {
 	int have_users;
 	struct zs me;
 	unsigned long long timeout;
+	unsigned long maxhops;		/* control/maxhops */
 	struct zs forward;		/* addresses to forward to, NUL after each */
 	size_t nforward;
 	unsigned seq;			/* makes Maildir names unique in-process */
@@ -549,6 +551,31 @@ hops(const struct local *l, const char *rcpt)
 	return n;
 }
 
+/*
+ * Whether the message has gone round too often: the Delivered-To: that a
+ * delivery or a forward adds is a hop, so with it the count must stay
+ * within control/maxhops (lib/hops.h). The reason goes into text.
+ */
+static bool
+looping(const struct local *l, struct zs *text)
+{
+	char n[FMT_ULONG], max[FMT_ULONG];
+	struct hops h;
+
+	hops_init(&h);
+	(void)hops_feed(&h, l->content.s, l->content.len);
+	if (!hops_over(hops_count(&h), 1, l->maxhops))
+		return false;
+	n[fmt_ulong(n, hops_count(&h))] = '\0';
+	max[fmt_ulong(max, l->maxhops)] = '\0';
+	text->len = 0;
+	if (!zs_cats(text, "5.4.6 mail loop: ") || !zs_cats(text, n) ||
+	    !zs_cats(text, " Received/Delivered-To fields, the limit is ") ||
+	    !zs_cats(text, max) || !zs_cats(text, " (maxhops)") || !zs_0(text))
+		(void)set_text(text, "5.4.6 mail loop: too many hops", NULL);
+	return true;
+}
+
 static int
 read_message(struct local *l, const char *path)
 {
@@ -571,7 +598,7 @@ read_controls(struct local *l)
 	if (control_readline("localroot", &l->root) == -1 ||
 	    control_readlines("localaliases", &l->aliases, &l->naliases) == -1 ||
 	    control_readulong("timeoutlocal", &l->timeout,
-	    TIMEOUTLOCAL_DEFAULT) == -1)
+	    TIMEOUTLOCAL_DEFAULT) == -1 || !hops_limit(&l->maxhops))
 		return 0;
 	if (l->root.len == 0 && !zs_copys(&l->root, LOCALROOT_DEFAULT))
 		return 0;
@@ -712,7 +739,9 @@ do_job(struct local *l, struct job *j, struct buf *out)
 		l->forward.len = 0;
 		l->nforward = 0;
 		text.len = 0;
-		if (hops(l, rcpt) >= 2) {
+		if (looping(l, &text)) {
+			r = DL_PERM;
+		} else if (hops(l, rcpt) >= 2) {
 			set_text(&text, "5.4.6 mail loop: already delivered to ",
 			    rcpt);
 			r = DL_PERM;

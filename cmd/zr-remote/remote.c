@@ -18,6 +18,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
+#include "loop.h"
 #include "remote.h"
 #include "sasl.h"
 #include "scan.h"
@@ -116,6 +117,52 @@ fail:
 	return 0;
 }
 
+/* The name this host's zr-smtpd greets with, as it finds it. */
+static int
+load_me(struct remote_conf *c)
+{
+	struct zs s = ZS_INIT;
+	int r = control_readline("me", &s);
+
+	if (r == -1) {
+		zs_free(&s);
+		return 0;
+	}
+	c->me[0] = '\0';
+	if (r == 1 && s.len < sizeof c->me)
+		memcpy(c->me, s.s, s.len + 1);
+	else if (r == 0 && gethostname(c->me, sizeof c->me) == -1)
+		c->me[0] = '\0';
+	c->me[sizeof c->me - 1] = '\0';
+	zs_free(&s);
+	return 1;
+}
+
+/* control/listenaddrs: where this host's own zr-smtpd listens. */
+static int
+load_self(struct remote_conf *c)
+{
+	struct zs s = ZS_INIT;
+	size_t n = 0, i, off = 0;
+	int ok = control_readlines("listenaddrs", &s, &n) != -1;
+
+	c->nself = 0;
+	if (ok && n > REMOTE_SELF_MAX) {
+		errno = EINVAL;
+		ok = 0;
+	}
+	for (i = 0; ok && i < n; i++) {
+		ok = remote_loop_parse(s.s + off, &c->self[i]);
+		if (!ok)
+			warn_x("control/listenaddrs: not an address: ", s.s + off);
+		off += strlen(s.s + off) + 1;
+	}
+	if (ok)
+		c->nself = n;
+	zs_free(&s);
+	return ok;
+}
+
 int
 remote_conf_load(struct remote_conf *c)
 {
@@ -136,6 +183,8 @@ remote_conf_load(struct remote_conf *c)
 	else
 		memcpy(c->helo, s.s, s.len + 1);
 	zs_free(&s);
+	if (!load_me(c) || !load_self(c))
+		return 0;
 	if (control_readulong("timeoutconnect", &u, 60) == -1)
 		return 0;
 	c->timeoutconnect = u == 0 || u > 86400 ? 60 : (unsigned)u;
@@ -822,6 +871,53 @@ out:
 	return ok;
 }
 
+/*
+ * The host h is this host (loop.h), for the reason given: log it, close
+ * the connection (quit: politely), and leave why set. Returns 0.
+ */
+static int
+myself(struct remote *r, const struct route_host *h, const char *a,
+    const char *b, const char *c, bool quit)
+{
+	r->why.len = 0;
+	if (zs_cats(&r->why, h->key) && zs_cats(&r->why, ": mail for ") &&
+	    zs_cats(&r->why, r->dest != NULL ? r->dest : h->name) &&
+	    zs_cats(&r->why, " loops back to myself (") &&
+	    zs_cats(&r->why, a) && zs_cats(&r->why, b) &&
+	    zs_cats(&r->why, c) && zs_catc(&r->why, ')') && zs_0(&r->why))
+		warn_x(r->why.s);
+	else
+		set_why(r, h->key, "mail loops back to myself", "");
+	r->looped = true;
+	conn_close(r, quit);
+	return 0;
+}
+
+/* 1 unless the address connected to is one of control/listenaddrs. */
+static int
+not_self_addr(struct remote *r, const struct route_host *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (r->conf->nself == 0 ||
+	    getpeername(r->fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    !remote_loop_is_self((struct sockaddr *)&ss, len, r->conf->self,
+	    r->conf->nself))
+		return 1;
+	return myself(r, h, h->key, " is in control/listenaddrs", "", false);
+}
+
+/* 1 unless the server's greeting or EHLO reply names it control/me. */
+static int
+not_myself(struct remote *r, const struct route_host *h)
+{
+	if (!remote_loop_is_me(&r->reply, r->conf->me))
+		return 1;
+	return myself(r, h, "the server greets as ", r->conf->me,
+	    ", which is control/me", true);
+}
+
 static int
 conn_open(struct remote *r, const struct route_host *h)
 {
@@ -829,8 +925,11 @@ conn_open(struct remote *r, const struct route_host *h)
 	bool lost, quit;
 	enum tls_level level = h->tls_set ? h->tls : r->conf->tlsmx;
 
+	r->looped = false;
 	r->fd = connect_to(r, h);
 	if (r->fd == -1)
+		return 0;
+	if (!not_self_addr(r, h))
 		return 0;
 	memcpy(r->key, h->key, strlen(h->key) + 1);
 	r->cur = *h;
@@ -853,8 +952,12 @@ conn_open(struct remote *r, const struct route_host *h)
 		conn_close(r, true);
 		return 0;
 	}
+	if (!not_myself(r, h))
+		return 0;
 	if (!say_hello(r, h, &lost))
 		goto refused;
+	if (!not_myself(r, h))
+		return 0;
 	if (level != TLS_LEVEL_NONE && level != TLS_LEVEL_SMTPS) {
 		if (!(r->ext & EXT_STARTTLS) && level != TLS_LEVEL_MAY) {
 			set_why(r, h->key, "STARTTLS not offered, and tls=",
@@ -1316,6 +1419,8 @@ do_job(struct remote *r, struct remote_job *j)
 	if (r->fd != -1 && !conn_alive(r))
 		conn_close(r, false);
 	r->why.len = 0;
+	r->looped = false;
+	r->dest = strrchr(rcpts, '@') != NULL ? strrchr(rcpts, '@') + 1 : NULL;
 	for (h = 0; h < j->nhost;) {
 		bool fresh = false;
 		enum tx_result t;
@@ -1338,12 +1443,14 @@ do_job(struct remote *r, struct remote_job *j)
 		    &res);
 		goto out;
 	}
-	ok = report_fail(r->report, 'Z', "4.4.1 no host answered: ",
-	    r->why.len ? r->why.s : "no host");
+	/* RFC 3463 3.5: X.4.6 is a routing loop. */
+	ok = report_fail(r->report, 'Z', r->looped ? "4.4.6 " :
+	    "4.4.1 no host answered: ", r->why.len ? r->why.s : "no host");
 	goto out;
 nomem:
 	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "");
 out:
+	r->dest = NULL;		/* it points into this job */
 	if (mfd != -1)
 		close(mfd);
 	for (i = 0; res.rt != NULL && i < res.n; i++)

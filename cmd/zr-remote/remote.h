@@ -29,6 +29,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "loop.h"
 #include "route.h"
 #include "smtpreply.h"
 #include "timeoutio.h"
@@ -44,6 +45,9 @@
 
 struct remote_conf {
 	char helo[256];			/* control/helohost, else me */
+	char me[256];			/* control/me, else the host name */
+	struct remote_self self[REMOTE_SELF_MAX];	/* control/listenaddrs */
+	size_t nself;
 	unsigned timeoutconnect;	/* control/timeoutconnect */
 	unsigned timeoutremote;		/* control/timeoutremote */
 	enum tls_level tlsmx;		/* control/tlsmx: hosts without tls= */
@@ -99,6 +103,8 @@ struct remote {
 	struct smtpreply reply;
 	struct buf *report;
 	struct zs why;			/* the last connection failure */
+	const char *dest;		/* the job's first domain, for logs */
+	bool looped;			/* that failure: the host is this one */
 };
 
 /* Defaults, then the control files. 1, or 0 with errno. */

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "control.h"
+#include "hops.h"
 #include "send.h"
 
 struct num {
@@ -100,6 +101,12 @@ send_conf_load(struct send_conf *c, struct zs *err)
 				zs_0(err);
 			return 0;
 		}
+	}
+	if (!hops_limit(&n.maxhops)) {
+		err->len = 0;
+		if (zs_cats(err, "maxhops: bad value"))
+			zs_0(err);
+		return 0;
 	}
 	if (!load_texts(&n, err))
 		return 0;

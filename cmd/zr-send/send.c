@@ -16,6 +16,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
+#include "hops.h"
 #include "mxroute.h"
 #include "qstate.h"
 #include "queue.h"
@@ -675,6 +676,35 @@ fail:
 }
 
 /*
+ * Whether message fd (its envelope read into e) has reached control/maxhops:
+ * every delivery adds a trace field (the next hop's Received:, zr-local's
+ * Delivered-To:), so one that has as many as the limit is in a loop and
+ * goes nowhere. Returns the text of each recipient's failure then (in why,
+ * or a constant when memory is short), else NULL. A message that cannot be
+ * read is left to its deliverer, which reports that.
+ */
+static const char *
+looping(struct send *s, int fd, const struct envelope *e, const char *id,
+    struct zs *why)
+{
+	struct hops h;
+
+	hops_init(&h);
+	if (!hops_read(&h, fd, (off_t)e->data_offset) ||
+	    !hops_over(hops_count(&h), 1, s->conf->maxhops))
+		return NULL;
+	why->len = 0;
+	if (!zs_cats(why, "5.4.6 mail loop: ") ||
+	    !catnum(why, hops_count(&h)) ||
+	    !zs_cats(why, " Received/Delivered-To fields, the limit is ") ||
+	    !catnum(why, s->conf->maxhops) || !zs_cats(why, " (maxhops)") ||
+	    !zs_0(why))
+		return "5.4.6 mail loop: too many hops (maxhops)";
+	warn_x("msg ", id, ": ", why->s + 6, "; not delivered");
+	return why->s;
+}
+
+/*
  * Take a message into active/ and make its jobs. Returns 1 when it was
  * started (or set aside), 0 when it was gone, -1 on trouble.
  */
@@ -686,8 +716,9 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	struct job *jobs[ROUTES_MAX];
 	size_t nsets = 0, nowned = 0, i, k;
 	struct msg *m;
-	struct zs t = ZS_INIT, l = ZS_INIT;
+	struct zs t = ZS_INIT, l = ZS_INIT, loop = ZS_INIT;
 	long long now = now_ms();
+	const char *loops;
 	int fd, r;
 
 	if (!queue_move_nosync(&s->q, id, from, QD_ACTIVE))
@@ -715,6 +746,7 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		errno = e;
 		goto back;
 	}
+	loops = looping(s, fd, &m->env, id, &loop);
 	close(fd);
 	m->prio = m->env.prio;
 	r = queue_state_read(&s->q, id, &t);
@@ -753,6 +785,11 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		if (st != RS_PENDING && st != RS_DEFERRED)
 			continue;
 		m->inplay[i] = 1;
+		if (loops != NULL) {
+			rcpt_result(s, m, i, ++s->delivery, RS_FAILED, NULL,
+			    NULL, loops);
+			continue;
+		}
 		if (!rcpt_domain(m->env.rcpt[i].addr, &d, &dn)) {
 			rcpt_result(s, m, i, ++s->delivery, RS_FAILED, NULL,
 			    NULL, "5.1.3 the recipient address has no domain");
@@ -821,6 +858,7 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		s->pending[s->npending++] = j;
 	}
 	zs_free(&l);
+	zs_free(&loop);
 	for (k = 0; k < nowned; k++)
 		mx_set_free(owned[k]);
 	if (nsets == 0)
@@ -830,6 +868,7 @@ back:
 	warn_sys("trouble starting ", id, "; will try again");
 	zs_free(&t);
 	zs_free(&l);
+	zs_free(&loop);
 	if (m != NULL)
 		msg_free(m);
 	queue_move_nosync(&s->q, id, QD_ACTIVE, from);

@@ -11,6 +11,7 @@
 #include "die.h"
 #include "sasl.h"
 #include "fmt.h"
+#include "hops.h"
 #include "ratelimit.h"
 #include "smtpd.h"
 #include "smtpd_data.h"
@@ -35,7 +36,7 @@ enum smtpd_reply_id {
 	RPL_BADBYTE, RPL_SYNTAX, RPL_NOPARAM, RPL_HELOSYNTAX, RPL_FROMSYNTAX,
 	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT,
 	RPL_RELAY, RPL_ROUTED, RPL_NOUSER, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
-	RPL_LONGDATA, RPL_EARLY,
+	RPL_LONGDATA, RPL_LOOP, RPL_EARLY,
 	RPL_PARAM, RPL_NOSPACE, RPL_INTX,
 	RPL_TLS_READY, RPL_TLS_TEMP, RPL_TLS_NO, RPL_TLS_ACTIVE,
 	RPL_AUTH_OK, RPL_AUTH_NO, RPL_AUTH_ENCRYPT, RPL_AUTH_AGAIN,
@@ -93,6 +94,9 @@ static const struct smtpd_replytab {
 	[RPL_NULDATA] = { 554, "5.6.0", "Message refused: NUL byte" },
 	[RPL_LONGDATA] = { 554, "5.6.0",
 	    "Message refused: line longer than 1000 octets" },
+	/* RFC 3463 3.5: X.4.6 is a routing loop. */
+	[RPL_LOOP] = { 554, "5.4.6",
+	    "Message refused: too many hops, it is looping" },
 	[RPL_EARLY] = { 554, NULL,
 	    "Protocol violation: input before greeting" },
 	[RPL_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
@@ -815,6 +819,18 @@ log_message(struct smtpd_session *s, const struct smtpd_data *d,
 }
 
 /*
+ * Whether the message has been passed on too often: our own Received: is
+ * a hop too (counted as Postfix's hop_count_limit does), so a message that
+ * came with maxhops trace fields already is refused.
+ */
+static bool
+smtpd_looping(const struct smtpd_session *s, const struct smtpd_data *d)
+{
+	return s->conf->maxhops != 0 &&
+	    hops_over(hops_count(&d->hops), 1, s->conf->maxhops);
+}
+
+/*
  * DATA: create the file, then stream the content into it through the byte
  * machine, then commit; 250 only after queue_commit made it durable.
  */
@@ -884,7 +900,8 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 	    (d.flags & DATA_BARE) ? RPL_BAREDATA :
 	    (d.flags & DATA_NUL) ? RPL_NULDATA :
 	    (d.flags & DATA_LONG) ? RPL_LONGDATA :
-	    (d.flags & DATA_WERR) ? RPL_QUEUEFAIL : RPL_QUEUED;
+	    (d.flags & DATA_WERR) ? RPL_QUEUEFAIL :
+	    smtpd_looping(s, &d) ? RPL_LOOP : RPL_QUEUED;
 	if (verdict != RPL_QUEUED) {
 		if (d.flags & DATA_WERR) {
 			errno = d.werrno;

@@ -86,6 +86,7 @@ struct smtpd_conf {
 	size_t nrelaynets;
 	unsigned long long databytes;	/* 0: no limit */
 	unsigned long long maxrcpt;
+	unsigned long maxhops;		/* control/maxhops; 0: no limit */
 	unsigned long long timeout;	/* seconds */
 	unsigned long long greetdelay;	/* seconds */
 	unsigned long long rate_count;	/* 0: no rate limit */

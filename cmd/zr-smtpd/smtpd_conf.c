@@ -12,6 +12,7 @@
 #include "authcheck.h"
 #include "control.h"
 #include "die.h"
+#include "hops.h"
 #include "queue.h"
 #include "scan.h"
 #include "smtpd.h"
@@ -362,6 +363,8 @@ smtpd_conf_load(struct smtpd_conf *c)
 	if (control_readulong("maxrcpt", &c->maxrcpt,
 	    SMTPD_MAXRCPT_DEFAULT) == -1)
 		return fail(c, "maxrcpt");
+	if (!hops_limit(&c->maxhops))
+		return fail(c, "maxhops");
 	if (control_readulong("timeoutsmtpd", &c->timeout,
 	    SMTPD_TIMEOUT_DEFAULT) == -1)
 		return fail(c, "timeoutsmtpd");

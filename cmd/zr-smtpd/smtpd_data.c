@@ -23,6 +23,7 @@ smtpd_data_init(struct smtpd_data *d, unsigned long long max)
 	d->size = 0;
 	d->max = max;
 	d->stored = 0;
+	hops_init(&d->hops);
 }
 
 /* Count n octets as sent (wire is the count on the wire) and store them. */
@@ -37,6 +38,8 @@ emit(struct smtpd_data *d, const char *p, size_t n, size_t wire,
 		d->size += wire;
 	if (d->max != 0 && d->size > d->max)
 		d->flags |= DATA_BIG;
+	/* The content as stored, dots and CRs gone: what a next hop reads. */
+	(void)hops_feed(&d->hops, p, n);
 	if (d->flags != 0 || out == NULL)
 		return;
 	if (!buf_put(out, p, n)) {

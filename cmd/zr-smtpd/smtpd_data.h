@@ -9,6 +9,8 @@
  * writing, but not the reading: the machine still ends only at the one
  * true end, so the session stays in step with the client whatever it sent
  * (SMTP smuggling needs a second end of data that a server believes).
+ * On the way, the content's trace fields are counted (lib/hops), so that
+ * a looping message is known at the end of data without a second pass.
  */
 #ifndef ZR_SMTPD_DATA_H
 #define ZR_SMTPD_DATA_H
@@ -16,6 +18,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "hops.h"
 
 /* RFC 5321 4.5.3.1.6: a text line is at most 1000 octets with its CRLF. */
 #define SMTPD_TEXT_LINE_MAX 1000
@@ -34,6 +37,7 @@ struct smtpd_data {
 	unsigned long long size;	/* octets as sent, CRLF counted 2 */
 	unsigned long long max;		/* 0: no limit */
 	unsigned long long stored;	/* octets written to the output */
+	struct hops hops;		/* Received: and Delivered-To: seen */
 };
 
 /* Start a message with the size limit max (0 for none). */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # zr-local: Maildir delivery, aliases, commands, forwarding, unknown users.
 . "${0%/*}/../lib/harness.sh"
-plan 24
+plan 28
 zr_setup
 
 mail=$T/mail
@@ -69,6 +69,22 @@ like "$(printf '%s\n' "$out" | sed -n 2p)" '^h5\.3\.0 command failed: no such th
 like "$(printf '%s\n' "$out" | sed -n 3p)" '^s4\.3\.0 command failed: busy' 'exit 75 is temporary'
 like "$(printf '%s\n' "$out" | sed -n 4p)" '^h5\.1\.1 no such mailbox' 'a local part with a slash is no mailbox'
 
+# Hops: with the Delivered-To it adds, at most control/maxhops.
+hopmsg() {
+	python3 -c "import sys; sys.stdout.write('Received: from h.test\n' * $1 + 'Delivered-To: x@y.test\n' * $2 + 'Subject: hops\n\nbody\n')" |
+		as_user zr-inject -v -f sender@x.test alice@relay.test
+}
+id=$(hopmsg 98 1)
+like "$(deliver "$id" alice@relay.test)" '^r' '99 trace fields and ours: delivered'
+id=$(hopmsg 99 1)
+like "$(deliver "$id" alice@relay.test)" \
+	'^h5\.4\.6 mail loop: 100 Received/Delivered-To fields, the limit is 100 \(maxhops\)' \
+	'100 trace fields: failed as a loop, Delivered-To counted too'
+n=$(find "$mail/alice/new" -type f | wc -l)
+id=$(hopmsg 100 0)
+like "$(deliver "$id" fwd@relay.test)" '^h5\.4\.6 mail loop' \
+	'nor forwarded'
+is "$(find "$mail/alice/new" -type f | wc -l)" "$n" 'and nothing was delivered'
 printf 'alice\nbob\n' >"$ZR_CONTROL/localusers"
 chmod 644 "$ZR_CONTROL/localusers"
 id=$(msg carol@relay.test)

@@ -145,6 +145,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.nlocaldomains = 2;
 	c.databytes = 100000;
 	c.maxrcpt = 5;
+	/* Low, so that a few Received: lines make a loop. */
+	c.maxhops = 3;
 	c.timeout = 300;
 	c.queuedir = qdir;
 	c.client = "127.0.0.1";

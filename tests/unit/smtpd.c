@@ -75,6 +75,23 @@ datan(const char *s, size_t n, size_t step, unsigned long long max,
 	return end ? (int)d.flags : -1;
 }
 
+/* The trace fields the machine counted in s, fed in pieces of step. */
+static unsigned long
+hopsof(const char *s, size_t step)
+{
+	struct smtpd_data d;
+	size_t i = 0, n = strlen(s);
+	int end = 0;
+
+	smtpd_data_init(&d, 0);
+	while (i < n && !end) {
+		size_t k = n - i < step ? n - i : step;
+
+		i += smtpd_data_scan(&d, s + i, k, NULL, &end);
+	}
+	return hops_count(&d.hops);
+}
+
 static int
 data(const char *s, size_t step, unsigned long long max, size_t *rest)
 {
@@ -97,7 +114,7 @@ main(void)
 	size_t rest, step;
 	int f;
 
-	plan(60);
+	plan(62);
 
 	/* Paths. */
 	ok(path("<a@b.test>", &p) == 10 && addr_is(&p, "a@b.test") && !p.route,
@@ -213,6 +230,12 @@ main(void)
 	ok(data("abcdef\r\n.\r\n", 4, 8, &rest) == 0 &&
 	    data("abcdefg\r\n.\r\n", 4, 8, &rest) == DATA_BIG,
 	    "size limit counts CRLF as two octets");
+	ok(hopsof("Received: a\r\nDelivered-To: b\r\n\tReceived: c\r\n"
+	    "\r\nReceived: d\r\n.\r\n", 1) == 2,
+	    "trace fields counted as sent, byte by byte, header only");
+	ok(hopsof("..Received: a\r\n.Received: b\r\n.\r\n", 3) == 1,
+	    "counted after unstuffing: \"..Received\" is \".Received\", "
+	    "\".Received\" is one");
 	zs_free(&sink);
 	return done();
 }
