@@ -48,6 +48,7 @@ like "$(grep 'rcpt=<u@loop.test>' "$T/send.log")" \
 like "$(grep 'rcpt=<u@other.test>' "$T/send.log")" \
 	'answer_for_another_name' 'and how'
 is "$(log_count 'bounce msg .* notification of failure')" 0 'nothing bounced'
-ok 'and each message waits in deferred/' qhas deferred 9
+# The log line is written before the rename into deferred/.
+ok 'and each message waits in deferred/' wait_for 10 qhas deferred 9
 send_stop
 done_testing
