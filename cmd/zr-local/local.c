@@ -552,7 +552,7 @@ hops(const struct local *l, const char *rcpt)
 static int
 read_message(struct local *l, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	int fd = queue_openfile(AT_FDCWD, path), r;
 
 	if (fd == -1)
 		return 0;
