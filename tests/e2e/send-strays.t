@@ -7,7 +7,7 @@
 # and goes on delivering the normal mail.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 13
+plan 14
 zr_setup
 mkdir -m 777 "$T/saved"
 py_server rx --save "$T/saved"
@@ -37,8 +37,19 @@ stray() {	# stray DIR KIND: an entry with a fresh id's name
 	esac
 	strays="$strays $1/$_name"
 }
+# First a symlink alone, as it was found delivered.
+stray todo/normal link msg
+inj a@near.test
+rmdir "$ZR_QUEUE/bad"	# the queue of today has no bad/: made when needed
+send_start
+wait_for 30 qhas done/delivered 1
+wait_for 10 test -L "$ZR_QUEUE/bad/${strays##*/}"
+ok 'a symlink to a message outside the queue is not delivered' sh -c \
+	"! grep -rq OUTSIDE-SECRET '$T/saved'"
+send_stop
+
 for d in todo/normal active deferred hold; do
-	stray $d link msg
+	[ $d = todo/normal ] || stray $d link msg
 	stray $d fifo
 	stray $d dir
 done
@@ -52,14 +63,10 @@ mv "$ZR_QUEUE/todo/normal/$real" "$ZR_QUEUE/deferred/"
 as_user mkfifo "$ZR_QUEUE/state/$real"
 strays="$strays state/$real"
 nstrays=$(echo $strays | wc -w | tr -d ' ')
-inj a@near.test
 inj b@near.test
-
-# The queue of today has no bad/: it is made when first needed.
-rmdir "$ZR_QUEUE/bad"
 send_start
 wait_for 30 qhas done/delivered 2
-ok 'the normal mail is delivered' qhas done/delivered 2
+ok 'the normal mail is delivered, the FIFOs stall nothing' qhas done/delivered 2
 instray() {	# whether any stray is still where it was put
 	for s in $strays; do
 		[ -e "$ZR_QUEUE/$s" ] || [ -L "$ZR_QUEUE/$s" ] && return 0
