@@ -1568,6 +1568,15 @@ sweep_done(const char *id, void *ctx)
 }
 
 static int
+sweep_done_stray(const char *name, const char *kind, void *ctx)
+{
+	struct sweep *w = ctx;
+
+	stray_aside(w->s, w->d, false, name, kind);
+	return 1;
+}
+
+static int
 sweep_stray(const char *name, const char *kind, void *ctx)
 {
 	struct sweep *w = ctx;
@@ -1603,7 +1612,8 @@ cleanup(struct send *s)
 	w.before = (time_t)(now_ms() / 1000 - (long long)s->conf->retention);
 	for (d = QD_DONE_DELIVERED; d <= QD_DONE_CANCELLED; d++) {
 		w.d = (enum queue_dir)d;
-		if (queue_scan(&s->q, w.d, sweep_done, &w) == -1)
+		if (queue_scan_strays(&s->q, w.d, sweep_done, sweep_done_stray,
+		    &w) == -1)
 			warn_sys("trouble sweeping ", queue_dir_name(w.d));
 	}
 	tmp = queue_tmp_sweep(&s->q, (time_t)(now_ms() / 1000 - TMP_MAXAGE));
