@@ -624,12 +624,13 @@ check_dup(struct check *ck, const struct item *it, size_t n)
 			    "try again after the attempt");
 		} else if (queue_set_aside(ck->q, it[i].dir, it[i].id)) {
 			log_info("id=", it[i].id, " set aside from ",
-			    queue_dir_name(it[i].dir), " to bad/, a copy stays in ",
+			    queue_dir_name(it[i].dir),
+			    " to bad/, a copy stays in ",
 			    queue_dir_name(it[keep].dir));
 			ck->fixed++;
 		} else {
-			warn_sys("unable to set aside ", queue_dir_name(it[i].dir),
-			    "/", it[i].id);
+			warn_sys("unable to set aside ",
+			    queue_dir_name(it[i].dir), "/", it[i].id);
 		}
 	}
 }
@@ -672,8 +673,8 @@ check(const struct qstat_conf *c, struct queue *q, struct buf *o)
 	if (s.n > 1)
 		qsort(s.items, s.n, sizeof *s.items, by_id_dir);
 	for (i = 0; i < s.n; i = j) {
-		for (j = i + 1; j < s.n && strcmp(s.items[j].id, s.items[i].id) == 0;
-		    j++)
+		for (j = i + 1; j < s.n &&
+		    strcmp(s.items[j].id, s.items[i].id) == 0; j++)
 			;
 		if (j - i > 1)
 			check_dup(&ck, &s.items[i], j - i);

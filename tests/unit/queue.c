@@ -117,7 +117,8 @@ rm_tree(int dfd, const char *name)
 		return;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
 			rm_tree(dirfd(d), de->d_name);
 	closedir(d);
 	unlinkat(dfd, name, AT_REMOVEDIR);
@@ -189,7 +190,8 @@ main(void)
 	errno = 0;
 	ok(queue_state_read(&q, ID2, &z) == -1 && errno == QUEUE_ENOTREG,
 	    "a symlink as a state file is refused");
-	ok(queue_state_read(&q, ID1, &z) == 0, "a missing state file is absent");
+	ok(queue_state_read(&q, ID1, &z) == 0,
+	    "a missing state file is absent");
 
 	memset(&s, 0, sizeof s);
 	ok(queue_scan(&q, QD_TODO_NORMAL, on_id, &s) == 1 && s.regular == 1,
@@ -229,7 +231,7 @@ main(void)
 	    is_kind("/hold/" ID2, S_IFREG),
 	    "queue_set_aside never replaces what bad/ holds");
 
-	/* A symlink planted where a state file is written is not written through. */
+	/* A symlink planted where a state file is written: not followed. */
 	at("/tmp/" ID1 ".state", p, sizeof p);
 	(void)!symlink(outside, p);
 	ok(queue_state_write(&q, ID1, "zr-state 1\n", 11) &&
