@@ -376,11 +376,10 @@ queue_locate(struct queue *q, const char *id, enum queue_dir *where)
 	}
 	for (i = 0; i < QD_COUNT; i++) {
 		int dfd = queue_dirfd(q, (enum queue_dir)i);
+		struct stat st;
 
 		if (dfd == -1)
 			return -1;
-		struct stat st;
-
 		/* Any entry counts, a stray too: it holds the name. */
 		if (fstatat(dfd, id, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 			*where = (enum queue_dir)i;
