@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "queue.h"
+#include "ratelimit.h"
 #include "zs.h"
 #include "../lib/tap.h"
 
@@ -133,7 +134,7 @@ main(void)
 	char p[256];
 	int fd, r;
 
-	plan(24);
+	plan(25);
 	memcpy(root, "/tmp/zr-unit-queue.XXXXXX", 26);
 	if (mkdtemp(root) == NULL)
 		return 1;
@@ -261,6 +262,17 @@ main(void)
 	(void)!symlink(outside, p);
 	ok(queue_lock(&q, "send") == -1 && errno == QUEUE_ENOTREG,
 	    "a symlink at a lock is refused");
+	/* zr-smtpd's rate table lives in lock/ too. */
+	at("/lock/ratelimit", p, sizeof p);
+	(void)!symlink(outside, p);
+	{
+		static const unsigned char key[RATELIMIT_KEY] = { 1 };
+		struct stat st;
+
+		ok(ratelimit_take(q.rootfd, "lock/ratelimit", key, 5, 60, 1) ==
+		    -1 && stat(outside, &st) == 0 && st.st_size == 14,
+		    "the rate table is not written through a symlink");
+	}
 
 	queue_close(&q);
 	zs_free(&z);
