@@ -90,6 +90,8 @@ struct idlist {
 	size_t n, cap, at;	/* entries before at are used up */
 };
 
+#define SEND_STUCK 64
+
 struct send {
 	struct send_conf *conf;
 	struct queue q;
@@ -121,6 +123,9 @@ struct send {
 	long long next_qrun;
 	bool stopping;
 	long long stop_deadline;
+	/* Strays that could be neither set aside nor removed: warned once. */
+	unsigned long long stuck[SEND_STUCK];
+	size_t nstuck;
 };
 
 static volatile sig_atomic_t got_term, got_hup, got_alrm;
@@ -246,6 +251,18 @@ stray_aside(struct send *s, enum queue_dir d, bool state, const char *name,
 	    queue_stray(&s->q, d, name);
 
 	if (r == 0) {
+		/* Seen again at every scan: one warning is enough. */
+		unsigned long long h = 14695981039346656037ULL;
+		size_t i;
+
+		for (const char *p = from; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		for (const char *p = name; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		for (i = 0; i < s->nstuck && i < SEND_STUCK; i++)
+			if (s->stuck[i] == h)
+				return;
+		s->stuck[s->nstuck++ % SEND_STUCK] = h;
 		warn_sys("unable to set aside ", from, "/", name,
 		    ", not a regular file");
 		return;
