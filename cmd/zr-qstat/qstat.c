@@ -336,6 +336,9 @@ show(const struct qstat_conf *c, struct queue *q, struct buf *o)
 	}
 	memcpy(it.id, c->arg, QUEUE_ID_SIZE);
 	r = report_load(q, &it, &e);
+	if (r == 0 && errno == QUEUE_ENOTREG)
+		warn_x("not a regular file: ", queue_dir_name(it.dir), "/",
+		    it.id, " (zr-qstat --check --fix sets it aside)");
 	if (r != 1)
 		return r == 0 ? QSTAT_NOTFOUND : EXIT_TEMP;
 	if (!report_load_state(q, &it, &e, &st)) {

@@ -3,7 +3,7 @@
 # zr-qstat --check and --fix: strays (symlinks, FIFOs, directories under a
 # message's name), a message in two directories, orphan state files.
 . "${0%/*}/../lib/harness.sh"
-plan 21
+plan 22
 zr_setup
 qs() { as_user timeout 20 zr-qstat "$@"; }
 inject() { printf 'Subject: t\n\nbody\n' | as_user zr-inject -v "$@"; }
@@ -36,6 +36,9 @@ for s in todo/normal/$s1 deferred/$s2 hold/$s3 active/$s4 state/$s5; do
 done
 ok 'and names the kind' grep -q "problem: deferred/$s2 is not a regular file (fifo)" "$T/err"
 ok '--check alone moves nothing' test -p "$ZR_QUEUE/deferred/$s2" -a -L "$ZR_QUEUE/todo/normal/$s1"
+qs -s "$s1" >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:zr-qstat: warning: not a regular file: todo/normal/$s1 (zr-qstat --check --fix sets it aside)" \
+	'-s of a stray: exit 1, and says why'
 list=$(qs -l all 2>/dev/null)
 ok 'a listing shows no stray' sh -c "! printf '%s' '$list' | grep -q 1700000000"
 
