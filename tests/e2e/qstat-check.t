@@ -3,7 +3,7 @@
 # zr-qstat --check and --fix: strays (symlinks, FIFOs, directories under a
 # message's name), a message in two directories, orphan state files.
 . "${0%/*}/../lib/harness.sh"
-plan 22
+plan 23
 zr_setup
 qs() { as_user timeout 20 zr-qstat "$@"; }
 inject() { printf 'Subject: t\n\nbody\n' | as_user zr-inject -v "$@"; }
@@ -39,6 +39,9 @@ ok '--check alone moves nothing' test -p "$ZR_QUEUE/deferred/$s2" -a -L "$ZR_QUE
 qs -s "$s1" >/dev/null 2>"$T/err"
 is "$?:$(cat "$T/err")" "1:zr-qstat: warning: not a regular file: todo/normal/$s1 (zr-qstat --check --fix sets it aside)" \
 	'-s of a stray: exit 1, and says why'
+qs --hold "$s1" >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:zr-qstat: warning: not a regular file: todo/normal/$s1 (zr-qstat --check --fix sets it aside)" \
+	'nor does an operation move it'
 list=$(qs -l all 2>/dev/null)
 ok 'a listing shows no stray' sh -c "! printf '%s' '$list' | grep -q 1700000000"
 
