@@ -378,6 +378,13 @@ envelope_read(struct envelope *e, int fd)
 	size_t scanned = 0;
 	int ok = 0;
 
+	/* Whoever opened fd: only a regular file is a message (zr-queue(5)). */
+	if (fstat(fd, &st) == -1)
+		return 0;
+	if (!S_ISREG(st.st_mode)) {
+		errno = QUEUE_ENOTREG;
+		return 0;
+	}
 	for (;;) {
 		ssize_t r;
 
@@ -403,7 +410,8 @@ envelope_read(struct envelope *e, int fd)
 		}
 	}
 parse:
-	if (!envelope_parse(e, h.s, h.len) || fstat(fd, &st) == -1)
+	/* A message file never changes once committed: its size stands. */
+	if (!envelope_parse(e, h.s, h.len))
 		goto out;
 	e->size = st.st_size - (off_t)e->data_offset;
 	ok = 1;

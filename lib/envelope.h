@@ -74,7 +74,10 @@ int envelope_value_ok(const char *s, size_t n);
 int envelope_format(const struct envelope *, struct zs *out);
 /* Parse a header from p (n bytes, may include content after "data"). */
 int envelope_parse(struct envelope *, const char *p, size_t n);
-/* Read and parse the header of the open message file fd (from offset 0). */
+/*
+ * Read and parse the header of the open message file fd (from offset 0);
+ * QUEUE_ENOTREG when fd is not a regular file.
+ */
 int envelope_read(struct envelope *, int fd);
 
 /* The content of the message file fd, after envelope_read, into out. */

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,63 @@ enum queue_dir
 queue_todo(enum queue_prio p)
 {
 	return (enum queue_dir)(QD_TODO_URGENT + (int)p);
+}
+
+/*
+ * Open name in dfd only if it is a regular file, blocking again on return.
+ * O_NOFOLLOW refuses a symlink; O_NONBLOCK keeps a FIFO from stalling the
+ * open (for reading, it would wait for a writer for ever); fstat tells what
+ * else was opened. A socket cannot be opened at all (ENXIO), a directory
+ * not for writing (EISDIR): both are strays too.
+ */
+static int
+open_reg(int dfd, const char *name, int flags, mode_t mode)
+{
+	struct stat st;
+	int fd, fl;
+
+	fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	    mode);
+	if (fd == -1) {
+		if (errno == ENXIO || errno == EISDIR)
+			errno = QUEUE_ENOTREG;
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = QUEUE_ENOTREG;
+		goto fail;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		goto fail;
+	return fd;
+fail:
+	{
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
+	return -1;
+}
+
+/* lock/trigger, which must be a FIFO: a regular file there would be written. */
+static int
+open_fifo(int dfd, const char *name, int flags)
+{
+	struct stat st;
+	int fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode)) {
+		close(fd);
+		errno = QUEUE_ENOTREG;
+		return -1;
+	}
+	return fd;
 }
 
 static int
@@ -318,10 +376,12 @@ queue_locate(struct queue *q, const char *id, enum queue_dir *where)
 	}
 	for (i = 0; i < QD_COUNT; i++) {
 		int dfd = queue_dirfd(q, (enum queue_dir)i);
+		struct stat st;
 
 		if (dfd == -1)
 			return -1;
-		if (faccessat(dfd, id, F_OK, AT_EACCESS) == 0) {
+		/* Any entry counts, a stray too: it holds the name. */
+		if (fstatat(dfd, id, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 			*where = (enum queue_dir)i;
 			return 1;
 		}
@@ -338,7 +398,13 @@ queue_openmsg(struct queue *q, enum queue_dir d, const char *id)
 
 	if (dfd == -1)
 		return -1;
-	return openat(dfd, id, O_RDONLY | O_CLOEXEC);
+	return open_reg(dfd, id, O_RDONLY, 0);
+}
+
+int
+queue_openfile(int dfd, const char *name)
+{
+	return open_reg(dfd, name, O_RDONLY, 0);
 }
 
 int
@@ -363,19 +429,45 @@ state_name_ok(const char *name)
 	    strncmp(name + QUEUE_ID_LEN, ".dsn-", 5) == 0);
 }
 
-static int
-scan_fd_names(int dfd, int (*valid)(const char *),
-    int (*fn)(const char *id, void *ctx), void *ctx);
-
-static int
-scan_fd(int dfd, int (*fn)(const char *id, void *ctx), void *ctx)
+const char *
+queue_kind(mode_t m)
 {
-	return scan_fd_names(dfd, queue_id_valid, fn, ctx);
+	return S_ISREG(m) ? "" : S_ISLNK(m) ? "symlink" : S_ISFIFO(m) ? "fifo" :
+	    S_ISDIR(m) ? "directory" : S_ISSOCK(m) ? "socket" : "device";
+}
+
+/* What a directory entry is: "" for a regular file, NULL when gone. */
+static const char *
+entry_kind(int dfd, const struct dirent *de)
+{
+	struct stat st;
+
+	switch (de->d_type) {
+	case DT_REG:
+		return "";
+	case DT_LNK:
+		return "symlink";
+	case DT_FIFO:
+		return "fifo";
+	case DT_DIR:
+		return "directory";
+	case DT_SOCK:
+		return "socket";
+	case DT_CHR:
+	case DT_BLK:
+		return "device";
+	default:
+		/* Filesystems that do not fill d_type: ask. */
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			return NULL;
+		return queue_kind(st.st_mode);
+	}
 }
 
 static int
 scan_fd_names(int dfd, int (*valid)(const char *),
-    int (*fn)(const char *id, void *ctx), void *ctx)
+    int (*fn)(const char *id, void *ctx),
+    int (*stray)(const char *name, const char *kind, void *ctx), void *ctx)
 {
 	struct dirent *de;
 	DIR *dir;
@@ -400,9 +492,17 @@ scan_fd_names(int dfd, int (*valid)(const char *),
 				r = -1;
 			break;
 		}
+		const char *kind;
+
 		if (!valid(de->d_name))
 			continue;
-		r = fn(de->d_name, ctx);
+		kind = entry_kind(dfd, de);
+		if (kind == NULL)
+			continue;	/* it moved on meanwhile */
+		if (*kind == '\0')
+			r = fn != NULL ? fn(de->d_name, ctx) : 1;
+		else
+			r = stray != NULL ? stray(de->d_name, kind, ctx) : 1;
 		if (r != 1)
 			break;
 	}
@@ -414,7 +514,15 @@ int
 queue_scan(struct queue *q, enum queue_dir d,
     int (*fn)(const char *id, void *ctx), void *ctx)
 {
-	return scan_fd(queue_dirfd(q, d), fn, ctx);
+	return scan_fd_names(queue_dirfd(q, d), queue_id_valid, fn, NULL, ctx);
+}
+
+int
+queue_scan_strays(struct queue *q, enum queue_dir d,
+    int (*fn)(const char *id, void *ctx),
+    int (*stray)(const char *name, const char *kind, void *ctx), void *ctx)
+{
+	return scan_fd_names(queue_dirfd(q, d), queue_id_valid, fn, stray, ctx);
 }
 
 int
@@ -422,7 +530,124 @@ queue_state_scan(struct queue *q, int (*fn)(const char *id, void *ctx),
     void *ctx)
 {
 	return scan_fd_names(subdirfd(q, &q->statefd, "state"), state_name_ok,
-	    fn, ctx);
+	    fn, NULL, ctx);
+}
+
+int
+queue_state_scan_strays(struct queue *q,
+    int (*fn)(const char *name, void *ctx),
+    int (*stray)(const char *name, const char *kind, void *ctx), void *ctx)
+{
+	return scan_fd_names(subdirfd(q, &q->statefd, "state"), state_name_ok,
+	    fn, stray, ctx);
+}
+
+/* bad/, made on first use in a queue older than it, with the mode of hold/. */
+static int
+bad_dirfd(struct queue *q)
+{
+	struct stat st;
+	int fd = queue_dirfd(q, QD_BAD);
+
+	if (fd != -1 || errno != ENOENT)
+		return fd;
+	if (fstatat(q->rootfd, "hold", &st, 0) == -1)
+		st.st_mode = 0700;
+	if (mkdirat(q->rootfd, "bad", 0700) == 0) {
+		fd = queue_dirfd(q, QD_BAD);
+		/* mkdir's mode passed through the umask; set it as meant. */
+		if (fd == -1 || fchmod(fd, st.st_mode & 07777) == -1 ||
+		    fsync(q->rootfd) == -1)
+			return -1;
+		return fd;
+	}
+	return errno == EEXIST ? queue_dirfd(q, QD_BAD) : -1;
+}
+
+/* Rename name in sfd to bad/<badname>, never over what bad/ holds. */
+static int
+aside_at(struct queue *q, int sfd, const char *name, const char *badname)
+{
+	struct stat st;
+	int bfd;
+
+	if (sfd == -1)
+		return 0;
+	bfd = bad_dirfd(q);
+	if (bfd == -1)
+		return 0;
+	/*
+	 * rename(2) would replace a file a person is meant to look at. A race
+	 * with a second caller costs at most that copy of a damaged file.
+	 */
+	if (fstatat(bfd, badname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return 0;
+	}
+	if (errno != ENOENT)
+		return 0;
+	if (renameat(sfd, name, bfd, badname) == -1)
+		return 0;
+	return fsync(bfd) == 0;
+}
+
+static int
+stray_at(struct queue *q, int sfd, const char *name, const char *badname)
+{
+	int saved;
+
+	if (aside_at(q, sfd, name, badname))
+		return 1;
+	if (sfd == -1)
+		return 0;
+	saved = errno;
+	/* unlink(2) takes a symlink or a FIFO, rmdir(2) an empty directory. */
+	if (unlinkat(sfd, name, 0) == 0 ||
+	    unlinkat(sfd, name, AT_REMOVEDIR) == 0) {
+		fsync(sfd);
+		return 2;
+	}
+	errno = saved;
+	return 0;
+}
+
+int
+queue_set_aside(struct queue *q, enum queue_dir d, const char *name)
+{
+	return aside_at(q, queue_dirfd(q, d), name, name);
+}
+
+/* bad/<name>.state, so that it cannot take the name of a message there. */
+static int
+state_badname(const char *name, char *buf, size_t size)
+{
+	return fmt_snprintf(buf, size, "%s.state", name) != -1;
+}
+
+int
+queue_state_set_aside(struct queue *q, const char *name)
+{
+	char bad[NAME_MAX + 1];
+
+	if (!state_badname(name, bad, sizeof bad))
+		return 0;
+	return aside_at(q, subdirfd(q, &q->statefd, "state"), name, bad);
+}
+
+int
+queue_stray(struct queue *q, enum queue_dir d, const char *name)
+{
+	return stray_at(q, queue_dirfd(q, d), name, name);
+}
+
+int
+queue_state_stray(struct queue *q, const char *name)
+{
+	char bad[NAME_MAX + 1];
+
+	if (!state_badname(name, bad, sizeof bad))
+		return 0;
+	return stray_at(q, subdirfd(q, &q->statefd, "state"), name, bad);
 }
 
 /* Read the whole file name in the directory dfd: 1, 0 when absent, -1. */
@@ -434,7 +659,7 @@ read_at(int dfd, const char *name, struct zs *out)
 	out->len = 0;
 	if (dfd == -1)
 		return -1;
-	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	fd = open_reg(dfd, name, O_RDONLY, 0);
 	if (fd == -1)
 		return errno == ENOENT ? 0 : -1;
 	for (;;) {
@@ -469,7 +694,13 @@ replace_at(struct queue *q, int dfd, const char *name, const char *tmpname,
 
 	if (dfd == -1 || tfd == -1)
 		return 0;
-	fd = openat(tfd, tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	/*
+	 * A fresh file, never what stands there: O_TRUNC would write through
+	 * a symlink planted under this name, or block on a FIFO.
+	 */
+	if (unlinkat(tfd, tmpname, 0) == -1 && errno != ENOENT)
+		return 0;
+	fd = openat(tfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0640);
 	if (fd == -1)
 		return 0;
@@ -535,8 +766,7 @@ queue_state_remove(struct queue *q, const char *id)
 void
 queue_trigger(struct queue *q)
 {
-	int fd = openat(q->rootfd, "lock/trigger",
-	    O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open_fifo(q->rootfd, "lock/trigger", O_WRONLY);
 
 	/* ENXIO: no reader, so nobody to wake; any error is harmless here. */
 	if (fd == -1)
@@ -660,12 +890,10 @@ queue_stats_write(struct queue *q, const char *name, const char *p, size_t n)
 int
 queue_trigger_listen(struct queue *q, int *rfd, int *wfd)
 {
-	*rfd = openat(q->rootfd, "lock/trigger",
-	    O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	*rfd = open_fifo(q->rootfd, "lock/trigger", O_RDONLY);
 	if (*rfd == -1)
 		return 0;
-	*wfd = openat(q->rootfd, "lock/trigger",
-	    O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	*wfd = open_fifo(q->rootfd, "lock/trigger", O_WRONLY);
 	if (*wfd == -1) {
 		int saved = errno;
 
@@ -688,7 +916,7 @@ queue_lock(struct queue *q, const char *name)
 		errno = EINVAL;
 		return -1;
 	}
-	fd = openat(q->rootfd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open_reg(q->rootfd, path, O_RDWR | O_CREAT, 0600);
 	if (fd == -1)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {

@@ -8,11 +8,18 @@
  * destination directory. New files are written in tmp/ and renamed into
  * place only when complete and durable.
  *
+ * The queue never follows a symbolic link nor reads anything but a regular
+ * file: every open of a file in it uses O_NOFOLLOW (and O_NONBLOCK, so that
+ * a FIFO cannot stall the caller) and checks with fstat(2) what it got. An
+ * entry with a message's name that is not a regular file is a stray: the
+ * scans never hand it on as a message; the programs set it aside in bad/.
+ *
  * Functions return 1 or 0 with errno set, unless said otherwise.
  */
 #ifndef ZR_QUEUE_H
 #define ZR_QUEUE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,6 +51,13 @@ enum queue_dir {
 /* Ids: 10-digit seconds, '.', 6-digit microseconds, '.', 16 hex digits. */
 #define QUEUE_ID_LEN 34
 #define QUEUE_ID_SIZE (QUEUE_ID_LEN + 1)
+
+/*
+ * The errno of an open refused because the entry is not a regular file: a
+ * symlink (O_NOFOLLOW's own error on Linux), FIFO, directory, socket or
+ * device. One value, so that callers test one thing.
+ */
+#define QUEUE_ENOTREG ELOOP
 
 struct queue {
 	char *root;
@@ -101,17 +115,34 @@ int queue_move(struct queue *, const char *id, enum queue_dir from,
     enum queue_dir to);
 /* Find which directory holds id: 1 (and *where), 0 when nowhere, -1. */
 int queue_locate(struct queue *, const char *id, enum queue_dir *where);
-/* Open a message read-only; -1 on error. */
+/* Open a message read-only; -1 on error (QUEUE_ENOTREG for a stray). */
 int queue_openmsg(struct queue *, enum queue_dir, const char *id);
+/*
+ * Open name, relative to the directory dfd (AT_FDCWD: the working
+ * directory), read-only and only if it is a regular file that is not a
+ * symlink (QUEUE_ENOTREG otherwise); for the deliverers, which are given a
+ * queue file's path. -1 on error.
+ */
+int queue_openfile(int dfd, const char *name);
 /* Remove a message file (terminal entries past their retention). */
 int queue_remove(struct queue *, enum queue_dir, const char *id);
 
 /*
- * Call fn for every id in dir (names that are not ids are skipped). Stops
- * early and returns fn's value when fn returns other than 1.
+ * Call fn for every regular file in dir whose name is an id (other names,
+ * and strays, are skipped). Stops early and returns fn's value when fn
+ * returns other than 1.
  */
 int queue_scan(struct queue *, enum queue_dir,
     int (*fn)(const char *id, void *ctx), void *ctx);
+/*
+ * queue_scan, and stray(name, kind, ctx) for every entry with an id's name
+ * that is not a regular file; kind is "symlink", "fifo", "directory",
+ * "socket" or "device". fn may be NULL. Stops as queue_scan does when
+ * either returns other than 1.
+ */
+int queue_scan_strays(struct queue *, enum queue_dir,
+    int (*fn)(const char *id, void *ctx),
+    int (*stray)(const char *name, const char *kind, void *ctx), void *ctx);
 
 /*
  * queue_scan for the names in state/: "<id>", and "<id>.dsn-<key>" (the
@@ -119,8 +150,34 @@ int queue_scan(struct queue *, enum queue_dir,
  */
 int queue_state_scan(struct queue *, int (*fn)(const char *id, void *ctx),
     void *ctx);
+/* queue_scan_strays for state/. */
+int queue_state_scan_strays(struct queue *,
+    int (*fn)(const char *name, void *ctx),
+    int (*stray)(const char *name, const char *kind, void *ctx), void *ctx);
 
-/* The side file state/<id>: read (1, 0 when absent, -1), replace, remove. */
+/* What a stray is: "symlink", "fifo", ...; "" for a regular file. */
+const char *queue_kind(mode_t);
+
+/*
+ * Set the entry name of dir aside: rename it to bad/<name> (bad/ is made
+ * when missing, for queues older than it), never replacing what bad/
+ * holds (EEXIST). For damaged messages and strays.
+ */
+int queue_set_aside(struct queue *, enum queue_dir, const char *name);
+/* The same for state/<name>, which becomes bad/<name>.state. */
+int queue_state_set_aside(struct queue *, const char *name);
+/*
+ * For a stray: set it aside, or when that fails remove it (a symlink,
+ * FIFO or empty directory goes; a non-empty directory stays). 1 when set
+ * aside, 2 when removed, 0 when it is still there.
+ */
+int queue_stray(struct queue *, enum queue_dir, const char *name);
+int queue_state_stray(struct queue *, const char *name);
+
+/*
+ * The side file state/<id>: read (1, 0 when absent, -1, QUEUE_ENOTREG for
+ * a stray), replace, remove.
+ */
 int queue_state_read(struct queue *, const char *id, struct zs *out);
 int queue_state_write(struct queue *, const char *id, const char *p, size_t n);
 int queue_state_remove(struct queue *, const char *id);

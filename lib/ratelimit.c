@@ -68,7 +68,9 @@ ratelimit_take(int dirfd, const char *name,
 	ssize_t r;
 	int fd, result = -1;
 
-	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+	/* In the queue's lock/: never through a symlink (zr-queue(5)). */
+	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0660);
 	if (fd == -1)
 		return -1;
 	if (!lock(fd, F_WRLCK))

@@ -579,7 +579,7 @@ looping(const struct local *l, struct zs *text)
 static int
 read_message(struct local *l, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	int fd = queue_openfile(AT_FDCWD, path), r;
 
 	if (fd == -1)
 		return 0;

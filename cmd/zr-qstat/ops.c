@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "die.h"
@@ -129,6 +130,7 @@ static int
 one(struct queue *q, enum qstat_op op, const char *id, struct buf *out)
 {
 	enum queue_dir from;
+	struct stat st;
 	int r;
 
 	if (!queue_id_valid(id)) {
@@ -142,6 +144,12 @@ one(struct queue *q, enum qstat_op op, const char *id, struct buf *out)
 	}
 	if (r == 0) {
 		warn_x("no such message: ", id);
+		return QSTAT_NOTFOUND;
+	}
+	/* A stray is no message: it is --check --fix's to set aside. */
+	if (queue_stat(q, from, id, &st) == 1 && !S_ISREG(st.st_mode)) {
+		warn_x("not a regular file: ", queue_dir_name(from), "/", id,
+		    " (zr-qstat --check --fix sets it aside)");
 		return QSTAT_NOTFOUND;
 	}
 	if (from == QD_ACTIVE && (sources(op) & TODO_BITS)) {

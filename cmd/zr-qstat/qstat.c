@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +336,9 @@ show(const struct qstat_conf *c, struct queue *q, struct buf *o)
 	}
 	memcpy(it.id, c->arg, QUEUE_ID_SIZE);
 	r = report_load(q, &it, &e);
+	if (r == 0 && errno == QUEUE_ENOTREG)
+		warn_x("not a regular file: ", queue_dir_name(it.dir), "/",
+		    it.id, " (zr-qstat --check --fix sets it aside)");
 	if (r != 1)
 		return r == 0 ? QSTAT_NOTFOUND : EXIT_TEMP;
 	if (!report_load_state(q, &it, &e, &st)) {
@@ -492,77 +496,234 @@ mailq(struct queue *q, struct buf *o)
 	return EXIT_OK;
 }
 
+/* What --check found and mended. */
+struct check {
+	const struct qstat_conf *c;
+	struct queue *q;
+	enum queue_dir dir;
+	unsigned long long problems, fixed;
+};
+
+/* A stray in ck->dir, or in state/ when state is set. */
+static void
+check_stray(struct check *ck, bool state, const char *name, const char *kind)
+{
+	const char *from = state ? "state" : queue_dir_name(ck->dir);
+	int r;
+
+	warn_x("problem: ", from, "/", name, " is not a regular file (", kind,
+	    ")");
+	ck->problems++;
+	if (!ck->c->fix)
+		return;
+	r = state ? queue_state_stray(ck->q, name) :
+	    queue_stray(ck->q, ck->dir, name);
+	if (r == 0) {
+		warn_sys("unable to set aside ", from, "/", name);
+		return;
+	}
+	log_info("id=", name, r == 1 ? " set aside from " : " removed from ",
+	    from, r == 1 ? " to bad/" : "");
+	ck->fixed++;
+}
+
+static int
+stray_msg(const char *name, const char *kind, void *ctx)
+{
+	check_stray(ctx, false, name, kind);
+	return 1;
+}
+
+static int
+stray_state(const char *name, const char *kind, void *ctx)
+{
+	check_stray(ctx, true, name, kind);
+	return 1;
+}
+
 static int
 state_orphan(const char *name, void *ctx)
 {
-	struct queue *q = ctx;
+	struct check *ck = ctx;
 	enum queue_dir d;
 	char id[QUEUE_ID_SIZE];
 	int r;
 
 	memcpy(id, name, QUEUE_ID_LEN);
 	id[QUEUE_ID_LEN] = '\0';
-	r = queue_locate(q, id, &d);
-	if (r == 0)
-		warn_x("problem: state file without a message: state/", name);
-	return r == -1 ? -1 : r == 0 ? 2 : 1;
+	r = queue_locate(ck->q, id, &d);
+	if (r == -1)
+		return -1;
+	if (r == 1)
+		return 1;
+	warn_x("problem: state file without a message: state/", name);
+	ck->problems++;
+	/* What zr-send's cleanup does too: the message is gone for good. */
+	if (ck->c->fix) {
+		if (queue_state_remove(ck->q, name)) {
+			log_info("id=", name, " orphan state file removed");
+			ck->fixed++;
+		} else {
+			warn_sys("unable to remove state/", name);
+		}
+	}
+	return 1;
+}
+
+/*
+ * How far on a copy is; the copy furthest on stays, so that nothing is
+ * delivered again. active/ is not ranked: a copy there is being delivered
+ * and is never touched.
+ */
+static int
+rank(enum queue_dir d)
+{
+	if (d >= QD_DONE_DELIVERED && d <= QD_DONE_CANCELLED)
+		return 4;
+	return d == QD_DEFERRED ? 3 : d == QD_HOLD ? 2 : 1;
+}
+
+/*
+ * An id found in several directories (items[0..n), sorted by directory).
+ * The scans read one directory after another, so a message that zr-send
+ * moved in between is seen twice: it counts only when the names are there
+ * now and are two files, or two links to one.
+ */
+static void
+check_dup(struct check *ck, const struct item *it, size_t n)
+{
+	struct stat st[QD_COUNT];
+	size_t i, keep = 0, there = 0;
+	bool busy = false, same = true;
+
+	for (i = 0; i < n && i < QD_COUNT; i++) {
+		if (queue_stat(ck->q, it[i].dir, it[i].id, &st[i]) != 1) {
+			st[i].st_nlink = 0;
+			continue;
+		}
+		if (there > 0 && (st[i].st_ino != st[keep].st_ino ||
+		    st[i].st_dev != st[keep].st_dev || st[i].st_nlink > 1))
+			same = false;
+		if (there == 0 || it[i].dir == QD_ACTIVE ||
+		    (it[keep].dir != QD_ACTIVE &&
+		    rank(it[i].dir) > rank(it[keep].dir)))
+			keep = i;
+		there++;
+		busy = busy || it[i].dir == QD_ACTIVE;
+	}
+	if (there < 2 || same)
+		return;
+	for (i = 0; i < n && i < QD_COUNT; i++) {
+		if (i == keep || st[i].st_nlink == 0)
+			continue;
+		warn_x("problem: ", it[i].id, " is in both ",
+		    queue_dir_name(it[i < keep ? i : keep].dir), " and ",
+		    queue_dir_name(it[i < keep ? keep : i].dir));
+		ck->problems++;
+		if (!ck->c->fix)
+			continue;
+		if (busy) {
+			warn_x("not fixed: ", it[i].id, " is being delivered; ",
+			    "try again after the attempt");
+		} else if (queue_set_aside(ck->q, it[i].dir, it[i].id)) {
+			log_info("id=", it[i].id, " set aside from ",
+			    queue_dir_name(it[i].dir),
+			    " to bad/, a copy stays in ",
+			    queue_dir_name(it[keep].dir));
+			ck->fixed++;
+		} else {
+			warn_sys("unable to set aside ",
+			    queue_dir_name(it[i].dir), "/", it[i].id);
+		}
+	}
+}
+
+static int
+by_id_dir(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c != 0 ? c : (int)x->dir - (int)y->dir;
 }
 
 /*
  * The invariants of queue-layout/README that can be seen from outside:
- * each id in one directory only, every envelope readable, no state file
- * without its message.
+ * each id in one directory only, every queue file a regular file, every
+ * envelope readable, no state file without its message.
  */
 static int
 check(const struct qstat_conf *c, struct queue *q, struct buf *o)
 {
-	unsigned long long problems = 0, fixed = 0;
+	struct check ck = { c, q, QD_TODO_URGENT, 0, 0 };
+	unsigned mask = ((1u << QD_COUNT) - 1) & ~BIT(QD_BAD);
 	struct scan s;
-	size_t i;
-	int r;
+	size_t i, j;
+	int r, d;
 
-	if (!report_gather(q, ((1u << QD_COUNT) - 1) & ~BIT(QD_BAD), &s))
+	for (d = 0; d < QD_COUNT; d++) {
+		if (!(mask & BIT(d)))
+			continue;
+		ck.dir = (enum queue_dir)d;
+		if (queue_scan_strays(q, ck.dir, NULL, stray_msg, &ck) == -1) {
+			warn_sys("unable to read ", q->root, "/",
+			    queue_dir_name(ck.dir));
+			return EXIT_TEMP;
+		}
+	}
+	if (!report_gather(q, mask, &s))
 		return EXIT_TEMP;
+	if (s.n > 1)
+		qsort(s.items, s.n, sizeof *s.items, by_id_dir);
+	for (i = 0; i < s.n; i = j) {
+		for (j = i + 1; j < s.n &&
+		    strcmp(s.items[j].id, s.items[i].id) == 0; j++)
+			;
+		if (j - i > 1)
+			check_dup(&ck, &s.items[i], j - i);
+	}
 	for (i = 0; i < s.n; i++) {
 		const struct item *it = &s.items[i];
 		struct envelope e;
 
-		if (i > 0 && strcmp(it->id, s.items[i - 1].id) == 0) {
-			warn_x("problem: ", it->id, " is in both ",
-			    queue_dir_name(s.items[i - 1].dir), " and ",
-			    queue_dir_name(it->dir));
-			problems++;
-			continue;
-		}
 		r = report_load(q, it, &e);
 		envelope_free(&e);
-		if (r == -1)
+		if (r == -1) {
+			free(s.items);
 			return EXIT_TEMP;
+		}
 		if (r == 1 || errno == ENOENT)
 			continue;
-		problems++;
+		if (errno == QUEUE_ENOTREG) {
+			struct stat st;
+
+			/* It became a stray since the scan. */
+			ck.dir = it->dir;
+			if (queue_stat(q, it->dir, it->id, &st) == 1)
+				check_stray(&ck, false, it->id,
+				    queue_kind(st.st_mode));
+			continue;
+		}
+		ck.problems++;
 		if (c->fix) {
-			if (queue_move(q, it->id, it->dir, QD_BAD)) {
+			if (queue_set_aside(q, it->dir, it->id)) {
 				log_info("id=", it->id, " set aside from ",
 				    queue_dir_name(it->dir), " to bad/");
-				fixed++;
+				ck.fixed++;
 			} else {
 				warn_sys("unable to set aside ", it->id);
 			}
 		}
 	}
 	free(s.items);
-	r = queue_state_scan(q, state_orphan, q);
-	if (r == -1)
+	if (queue_state_scan_strays(q, state_orphan, stray_state, &ck) == -1)
 		return EXIT_TEMP;
-	if (r == 2)
-		problems++;
 	out_s(o, "problems ");
-	out_u(o, problems);
-	out_s(o, " set aside ");
-	out_u(o, fixed);
+	out_u(o, ck.problems);
+	out_s(o, " fixed ");
+	out_u(o, ck.fixed);
 	out_s(o, "\n");
-	return problems > fixed ? QSTAT_PROBLEMS : EXIT_OK;
+	return ck.problems > ck.fixed ? QSTAT_PROBLEMS : EXIT_OK;
 }
 
 int

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * qstat: queue statistics and inspection. Reads the queue, never writes it,
- * except `--check --fix`, which sets damaged files aside in bad/.
+ * except the operations and `--check --fix`, which sets damaged files,
+ * strays and extra copies aside in bad/ and removes orphan state files.
  */
 #ifndef ZR_QSTAT_H
 #define ZR_QSTAT_H

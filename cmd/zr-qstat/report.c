@@ -109,7 +109,8 @@ report_load(struct queue *q, const struct item *it, struct envelope *e)
 
 	envelope_init(e);
 	if (fd == -1) {
-		if (errno == ENOENT)
+		/* Gone, or a stray since the scan: --check reports those. */
+		if (errno == ENOENT || errno == QUEUE_ENOTREG)
 			return 0;
 		warn_sys("unable to open ", queue_dir_name(it->dir), "/", it->id);
 		return -1;

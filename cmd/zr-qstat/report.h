@@ -83,7 +83,10 @@ const char *report_state_name(enum queue_dir);
 unsigned report_state_mask(const char *name);
 /* Every message in the directories of mask, sorted by id (arrival). */
 int report_gather(struct queue *, unsigned mask, struct scan *);
-/* Read a message's envelope: 1, 0 when gone or damaged (warned), -1. */
+/*
+ * Read a message's envelope: 1, 0 when gone, damaged (warned) or not a
+ * regular file (errno QUEUE_ENOTREG), -1.
+ */
 int report_load(struct queue *, const struct item *, struct envelope *);
 /* The state file, or an all-pending state when there is none. */
 int report_load_state(struct queue *, const struct item *, const struct envelope *,

@@ -1387,7 +1387,8 @@ do_job(struct remote *r, struct remote_job *j)
 	envelope_init(&e);
 	if (j->bad.len != 0)
 		return report_fail(r->report, 'Z', "4.3.5 bad job: ", j->bad.s);
-	mfd = open(j->file.s, O_RDONLY | O_CLOEXEC);
+	/* Never through a symlink, never a FIFO: only a regular file. */
+	mfd = queue_openfile(AT_FDCWD, j->file.s);
 	if (mfd == -1 || !envelope_read(&e, mfd)) {
 		ok = report_fail(r->report, 'Z',
 		    "4.3.0 unable to read the message: ", strerror(errno));

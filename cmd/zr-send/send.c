@@ -91,6 +91,8 @@ struct idlist {
 	size_t n, cap, at;	/* entries before at are used up */
 };
 
+#define SEND_STUCK 64
+
 struct send {
 	struct send_conf *conf;
 	struct queue q;
@@ -122,6 +124,9 @@ struct send {
 	long long next_qrun;
 	bool stopping;
 	long long stop_deadline;
+	/* Strays that could be neither set aside nor removed: warned once. */
+	unsigned long long stuck[SEND_STUCK];
+	size_t nstuck;
 };
 
 static volatile sig_atomic_t got_term, got_hup, got_alrm;
@@ -232,10 +237,102 @@ idlist_free(struct idlist *l)
 
 /* Scanning. */
 
+/*
+ * A stray (an entry with a message's name that is not a regular file) in
+ * d, or in state/ when state is set: set aside in bad/, or removed, with
+ * one warning; never read, never delivered.
+ */
+static void
+stray_aside(struct send *s, enum queue_dir d, bool state, const char *name,
+    const char *kind)
+{
+	const char *from = state ? "state" : queue_dir_name(d);
+	struct zs l = ZS_INIT;
+	int r = state ? queue_state_stray(&s->q, name) :
+	    queue_stray(&s->q, d, name);
+
+	if (r == 0) {
+		/* Seen again at every scan: one warning is enough. */
+		unsigned long long h = 14695981039346656037ULL;
+		size_t i;
+
+		for (const char *p = from; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		for (const char *p = name; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		for (i = 0; i < s->nstuck && i < SEND_STUCK; i++)
+			if (s->stuck[i] == h)
+				return;
+		s->stuck[s->nstuck++ % SEND_STUCK] = h;
+		warn_sys("unable to set aside ", from, "/", name,
+		    ", not a regular file");
+		return;
+	}
+	if (zs_cats(&l, "warning: msg ") && zs_cats(&l, name) &&
+	    zs_cats(&l, ": not a regular file (") && zs_cats(&l, kind) &&
+	    zs_cats(&l, r == 1 ? "), set aside in bad/ from=" :
+	    "), removed from=") && zs_cats(&l, from))
+		logline(&l);
+	zs_free(&l);
+}
+
+/* An open refused with QUEUE_ENOTREG: what stands there now. */
+static void
+stray_found(struct send *s, enum queue_dir d, const char *name)
+{
+	struct stat st;
+
+	if (queue_stat(&s->q, d, name, &st) == 1)
+		stray_aside(s, d, false, name, queue_kind(st.st_mode));
+}
+
+/* The same for a state file, after queue_state_read failed. */
+static void
+state_stray_found(struct send *s, const char *name)
+{
+	struct stat st;
+
+	/* queue_state_read opened state/ for us. */
+	if (errno == QUEUE_ENOTREG &&
+	    fstatat(s->q.statefd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		stray_aside(s, QD_ACTIVE, true, name, queue_kind(st.st_mode));
+}
+
+static int
+stray_active(const char *name, const char *kind, void *ctx)
+{
+	stray_aside(ctx, QD_ACTIVE, false, name, kind);
+	return 1;
+}
+
+static int
+stray_deferred(const char *name, const char *kind, void *ctx)
+{
+	stray_aside(ctx, QD_DEFERRED, false, name, kind);
+	return 1;
+}
+
+static int
+stray_hold(const char *name, const char *kind, void *ctx)
+{
+	stray_aside(ctx, QD_HOLD, false, name, kind);
+	return 1;
+}
+
 struct scanctx {
+	struct send *s;
 	struct idlist *l;
 	enum queue_prio p;
 };
+
+static int
+stray_todo(const char *name, const char *kind, void *ctx)
+{
+	struct scanctx *c = ctx;
+
+	stray_aside(c->s, queue_todo(c->p), false, name, kind);
+	return 1;
+}
 
 static int
 scan_one(const char *id, void *ctx)
@@ -249,11 +346,12 @@ static void
 scan_todo(struct send *s, enum queue_prio p)
 {
 	struct idlist *l = &s->todo[p];
-	struct scanctx c = { l, p };
+	struct scanctx c = { s, l, p };
 
 	/* The directory is the truth: what was started has left it. */
 	l->n = l->at = 0;
-	if (queue_scan(&s->q, queue_todo(p), scan_one, &c) == -1)
+	if (queue_scan_strays(&s->q, queue_todo(p), scan_one, stray_todo,
+	    &c) == -1)
 		warn_sys("trouble scanning ", queue_dir_name(queue_todo(p)),
 		    "; will try again");
 	if (l->n > 1)
@@ -271,8 +369,11 @@ read_prio(struct send *s, enum queue_dir d, const char *id, int *damaged)
 	int fd = queue_openmsg(&s->q, d, id);
 
 	*damaged = 0;
-	if (fd == -1)
+	if (fd == -1) {
+		if (errno == QUEUE_ENOTREG)
+			*damaged = 2;
 		return p;
+	}
 	envelope_init(&e);
 	if (envelope_read(&e, fd))
 		p = e.prio;
@@ -288,7 +389,7 @@ set_aside(struct send *s, const char *id, enum queue_dir from)
 {
 	struct zs l = ZS_INIT;
 
-	if (queue_move(&s->q, id, from, QD_BAD)) {
+	if (queue_set_aside(&s->q, from, id)) {
 		if (zs_cats(&l, "warning: msg ") && zs_cats(&l, id) &&
 		    zs_cats(&l, ": damaged envelope, set aside in bad/") &&
 		    zs_cats(&l, " from=") &&
@@ -308,6 +409,10 @@ recover_one(const char *id, void *ctx)
 	enum queue_prio p = read_prio(s, QD_ACTIVE, id, &damaged);
 	struct zs l = ZS_INIT;
 
+	if (damaged == 2) {
+		stray_found(s, QD_ACTIVE, id);
+		return 1;
+	}
 	if (damaged) {
 		set_aside(s, id, QD_ACTIVE);
 		return 1;
@@ -331,11 +436,13 @@ state_next(struct send *s, const char *id, size_t nrcpt)
 	struct zs t = ZS_INIT;
 	struct qstate st;
 	long long next = 0;
+	int r = queue_state_read(&s->q, id, &t);
 
-	if (queue_state_read(&s->q, id, &t) == 1 &&
-	    qstate_parse(&st, nrcpt, t.s, t.len)) {
+	if (r == 1 && qstate_parse(&st, nrcpt, t.s, t.len)) {
 		next = st.next;
 		qstate_free(&st);
+	} else if (r == -1) {
+		state_stray_found(s, id);
 	}
 	zs_free(&t);
 	return next;
@@ -359,8 +466,11 @@ load_deferred_one(const char *id, void *ctx)
 	struct envelope e;
 	int fd = queue_openmsg(&s->q, QD_DEFERRED, id);
 
-	if (fd == -1)
+	if (fd == -1) {
+		if (errno == QUEUE_ENOTREG)
+			stray_found(s, QD_DEFERRED, id);
 		return 1;
+	}
 	envelope_init(&e);
 	if (!envelope_read(&e, fd)) {
 		close(fd);
@@ -383,7 +493,8 @@ load_deferred(struct send *s)
 	s->deferred_min = 0;
 	for (p = 0; p < PRIO_COUNT; p++)
 		s->retry[p].n = s->retry[p].at = 0;
-	if (queue_scan(&s->q, QD_DEFERRED, load_deferred_one, s) == -1)
+	if (queue_scan_strays(&s->q, QD_DEFERRED, load_deferred_one,
+	    stray_deferred, s) == -1)
 		warn_sys("trouble scanning deferred; will try again");
 }
 
@@ -731,6 +842,12 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	m->from = from;
 	envelope_init(&m->env);
 	fd = queue_openmsg(&s->q, QD_ACTIVE, id);
+	if (fd == -1 && errno == QUEUE_ENOTREG) {
+		/* It was a file when the directory was read. */
+		stray_found(s, QD_ACTIVE, id);
+		free(m);
+		return 1;
+	}
 	if (fd == -1)
 		goto back;
 	if (!envelope_read(&m->env, fd)) {
@@ -753,6 +870,8 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	if (r == 1 && qstate_parse(&m->st, m->env.nrcpt, t.s, t.len)) {
 		m->had_state = true;
 	} else {
+		if (r == -1)
+			state_stray_found(s, id);
 		if (r == 1)
 			warn_x("damaged state/", id, ": starting afresh");
 		if (!qstate_init(&m->st, m->env.nrcpt))
@@ -1505,6 +1624,24 @@ sweep_done(const char *id, void *ctx)
 }
 
 static int
+sweep_done_stray(const char *name, const char *kind, void *ctx)
+{
+	struct sweep *w = ctx;
+
+	stray_aside(w->s, w->d, false, name, kind);
+	return 1;
+}
+
+static int
+sweep_stray(const char *name, const char *kind, void *ctx)
+{
+	struct sweep *w = ctx;
+
+	stray_aside(w->s, QD_ACTIVE, true, name, kind);
+	return 1;
+}
+
+static int
 sweep_state(const char *name, void *ctx)
 {
 	struct sweep *w = ctx;
@@ -1531,7 +1668,8 @@ cleanup(struct send *s)
 	w.before = (time_t)(now_ms() / 1000 - (long long)s->conf->retention);
 	for (d = QD_DONE_DELIVERED; d <= QD_DONE_CANCELLED; d++) {
 		w.d = (enum queue_dir)d;
-		if (queue_scan(&s->q, w.d, sweep_done, &w) == -1)
+		if (queue_scan_strays(&s->q, w.d, sweep_done, sweep_done_stray,
+		    &w) == -1)
 			warn_sys("trouble sweeping ", queue_dir_name(w.d));
 	}
 	tmp = queue_tmp_sweep(&s->q, (time_t)(now_ms() / 1000 - TMP_MAXAGE));
@@ -1541,7 +1679,10 @@ cleanup(struct send *s)
 		w.n = 0;
 		/* Only messages not in flight: nothing is in active/ then. */
 		if (s->nchild == 0 || busy_count(s) == 0)
-			queue_state_scan(&s->q, sweep_state, &w);
+			queue_state_scan_strays(&s->q, sweep_state,
+			    sweep_stray, &w);
+		/* Nothing else reads hold/: look there for strays now. */
+		queue_scan_strays(&s->q, QD_HOLD, NULL, stray_hold, s);
 		if ((expired > 0 || tmp > 0 || w.n > 0) &&
 		    zs_cats(&l, "info cleanup: removed=") &&
 		    catnum(&l, (unsigned long long)expired) &&
@@ -1875,8 +2016,10 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 
 	stats_load(&s);
 	/* Crash recovery: what was in flight goes back to be retried. */
-	if (queue_scan(&s.q, QD_ACTIVE, recover_one, &s) == -1)
+	if (queue_scan_strays(&s.q, QD_ACTIVE, recover_one, stray_active,
+	    &s) == -1)
 		die_sys(EXIT_TEMP, "unable to scan ", queuedir, "/active");
+	queue_scan_strays(&s.q, QD_HOLD, NULL, stray_hold, &s);
 	sync_dirs(&s, true);
 	load_deferred(&s);
 	for (p = 0; p < PRIO_COUNT; p++)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # zr-bounce: RFC 3464 reports, checked with Python's email parser.
 . "${0%/*}/../lib/harness.sh"
-plan 31
+plan 32
 zr_setup
 
 inject() { as_user zr-inject -v "$@"; }
@@ -192,4 +192,12 @@ bounce -t failure -k f9 1234567890.123456.0123456789abcdef 2>/dev/null
 is "$?" 100 'an unknown message: exit 100'
 as_user zr-qstat --check >/dev/null 2>&1
 is "$?" 0 'the queue passes --check'
+# Root would write the queue with its own rights: refused.
+if [ "$(id -u)" = 0 ]; then
+	out=$(printf '' | zr-bounce -q "$ZR_QUEUE" -t failure -k root1 "$id" 2>&1)
+	is "$?:$out" "111:zr-bounce: fatal: refusing to run as root: run it as the queue's owner" \
+		'zr-bounce refuses to run as root (exit 111)'
+else
+	skip 'zr-bounce as root: the tests do not run as root'
+fi
 done_testing

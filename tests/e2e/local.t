@@ -1,7 +1,7 @@
 #!/bin/sh
 # zr-local: Maildir delivery, aliases, commands, forwarding, unknown users.
 . "${0%/*}/../lib/harness.sh"
-plan 28
+plan 29
 zr_setup
 
 mail=$T/mail
@@ -107,4 +107,12 @@ out=$(printf 'host local\nbogus line\n\nhost local\nfile /nonexistent\nto <a@rel
 	as_user zr-local | tr '\0' '\n')
 like "$out" '^Z4\.3\.5 malformed job: an unknown line$' 'a malformed job: Z, and why'
 like "$out" '^Z4\.3\.0 unable to read the message' 'a missing file: Z, every recipient deferred'
+# Root would write mailboxes and the queue with its own rights: refused.
+if [ "$(id -u)" = 0 ]; then
+	out=$(printf '' | zr-local -q "$ZR_QUEUE" 2>&1)
+	is "$?:$out" "111:zr-local: fatal: refusing to run as root: run it as the queue's owner" \
+		'zr-local refuses to run as root (exit 111)'
+else
+	skip 'zr-local as root: the tests do not run as root'
+fi
 done_testing

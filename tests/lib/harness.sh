@@ -32,9 +32,15 @@ _bg_pids=
 T=$(mktemp -d "${TMPDIR:-/tmp}/zr-test.XXXXXX")
 chmod 755 "$T"
 
+# Whether pid $1 is still a child of this shell: one that ended and was
+# reaped may since name another process (pids wrap fast on a busy host).
+_is_child() {
+	[ "$(sed 's/^.*) . \([0-9]*\) .*/\1/' "/proc/$1/stat" 2>/dev/null)" = "$$" ]
+}
+
 _cleanup() {
 	for p in $_bg_pids; do
-		kill "$p" 2>/dev/null
+		_is_child "$p" && kill "$p" 2>/dev/null
 	done
 	for p in $_bg_pids; do
 		wait "$p" 2>/dev/null
