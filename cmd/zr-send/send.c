@@ -39,11 +39,11 @@ static const char *const stat_names[] = {
 	"messages_delivered", "messages_partial", "messages_failed",
 	"messages_expired", "messages_deferred", "rcpts_delivered",
 	"rcpts_failed", "rcpts_expired", "rcpts_deferred", "attempts",
-	"notifications",
+	"notifications", "notifications_suppressed",
 };
 enum { ST_M_DELIVERED, ST_M_PARTIAL, ST_M_FAILED, ST_M_EXPIRED,
     ST_M_DEFERRED, ST_R_DELIVERED, ST_R_FAILED, ST_R_EXPIRED,
-    ST_R_DEFERRED, ST_ATTEMPTS, ST_NOTIFY, ST_COUNT };
+    ST_R_DEFERRED, ST_ATTEMPTS, ST_NOTIFY, ST_SUPPRESSED, ST_COUNT };
 
 struct msg {
 	char id[QUEUE_ID_SIZE];
@@ -1097,7 +1097,15 @@ notify(struct send *s, struct msg *m, long long now, bool deferred)
 			ngood++;
 		}
 	}
-	if (nfail > 0 &&
+	if (nfail > 0 && !s->conf->bounces) {
+		/* The site turned notices off: say so where they are missed. */
+		s->stats[ST_SUPPRESSED]++;
+		s->stats_dirty = true;
+		if (zs_cats(&l, "bounce msg ") && zs_cats(&l, m->id) &&
+		    zs_cats(&l, ": notices are off (control/bounces); none sent"
+		    " rcpts=") && catnum(&l, nfail))
+			logline(&l);
+	} else if (nfail > 0 &&
 	    fmt_snprintf(key, sizeof key, "failure-%u", m->st.attempts) != -1) {
 		if (zs_cats(&l, "bounce msg ") && zs_cats(&l, m->id) &&
 		    zs_cats(&l, run_bounce(s, m, "failure", key, fail) ?
@@ -1114,7 +1122,7 @@ notify(struct send *s, struct msg *m, long long now, bool deferred)
 			logline(&l);
 	}
 	/* One delay warning, once the message has waited long enough. */
-	if (deferred && s->conf->delaywarn > 0 &&
+	if (deferred && s->conf->bounces && s->conf->delaywarn > 0 &&
 	    now >= m->env.arrival + (long long)s->conf->delaywarn) {
 		char name[QUEUE_ID_SIZE + 16];
 		struct zs t = ZS_INIT;
