@@ -129,11 +129,18 @@ export_prometheus(struct queue *q, struct buf *o)
 	out_s(o, "zr_queue_size_bytes ");
 	out_u(o, rc.bytes);
 	out_s(o, "\n");
+	/*
+	 * Pending messages only, and no sample at all without one: a queue-age
+	 * alert (time() - this) must neither count delivered mail nor read an
+	 * empty queue as 1970.
+	 */
 	metric_head(o, "zr_queue_oldest_message_timestamp_seconds", "gauge",
-	    "Arrival time of the oldest message, 0 when the queue is empty.");
-	out_s(o, "zr_queue_oldest_message_timestamp_seconds ");
-	out_u(o, (unsigned long long)rc.oldest);
-	out_s(o, "\n");
+	    "Arrival time of the oldest pending message; absent when none is.");
+	if (rc.oldest_pending != 0) {
+		out_s(o, "zr_queue_oldest_message_timestamp_seconds ");
+		out_u(o, (unsigned long long)rc.oldest_pending);
+		out_s(o, "\n");
+	}
 	metric_head(o, "zr_queue_average_age_seconds", "gauge",
 	    "Average time pending messages have spent in the queue.");
 	out_s(o, "zr_queue_average_age_seconds ");
