@@ -51,6 +51,7 @@ struct msg {
 	enum queue_dir from;
 	struct envelope env;
 	struct qstate st;
+	unsigned long long ino;	/* the queue file's inode: its number in the log */
 	bool had_state;
 	bool handback;		/* stopped before its delivery: due at once */
 	size_t jobs_left;
@@ -165,6 +166,36 @@ static int
 catnum(struct zs *l, unsigned long long u)
 {
 	return zs_catulong(l, u);
+}
+
+/*
+ * A message in a log line, as qmail's log tools read it: "msg N", N the
+ * queue file's inode number. qmailanalog's matchup reads N as an unsigned
+ * decimal and stops at the first other byte, so the id's leading seconds
+ * would merge every message of one second; the inode is unique among the
+ * files present and lasts through every rename. The id itself ends the
+ * line as an id= field (catid).
+ */
+static int
+catmsg(struct zs *l, unsigned long long ino)
+{
+	return zs_cats(l, "msg ") && catnum(l, ino);
+}
+
+static int
+catid(struct zs *l, const char *id)
+{
+	return zs_cats(l, " id=") && zs_cats(l, id);
+}
+
+/* The inode of a message file, for catmsg; 0 when it cannot be seen. */
+static unsigned long long
+msg_ino(struct send *s, enum queue_dir d, const char *id)
+{
+	struct stat st;
+
+	return queue_stat(&s->q, d, id, &st) == 1 ?
+	    (unsigned long long)st.st_ino : 0;
 }
 
 /* A report's text in one log field: qmail-send turns spaces into '_'. */
@@ -287,11 +318,13 @@ set_aside(struct send *s, const char *id, enum queue_dir from)
 {
 	struct zs l = ZS_INIT;
 
+	unsigned long long ino = msg_ino(s, from, id);
+
 	if (queue_move(&s->q, id, from, QD_BAD)) {
-		if (zs_cats(&l, "warning: msg ") && zs_cats(&l, id) &&
+		if (zs_cats(&l, "warning: ") && catmsg(&l, ino) &&
 		    zs_cats(&l, ": damaged envelope, set aside in bad/") &&
 		    zs_cats(&l, " from=") &&
-		    zs_cats(&l, queue_dir_name(from)))
+		    zs_cats(&l, queue_dir_name(from)) && catid(&l, id))
 			logline(&l);
 	} else {
 		warn_sys("unable to set aside damaged ", id);
@@ -305,6 +338,7 @@ recover_one(const char *id, void *ctx)
 	struct send *s = ctx;
 	int damaged;
 	enum queue_prio p = read_prio(s, QD_ACTIVE, id, &damaged);
+	unsigned long long ino = msg_ino(s, QD_ACTIVE, id);
 	struct zs l = ZS_INIT;
 
 	if (damaged) {
@@ -316,9 +350,10 @@ recover_one(const char *id, void *ctx)
 		return 1;
 	}
 	s->sync_dir[queue_todo(p)] = true;
-	if (zs_cats(&l, "info msg ") && zs_cats(&l, id) &&
-	    zs_cats(&l, ": recovered from active/ to ") &&
-	    zs_cats(&l, queue_dir_name(queue_todo(p))))
+	/* Not "info msg": matchup would read its words as bytes and sender. */
+	if (zs_cats(&l, "recovered ") && catmsg(&l, ino) &&
+	    zs_cats(&l, ": from active/ to ") &&
+	    zs_cats(&l, queue_dir_name(queue_todo(p))) && catid(&l, id))
 		logline(&l);
 	zs_free(&l);
 	return 1;
@@ -702,6 +737,12 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	fd = queue_openmsg(&s->q, QD_ACTIVE, id);
 	if (fd == -1)
 		goto back;
+	{
+		struct stat fst;
+
+		if (fstat(fd, &fst) == 0)
+			m->ino = (unsigned long long)fst.st_ino;
+	}
 	if (!envelope_read(&m->env, fd)) {
 		int e = errno;
 
@@ -732,15 +773,17 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	if (m->inplay == NULL || m->hopdsn == NULL)
 		goto back;
 	if (!m->had_state && from != QD_DEFERRED) {
-		if (zs_cats(&l, "new msg ") && zs_cats(&l, id))
+		if (zs_cats(&l, "new ") && catmsg(&l, m->ino) &&
+		    catid(&l, id))
 			logline(&l);
-		if (zs_cats(&l, "info msg ") && zs_cats(&l, id) &&
+		if (zs_cats(&l, "info ") && catmsg(&l, m->ino) &&
 		    zs_cats(&l, ": bytes ") &&
 		    catnum(&l, (unsigned long long)m->env.size) &&
 		    zs_cats(&l, " from <") && zs_cats(&l, m->env.sender) &&
 		    zs_cats(&l, "> qp 0 uid 0 prio=") &&
 		    zs_cats(&l, queue_prio_name(m->prio)) &&
-		    zs_cats(&l, " rcpts=") && catnum(&l, m->env.nrcpt))
+		    zs_cats(&l, " rcpts=") && catnum(&l, m->env.nrcpt) &&
+		    catid(&l, id))
 			logline(&l);
 	}
 	/* Group the recipients still to do by route: one job per host set. */
@@ -812,10 +855,11 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		for (i = 0; i < j->nrcpt; i++) {
 			if (zs_cats(&l, "starting delivery ") &&
 			    catnum(&l, j->delivery + i) &&
-			    zs_cats(&l, ": msg ") && zs_cats(&l, id) &&
+			    zs_cats(&l, ": ") && catmsg(&l, m->ino) &&
 			    zs_cats(&l, " to remote ") &&
 			    zs_cats(&l, m->env.rcpt[j->rcpt[i]].addr) &&
-			    zs_cats(&l, " host=") && zs_cats(&l, j->first))
+			    zs_cats(&l, " host=") && zs_cats(&l, j->first) &&
+			    catid(&l, id))
 				logline(&l);
 		}
 		s->pending[s->npending++] = j;
@@ -1101,24 +1145,26 @@ notify(struct send *s, struct msg *m, long long now, bool deferred)
 		/* The site turned notices off: say so where they are missed. */
 		s->stats[ST_SUPPRESSED]++;
 		s->stats_dirty = true;
-		if (zs_cats(&l, "bounce msg ") && zs_cats(&l, m->id) &&
+		if (zs_cats(&l, "bounce ") && catmsg(&l, m->ino) &&
 		    zs_cats(&l, ": notices are off (control/bounces); none sent"
-		    " rcpts=") && catnum(&l, nfail))
+		    " rcpts=") && catnum(&l, nfail) && catid(&l, m->id))
 			logline(&l);
 	} else if (nfail > 0 &&
 	    fmt_snprintf(key, sizeof key, "failure-%u", m->st.attempts) != -1) {
-		if (zs_cats(&l, "bounce msg ") && zs_cats(&l, m->id) &&
+		if (zs_cats(&l, "bounce ") && catmsg(&l, m->ino) &&
 		    zs_cats(&l, run_bounce(s, m, "failure", key, fail) ?
 		    ": notification of failure queued" :
 		    ": zr-bounce failed; no notification sent") &&
-		    zs_cats(&l, " rcpts=") && catnum(&l, nfail))
+		    zs_cats(&l, " rcpts=") && catnum(&l, nfail) &&
+		    catid(&l, m->id))
 			logline(&l);
 	}
 	if (ngood > 0 &&
 	    fmt_snprintf(key, sizeof key, "success-%u", m->st.attempts) != -1) {
 		if (!run_bounce(s, m, "success", key, good) &&
-		    zs_cats(&l, "warning: msg ") && zs_cats(&l, m->id) &&
-		    zs_cats(&l, ": zr-bounce failed; no success notification"))
+		    zs_cats(&l, "warning: ") && catmsg(&l, m->ino) &&
+		    zs_cats(&l, ": zr-bounce failed; no success notification") &&
+		    catid(&l, m->id))
 			logline(&l);
 	}
 	/* One delay warning, once the message has waited long enough. */
@@ -1130,8 +1176,9 @@ notify(struct send *s, struct msg *m, long long now, bool deferred)
 		if (fmt_snprintf(name, sizeof name, "%s.dsn-delay", m->id) != -1 &&
 		    queue_state_read(&s->q, name, &t) == 0 &&
 		    !run_bounce(s, m, "delay", "delay", NULL) &&
-		    zs_cats(&l, "warning: msg ") && zs_cats(&l, m->id) &&
-		    zs_cats(&l, ": zr-bounce failed; no delay warning"))
+		    zs_cats(&l, "warning: ") && catmsg(&l, m->ino) &&
+		    zs_cats(&l, ": zr-bounce failed; no delay warning") &&
+		    catid(&l, m->id))
 			logline(&l);
 		zs_free(&t);
 	}
@@ -1362,12 +1409,13 @@ finish_msg(struct send *s, struct msg *m)
 			r->status = RS_EXPIRED;
 			n[RS_EXPIRED]++;
 			s->stats[ST_R_EXPIRED]++;
-			if (zs_cats(&l, "expired msg ") && zs_cats(&l, m->id) &&
+			if (zs_cats(&l, "expired ") && catmsg(&l, m->ino) &&
 			    zs_cats(&l, ": rcpt=<") &&
 			    zs_cats(&l, m->env.rcpt[i].addr) &&
 			    zs_cats(&l, "> attempts=") &&
 			    catnum(&l, m->st.attempts) &&
-			    zs_cats(&l, " last=") && catreport(&l, r->reply))
+			    zs_cats(&l, " last=") && catreport(&l, r->reply) &&
+			    catid(&l, m->id))
 				logline(&l);
 		}
 		n[RS_DEFERRED] = n[RS_PENDING] = 0;
@@ -1399,8 +1447,7 @@ finish_msg(struct send *s, struct msg *m)
 		} else {
 			defer_add(s, m->id, m->prio, m->st.next);
 			s->stats[ST_M_DEFERRED]++;
-			if (zs_cats(&l, "deferral msg ") &&
-			    zs_cats(&l, m->id) &&
+			if (zs_cats(&l, "deferral ") && catmsg(&l, m->ino) &&
 			    zs_cats(&l, ": next attempt in ") &&
 			    catnum(&l,
 			    (unsigned long long)(m->st.next - now)) &&
@@ -1409,7 +1456,8 @@ finish_msg(struct send *s, struct msg *m)
 			    zs_cats(&l, " attempts=") &&
 			    catnum(&l, m->st.attempts) &&
 			    zs_cats(&l, " pending=") &&
-			    catnum(&l, n[RS_DEFERRED] + n[RS_PENDING]))
+			    catnum(&l, n[RS_DEFERRED] + n[RS_PENDING]) &&
+			    catid(&l, m->id))
 				logline(&l);
 		}
 		goto out;
@@ -1439,8 +1487,9 @@ finish_msg(struct send *s, struct msg *m)
 		goto out;
 	}
 	s->sync_dir[to] = true;
-	if (zs_cats(&l, "end msg ") && zs_cats(&l, m->id) &&
-	    zs_cats(&l, " state=") && zs_cats(&l, queue_dir_name(to) + 5))
+	if (zs_cats(&l, "end ") && catmsg(&l, m->ino) &&
+	    zs_cats(&l, " state=") && zs_cats(&l, queue_dir_name(to) + 5) &&
+	    catid(&l, m->id))
 		logline(&l);
 out:
 	s->stats_dirty = true;
