@@ -16,6 +16,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
+#include "hist.h"
 #include "mxroute.h"
 #include "qstate.h"
 #include "queue.h"
@@ -68,6 +69,7 @@ struct job {
 	size_t nhost;
 	char first[ROUTE_KEY_MAX + 1];
 	unsigned long long delivery;	/* number of the first recipient */
+	long long started;		/* ms, when handed to zr-remote */
 };
 
 struct child {
@@ -111,6 +113,7 @@ struct send {
 	size_t nchild;
 	unsigned long long delivery;
 	unsigned long long stats[ST_COUNT];
+	struct hist_set hist;		/* stats/histograms */
 	bool stats_dirty;
 	long long stats_at;
 	size_t status_busy;
@@ -500,6 +503,10 @@ stats_save(struct send *s)
 		s->stats_dirty = false;
 	else
 		warn_sys("trouble writing stats/counters; will try again");
+	if (s->hist.dirty && !hist_save(&s->hist, &s->q)) {
+		s->stats_dirty = true;
+		warn_sys("trouble writing stats/histograms; will try again");
+	}
 	s->stats_at = now_ms();
 	zs_free(&t);
 }
@@ -971,6 +978,7 @@ assign(struct send *s)
 		}
 		memcpy(c->key, j->first, strlen(j->first) + 1);
 		c->job = j;
+		j->started = now_ms();
 		c->out.len = 0;
 		if (!child_send_job(c, j))
 			child_close_input(c);	/* its EOF defers the job */
@@ -1298,6 +1306,10 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 			t = "4.3.0 out of memory reading the report";
 		rcpt_result(s, m, j->rcpt[i], j->delivery + i, st, host, tls,
 		    t);
+		if (j->started > 0)
+			hist_add(&s->hist, HIST_DELIVERY, st == RS_DELIVERED ?
+			    HR_SUCCESS : st == RS_FAILED ? HR_FAILURE :
+			    HR_DEFERRAL, now_ms() - j->started);
 	}
 	free(rec);
 	job_free(j);
@@ -1390,6 +1402,7 @@ finish_msg(struct send *s, struct msg *m)
 	enum queue_dir to;
 	struct zs l = ZS_INIT, t = ZS_INIT;
 	bool expire, ok;
+	int hr;
 
 	m->st.attempts++;
 	m->st.last = now;
@@ -1465,16 +1478,22 @@ finish_msg(struct send *s, struct msg *m)
 	if (n[RS_EXPIRED] > 0) {
 		to = QD_DONE_EXPIRED;
 		s->stats[ST_M_EXPIRED]++;
+		hr = HR_EXPIRED;
 	} else if (n[RS_FAILED] > 0 && n[RS_DELIVERED] + n[RS_RELAYED] > 0) {
 		to = QD_DONE_PARTIAL;
 		s->stats[ST_M_PARTIAL]++;
+		hr = HR_PARTIAL;
 	} else if (n[RS_FAILED] > 0) {
 		to = QD_DONE_FAILED;
 		s->stats[ST_M_FAILED]++;
+		hr = HR_FAILED;
 	} else {
 		to = QD_DONE_DELIVERED;
 		s->stats[ST_M_DELIVERED]++;
+		hr = HR_DELIVERED;
 	}
+	hist_add(&s->hist, HIST_QUEUE, hr,
+	    now_ms() - (long long)m->env.arrival * 1000);
 	/* The record of results, for zr-qstat and for notifications. */
 	if ((m->had_state || to != QD_DONE_DELIVERED || success_wanted(m)) &&
 	    (!qstate_format(&m->st, &t) ||
@@ -1892,6 +1911,8 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	signal(SIGPIPE, SIG_IGN);
 
 	stats_load(&s);
+	if (!hist_load(&s.hist, &s.q))
+		warn_sys("unable to read stats/histograms; starting them afresh");
 	/* Crash recovery: what was in flight goes back to be retried. */
 	if (queue_scan(&s.q, QD_ACTIVE, recover_one, &s) == -1)
 		die_sys(EXIT_TEMP, "unable to scan ", queuedir, "/active");
