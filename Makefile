@@ -6,7 +6,8 @@
 #
 #   make                 programs into bin/
 #   make check           TAP suite, then again under ASan+UBSan
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (STRIP= keeps the symbols)
+#   make STATIC_TLS=1    zr-smtpd-tls with OpenSSL linked in statically
 #   make run             the relay with an embedded setup under ./var
 
 .DELETE_ON_ERROR:
@@ -59,16 +60,27 @@ LIBS_zr-send := $(SSL_LIBS)
 # zr-smtpd is exec'ed per connection: a static link skips the dynamic
 # loader's work each time, and it has no OpenSSL, whose start-up cost (the
 # relocation of its tables) would fall on every connection. At STARTTLS it
-# hands the connection to zr-smtpd-tls, the same server with OpenSSL
-# (statically too); AUTH's password hashes are checked by zr-passwd -c. The linker
-# warns about dlopen and getaddrinfo there: they belong to OpenSSL's
+# hands the connection to zr-smtpd-tls, the same server with OpenSSL;
+# AUTH's password hashes are checked by zr-passwd -c. zr-smtpd-tls links
+# the system's OpenSSL dynamically, so that its security updates reach it
+# without a rebuild; STATIC_TLS=1 links it in statically, which saves the
+# loader's work per STARTTLS (scripts/bench-starttls measures it) at the
+# price of rebuilding zr for every OpenSSL fix. The linker warns about
+# dlopen and getaddrinfo in a static link: they belong to OpenSSL's
 # loadable modules and name lookups, which are not used. The tests and the
 # sanitizer build stay dynamic.
+STATIC_TLS ?=
 LIBS_zr-smtpd = $(if $(SAN),,$(if $(filter %/zr-smtpd,$@),-static-pie))
 LIBS_zr-smtpd-tls = $(O)/cmd/zr-smtpd.a $(LIBZR) $(if $(SAN),$(SSL_LIBS),\
-	$(if $(filter %/zr-smtpd-tls,$@),-static-pie $(SSL_STATIC_LIBS),\
-	$(SSL_LIBS)))
-$(B)/zr-smtpd-tls: $(O)/cmd/zr-smtpd.a
+	$(if $(and $(STATIC_TLS),$(filter %/zr-smtpd-tls,$@)),\
+	-static-pie $(SSL_STATIC_LIBS),$(SSL_LIBS)))
+# A change of STATIC_TLS relinks zr-smtpd-tls.
+TLS_STAMP := $(O)/.static-tls-$(if $(STATIC_TLS),1,0)
+$(TLS_STAMP):
+	@mkdir -p $(O)
+	@rm -f $(O)/.static-tls-*
+	@touch $@
+$(B)/zr-smtpd-tls: $(O)/cmd/zr-smtpd.a $(TLS_STAMP)
 
 ALL_CFLAGS = $(CFLAGS) $(REQ_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(REQ_LDFLAGS)
@@ -161,12 +173,14 @@ fuzz-build: $(LIBZR) $(PROG_ARCHIVES)
 run: all
 	@./scripts/run
 
+# Installed programs are stripped: a tenth of their size is code.
+STRIP ?= -s
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(PREFIX)/share/zr
-	install -m 755 $(PROG_BINS) $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(STRIP) $(PROG_BINS) $(DESTDIR)$(SBINDIR)/
 	for m in man/*.[1-8]; do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -656,6 +657,24 @@ write_file(int fd, char *p, size_t n, void *ctx)
 	return buf_write(fd, p, n, NULL);
 }
 
+/*
+ * Run by root, give the new file to the queue's owner: zr-send runs as that
+ * user and could not open a file that root kept (mode 0640, root's group).
+ * Set-id or run by anyone else, the file is the caller's already, and the
+ * queue's group, which the set-group-id install provides, lets zr-send in.
+ */
+static int
+give_to_queue(struct inject *in, int fd)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 1;
+	if (fstat(in->q.rootfd, &st) == -1)
+		return 0;
+	return fchown(fd, st.st_uid, st.st_gid) == 0;
+}
+
 static int
 queue_message(struct inject *in, struct buf *b)
 {
@@ -673,6 +692,11 @@ queue_message(struct inject *in, struct buf *b)
 		code = queue_exit(errno);
 		return fail_sys(code, "unable to create a file in ",
 		    in->conf->queuedir);
+	}
+	if (!give_to_queue(in, fd)) {
+		code = fail_sys(EX_TEMPFAIL, "unable to give the file to the "
+		    "owner of ", in->conf->queuedir);
+		goto abort;
 	}
 	memcpy(in->env.id, in->id, sizeof in->id);
 	if (!envelope_format(&in->env, &head) || !build_header(in, &head)) {

@@ -10,6 +10,8 @@
 #include "out.h"
 #include "qstate.h"
 #include "report.h"
+#include "scan.h"
+#include "zs.h"
 
 static void
 metric_head(struct buf *o, const char *name, const char *type,
@@ -94,6 +96,141 @@ counters(struct buf *o, const struct report_counts *rc)
 	}
 }
 
+/* Milliseconds as seconds in decimal: 50 as 0.05, 1000 as 1. */
+static void
+out_ms(struct buf *o, unsigned long long ms)
+{
+	char frac[4];
+	size_t n = 3;
+
+	out_u(o, ms / 1000);
+	frac[0] = (char)('0' + ms / 100 % 10);
+	frac[1] = (char)('0' + ms / 10 % 10);
+	frac[2] = (char)('0' + ms % 10);
+	while (n > 0 && frac[n - 1] == '0')
+		n--;
+	if (n > 0) {
+		(void)buf_put(o, ".", 1);
+		(void)buf_put(o, frac, n);
+	}
+}
+
+#define HIST_WORDS 24
+
+/* Split line at blanks into w; the number of words, or 0 for too many. */
+static size_t
+words(char *line, char *w[HIST_WORDS])
+{
+	size_t n = 0;
+
+	while (*line != '\0') {
+		if (n == HIST_WORDS)
+			return 0;
+		w[n++] = line;
+		line += strcspn(line, " ");
+		if (*line == ' ')
+			*line++ = '\0';
+	}
+	return n;
+}
+
+/*
+ * zr-send's stats/histograms ("zr-hist 1", then per kind a "bounds" line
+ * of bucket bounds in ms and "KIND RESULT SUM_MS N..." lines of counts per
+ * bucket, +Inf last) as Prometheus histograms, buckets made cumulative.
+ */
+static void
+histograms(struct queue *q, struct buf *o)
+{
+	static const struct {
+		const char *kind, *metric, *help;
+	} fam[] = {
+		{ "queue", "zr_queue_time_seconds", "Time finished messages "
+		    "spent in the queue, arrival to final state, by that state." },
+		{ "delivery", "zr_delivery_time_seconds", "Time of delivery "
+		    "attempts, job to report, once per recipient by its result." },
+	};
+	struct zs t = ZS_INIT;
+	size_t f;
+
+	if (queue_stats_read(q, "histograms", &t) != 1 || !zs_0(&t) ||
+	    t.len < 10 || memcmp(t.s, "zr-hist 1\n", 10) != 0) {
+		zs_free(&t);
+		return;
+	}
+	for (f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+		unsigned long long bound[HIST_WORDS];
+		size_t nbound = 0, i = 10, k;
+		int head = 0;
+
+		while (i < t.len) {
+			char *line = t.s + i, *nl = strchr(line, '\n');
+			char *w[HIST_WORDS], save[512];
+			unsigned long long u, cum = 0;
+			size_t nw, len;
+
+			if (nl == NULL)
+				break;
+			i = (size_t)(nl - t.s) + 1;
+			len = (size_t)(nl - line);
+			if (len >= sizeof save)
+				continue;
+			memcpy(save, line, len);
+			save[len] = '\0';
+			nw = words(save, w);
+			if (nw >= 2 && strcmp(w[0], "bounds") == 0 &&
+			    strcmp(w[1], fam[f].kind) == 0) {
+				for (k = 2, nbound = 0; k < nw; k++)
+					if (scan_ulong_all(w[k], &bound[nbound]))
+						nbound++;
+				continue;
+			}
+			if (nw < 3 || strcmp(w[0], fam[f].kind) != 0 ||
+			    nbound == 0 || nw != 3 + nbound + 1 ||
+			    strspn(w[1], "abcdefghijklmnopqrstuvwxyz") !=
+			    strlen(w[1]))
+				continue;
+			for (k = 2; k < nw; k++)
+				if (!scan_ulong_all(w[k], &u))
+					break;
+			if (k < nw)
+				continue;
+			if (!head++)
+				metric_head(o, fam[f].metric, "histogram",
+				    fam[f].help);
+			for (k = 0; k <= nbound; k++) {
+				(void)scan_ulong_all(w[3 + k], &u);
+				cum += u;
+				out_s(o, fam[f].metric);
+				out_s(o, "_bucket{result=\"");
+				out_s(o, w[1]);
+				out_s(o, "\",le=\"");
+				if (k < nbound)
+					out_ms(o, bound[k]);
+				else
+					out_s(o, "+Inf");
+				out_s(o, "\"} ");
+				out_u(o, cum);
+				out_s(o, "\n");
+			}
+			(void)scan_ulong_all(w[2], &u);
+			out_s(o, fam[f].metric);
+			out_s(o, "_sum{result=\"");
+			out_s(o, w[1]);
+			out_s(o, "\"} ");
+			out_ms(o, u);
+			out_s(o, "\n");
+			out_s(o, fam[f].metric);
+			out_s(o, "_count{result=\"");
+			out_s(o, w[1]);
+			out_s(o, "\"} ");
+			out_u(o, cum);
+			out_s(o, "\n");
+		}
+	}
+	zs_free(&t);
+}
+
 int
 export_prometheus(struct queue *q, struct buf *o)
 {
@@ -129,11 +266,18 @@ export_prometheus(struct queue *q, struct buf *o)
 	out_s(o, "zr_queue_size_bytes ");
 	out_u(o, rc.bytes);
 	out_s(o, "\n");
+	/*
+	 * Pending messages only, and no sample at all without one: a queue-age
+	 * alert (time() - this) must neither count delivered mail nor read an
+	 * empty queue as 1970.
+	 */
 	metric_head(o, "zr_queue_oldest_message_timestamp_seconds", "gauge",
-	    "Arrival time of the oldest message, 0 when the queue is empty.");
-	out_s(o, "zr_queue_oldest_message_timestamp_seconds ");
-	out_u(o, (unsigned long long)rc.oldest);
-	out_s(o, "\n");
+	    "Arrival time of the oldest pending message; absent when none is.");
+	if (rc.oldest_pending != 0) {
+		out_s(o, "zr_queue_oldest_message_timestamp_seconds ");
+		out_u(o, (unsigned long long)rc.oldest_pending);
+		out_s(o, "\n");
+	}
 	metric_head(o, "zr_queue_average_age_seconds", "gauge",
 	    "Average time pending messages have spent in the queue.");
 	out_s(o, "zr_queue_average_age_seconds ");
@@ -159,6 +303,7 @@ export_prometheus(struct queue *q, struct buf *o)
 		out_s(o, "\n");
 	}
 	counters(o, &rc);
+	histograms(q, o);
 	report_counts_free(&rc);
 	return EXIT_OK;
 }

@@ -16,6 +16,7 @@
 #include "queue.h"
 #include "out.h"
 #include "export.h"
+#include "http.h"
 #include "report.h"
 
 int
@@ -61,6 +62,8 @@ qstat_args(struct qstat_conf *c, int argc, char **argv)
 			c->json = 1;
 		} else if (strcmp(a, "--prometheus") == 0) {
 			c->mode = QS_PROM;
+		} else if (strcmp(a, "--http") == 0) {
+			c->mode = QS_HTTP;
 		} else if (strcmp(a, "-j") == 0) {
 			c->mode = QS_POSTQUEUE;
 		} else if (strcmp(a, "--check") == 0) {
@@ -732,6 +735,9 @@ qstat_run(const struct qstat_conf *c, struct buf *o)
 	struct queue q;
 	int r = EXIT_BUG;
 
+	/* Opens the queue itself, to answer 503 when it cannot. */
+	if (c->mode == QS_HTTP)
+		return http_serve(c->queuedir, 0, o);
 	if (!queue_open(&q, c->queuedir)) {
 		warn_sys("unable to open queue ", c->queuedir);
 		return EXIT_TEMP;
@@ -763,6 +769,8 @@ qstat_run(const struct qstat_conf *c, struct buf *o)
 	case QS_POSTQUEUE:
 		r = export_postqueue(&q, o);
 		break;
+	case QS_HTTP:
+		break;		/* served above */
 	}
 	queue_close(&q);
 	return r;

@@ -242,6 +242,8 @@ report_count(struct queue *q, struct report_counts *rc)
 		if (BIT(it->dir) & PENDING_BITS) {
 			npending++;
 			age += (double)(now - t);
+			if (rc->oldest_pending == 0 || t < rc->oldest_pending)
+				rc->oldest_pending = t;
 		}
 		if (it->dir <= QD_TODO_LOW) {
 			/* Queued and never tried: nothing more to read. */

@@ -53,6 +53,7 @@ struct report_counts {
 	unsigned long long total;		/* all but the damaged */
 	unsigned long long bytes;		/* of all message files */
 	time_t oldest;				/* arrival; 0 when none */
+	time_t oldest_pending;			/* the same, of pending ones */
 	/* Of the pending messages: */
 	double avg_age;				/* seconds in the queue */
 	double avg_attempts;			/* delivery attempts so far */

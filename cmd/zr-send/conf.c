@@ -33,6 +33,31 @@ static const struct num nums[] = {
 };
 #undef F
 
+/*
+ * control/bounces: "no" turns off failure and delay notices for the whole
+ * site (a yes/no switch rather than a number, as the setting is known by
+ * in other relays). NULL, or what is wrong.
+ */
+static const char *
+load_bounces(struct send_conf *n)
+{
+	struct zs v = ZS_INIT;
+	const char *bad = NULL;
+	int r = control_readline("bounces", &v);
+
+	if (r == -1)
+		bad = errno == EINVAL ? "bounces: bad value" :
+		    "bounces: unreadable";
+	else if (r == 0 || (v.len == 3 && strncasecmp(v.s, "yes", 3) == 0))
+		n->bounces = true;
+	else if (v.len == 2 && strncasecmp(v.s, "no", 2) == 0)
+		n->bounces = false;
+	else
+		bad = "bounces: bad value";
+	zs_free(&v);
+	return bad;
+}
+
 /* The text files of the routing beyond the route table, into n. */
 static int
 load_texts(struct send_conf *n, struct zs *err)
@@ -46,16 +71,18 @@ load_texts(struct send_conf *n, struct zs *err)
 	n->nlocal = 0;
 	if (control_readlines("localdomains", &n->localdomains,
 	    &n->nlocal) == -1)
-		bad = "localdomains";
+		bad = "localdomains: unreadable";
 	else if (control_readline("me", &n->me) == -1 || !zs_0(&n->me))
-		bad = "me";
+		bad = "me: unreadable";
 	else if (control_readfile("dnsservers", &n->dnsservers) == -1 ||
 	    !zs_0(&n->dnsservers))
-		bad = "dnsservers";
+		bad = "dnsservers: unreadable";
+	if (bad == NULL)
+		bad = load_bounces(n);
 	if (bad == NULL)
 		return 1;
 	err->len = 0;
-	if (zs_cats(err, bad) && zs_cats(err, ": unreadable"))
+	if (zs_cats(err, bad))
 		zs_0(err);
 	zs_free(&n->localdomains);
 	zs_free(&n->me);

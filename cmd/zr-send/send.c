@@ -17,6 +17,7 @@
 #include "envelope.h"
 #include "fmt.h"
 #include "hops.h"
+#include "hist.h"
 #include "mxroute.h"
 #include "qstate.h"
 #include "queue.h"
@@ -40,11 +41,11 @@ static const char *const stat_names[] = {
 	"messages_delivered", "messages_partial", "messages_failed",
 	"messages_expired", "messages_deferred", "rcpts_delivered",
 	"rcpts_failed", "rcpts_expired", "rcpts_deferred", "attempts",
-	"notifications",
+	"notifications", "notifications_suppressed",
 };
 enum { ST_M_DELIVERED, ST_M_PARTIAL, ST_M_FAILED, ST_M_EXPIRED,
     ST_M_DEFERRED, ST_R_DELIVERED, ST_R_FAILED, ST_R_EXPIRED,
-    ST_R_DEFERRED, ST_ATTEMPTS, ST_NOTIFY, ST_COUNT };
+    ST_R_DEFERRED, ST_ATTEMPTS, ST_NOTIFY, ST_SUPPRESSED, ST_COUNT };
 
 struct msg {
 	char id[QUEUE_ID_SIZE];
@@ -52,6 +53,7 @@ struct msg {
 	enum queue_dir from;
 	struct envelope env;
 	struct qstate st;
+	unsigned long long ino;	/* the queue file's inode: its number in the log */
 	bool had_state;
 	bool handback;		/* stopped before its delivery: due at once */
 	size_t jobs_left;
@@ -68,6 +70,7 @@ struct job {
 	size_t nhost;
 	char first[ROUTE_KEY_MAX + 1];
 	unsigned long long delivery;	/* number of the first recipient */
+	long long started;		/* ms, when handed to zr-remote */
 };
 
 struct child {
@@ -113,6 +116,7 @@ struct send {
 	size_t nchild;
 	unsigned long long delivery;
 	unsigned long long stats[ST_COUNT];
+	struct hist_set hist;		/* stats/histograms */
 	bool stats_dirty;
 	long long stats_at;
 	size_t status_busy;
@@ -171,6 +175,36 @@ static int
 catnum(struct zs *l, unsigned long long u)
 {
 	return zs_catulong(l, u);
+}
+
+/*
+ * A message in a log line, as qmail's log tools read it: "msg N", N the
+ * queue file's inode number. qmailanalog's matchup reads N as an unsigned
+ * decimal and stops at the first other byte, so the id's leading seconds
+ * would merge every message of one second; the inode is unique among the
+ * files present and lasts through every rename. The id itself ends the
+ * line as an id= field (catid).
+ */
+static int
+catmsg(struct zs *l, unsigned long long ino)
+{
+	return zs_cats(l, "msg ") && catnum(l, ino);
+}
+
+static int
+catid(struct zs *l, const char *id)
+{
+	return zs_cats(l, " id=") && zs_cats(l, id);
+}
+
+/* The inode of a message file, for catmsg; 0 when it cannot be seen. */
+static unsigned long long
+msg_ino(struct send *s, enum queue_dir d, const char *id)
+{
+	struct stat st;
+
+	return queue_stat(&s->q, d, id, &st) == 1 ?
+	    (unsigned long long)st.st_ino : 0;
 }
 
 /* A report's text in one log field: qmail-send turns spaces into '_'. */
@@ -389,11 +423,13 @@ set_aside(struct send *s, const char *id, enum queue_dir from)
 {
 	struct zs l = ZS_INIT;
 
+	unsigned long long ino = msg_ino(s, from, id);
+
 	if (queue_set_aside(&s->q, from, id)) {
-		if (zs_cats(&l, "warning: msg ") && zs_cats(&l, id) &&
+		if (zs_cats(&l, "warning: ") && catmsg(&l, ino) &&
 		    zs_cats(&l, ": damaged envelope, set aside in bad/") &&
 		    zs_cats(&l, " from=") &&
-		    zs_cats(&l, queue_dir_name(from)))
+		    zs_cats(&l, queue_dir_name(from)) && catid(&l, id))
 			logline(&l);
 	} else {
 		warn_sys("unable to set aside damaged ", id);
@@ -407,6 +443,7 @@ recover_one(const char *id, void *ctx)
 	struct send *s = ctx;
 	int damaged;
 	enum queue_prio p = read_prio(s, QD_ACTIVE, id, &damaged);
+	unsigned long long ino = msg_ino(s, QD_ACTIVE, id);
 	struct zs l = ZS_INIT;
 
 	if (damaged == 2) {
@@ -422,9 +459,10 @@ recover_one(const char *id, void *ctx)
 		return 1;
 	}
 	s->sync_dir[queue_todo(p)] = true;
-	if (zs_cats(&l, "info msg ") && zs_cats(&l, id) &&
-	    zs_cats(&l, ": recovered from active/ to ") &&
-	    zs_cats(&l, queue_dir_name(queue_todo(p))))
+	/* Not "info msg": matchup would read its words as bytes and sender. */
+	if (zs_cats(&l, "recovered ") && catmsg(&l, ino) &&
+	    zs_cats(&l, ": from active/ to ") &&
+	    zs_cats(&l, queue_dir_name(queue_todo(p))) && catid(&l, id))
 		logline(&l);
 	zs_free(&l);
 	return 1;
@@ -577,6 +615,10 @@ stats_save(struct send *s)
 		s->stats_dirty = false;
 	else
 		warn_sys("trouble writing stats/counters; will try again");
+	if (s->hist.dirty && !hist_save(&s->hist, &s->q)) {
+		s->stats_dirty = true;
+		warn_sys("trouble writing stats/histograms; will try again");
+	}
 	s->stats_at = now_ms();
 	zs_free(&t);
 }
@@ -850,6 +892,12 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	}
 	if (fd == -1)
 		goto back;
+	{
+		struct stat fst;
+
+		if (fstat(fd, &fst) == 0)
+			m->ino = (unsigned long long)fst.st_ino;
+	}
 	if (!envelope_read(&m->env, fd)) {
 		int e = errno;
 
@@ -883,15 +931,17 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	if (m->inplay == NULL || m->hopdsn == NULL)
 		goto back;
 	if (!m->had_state && from != QD_DEFERRED) {
-		if (zs_cats(&l, "new msg ") && zs_cats(&l, id))
+		if (zs_cats(&l, "new ") && catmsg(&l, m->ino) &&
+		    catid(&l, id))
 			logline(&l);
-		if (zs_cats(&l, "info msg ") && zs_cats(&l, id) &&
+		if (zs_cats(&l, "info ") && catmsg(&l, m->ino) &&
 		    zs_cats(&l, ": bytes ") &&
 		    catnum(&l, (unsigned long long)m->env.size) &&
 		    zs_cats(&l, " from <") && zs_cats(&l, m->env.sender) &&
 		    zs_cats(&l, "> qp 0 uid 0 prio=") &&
 		    zs_cats(&l, queue_prio_name(m->prio)) &&
-		    zs_cats(&l, " rcpts=") && catnum(&l, m->env.nrcpt))
+		    zs_cats(&l, " rcpts=") && catnum(&l, m->env.nrcpt) &&
+		    catid(&l, id))
 			logline(&l);
 	}
 	/* Group the recipients still to do by route: one job per host set. */
@@ -968,10 +1018,11 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		for (i = 0; i < j->nrcpt; i++) {
 			if (zs_cats(&l, "starting delivery ") &&
 			    catnum(&l, j->delivery + i) &&
-			    zs_cats(&l, ": msg ") && zs_cats(&l, id) &&
+			    zs_cats(&l, ": ") && catmsg(&l, m->ino) &&
 			    zs_cats(&l, " to remote ") &&
 			    zs_cats(&l, m->env.rcpt[j->rcpt[i]].addr) &&
-			    zs_cats(&l, " host=") && zs_cats(&l, j->first))
+			    zs_cats(&l, " host=") && zs_cats(&l, j->first) &&
+			    catid(&l, id))
 				logline(&l);
 		}
 		s->pending[s->npending++] = j;
@@ -1085,6 +1136,7 @@ assign(struct send *s)
 		}
 		memcpy(c->key, j->first, strlen(j->first) + 1);
 		c->job = j;
+		j->started = now_ms();
 		c->out.len = 0;
 		if (!child_send_job(c, j))
 			child_close_input(c);	/* its EOF defers the job */
@@ -1255,24 +1307,34 @@ notify(struct send *s, struct msg *m, long long now, bool deferred)
 			ngood++;
 		}
 	}
-	if (nfail > 0 &&
+	if (nfail > 0 && !s->conf->bounces) {
+		/* The site turned notices off: say so where they are missed. */
+		s->stats[ST_SUPPRESSED]++;
+		s->stats_dirty = true;
+		if (zs_cats(&l, "bounce ") && catmsg(&l, m->ino) &&
+		    zs_cats(&l, ": notices are off (control/bounces); none sent"
+		    " rcpts=") && catnum(&l, nfail) && catid(&l, m->id))
+			logline(&l);
+	} else if (nfail > 0 &&
 	    fmt_snprintf(key, sizeof key, "failure-%u", m->st.attempts) != -1) {
-		if (zs_cats(&l, "bounce msg ") && zs_cats(&l, m->id) &&
+		if (zs_cats(&l, "bounce ") && catmsg(&l, m->ino) &&
 		    zs_cats(&l, run_bounce(s, m, "failure", key, fail) ?
 		    ": notification of failure queued" :
 		    ": zr-bounce failed; no notification sent") &&
-		    zs_cats(&l, " rcpts=") && catnum(&l, nfail))
+		    zs_cats(&l, " rcpts=") && catnum(&l, nfail) &&
+		    catid(&l, m->id))
 			logline(&l);
 	}
 	if (ngood > 0 &&
 	    fmt_snprintf(key, sizeof key, "success-%u", m->st.attempts) != -1) {
 		if (!run_bounce(s, m, "success", key, good) &&
-		    zs_cats(&l, "warning: msg ") && zs_cats(&l, m->id) &&
-		    zs_cats(&l, ": zr-bounce failed; no success notification"))
+		    zs_cats(&l, "warning: ") && catmsg(&l, m->ino) &&
+		    zs_cats(&l, ": zr-bounce failed; no success notification") &&
+		    catid(&l, m->id))
 			logline(&l);
 	}
 	/* One delay warning, once the message has waited long enough. */
-	if (deferred && s->conf->delaywarn > 0 &&
+	if (deferred && s->conf->bounces && s->conf->delaywarn > 0 &&
 	    now >= m->env.arrival + (long long)s->conf->delaywarn) {
 		char name[QUEUE_ID_SIZE + 16];
 		struct zs t = ZS_INIT;
@@ -1280,8 +1342,9 @@ notify(struct send *s, struct msg *m, long long now, bool deferred)
 		if (fmt_snprintf(name, sizeof name, "%s.dsn-delay", m->id) != -1 &&
 		    queue_state_read(&s->q, name, &t) == 0 &&
 		    !run_bounce(s, m, "delay", "delay", NULL) &&
-		    zs_cats(&l, "warning: msg ") && zs_cats(&l, m->id) &&
-		    zs_cats(&l, ": zr-bounce failed; no delay warning"))
+		    zs_cats(&l, "warning: ") && catmsg(&l, m->ino) &&
+		    zs_cats(&l, ": zr-bounce failed; no delay warning") &&
+		    catid(&l, m->id))
 			logline(&l);
 		zs_free(&t);
 	}
@@ -1401,6 +1464,10 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 			t = "4.3.0 out of memory reading the report";
 		rcpt_result(s, m, j->rcpt[i], j->delivery + i, st, host, tls,
 		    t);
+		if (j->started > 0)
+			hist_add(&s->hist, HIST_DELIVERY, st == RS_DELIVERED ?
+			    HR_SUCCESS : st == RS_FAILED ? HR_FAILURE :
+			    HR_DEFERRAL, now_ms() - j->started);
 	}
 	free(rec);
 	job_free(j);
@@ -1493,6 +1560,7 @@ finish_msg(struct send *s, struct msg *m)
 	enum queue_dir to;
 	struct zs l = ZS_INIT, t = ZS_INIT;
 	bool expire, ok;
+	int hr;
 
 	m->st.attempts++;
 	m->st.last = now;
@@ -1512,12 +1580,13 @@ finish_msg(struct send *s, struct msg *m)
 			r->status = RS_EXPIRED;
 			n[RS_EXPIRED]++;
 			s->stats[ST_R_EXPIRED]++;
-			if (zs_cats(&l, "expired msg ") && zs_cats(&l, m->id) &&
+			if (zs_cats(&l, "expired ") && catmsg(&l, m->ino) &&
 			    zs_cats(&l, ": rcpt=<") &&
 			    zs_cats(&l, m->env.rcpt[i].addr) &&
 			    zs_cats(&l, "> attempts=") &&
 			    catnum(&l, m->st.attempts) &&
-			    zs_cats(&l, " last=") && catreport(&l, r->reply))
+			    zs_cats(&l, " last=") && catreport(&l, r->reply) &&
+			    catid(&l, m->id))
 				logline(&l);
 		}
 		n[RS_DEFERRED] = n[RS_PENDING] = 0;
@@ -1549,8 +1618,7 @@ finish_msg(struct send *s, struct msg *m)
 		} else {
 			defer_add(s, m->id, m->prio, m->st.next);
 			s->stats[ST_M_DEFERRED]++;
-			if (zs_cats(&l, "deferral msg ") &&
-			    zs_cats(&l, m->id) &&
+			if (zs_cats(&l, "deferral ") && catmsg(&l, m->ino) &&
 			    zs_cats(&l, ": next attempt in ") &&
 			    catnum(&l,
 			    (unsigned long long)(m->st.next - now)) &&
@@ -1559,7 +1627,8 @@ finish_msg(struct send *s, struct msg *m)
 			    zs_cats(&l, " attempts=") &&
 			    catnum(&l, m->st.attempts) &&
 			    zs_cats(&l, " pending=") &&
-			    catnum(&l, n[RS_DEFERRED] + n[RS_PENDING]))
+			    catnum(&l, n[RS_DEFERRED] + n[RS_PENDING]) &&
+			    catid(&l, m->id))
 				logline(&l);
 		}
 		goto out;
@@ -1567,16 +1636,22 @@ finish_msg(struct send *s, struct msg *m)
 	if (n[RS_EXPIRED] > 0) {
 		to = QD_DONE_EXPIRED;
 		s->stats[ST_M_EXPIRED]++;
+		hr = HR_EXPIRED;
 	} else if (n[RS_FAILED] > 0 && n[RS_DELIVERED] + n[RS_RELAYED] > 0) {
 		to = QD_DONE_PARTIAL;
 		s->stats[ST_M_PARTIAL]++;
+		hr = HR_PARTIAL;
 	} else if (n[RS_FAILED] > 0) {
 		to = QD_DONE_FAILED;
 		s->stats[ST_M_FAILED]++;
+		hr = HR_FAILED;
 	} else {
 		to = QD_DONE_DELIVERED;
 		s->stats[ST_M_DELIVERED]++;
+		hr = HR_DELIVERED;
 	}
+	hist_add(&s->hist, HIST_QUEUE, hr,
+	    now_ms() - (long long)m->env.arrival * 1000);
 	/* The record of results, for zr-qstat and for notifications. */
 	if ((m->had_state || to != QD_DONE_DELIVERED || success_wanted(m)) &&
 	    (!qstate_format(&m->st, &t) ||
@@ -1589,8 +1664,9 @@ finish_msg(struct send *s, struct msg *m)
 		goto out;
 	}
 	s->sync_dir[to] = true;
-	if (zs_cats(&l, "end msg ") && zs_cats(&l, m->id) &&
-	    zs_cats(&l, " state=") && zs_cats(&l, queue_dir_name(to) + 5))
+	if (zs_cats(&l, "end ") && catmsg(&l, m->ino) &&
+	    zs_cats(&l, " state=") && zs_cats(&l, queue_dir_name(to) + 5) &&
+	    catid(&l, m->id))
 		logline(&l);
 out:
 	s->stats_dirty = true;
@@ -2015,6 +2091,8 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	signal(SIGPIPE, SIG_IGN);
 
 	stats_load(&s);
+	if (!hist_load(&s.hist, &s.q))
+		warn_sys("unable to read stats/histograms; starting them afresh");
 	/* Crash recovery: what was in flight goes back to be retried. */
 	if (queue_scan_strays(&s.q, QD_ACTIVE, recover_one, stray_active,
 	    &s) == -1)

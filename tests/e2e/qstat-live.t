@@ -28,11 +28,11 @@ is "$?" 0 'a 451 defers a message for 600 s'
 qs --hold "$d" >/dev/null
 ok '--hold takes it from zr-send'"'"'s schedule' test -e "$ZR_QUEUE/hold/$d"
 qs --release "$d" >/dev/null
-wait_for 20 sh -c "[ \$(grep -c 'starting delivery [0-9]*: msg $d' '$T/send.log') -ge 2 ]"
+wait_for 20 sh -c "[ \$(grep -c 'starting delivery [0-9]*: msg [0-9]* .*id=$d' '$T/send.log') -ge 2 ]"
 is "$?" 0 '--release: zr-send tries it again at once'
 wait_for 20 test -e "$ZR_QUEUE/deferred/$d"
 qs --retry all >/dev/null
-wait_for 20 sh -c "[ \$(grep -c 'starting delivery [0-9]*: msg $d' '$T/send.log') -ge 3 ]"
+wait_for 20 sh -c "[ \$(grep -c 'starting delivery [0-9]*: msg [0-9]* .*id=$d' '$T/send.log') -ge 3 ]"
 is "$?" 0 '--retry all: and again, woken by the trigger'
 wait_for 20 test -e "$ZR_QUEUE/deferred/$d"
 qs --check >/dev/null 2>&1

@@ -31,7 +31,7 @@ diag "received $all transactions for $got distinct messages"
 is "$got" $N 'none lost'
 ok 'duplicates at most the deliveries in flight (4) plus the reports in the pipe' \
 	test $((all - got)) -le 8
-like "$(cat "$T/send.log")" 'recovered from active/ to todo/normal' \
+like "$(cat "$T/send.log")" 'recovered msg [0-9]+: from active/ to todo/normal' \
 	'recovery logged'
 
 # Now kill the deliverers instead.

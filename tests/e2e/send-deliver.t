@@ -36,9 +36,9 @@ sys.exit(1 if re.search(rb'(?<!\r)\n|\r(?!\n)', d) else 0)"
 ok 'two recipients of one message went in one transaction' \
 	grep -q "^data .* a@one.test b@two.test" "$T/rx.log"
 log=$(cat "$T/send.log")
-like "$log" "new msg $id" 'new msg logged'
-like "$log" "info msg $id: bytes [0-9]+ from <[^>]*> qp 0 uid 0" 'info msg logged'
-like "$log" "starting delivery [0-9]+: msg $id to remote a@one.test" \
+like "$log" "new msg [0-9]+ id=$id" 'new msg logged'
+like "$log" "info msg [0-9]+: bytes [0-9]+ from <[^>]*> qp 0 uid 0 .*id=$id" 'info msg logged'
+like "$log" "starting delivery [0-9]+: msg [0-9]+ to remote a@one.test .*id=$id" \
 	'starting delivery logged'
 like "$log" "delivery [0-9]+: success: 250_2.0.0_Ok:_queued/ msg=$id rcpt=<a@one.test> host=127.0.0.1:" \
 	'success logged with reply, message id and host'

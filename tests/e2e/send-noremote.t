@@ -14,7 +14,7 @@ send_start -r "$T/no-such-zr-remote"
 wait_for 20 test -e "$ZR_QUEUE/deferred/$id"
 ok 'deferred' test -e "$ZR_QUEUE/deferred/$id"
 ok 'not failed, not bounced' test "$(qcount done/failed)$(qcount done/expired)" = 00
-log_has 10 "deferral msg $id"
+log_has 10 "deferral msg [0-9]+: .*id=$id"
 like "$(cat "$T/send.log")" "unable to run $T/no-such-zr-remote" \
 	'the reason is logged'
 like "$(cat "$T/send.log")" "delivery [0-9]+: deferral: 4.3.0_zr-remote_ended_before_its_report" \

@@ -29,11 +29,11 @@ ok 'with the delivered one too' \
 	grep -q '^rcpt 0 delivered 1 127.0.0.1:' "$ZR_QUEUE/state/$p"
 like "$(cat "$T/send.log")" "delivery [0-9]+: failure: 550_5.1.1_no_such_user/ msg=$p rcpt=<bad@x.test>" \
 	'failure logged with the reply'
-like "$(cat "$T/send.log")" "bounce msg $p: notification of failure queued rcpts=1" \
+like "$(cat "$T/send.log")" "bounce msg [0-9]+: notification of failure queued rcpts=1 id=$p" \
 	'the failure is reported to the sender by zr-bounce'
 like "$(cat "$T/send.log")" "delivery [0-9]+: deferral: 451_4.3.0_try_again_later/ msg=$d rcpt=<later@x.test>" \
 	'deferral logged'
-like "$(cat "$T/send.log")" "deferral msg $d: next attempt in [0-9]+s next=[0-9]+ attempts=1 pending=1" \
+like "$(cat "$T/send.log")" "deferral msg [0-9]+: next attempt in [0-9]+s next=[0-9]+ attempts=1 pending=1 id=$d" \
 	'the next attempt time logged'
 wait_for 20 test -e "$ZR_QUEUE/done/expired/$d"
 ok 'after maxretries the pending recipient expires: done/expired' \
@@ -45,7 +45,7 @@ ok 'the delivered recipient was not sent again' \
 	test "$(grep -c '^rcpt ok2@x.test' "$T/rx.log")" = 1
 ok 'the deferred one was tried three times' \
 	test "$(grep -c '^rcpt later@x.test' "$T/rx.log")" = 3
-like "$(cat "$T/send.log")" "expired msg $d: rcpt=<later@x.test> attempts=3" \
+like "$(cat "$T/send.log")" "expired msg [0-9]+: rcpt=<later@x.test> attempts=3 .*id=$d" \
 	'expiry logged'
 send_stop
 ok 'counters: one partial, one failed, one expired' sh -c "

@@ -14,17 +14,17 @@ control lifetime 6
 printf 'Subject: r\n\nx\n' | as_user zr-inject -v a@x.test >"$T/id"
 id=$(cat "$T/id")
 send_start
-log_has 20 "deferral msg $id: .* attempts=3 "
+log_has 20 "deferral msg [0-9]+: .* attempts=3 .*id=$id"
 log=$(cat "$T/send.log")
-like "$log" "deferral msg $id: next attempt in 1s .* attempts=1 " 'first retry after 1 unit'
-like "$log" "deferral msg $id: next attempt in 2s .* attempts=2 " 'then 2'
-like "$log" "deferral msg $id: next attempt in 2s .* attempts=3 " 'then capped at retrymax'
+like "$log" "deferral msg [0-9]+: next attempt in 1s .* attempts=1 .*id=$id" 'first retry after 1 unit'
+like "$log" "deferral msg [0-9]+: next attempt in 2s .* attempts=2 .*id=$id" 'then 2'
+like "$log" "deferral msg [0-9]+: next attempt in 2s .* attempts=3 .*id=$id" 'then capped at retrymax'
 ok 'state/ holds attempts and the next time while deferred' sh -c "
 	grep -q '^attempts [0-9]' '$ZR_QUEUE/state/$id' &&
 	grep -q '^next [1-9]' '$ZR_QUEUE/state/$id'" 
 wait_for 20 test -e "$ZR_QUEUE/done/expired/$id"
 ok 'past the lifetime: done/expired' test -e "$ZR_QUEUE/done/expired/$id"
-like "$(cat "$T/send.log")" "expired msg $id: rcpt=<a@x.test>" 'expiry logged'
+like "$(cat "$T/send.log")" "expired msg [0-9]+: rcpt=<a@x.test>.*id=$id" 'expiry logged'
 arr=$(sed -n 's/^arrival //p' "$ZR_QUEUE/done/expired/$id")
 last=$(sed -n 's/^last //p' "$ZR_QUEUE/state/$id")
 ok 'the last attempt came at the end of the lifetime, not long after' \
