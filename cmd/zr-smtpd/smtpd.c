@@ -405,7 +405,10 @@ auth_configured(struct smtpd_session *s)
 		int r = s->conf->authconfigured != NULL ?
 		    s->conf->authconfigured() : 0;
 
-		if (r == -1)
+		if (r == -1 && errno == EPERM)
+			warn_x("control/passwords is accessible by group or "
+			    "others (chmod 600): AUTH not offered", "");
+		else if (r == -1)
 			warn_sys("unable to read control/checkpassword or "
 			    "control/passwords", "");
 		s->authok = r == 1;
