@@ -19,6 +19,8 @@
 
 /* Where the per-client message counts live, under the queue. */
 #define SMTPD_RATE_FILE "lock/ratelimit"
+/* And the per-client counts of failed AUTH. */
+#define SMTPD_AUTHFAIL_FILE "lock/authfail"
 /* The queue file's buffer: a typical message goes out in one write. */
 #define SMTPD_FILEBUF 16384
 
@@ -40,7 +42,8 @@ enum smtpd_reply_id {
 	RPL_TLS_READY, RPL_TLS_TEMP, RPL_TLS_NO, RPL_TLS_ACTIVE,
 	RPL_AUTH_OK, RPL_AUTH_NO, RPL_AUTH_ENCRYPT, RPL_AUTH_AGAIN,
 	RPL_AUTH_MECH, RPL_AUTH_CANCEL, RPL_AUTH_DECODE, RPL_AUTH_LONG,
-	RPL_AUTH_FAIL, RPL_AUTH_TEMP, RPL_AUTH_LIMIT, RPL_AUTH_REQUIRED,
+	RPL_AUTH_FAIL, RPL_AUTH_TEMP, RPL_AUTH_LIMIT, RPL_AUTH_CLIENT,
+	RPL_AUTH_REQUIRED,
 	RPL_COUNT
 };
 
@@ -120,6 +123,8 @@ static const struct smtpd_replytab {
 	[RPL_AUTH_TEMP] = { 454, "4.7.0", "Temporary authentication failure" },
 	[RPL_AUTH_LIMIT] = { 421, "4.7.0",
 	    "Too many failed authentications, closing connection" },
+	[RPL_AUTH_CLIENT] = { 421, "4.7.0", "Too many failed authentications "
+	    "from your address, try again later" },
 	[RPL_AUTH_REQUIRED] = { 530, "5.7.0", "Authentication required" },
 };
 
@@ -1070,6 +1075,41 @@ auth_ask(struct smtpd_session *s, const char *challenge, struct zs *resp)
 	return r == -1 ? 0 : r;
 }
 
+/*
+ * control/authfailures: failed AUTH per client address in a window, in a
+ * table every zr-smtpd process shares, so that a guesser gains nothing by
+ * reconnecting. take false: may this client try (1), or is it over (0);
+ * take true: count one failure. -1 when the table cannot be used.
+ */
+static int
+auth_client_limit(struct smtpd_session *s, bool take)
+{
+	const struct smtpd_conf *c = s->conf;
+	int r;
+
+	if (c->authfailures == 0 || !c->client_known)
+		return 1;
+	if (!s->qopen) {
+		errno = ENOENT;
+		r = -1;
+	} else if (take) {
+		r = ratelimit_take(s->q.rootfd, SMTPD_AUTHFAIL_FILE,
+		    c->clientaddr, c->authfailures, c->authwindow,
+		    (long long)time(NULL));
+		/* Over the limit is no error here: the next AUTH sees it. */
+		if (r == 0)
+			r = 1;
+	} else {
+		r = ratelimit_check(s->q.rootfd, SMTPD_AUTHFAIL_FILE,
+		    c->clientaddr, c->authfailures, c->authwindow,
+		    (long long)time(NULL));
+	}
+	if (r == -1)
+		warn_sys("unable to use the AUTH failure counts in ",
+		    c->queuedir, "/", SMTPD_AUTHFAIL_FILE);
+	return r;
+}
+
 /* A base64 initial response of RFC 4954 4: "=" stands for empty. */
 static const char *
 initial(const char *ir, size_t *n)
@@ -1100,6 +1140,16 @@ smtpd_do_auth(struct smtpd_session *s, const char *arg, size_t n)
 	if (!auth_offered(s))
 		return smtpd_reply(s, s->conf->tls && !(s->flags & SESS_TLS) ?
 		    RPL_AUTH_ENCRYPT : RPL_AUTH_NO, NULL);
+	/* A client over its failures is not asked for anything more. */
+	switch (auth_client_limit(s, false)) {
+	case 0:
+		(void)(smtpd_reply(s, RPL_AUTH_CLIENT, NULL) &&
+		    buf_flush(&s->out));
+		s->result = "auth-limit";
+		return 0;
+	case -1:
+		return smtpd_reply(s, RPL_AUTH_TEMP, NULL);
+	}
 	if (n < 2 || arg[0] != ' ')
 		return smtpd_reply(s, RPL_SYNTAX, NULL);
 	mech = arg + 1;
@@ -1156,6 +1206,7 @@ smtpd_do_auth(struct smtpd_session *s, const char *arg, size_t n)
 		ok = smtpd_reply(s, RPL_AUTH_OK, NULL);
 		break;
 	case 0:
+		(void)auth_client_limit(s, true);
 		if (++s->authfails >= SMTPD_AUTHFAIL_MAX) {
 			(void)(smtpd_reply(s, RPL_AUTH_LIMIT, NULL) &&
 			    buf_flush(&s->out));

@@ -59,6 +59,8 @@
 #define SMTPD_DATABYTES_DEFAULT 10485760ULL
 #define SMTPD_MAXRCPT_DEFAULT 100ULL
 #define SMTPD_TIMEOUT_DEFAULT 300ULL
+#define SMTPD_AUTHFAILURES_DEFAULT 5ULL
+#define SMTPD_AUTHWINDOW_DEFAULT 300ULL
 
 enum smtpd_state {
 	ST_GREETED = 1,		/* greeting sent, no HELO/EHLO yet */
@@ -113,6 +115,9 @@ struct smtpd_conf {
 	bool authplaintext;		/* offered without TLS too */
 	bool requireauth;		/* non-relay clients must AUTH */
 	unsigned authdelay_ms;		/* after the first failure */
+	/* Failed AUTH per client address across processes; 0: no limit. */
+	unsigned long long authfailures;
+	unsigned long long authwindow;	/* seconds */
 	int (*authconfigured)(void);	/* authcheck_configured, or a stub */
 	int (*authcheck)(const char *user, const char *pass);
 	struct zs err;			/* what smtpd_conf_load failed on */

@@ -391,6 +391,16 @@ smtpd_conf_load(struct smtpd_conf *c)
 		return fail(c, "authplaintext");
 	if (!read_flag("requireauth", &c->requireauth, false))
 		return fail(c, "requireauth");
+	if (control_readulong("authfailures", &c->authfailures,
+	    SMTPD_AUTHFAILURES_DEFAULT) == -1)
+		return fail(c, "authfailures");
+	r = control_readulong("authwindow", &c->authwindow,
+	    SMTPD_AUTHWINDOW_DEFAULT);
+	if (r == -1 || c->authwindow == 0) {
+		if (r != -1)
+			errno = EINVAL;
+		return fail(c, "authwindow");
+	}
 	c->authdelay_ms = SMTPD_AUTHDELAY_MS;
 	c->authconfigured = authcheck_configured;
 	c->authcheck = authcheck;
