@@ -11,11 +11,13 @@
 #include "authcheck.h"
 #include "control.h"
 #include "fmt.h"
+#include "secrets.h"
 #include "zs.h"
 
 /* A checkpassword program that takes longer than this is a failure. */
 #define CHECK_TIMEOUT 30
 #define CHECK_ARGS 16
+#define PASSWORDS_FILE "passwords"
 
 int
 authcheck_configured(void)
@@ -23,8 +25,9 @@ authcheck_configured(void)
 	struct zs z = ZS_INIT;
 	int r = control_readline("checkpassword", &z);
 
-	if (r == 0)
-		r = control_readline("passwords", &z);
+	/* Hashes others may read can be guessed offline: not used. */
+	if (r == 0 && (r = secrets_private(PASSWORDS_FILE)) == 1)
+		r = control_readline(PASSWORDS_FILE, &z);
 	zs_free(&z);
 	return r;
 }
@@ -123,7 +126,7 @@ authcheck(const char *user, const char *pass)
 	if (*user == '\0' || strchr(user, ':') != NULL)
 		return 0;
 	r = control_readline("checkpassword", &cmd);
-	if (r == 0) {
+	if (r == 0 && (r = secrets_private(PASSWORDS_FILE)) == 1) {
 		/*
 		 * control/passwords is checked by zr-passwd -c, a
 		 * checkpassword program: the hashing (OpenSSL) stays out of

@@ -11,7 +11,8 @@
  *    after success.
  *  - control/passwords: lines "user:hash" made by zr-passwd, checked by
  *    running "zr-passwd -c" (beside this program, or from $PATH) as such
- *    a program.
+ *    a program. The file must be private to its owner (mode 600): one
+ *    the group or others may read is not used (-1, EPERM).
  *
  * Returns 1 (yes), 0 (no) or -1 (cannot tell now; errno set).
  */

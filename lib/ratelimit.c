@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,10 +57,11 @@ lock(int fd, short type)
 	return 1;
 }
 
-int
-ratelimit_take(int dirfd, const char *name,
-    const unsigned char key[RATELIMIT_KEY], unsigned long long limit,
-    unsigned long long window, long long now)
+/* Both operations: the same lookup; only take writes the count back. */
+static int
+lookup(int dirfd, const char *name, const unsigned char key[RATELIMIT_KEY],
+    unsigned long long limit, unsigned long long window, long long now,
+    bool take)
 {
 	unsigned char run[RATELIMIT_SLOT * RATELIMIT_PROBE], *slot = NULL;
 	size_t first = slot_of(key), i;
@@ -125,6 +127,10 @@ ratelimit_take(int dirfd, const char *name,
 			result = 0;
 			goto out;
 		}
+		if (!take) {
+			result = 1;
+			goto out;
+		}
 		count++;
 		put64(slot + RATELIMIT_KEY, start);
 		for (k = 0; k < 4; k++, count >>= 8)
@@ -153,4 +159,20 @@ out:
 		errno = saved;
 	}
 	return result;
+}
+
+int
+ratelimit_take(int dirfd, const char *name,
+    const unsigned char key[RATELIMIT_KEY], unsigned long long limit,
+    unsigned long long window, long long now)
+{
+	return lookup(dirfd, name, key, limit, window, now, true);
+}
+
+int
+ratelimit_check(int dirfd, const char *name,
+    const unsigned char key[RATELIMIT_KEY], unsigned long long limit,
+    unsigned long long window, long long now)
+{
+	return lookup(dirfd, name, key, limit, window, now, false);
 }

@@ -33,5 +33,14 @@
 int ratelimit_take(int dirfd, const char *name,
     const unsigned char key[RATELIMIT_KEY], unsigned long long limit,
     unsigned long long window, long long now);
+/*
+ * The same question without counting: 1 when one more event would be
+ * within the limit, 0 when key has used it up in the current window, -1
+ * on error. For limits on failures: check before the attempt, take after
+ * a failure.
+ */
+int ratelimit_check(int dirfd, const char *name,
+    const unsigned char key[RATELIMIT_KEY], unsigned long long limit,
+    unsigned long long window, long long now);
 
 #endif

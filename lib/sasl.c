@@ -72,6 +72,14 @@ sasl_login_decode(const char *b64, size_t n, struct zs *out)
 	out->len = 0;
 	if (!base64_decode(b64, n, out))
 		return 0;
+	/*
+	 * An empty answer (a bare CRLF) decodes to nothing and leaves out->s
+	 * NULL when out was never used: memchr and memset must not see that
+	 * pointer, even for zero bytes (C17 7.24.1p2). An empty field is
+	 * well-formed; the credential check refuses an empty user.
+	 */
+	if (out->len == 0)
+		return zs_0(out);
 	if (out->len > SASL_FIELD_MAX || memchr(out->s, '\0', out->len) != NULL) {
 		memset(out->s, 0, out->len);
 		out->len = 0;

@@ -11,24 +11,39 @@
 #define SECRETS_FILE "smarthost-secrets"
 
 int
-secrets_find(const char *name, struct zs *user, struct zs *pass)
+secrets_private(const char *file)
 {
-	struct zs path = ZS_INIT, lines = ZS_INIT;
+	struct zs path = ZS_INIT;
 	struct stat st;
-	size_t n, i, off = 0, nl = strlen(name);
 	int r = -1;
 
-	if (!zs_cats(&path, control_dir()) || !zs_cats(&path, "/" SECRETS_FILE) ||
-	    !zs_0(&path))
+	if (!zs_cats(&path, control_dir()) || !zs_catc(&path, '/') ||
+	    !zs_cats(&path, file) || !zs_0(&path))
 		goto out;
 	if (stat(path.s, &st) == -1) {
 		r = errno == ENOENT ? 0 : -1;
 		goto out;
 	}
+	/* A secret others could read is one to consider lost: say so. */
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		errno = EPERM;
 		goto out;
 	}
+	r = 1;
+out:
+	zs_free(&path);
+	return r;
+}
+
+int
+secrets_find(const char *name, struct zs *user, struct zs *pass)
+{
+	struct zs lines = ZS_INIT;
+	size_t n, i, off = 0, nl = strlen(name);
+	int r = secrets_private(SECRETS_FILE);
+
+	if (r != 1)
+		goto out;
 	r = control_readlines(SECRETS_FILE, &lines, &n);
 	if (r != 1)
 		goto out;
@@ -57,6 +72,5 @@ out:
 	if (lines.s != NULL)
 		memset(lines.s, 0, lines.cap);
 	zs_free(&lines);
-	zs_free(&path);
 	return r;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * secrets: credentials for smart hosts, from control/smarthost-secrets.
+ * secrets: credentials for smart hosts, from control/smarthost-secrets, and
+ * the check that a control file holding secrets is private.
  *
  * Lines "NAME user password", the password running to the end of the line
  * (it may hold blanks). The file must be readable by its owner only: one
@@ -18,5 +19,11 @@
  * others can read).
  */
 int secrets_find(const char *name, struct zs *user, struct zs *pass);
+/*
+ * Whether control/FILE is kept from the group and others: 1 when it is,
+ * 0 when it is missing, -1 on error (EPERM when they may access it). Every
+ * control file that holds secrets is checked this way before it is read.
+ */
+int secrets_private(const char *file);
 
 #endif

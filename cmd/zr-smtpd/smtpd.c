@@ -20,6 +20,8 @@
 
 /* Where the per-client message counts live, under the queue. */
 #define SMTPD_RATE_FILE "lock/ratelimit"
+/* And the per-client counts of failed AUTH. */
+#define SMTPD_AUTHFAIL_FILE "lock/authfail"
 /* The queue file's buffer: a typical message goes out in one write. */
 #define SMTPD_FILEBUF 16384
 
@@ -31,17 +33,18 @@
 enum smtpd_reply_id {
 	RPL_GREET, RPL_HELO, RPL_OK, RPL_SENDER_OK, RPL_RCPT_OK, RPL_QUEUED,
 	RPL_VRFY, RPL_HELP, RPL_DATA, RPL_BYE, RPL_TIMEOUT, RPL_ERRORS,
-	RPL_TEMP, RPL_RATE,
+	RPL_TEMP, RPL_RATE, RPL_JUNK, RPL_SESSIONTIME, RPL_SLOW,
 	RPL_QUEUEFAIL, RPL_TOOMANYRCPT, RPL_UNKNOWN, RPL_LINELONG, RPL_BARELF,
 	RPL_BADBYTE, RPL_SYNTAX, RPL_NOPARAM, RPL_HELOSYNTAX, RPL_FROMSYNTAX,
 	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT,
 	RPL_RELAY, RPL_ROUTED, RPL_NOUSER, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
-	RPL_LONGDATA, RPL_LOOP, RPL_EARLY,
+	RPL_LONGDATA, RPL_LOOP, RPL_EARLY, RPL_PIPELINE, RPL_HTTP,
 	RPL_PARAM, RPL_NOSPACE, RPL_INTX,
 	RPL_TLS_READY, RPL_TLS_TEMP, RPL_TLS_NO, RPL_TLS_ACTIVE,
 	RPL_AUTH_OK, RPL_AUTH_NO, RPL_AUTH_ENCRYPT, RPL_AUTH_AGAIN,
 	RPL_AUTH_MECH, RPL_AUTH_CANCEL, RPL_AUTH_DECODE, RPL_AUTH_LONG,
-	RPL_AUTH_FAIL, RPL_AUTH_TEMP, RPL_AUTH_LIMIT, RPL_AUTH_REQUIRED,
+	RPL_AUTH_FAIL, RPL_AUTH_TEMP, RPL_AUTH_LIMIT, RPL_AUTH_CLIENT,
+	RPL_AUTH_REQUIRED,
 	RPL_COUNT
 };
 
@@ -65,6 +68,11 @@ static const struct smtpd_replytab {
 	[RPL_TIMEOUT] = { 421, "4.4.2", "Timeout, closing connection" },
 	[RPL_ERRORS] = { 421, "4.7.0", "Too many errors, closing connection" },
 	[RPL_TEMP] = { 421, "4.3.0", "Temporary failure, closing connection" },
+	[RPL_JUNK] = { 421, "4.7.0",
+	    "Too many commands that do no work, closing connection" },
+	[RPL_SESSIONTIME] = { 421, "4.4.2",
+	    "Session time limit reached, closing connection" },
+	[RPL_SLOW] = { 421, "4.4.2", "Data rate too low, closing connection" },
 	[RPL_RATE] = { 450, "4.7.1",
 	    "Too many messages from your address, try again later" },
 	[RPL_QUEUEFAIL] = { 451, "4.3.0",
@@ -99,6 +107,10 @@ static const struct smtpd_replytab {
 	    "Message refused: too many hops, it is looping" },
 	[RPL_EARLY] = { 554, NULL,
 	    "Protocol violation: input before greeting" },
+	[RPL_PIPELINE] = { 554, NULL,
+	    "Protocol violation: commands sent before the reply to HELO/EHLO" },
+	[RPL_HTTP] = { 554, "5.7.0",
+	    "Protocol violation: this is an SMTP server, closing connection" },
 	[RPL_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
 	[RPL_NOSPACE] = { 452, "4.3.1", "Insufficient system storage" },
 	[RPL_INTX] = { 503, "5.5.1", "Not allowed during a mail transaction" },
@@ -124,6 +136,8 @@ static const struct smtpd_replytab {
 	[RPL_AUTH_TEMP] = { 454, "4.7.0", "Temporary authentication failure" },
 	[RPL_AUTH_LIMIT] = { 421, "4.7.0",
 	    "Too many failed authentications, closing connection" },
+	[RPL_AUTH_CLIENT] = { 421, "4.7.0", "Too many failed authentications "
+	    "from your address, try again later" },
 	[RPL_AUTH_REQUIRED] = { 530, "5.7.0", "Authentication required" },
 };
 
@@ -221,8 +235,10 @@ smtpd_reply(struct smtpd_session *s, enum smtpd_reply_id id,
 	}
 	/* RFC 5321 4.2: these mean the client sent what it should not. */
 	if (r->code == 500 || r->code == 501 || r->code == 503 ||
-	    r->code == 555)
+	    r->code == 555) {
 		s->badcmds++;
+		s->junk++;
+	}
 	return reply_line(s, r->code, ' ', r->esc, r->text, extra);
 }
 
@@ -299,17 +315,150 @@ smtpd_free(struct smtpd_session *s)
 	s->qopen = false;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A limit on the session was reached: 421, and the end (ETIMEDOUT). */
+static int
+expire(struct smtpd_session *s, enum smtpd_reply_id id, const char *result)
+{
+	if (s->iotimeout != NULL)
+		*s->iotimeout = (unsigned)s->conf->timeout;
+	(void)(smtpd_reply(s, id, NULL) && buf_flush(&s->out));
+	s->result = result;
+	errno = ETIMEDOUT;
+	return 0;
+}
+
+/* Which deadline is nearest when waiting for input. */
+enum smtpd_wait { WAIT_IDLE, WAIT_SESSION, WAIT_WINDOW };
+
+/*
+ * Before a read: how long it may wait, told to the buf operation (in whole
+ * seconds, rounded up). timeoutsmtpd bounds one wait; timeoutsession and,
+ * in DATA, the end of the data rate's window come sooner. A drip of a byte
+ * every few seconds passes every wait, but not these. 0 when a limit was
+ * reached (answered and s->result set).
+ */
+static int
+arm(struct smtpd_session *s, enum smtpd_wait *why)
+{
+	const struct smtpd_conf *c = s->conf;
+	long long now = now_ms(), left = (long long)c->timeout * 1000;
+
+	*why = WAIT_IDLE;
+	if (s->deadline != 0) {
+		if (s->deadline - now <= 0)
+			return expire(s, RPL_SESSIONTIME, "session-timeout");
+		if (s->deadline - now < left) {
+			left = s->deadline - now;
+			*why = WAIT_SESSION;
+		}
+	}
+	if (s->rating) {
+		long long end = s->window + (long long)c->datawindow * 1000;
+
+		if (end - now <= 0) {
+			/* A whole window: it must have brought its share. */
+			if (s->winbytes < c->mindatarate * c->datawindow)
+				return expire(s, RPL_SLOW, "slow");
+			s->window = now;
+			s->winbytes = 0;
+			end = now + (long long)c->datawindow * 1000;
+		}
+		if (end - now < left) {
+			left = end - now;
+			*why = WAIT_WINDOW;
+		}
+	}
+	if (s->iotimeout != NULL)
+		*s->iotimeout = (unsigned)((left + 999) / 1000);
+	return 1;
+}
+
+/* DATA: the data rate is measured from the 354 on, window by window. */
+static void
+rate_begin(struct smtpd_session *s)
+{
+	s->rating = s->conf->mindatarate != 0;
+	s->window = now_ms();
+	s->winbytes = 0;
+}
+
 /* More input: flush pending replies first, so pipelined replies group. */
 static ssize_t
 fill(struct smtpd_session *s)
 {
 	size_t n = buf_avail(&s->in);
+	enum smtpd_wait why;
+	ssize_t r;
 
 	if (n > 0)
 		return (ssize_t)n;
 	if (s->out.end > 0 && !buf_flush(&s->out))
 		return -1;
-	return buf_feed(&s->in);
+	for (;;) {
+		if (!arm(s, &why))
+			return -1;
+		r = buf_feed(&s->in);
+		/* Replies are written with the idle timeout, not a window's. */
+		if (s->iotimeout != NULL)
+			*s->iotimeout = (unsigned)s->conf->timeout;
+		if (r > 0 && s->rating)
+			s->winbytes += (unsigned long long)r;
+		/* A wait cut short for another deadline: arm() judges it. */
+		if (r == -1 && errno == ETIMEDOUT && why != WAIT_IDLE)
+			continue;
+		return r;
+	}
+}
+
+/*
+ * A line no SMTP client sends: an HTTP request line (a browser or proxy
+ * made to talk to port 25: RFC 9112 3) or a header field line (RFC 9110
+ * 5: "Host:" and the rest of the request, or a message sent as commands).
+ * No SMTP verb has a colon in its first word. Postfix refuses the same
+ * (smtpd_forbidden_commands). p, n: the line without its line end.
+ */
+static bool
+smtpd_forbidden(const char *p, size_t n)
+{
+	static const char *const methods[] = { "GET", "POST", "HEAD", "PUT",
+	    "CONNECT", "OPTIONS", "DELETE", "PATCH", "TRACE" };
+	static const char tchar[] = "!#$%&'*+-.^_`|~";
+	size_t i, k;
+
+	for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		const char *sp;
+
+		k = strlen(methods[i]);
+		if (n <= k || strncasecmp(p, methods[i], k) != 0 || p[k] != ' ')
+			continue;
+		/* METHOD SP target SP HTTP/d.d */
+		sp = memchr(p + k + 1, ' ', n - k - 1);
+		if (sp == NULL || sp == p + k + 1)
+			continue;
+		k = (size_t)(sp + 1 - p);
+		if (n - k == 8 && strncasecmp(p + k, "HTTP/", 5) == 0 &&
+		    p[k + 5] >= '0' && p[k + 5] <= '9' && p[k + 6] == '.' &&
+		    p[k + 7] >= '0' && p[k + 7] <= '9')
+			return true;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || (c != '\0' &&
+		    strchr(tchar, c) != NULL)))
+			break;
+	}
+	return i > 0 && i < n && p[i] == ':';
 }
 
 /*
@@ -345,6 +494,14 @@ read_line(struct smtpd_session *s, size_t max, enum smtpd_reply_id toolong_id)
 		if (nl != NULL)
 			break;
 	}
+	/* Before anything else: even a bare LF does not let it pass. */
+	if (!toolong && smtpd_forbidden(s->line.s, s->line.len -
+	    (s->line.len >= 2 && s->line.s[s->line.len - 2] == '\r' ? 2 : 1))) {
+		(void)(smtpd_reply(s, RPL_HTTP, NULL) && buf_flush(&s->out));
+		s->line.len = 0;
+		s->result = "http";
+		return -1;
+	}
 	if (toolong) {
 		if (s->line.s != NULL)
 			explicit_bzero(s->line.s, s->line.len);
@@ -369,11 +526,42 @@ read_line(struct smtpd_session *s, size_t max, enum smtpd_reply_id toolong_id)
 	return 1;
 }
 
-/* A command: at most as long as the longest any verb takes. */
+/* Whether the client has sent more than what was read. */
+static bool
+input_waiting(const struct smtpd_session *s)
+{
+	struct pollfd p = { .fd = s->in.fd, .events = POLLIN };
+
+	if (buf_avail(&s->in) > 0)
+		return true;
+	/* Inside TLS, bytes on the socket need not be data (a ticket). */
+	if (s->in.fd < 0 || (s->flags & SESS_TLS))
+		return false;
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+/*
+ * A command: at most as long as the longest any verb takes.
+ *
+ * Until HELO/EHLO has been answered a client cannot know that it may
+ * pipeline (RFC 2920 3.1; EHLO also ends a group): input already waiting
+ * behind a command then is an early talker's, a spam engine that does not
+ * listen (qmail's and Postfix's rule). It is refused and the connection
+ * closed, so nothing it sent runs.
+ */
 static int
 read_command(struct smtpd_session *s)
 {
-	return read_line(s, SMTPD_LINE_KEEP, RPL_LINELONG);
+	int r = read_line(s, SMTPD_LINE_KEEP, RPL_LINELONG);
+
+	if (r == 1 && s->conf->pipecheck && !(s->flags & SESS_HELLO) &&
+	    input_waiting(s)) {
+		(void)(smtpd_reply(s, RPL_PIPELINE, NULL) &&
+		    buf_flush(&s->out));
+		s->result = "pipelining";
+		return -1;
+	}
+	return r;
 }
 
 static bool
@@ -409,7 +597,10 @@ auth_configured(struct smtpd_session *s)
 		int r = s->conf->authconfigured != NULL ?
 		    s->conf->authconfigured() : 0;
 
-		if (r == -1)
+		if (r == -1 && errno == EPERM)
+			warn_x("control/passwords is accessible by group or "
+			    "others (chmod 600): AUTH not offered", "");
+		else if (r == -1)
 			warn_sys("unable to read control/checkpassword or "
 			    "control/passwords", "");
 		s->authok = r == 1;
@@ -456,6 +647,7 @@ smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 		s->flags |= SESS_ESMTP;
 	else
 		s->flags &= ~SESS_ESMTP;
+	s->flags |= SESS_HELLO;
 	smtpd_enter(s, ST_READY);
 	if (!esmtp)
 		return reply_line(s, 250, ' ', NULL, s->conf->me.s, NULL);
@@ -873,6 +1065,7 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 		queue_abort(&s->q, s->env.id, fd);
 		return 0;
 	}
+	rate_begin(s);
 	while (!end) {
 		ssize_t r = fill(s);
 		size_t used;
@@ -892,6 +1085,7 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 		    &end);
 		buf_seek(&s->in, used);
 	}
+	s->rating = false;
 	if (d.flags == 0 && !buf_flush(&file)) {
 		d.flags |= DATA_WERR;
 		d.werrno = errno;
@@ -1084,6 +1278,41 @@ auth_ask(struct smtpd_session *s, const char *challenge, struct zs *resp)
 	return r == -1 ? 0 : r;
 }
 
+/*
+ * control/authfailures: failed AUTH per client address in a window, in a
+ * table every zr-smtpd process shares, so that a guesser gains nothing by
+ * reconnecting. take false: may this client try (1), or is it over (0);
+ * take true: count one failure. -1 when the table cannot be used.
+ */
+static int
+auth_client_limit(struct smtpd_session *s, bool take)
+{
+	const struct smtpd_conf *c = s->conf;
+	int r;
+
+	if (c->authfailures == 0 || !c->client_known)
+		return 1;
+	if (!s->qopen) {
+		errno = ENOENT;
+		r = -1;
+	} else if (take) {
+		r = ratelimit_take(s->q.rootfd, SMTPD_AUTHFAIL_FILE,
+		    c->clientaddr, c->authfailures, c->authwindow,
+		    (long long)time(NULL));
+		/* Over the limit is no error here: the next AUTH sees it. */
+		if (r == 0)
+			r = 1;
+	} else {
+		r = ratelimit_check(s->q.rootfd, SMTPD_AUTHFAIL_FILE,
+		    c->clientaddr, c->authfailures, c->authwindow,
+		    (long long)time(NULL));
+	}
+	if (r == -1)
+		warn_sys("unable to use the AUTH failure counts in ",
+		    c->queuedir, "/", SMTPD_AUTHFAIL_FILE);
+	return r;
+}
+
 /* A base64 initial response of RFC 4954 4: "=" stands for empty. */
 static const char *
 initial(const char *ir, size_t *n)
@@ -1114,6 +1343,16 @@ smtpd_do_auth(struct smtpd_session *s, const char *arg, size_t n)
 	if (!auth_offered(s))
 		return smtpd_reply(s, s->conf->tls && !(s->flags & SESS_TLS) ?
 		    RPL_AUTH_ENCRYPT : RPL_AUTH_NO, NULL);
+	/* A client over its failures is not asked for anything more. */
+	switch (auth_client_limit(s, false)) {
+	case 0:
+		(void)(smtpd_reply(s, RPL_AUTH_CLIENT, NULL) &&
+		    buf_flush(&s->out));
+		s->result = "auth-limit";
+		return 0;
+	case -1:
+		return smtpd_reply(s, RPL_AUTH_TEMP, NULL);
+	}
 	if (n < 2 || arg[0] != ' ')
 		return smtpd_reply(s, RPL_SYNTAX, NULL);
 	mech = arg + 1;
@@ -1170,6 +1409,7 @@ smtpd_do_auth(struct smtpd_session *s, const char *arg, size_t n)
 		ok = smtpd_reply(s, RPL_AUTH_OK, NULL);
 		break;
 	case 0:
+		(void)auth_client_limit(s, true);
 		if (++s->authfails >= SMTPD_AUTHFAIL_MAX) {
 			(void)(smtpd_reply(s, RPL_AUTH_LIMIT, NULL) &&
 			    buf_flush(&s->out));
@@ -1203,21 +1443,24 @@ struct smtpd_verb {
 	unsigned legal;		/* states in which the verb may run */
 	int (*fn)(struct smtpd_session *, const char *arg, size_t n);
 	size_t maxline;		/* the longest command line, CRLF included */
+	bool junk;		/* does no work: counted against maxjunk */
 };
 
 static const struct smtpd_verb verbs[] = {
-	{ "EHLO", ST_ANY, smtpd_do_ehlo, SMTPD_CMD_MAX },
-	{ "HELO", ST_ANY, smtpd_do_helo4, SMTPD_CMD_MAX },
-	{ "MAIL", ST_READY, smtpd_do_mail, SMTPD_CMD_PARAM_MAX },
-	{ "RCPT", ST_MAIL | ST_RCPT, smtpd_do_rcpt, SMTPD_CMD_PARAM_MAX },
-	{ "DATA", ST_RCPT, smtpd_do_data, SMTPD_CMD_MAX },
-	{ "RSET", ST_ANY, smtpd_do_rset, SMTPD_CMD_MAX },
-	{ "NOOP", ST_ANY, smtpd_do_noop, SMTPD_CMD_MAX },
-	{ "QUIT", ST_ANY, smtpd_do_quit, SMTPD_CMD_MAX },
-	{ "VRFY", ST_ANY, smtpd_do_vrfy, SMTPD_CMD_MAX },
-	{ "HELP", ST_ANY, smtpd_do_help, SMTPD_CMD_MAX },
-	{ "STARTTLS", ST_READY, smtpd_do_starttls, SMTPD_CMD_MAX },
-	{ "AUTH", ST_READY, smtpd_do_auth, SMTPD_AUTH_LINE_MAX },
+	/* name  legal in  handler  longest line  does no work */
+	{ "EHLO", ST_ANY, smtpd_do_ehlo, SMTPD_CMD_MAX, false },
+	{ "HELO", ST_ANY, smtpd_do_helo4, SMTPD_CMD_MAX, false },
+	{ "MAIL", ST_READY, smtpd_do_mail, SMTPD_CMD_PARAM_MAX, false },
+	{ "RCPT", ST_MAIL | ST_RCPT, smtpd_do_rcpt, SMTPD_CMD_PARAM_MAX,
+	    false },
+	{ "DATA", ST_RCPT, smtpd_do_data, SMTPD_CMD_MAX, false },
+	{ "RSET", ST_ANY, smtpd_do_rset, SMTPD_CMD_MAX, true },
+	{ "NOOP", ST_ANY, smtpd_do_noop, SMTPD_CMD_MAX, true },
+	{ "QUIT", ST_ANY, smtpd_do_quit, SMTPD_CMD_MAX, false },
+	{ "VRFY", ST_ANY, smtpd_do_vrfy, SMTPD_CMD_MAX, true },
+	{ "HELP", ST_ANY, smtpd_do_help, SMTPD_CMD_MAX, true },
+	{ "STARTTLS", ST_READY, smtpd_do_starttls, SMTPD_CMD_MAX, false },
+	{ "AUTH", ST_READY, smtpd_do_auth, SMTPD_AUTH_LINE_MAX, false },
 };
 
 /* The reply for a verb given in a state where it is not legal. */
@@ -1255,6 +1498,8 @@ dispatch(struct smtpd_session *s)
 		/* Line length with its CRLF, as RFC 5321 4.5.3.1.4 counts. */
 		if (n + 2 > v->maxline)
 			return smtpd_reply(s, RPL_LINELONG, NULL);
+		if (v->junk)
+			s->junk++;
 		r = smtpd_check_state(s, v);
 		if (r != 1)
 			return r == 0;
@@ -1286,6 +1531,24 @@ early_talker(struct smtpd_session *s)
 	return buf_feed(&s->in) > 0 ? 1 : -1;
 }
 
+/* Whether the early talker's first line is an HTTP request line. */
+static bool
+early_http(struct smtpd_session *s)
+{
+	const char *p = buf_peek(&s->in);
+	const char *nl = memchr(p, '\n', buf_avail(&s->in));
+	size_t n;
+
+	if (nl == NULL)
+		return false;
+	n = (size_t)(nl - p);
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (!zs_copyb(&s->line, p, n))
+		return false;
+	return smtpd_forbidden(s->line.s, s->line.len);
+}
+
 static int smtpd_do_starttls(struct smtpd_session *, const char *, size_t);
 
 int
@@ -1294,7 +1557,15 @@ smtpd_serve(struct smtpd_session *s)
 	const char *result = "quit";
 	char msgs[FMT_ULONG], tls[TLS_ERR_MAX] = "";
 	int code = EXIT_OK, r;
+	unsigned long msgs_seen = 0;
 
+	if (s->conf->timeoutsession != 0)
+		s->deadline = now_ms() +
+		    (long long)s->conf->timeoutsession * 1000;
+	/* After STARTTLS in zr-smtpd: the deadline it had, not a new one. */
+	if (s->conf->session_end > 0 &&
+	    (s->deadline == 0 || s->conf->session_end < s->deadline))
+		s->deadline = s->conf->session_end;
 	/*
 	 * Implicit TLS (RFC 8314 3.3): the handshake comes first, and the
 	 * client's first bytes are its ClientHello, not early talk.
@@ -1310,7 +1581,7 @@ smtpd_serve(struct smtpd_session *s)
 			goto out;
 		}
 		(void)zs_0(&s->helo);
-		s->flags |= SESS_ESMTP;
+		s->flags |= SESS_ESMTP | SESS_HELLO;
 		smtpd_enter(s, ST_READY);
 		if (!smtpd_do_starttls(s, "", 0) || !buf_flush(&s->out)) {
 			result = s->result != NULL ? s->result : "tls-failed";
@@ -1335,7 +1606,12 @@ smtpd_serve(struct smtpd_session *s)
 		r = early_talker(s);
 	}
 	if (r != 0) {
-		if (r == 1) {
+		if (r == 1 && early_http(s)) {
+			/* An HTTP client talks first: say what it is. */
+			(void)(smtpd_reply(s, RPL_HTTP, NULL) &&
+			    buf_flush(&s->out));
+			result = "http";
+		} else if (r == 1) {
 			(void)(reply_line(s, replies[RPL_EARLY].code, ' ', NULL,
 			    replies[RPL_EARLY].text, NULL) &&
 			    buf_flush(&s->out));
@@ -1377,6 +1653,17 @@ smtpd_serve(struct smtpd_session *s)
 		if (s->badcmds >= SMTPD_BADCMD_MAX) {
 			result = "errors";
 			(void)(smtpd_reply(s, RPL_ERRORS, NULL) &&
+			    buf_flush(&s->out));
+			goto out;
+		}
+		/* A message accepted is work done: the count starts again. */
+		if (s->msgs != msgs_seen) {
+			msgs_seen = s->msgs;
+			s->junk = 0;
+		}
+		if (s->conf->maxjunk != 0 && s->junk >= s->conf->maxjunk) {
+			result = "junk";
+			(void)(smtpd_reply(s, RPL_JUNK, NULL) &&
 			    buf_flush(&s->out));
 			goto out;
 		}

@@ -59,6 +59,17 @@
 #define SMTPD_DATABYTES_DEFAULT 10485760ULL
 #define SMTPD_MAXRCPT_DEFAULT 100ULL
 #define SMTPD_TIMEOUT_DEFAULT 300ULL
+#define SMTPD_MAXJUNK_DEFAULT 100ULL
+#define SMTPD_TIMEOUTSESSION_DEFAULT 1800ULL
+/*
+ * In DATA, at least this many octets a second, over each window of that
+ * many seconds: far below any real link, far above a drip of a byte every
+ * few seconds; a message sent within one window is never measured.
+ */
+#define SMTPD_MINDATARATE_DEFAULT 100ULL
+#define SMTPD_DATAWINDOW_DEFAULT 60ULL
+#define SMTPD_AUTHFAILURES_DEFAULT 5ULL
+#define SMTPD_AUTHWINDOW_DEFAULT 300ULL
 
 enum smtpd_state {
 	ST_GREETED = 1,		/* greeting sent, no HELO/EHLO yet */
@@ -73,6 +84,7 @@ enum smtpd_state {
 #define SESS_RELAY 2u		/* RELAYCLIENT or relaynets: may relay */
 #define SESS_TLS 4u		/* TLS is on (STARTTLS or implicit) */
 #define SESS_AUTH 8u		/* AUTH succeeded: may relay */
+#define SESS_HELLO 16u		/* a HELO/EHLO was answered here */
 
 struct smtpd_conf {
 	struct zs me;			/* control/me: greeting, Received */
@@ -89,6 +101,12 @@ struct smtpd_conf {
 	unsigned long maxhops;		/* control/maxhops; 0: no limit */
 	unsigned long long timeout;	/* seconds */
 	unsigned long long greetdelay;	/* seconds */
+	unsigned long long timeoutsession; /* seconds for it all; 0: none */
+	long long session_end;		/* from zr-smtpd at STARTTLS; 0: none */
+	unsigned long long mindatarate;	/* octets a second in DATA; 0: none */
+	unsigned long long datawindow;	/* seconds it is measured over */
+	unsigned long long maxjunk;	/* do-nothing commands; 0: no limit */
+	bool pipecheck;			/* refuse input ahead of HELO's reply */
 	unsigned long long rate_count;	/* 0: no rate limit */
 	unsigned long long rate_window;
 	bool rate_relay;		/* relay clients are counted too */
@@ -114,6 +132,9 @@ struct smtpd_conf {
 	bool authplaintext;		/* offered without TLS too */
 	bool requireauth;		/* non-relay clients must AUTH */
 	unsigned authdelay_ms;		/* after the first failure */
+	/* Failed AUTH per client address across processes; 0: no limit. */
+	unsigned long long authfailures;
+	unsigned long long authwindow;	/* seconds */
 	int (*authconfigured)(void);	/* authcheck_configured, or a stub */
 	int (*authcheck)(const char *user, const char *pass);
 	struct zs err;			/* what smtpd_conf_load failed on */
@@ -131,6 +152,12 @@ struct smtpd_session {
 	struct zs helo;
 	struct envelope env;		/* the transaction */
 	unsigned badcmds;
+	unsigned long long junk;	/* do-nothing commands (maxjunk) */
+	unsigned *iotimeout;		/* seconds the buf operations wait */
+	long long deadline;		/* the session's end (monotonic ms) */
+	bool rating;			/* in DATA, the data rate is measured */
+	long long window;		/* when the current window began (ms) */
+	unsigned long long winbytes;	/* octets received in it */
 	unsigned long msgs;
 	bool quit;
 	bool eof;			/* the client left in the middle */
@@ -174,6 +201,13 @@ extern const struct smtpd_tlsops smtpd_tls_handoff;
  */
 void smtpd_tls_restart(struct smtpd_session *, buf_op rd, buf_op wr,
     void *ctx);
+
+/*
+ * zr-smtpd hands the session's deadline (CLOCK_MONOTONIC milliseconds,
+ * the same clock in both processes) to zr-smtpd-tls at STARTTLS in this
+ * variable, so that STARTTLS does not start the session's time afresh.
+ */
+#define SMTPD_SESSION_END_ENV "ZR_SMTPD_SESSION_END"
 
 /* The whole program: options, privileges, control files, one session. */
 int smtpd_main(int argc, char **argv, const struct smtpd_tlsops *);

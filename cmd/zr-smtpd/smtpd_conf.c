@@ -181,6 +181,41 @@ bad:
 	return 0;
 }
 
+/* "OCTETS [SECONDS]": the least data rate in DATA, and its window. */
+static int
+read_mindatarate(struct smtpd_conf *c)
+{
+	struct zs line = ZS_INIT;
+	const char *s;
+	size_t k;
+	int r = control_readline("mindatarate", &line);
+
+	c->mindatarate = SMTPD_MINDATARATE_DEFAULT;
+	c->datawindow = SMTPD_DATAWINDOW_DEFAULT;
+	if (r <= 0) {
+		zs_free(&line);
+		return r == 0;
+	}
+	s = line.s;
+	k = scan_ulong(s, &c->mindatarate);
+	if (k == 0 || c->mindatarate > 1000000000ULL)
+		goto bad;
+	s += k;
+	s += strspn(s, " \t");
+	if (*s != '\0') {
+		k = scan_ulong(s, &c->datawindow);
+		if (k == 0 || s[k] != '\0' || c->datawindow == 0 ||
+		    c->datawindow > 86400)
+			goto bad;
+	}
+	zs_free(&line);
+	return 1;
+bad:
+	zs_free(&line);
+	errno = EINVAL;
+	return 0;
+}
+
 /* control/NAME as a path, NUL-terminated, into z. */
 static int
 control_path(struct zs *z, const char *name)
@@ -381,6 +416,19 @@ smtpd_conf_load(struct smtpd_conf *c)
 	}
 	if (!read_ratelimit(c))
 		return fail(c, "ratelimit");
+	r = control_readulong("timeoutsession", &c->timeoutsession,
+	    SMTPD_TIMEOUTSESSION_DEFAULT);
+	if (r == -1 || c->timeoutsession > 604800) {
+		if (r != -1)
+			errno = EINVAL;
+		return fail(c, "timeoutsession");
+	}
+	if (!read_mindatarate(c))
+		return fail(c, "mindatarate");
+	if (control_readulong("maxjunk", &c->maxjunk,
+	    SMTPD_MAXJUNK_DEFAULT) == -1)
+		return fail(c, "maxjunk");
+	c->pipecheck = true;
 	if (!read_tls(c))
 		return fail(c, "tlscert or control/tlskey");
 	if (!read_tlsprotocols(c))
@@ -394,6 +442,16 @@ smtpd_conf_load(struct smtpd_conf *c)
 		return fail(c, "authplaintext");
 	if (!read_flag("requireauth", &c->requireauth, false))
 		return fail(c, "requireauth");
+	if (control_readulong("authfailures", &c->authfailures,
+	    SMTPD_AUTHFAILURES_DEFAULT) == -1)
+		return fail(c, "authfailures");
+	r = control_readulong("authwindow", &c->authwindow,
+	    SMTPD_AUTHWINDOW_DEFAULT);
+	if (r == -1 || c->authwindow == 0) {
+		if (r != -1)
+			errno = EINVAL;
+		return fail(c, "authwindow");
+	}
 	c->authdelay_ms = SMTPD_AUTHDELAY_MS;
 	c->authconfigured = authcheck_configured;
 	c->authcheck = authcheck;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -65,6 +66,13 @@ handoff_ready(struct smtpd_session *s)
 	}
 	if (!buf_flush(&s->out))
 		return 0;
+	if (s->deadline > 0) {
+		char end[FMT_ULONG];
+
+		end[fmt_ulong(end, (unsigned long long)s->deadline)] = '\0';
+		if (setenv(SMTPD_SESSION_END_ENV, end, 1) == -1)
+			return 0;
+	}
 	execv(tls_program(), argv);
 	warn_sys("unable to run ", tls_program());
 	return 0;

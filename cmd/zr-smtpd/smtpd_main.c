@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -59,7 +60,8 @@ smtpd_main(int argc, char **argv, const struct smtpd_tlsops *ops)
 	struct smtpd_session *s;
 	struct timeoutio tio;
 	bool smtps = false;
-	const char *handed = NULL;
+	const char *handed = NULL, *v;
+	unsigned long long end;
 	int code, opt;
 
 	while ((opt = getopt(argc, argv, "sS:")) != -1) {
@@ -87,12 +89,18 @@ smtpd_main(int argc, char **argv, const struct smtpd_tlsops *ops)
 	}
 	conf.smtps = smtps;
 	conf.handed = handed;	/* the HELO name before STARTTLS */
+	/* Handed over: the session keeps the deadline zr-smtpd set. */
+	v = handed != NULL ? getenv(SMTPD_SESSION_END_ENV) : NULL;
+	if (v != NULL && scan_ulong_all(v, &end) && end > 0 &&
+	    end < (unsigned long long)LLONG_MAX)
+		conf.session_end = (long long)end;
 	/* The session holds its buffers; keep it off the stack. */
 	s = malloc(sizeof *s);
 	if (s == NULL)
 		refuse(EXIT_TEMP, "out of memory", "", 0);
 	tio.seconds = (unsigned)conf.timeout;
 	smtpd_init(s, &conf, timeoutio_read, 0, &tio, timeoutio_write, 1, &tio);
+	s->iotimeout = &tio.seconds;
 	s->tlsops = ops;
 	code = smtpd_serve(s);
 	smtpd_free(s);

@@ -54,6 +54,8 @@ tls_start(struct smtpd_session *s)
 		return 0;
 	}
 	smtpd_tls_restart(s, tls_read, tls_write, s->tls);
+	/* The session's deadlines now bound the TLS layer's waits. */
+	s->iotimeout = &s->tls->timeout;
 	return 1;
 }
 

@@ -6,7 +6,7 @@
 # the log, relaying once authenticated, and control/requireauth.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/../lib/certs.sh"
-plan 43
+plan 46
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
 make_certs "$T/pki" || { echo 'Bail out! openssl could not make certificates'; exit 1; }
@@ -14,6 +14,8 @@ tls_install "$T/pki"
 PASS='S3cret-Pass'
 echo "$PASS" | zr-passwd -i 1000 alice >"$ZR_CONTROL/passwords"
 chmod 600 "$ZR_CONTROL/passwords"
+# The failures here are many; the limit per client has a test of its own.
+echo 100 >"$ZR_CONTROL/authfailures"
 [ "$(id -u)" = 0 ] && chown "$ZR_TEST_USER:$ZR_TEST_GROUP" "$ZR_CONTROL/passwords"
 # start [ENV=VALUE...]: zr-smtpd under tcpserver with that environment.
 start() {
@@ -143,6 +145,16 @@ is "$(echo "$out" | codes)" '220 250 220 TLS 250 454 535 221 ' \
 	'checkpassword: a temporary failure is 454, a no is 535'
 like "$out" '^454 4\.7\.0 Temporary authentication failure' '454 4.7.0'
 rm -f "$ZR_CONTROL/checkpassword"
+
+# control/passwords that the group may read is not used, and says so.
+chmod 640 "$ZR_CONTROL/passwords"
+out=$($C $P "${pre[@]}" "1:AUTH PLAIN $GOOD\\r\\n" '1:QUIT\r\n')
+is "$(echo "$out" | grep -c '^250-AUTH')" 0 \
+	'control/passwords readable by the group: AUTH not offered'
+like "$out" '^503 5\.5\.1 AUTH not available' 'and AUTH refused'
+like "$(cat "$LOG")" 'control/passwords is accessible by group or others \(chmod 600\)' \
+	'with a warning'
+chmod 600 "$ZR_CONTROL/passwords"
 
 # control/requireauth: authenticate before MAIL, unless relaynets or
 # RELAYCLIENT says the client may relay.

@@ -5,7 +5,8 @@
  * reads, so that every parser meets its input split at any point. Accepted
  * messages go to a private queue that is emptied after each input. AUTH
  * is offered without TLS and checked by a stub: alice/pw is right, the
- * user "temp" is a temporary failure, anything else is wrong.
+ * user "temp" is a temporary failure, anything else is wrong; failures
+ * are counted in the queue's table as zr-smtpd counts them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -165,6 +166,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.authcheck = auth_check;
 	/* A piece size of 61 (first byte 0xf0-0xf3) requires AUTH. */
 	c.requireauth = (data[0] >> 2) == 60;
+	/*
+	 * A piece size of 60 (0xec-0xef) refuses early talkers: memory is
+	 * always "waiting", so any input behind the first command is one.
+	 */
+	c.pipecheck = (data[0] >> 2) == 59;
+	c.maxjunk = 30;
+	c.authfailures = 2;
+	c.authwindow = 60;
 	m.p = data + 1;
 	m.n = size - 1;
 	m.piece = (size_t)(data[0] >> 2) + 1;

@@ -20,7 +20,7 @@ main(void)
 	int dfd, i, r = 1, over = 0;
 	char path[64];
 
-	plan(8);
+	plan(11);
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
@@ -37,6 +37,20 @@ main(void)
 	    "a clock that went back starts a new window");
 	ok(ratelimit_take(dfd, "rl", a, 0, 60, 2000) == 0,
 	    "a limit of zero refuses");
+	{
+		unsigned char c[RATELIMIT_KEY] = { 3 };
+
+		r = ratelimit_check(dfd, "rl", c, 2, 60, 5000) == 1;
+		r &= ratelimit_check(dfd, "rl", c, 2, 60, 5000) == 1;
+		ok(r, "check does not count: a new key is under its limit");
+		r = ratelimit_take(dfd, "rl", c, 2, 60, 5000) == 1 &&
+		    ratelimit_check(dfd, "rl", c, 2, 60, 5001) == 1 &&
+		    ratelimit_take(dfd, "rl", c, 2, 60, 5002) == 1;
+		ok(r && ratelimit_check(dfd, "rl", c, 2, 60, 5003) == 0,
+		    "after two takes, check says the limit of two is used up");
+		ok(ratelimit_check(dfd, "rl", c, 2, 60, 5062) == 1,
+		    "and it is free again in the next window");
+	}
 	/* Far more keys than slots: the file stays the same size. */
 	for (i = 0; i < 3 * RATELIMIT_SLOTS; i++) {
 		memset(k, 0, sizeof k);

@@ -45,7 +45,7 @@ main(void)
 	struct zs z = ZS_INIT, u = ZS_INIT, p = ZS_INIT, h = ZS_INIT;
 	char line[512];
 
-	plan(22);
+	plan(27);
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	setenv("ZR_CONTROL", dir, 1);
@@ -92,6 +92,18 @@ main(void)
 	    "a LOGIN field decodes");
 	b64("al\0ice", 6, &z);
 	ok(!sasl_login_decode(z.s, z.len, &u), "a LOGIN field with NUL is refused");
+	{
+		/* AUTH LOGIN, then an empty line: nothing was ever allocated. */
+		struct zs fresh = ZS_INIT, fresh2 = ZS_INIT;
+
+		ok(sasl_login_decode(NULL, 0, &fresh) && fresh.len == 0 &&
+		    fresh.s != NULL && fresh.s[0] == '\0',
+		    "an empty LOGIN answer decodes to an empty field");
+		ok(!sasl_plain_decode(NULL, 0, &fresh, &fresh2) &&
+		    errno == EINVAL, "an empty PLAIN answer is malformed");
+		zs_free(&fresh);
+		zs_free(&fresh2);
+	}
 
 	ok(authcheck_configured() == 0 && authcheck("alice", "x") == 0,
 	    "without credentials nobody authenticates");
@@ -104,6 +116,13 @@ main(void)
 	ok(authcheck("alice", "wrong") == 0 && authcheck("carol", "s3cret") == 0,
 	    "a wrong password, an unknown user");
 	ok(authcheck("bob", "garbage") == 0, "an unreadable hash grants nothing");
+	snprintf(line, sizeof line, "alice:%s\n", h.s);
+	ok(put("passwords", line, 0640) && authcheck_configured() == -1 &&
+	    errno == EPERM, "control/passwords the group may read: refused");
+	ok(authcheck("alice", "s3cret") == -1 && errno == EPERM,
+	    "and no password is checked against it");
+	ok(put("passwords", line, 0604) && authcheck_configured() == -1 &&
+	    errno == EPERM, "nor one others may read");
 	snprintf(line, sizeof line, "%s/check", dir);
 	ok(put("check", "#!/bin/sh\nIFS= read -r -d '' u <&3 2>/dev/null || "
 	    "u=$(tr '\\0' '\\n' <&3 | head -n 1)\n"
