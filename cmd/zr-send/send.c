@@ -1326,6 +1326,57 @@ child_input(struct send *s, size_t k)
 	}
 }
 
+/* Why a message with recipients still to do stops being tried. */
+enum giveup { GIVEUP_NO, GIVEUP_LIFETIME, GIVEUP_RETRIES };
+
+/*
+ * The lifetime comes first: a message past it is Expired even when its
+ * retries ran out too; retries used up make its recipients Failed.
+ */
+static enum giveup
+give_up(const struct send_conf *c, const struct msg *m, long long now)
+{
+	if (now >= m->env.arrival + (long long)c->lifetime)
+		return GIVEUP_LIFETIME;
+	if (c->maxretries > 0 && m->st.attempts > c->maxretries)
+		return GIVEUP_RETRIES;
+	return GIVEUP_NO;
+}
+
+/*
+ * Recipient i has had control/maxretries retries: it fails for good,
+ * with 5.4.7 (RFC 3463: delivery time expired, the nearest code) in front
+ * of the last reply, so that the failure notice says both.
+ */
+static void
+rcpt_give_up(struct send *s, struct msg *m, size_t i)
+{
+	struct qstate_rcpt *r = &m->st.rcpt[i];
+	char host[QSTATE_HOST_MAX + 1];
+	struct zs t = ZS_INIT, l = ZS_INIT;
+
+	memcpy(host, r->host, sizeof host);
+	r->status = RS_FAILED;
+	s->stats[ST_R_FAILED]++;
+	if (zs_cats(&t, "5.4.7 gave up after ") &&
+	    catnum(&t, m->st.attempts) &&
+	    zs_cats(&t, " attempts (control/maxretries ") &&
+	    catnum(&t, s->conf->maxretries) &&
+	    zs_cats(&t, "); last reply: ") && zs_cats(&t, r->reply))
+		qstate_set_reply(r, host, t.s, t.len);
+	else
+		qstate_set_reply(r, host, "5.4.7 gave up: control/maxretries",
+		    33);
+	if (zs_cats(&l, "failed msg ") && zs_cats(&l, m->id) &&
+	    zs_cats(&l, ": rcpt=<") && zs_cats(&l, m->env.rcpt[i].addr) &&
+	    zs_cats(&l, "> attempts=") && catnum(&l, m->st.attempts) &&
+	    zs_cats(&l, " maxretries=") && catnum(&l, s->conf->maxretries) &&
+	    zs_cats(&l, " last=") && catreport(&l, r->reply))
+		logline(&l);
+	zs_free(&t);
+	zs_free(&l);
+}
+
 /* A message whose jobs are all done: final state, or deferred/. */
 static void
 finish_msg(struct send *s, struct msg *m)
@@ -1334,23 +1385,27 @@ finish_msg(struct send *s, struct msg *m)
 	long long now = now_ms() / 1000;
 	enum queue_dir to;
 	struct zs l = ZS_INIT, t = ZS_INIT;
-	bool expire, ok;
+	enum giveup giveup;
+	bool ok;
 
 	m->st.attempts++;
 	m->st.last = now;
 	s->stats[ST_ATTEMPTS]++;
 	for (i = 0; i < m->env.nrcpt; i++)
 		n[m->st.rcpt[i].status]++;
-	expire = (n[RS_DEFERRED] + n[RS_PENDING]) > 0 && !m->handback &&
-	    ((s->conf->maxretries > 0 &&
-	    m->st.attempts > s->conf->maxretries) ||
-	    now >= m->env.arrival + (long long)s->conf->lifetime);
-	if (expire) {
+	giveup = (n[RS_DEFERRED] + n[RS_PENDING]) > 0 && !m->handback ?
+	    give_up(s->conf, m, now) : GIVEUP_NO;
+	if (giveup != GIVEUP_NO) {
 		for (i = 0; i < m->env.nrcpt; i++) {
 			struct qstate_rcpt *r = &m->st.rcpt[i];
 
 			if (r->status != RS_DEFERRED && r->status != RS_PENDING)
 				continue;
+			if (giveup == GIVEUP_RETRIES) {
+				rcpt_give_up(s, m, i);
+				n[RS_FAILED]++;
+				continue;
+			}
 			r->status = RS_EXPIRED;
 			n[RS_EXPIRED]++;
 			s->stats[ST_R_EXPIRED]++;
