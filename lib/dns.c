@@ -357,6 +357,26 @@ cache_slot(struct dns *d, time_t now)
 }
 
 /*
+ * Remember that the servers failed for name and type, for d->negttl: the
+ * next messages to the domain defer at once instead of waiting for the
+ * same timeouts again.
+ */
+static void
+cache_temp(struct dns *d, const char *lname, int type, time_t now)
+{
+	struct dns_cache_entry *c = cache_slot(d, now);
+
+	free(c->answer);
+	memset(c, 0, sizeof *c);
+	memcpy(c->name, lname, strlen(lname) + 1);
+	c->type = type;
+	c->status = DNS_TEMP;
+	c->why = d->why;
+	/* From the end of the lookup: its timeouts may have taken longer. */
+	c->expires = time(NULL) + (time_t)d->negttl;
+}
+
+/*
  * Answer a query from the cache or the servers. For DNS_OK, *msg is set to
  * a parsed answer whose memory the cache owns.
  */
@@ -369,7 +389,7 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	time_t now = time(NULL);
 	size_t i, n = strlen(name);
 	int qlen, len = -1;
-	unsigned tries;
+	unsigned tries, ttl;
 	enum dns_status st = DNS_TEMP;
 
 	if (n == 0 || n > DNS_NAME_MAX)
@@ -380,6 +400,8 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	c = cache_find(d, lname, type, now);
 	if (c != NULL) {
 		d->hits++;
+		if (c->status == DNS_TEMP)
+			d->why = c->why;
 		if (c->status == DNS_OK &&
 		    ns_initparse(c->answer, c->len, msg) != 0)
 			return DNS_TEMP;
@@ -423,6 +445,8 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	}
 	if (st == DNS_TEMP) {
 		free(ans);
+		if (d->negttl > 0)
+			cache_temp(d, lname, type, now);
 		return st;
 	}
 	if (ns_initparse(ans, len, msg) != 0) {
@@ -435,7 +459,10 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	memcpy(c->name, lname, n + 1);
 	c->type = type;
 	c->status = st;
-	c->expires = now + (time_t)answer_ttl(msg, st != DNS_OK);
+	ttl = answer_ttl(msg, st != DNS_OK);
+	if (st != DNS_OK && d->negttl > 0 && ttl > d->negttl)
+		ttl = d->negttl;
+	c->expires = now + (time_t)ttl;
 	if (st == DNS_OK) {
 		unsigned char *keep = realloc(ans, (size_t)len);
 

@@ -10,7 +10,11 @@
  *
  * Answers are cached by their TTL (negative ones by the SOA minimum) in a
  * bounded table, so that many messages to one domain cost one lookup.
- * Temporary failures are never cached. Every answer is checked whole
+ * With negttl set, negative answers are kept at most that long, and
+ * temporary failures of the servers (no answer, SERVFAIL, a malformed
+ * answer) that long too, so that a domain whose DNS is down costs one
+ * lookup per negttl, not one per message; without it temporary failures
+ * are not cached. Every answer is checked whole
  * before it is believed or cached (dns_answer_check): one that is
  * malformed, or answers another question, counts as a temporary failure,
  * never as "no such domain" or "no such record".
@@ -51,6 +55,7 @@ struct dns_cache_entry {
 	time_t expires;
 	unsigned char *answer;		/* the raw message, for DNS_OK */
 	int len;
+	const char *why;		/* for DNS_TEMP: why, as d->why */
 };
 
 struct dns {
@@ -58,6 +63,7 @@ struct dns {
 	size_t nservers;
 	unsigned timeout;		/* seconds per try */
 	unsigned tries;			/* rounds over the servers */
+	unsigned negttl;		/* seconds, see above; 0: none */
 	struct __res_state res;
 	struct dns_cache_entry *cache;	/* DNS_CACHE_MAX slots */
 	unsigned long long hits, misses;

@@ -35,6 +35,7 @@ struct send_conf {
 	unsigned long long mxrouting;		/* control/mxrouting: 0 or 1 */
 	unsigned long long mxport;		/* control/mxport */
 	unsigned long long delaywarn;		/* control/delaywarn; 0: none */
+	unsigned long long dnsnegttl;		/* control/dnsnegttl */
 	struct route_table routes;		/* smarthosts, domainroutes */
 	struct zs localdomains;			/* NUL after each entry */
 	size_t nlocal;
