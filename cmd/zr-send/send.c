@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "cleanup.h"
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
@@ -118,6 +119,7 @@ struct send {
 	bool sync_dir[QD_COUNT];
 	long long sync_at;
 	long long next_cleanup;
+	struct send_cleanup clean;
 	long long next_qrun;
 	bool stopping;
 	long long stop_deadline;
@@ -1496,79 +1498,44 @@ out:
 	msg_free(m);
 }
 
-/* Cleanup. */
-
-struct sweep {
-	struct send *s;
-	enum queue_dir d;
-	time_t before;
-	long n;
-};
-
-static int
-sweep_done(const char *id, void *ctx)
-{
-	struct sweep *w = ctx;
-	struct stat st;
-
-	/* A rename sets ctime: it says when the message became terminal. */
-	if (queue_stat(&w->s->q, w->d, id, &st) == 1 &&
-	    st.st_ctime < w->before && queue_remove(&w->s->q, w->d, id)) {
-		queue_state_remove(&w->s->q, id);
-		w->n++;
-	}
-	return 1;
-}
-
-static int
-sweep_state(const char *name, void *ctx)
-{
-	struct sweep *w = ctx;
-	enum queue_dir where;
-	char id[QUEUE_ID_SIZE];
-
-	/* A state file, or a notification's record: gone with its message. */
-	memcpy(id, name, QUEUE_ID_LEN);
-	id[QUEUE_ID_LEN] = '\0';
-	if (queue_locate(&w->s->q, id, &where) == 0 &&
-	    queue_state_remove(&w->s->q, name))
-		w->n++;
-	return 1;
-}
-
+/*
+ * Cleanup, a slice per turn of the loop (cleanup.c): removing tens of
+ * thousands of expired files in one pass would stop every delivery for
+ * seconds.
+ */
 static void
-cleanup(struct send *s)
+cleanup_turn(struct send *s, long long now)
 {
-	struct sweep w = { s, QD_DONE_DELIVERED, 0, 0 };
-	long tmp;
+	struct send_cleanup *c = &s->clean;
 	struct zs l = ZS_INIT;
-	int d;
 
-	w.before = (time_t)(now_ms() / 1000 - (long long)s->conf->retention);
-	for (d = QD_DONE_DELIVERED; d <= QD_DONE_CANCELLED; d++) {
-		w.d = (enum queue_dir)d;
-		if (queue_scan(&s->q, w.d, sweep_done, &w) == -1)
-			warn_sys("trouble sweeping ", queue_dir_name(w.d));
+	if (s->stopping) {
+		cleanup_abort(c);
+		return;
 	}
-	tmp = queue_tmp_sweep(&s->q, (time_t)(now_ms() / 1000 - TMP_MAXAGE));
-	{
-		long expired = w.n;
-
-		w.n = 0;
-		/* Only messages not in flight: nothing is in active/ then. */
-		if (s->nchild == 0 || busy_count(s) == 0)
-			queue_state_scan(&s->q, sweep_state, &w);
-		if ((expired > 0 || tmp > 0 || w.n > 0) &&
-		    zs_cats(&l, "info cleanup: removed=") &&
-		    catnum(&l, (unsigned long long)expired) &&
-		    zs_cats(&l, " tmp=") &&
-		    catnum(&l, tmp > 0 ? (unsigned long long)tmp : 0) &&
-		    zs_cats(&l, " orphan_state=") &&
-		    catnum(&l, (unsigned long long)w.n))
-			logline(&l);
+	if (!c->running) {
+		if (now < s->next_cleanup)
+			return;
+		/* Orphaned state only while nothing is in flight, as ever. */
+		cleanup_start(c, (time_t)(now / 1000 -
+		    (long long)s->conf->retention),
+		    (time_t)(now / 1000 - TMP_MAXAGE), busy_count(s) == 0, now);
+		s->next_cleanup = now +
+		    (long long)s->conf->cleanupinterval * 1000;
 	}
+	if (cleanup_step(c, &s->q))
+		return;
+	if ((c->removed > 0 || c->tmp > 0 || c->orphaned > 0) &&
+	    zs_cats(&l, "info cleanup: removed=") && catnum(&l, c->removed) &&
+	    zs_cats(&l, " tmp=") && catnum(&l, (unsigned long long)c->tmp) &&
+	    zs_cats(&l, " orphan_state=") && catnum(&l, c->orphaned) &&
+	    zs_cats(&l, " slices=") && catnum(&l, c->slices) &&
+	    zs_cats(&l, " ms=") &&
+	    catnum(&l, (unsigned long long)(now_ms() - c->started)) &&
+	    zs_cats(&l, " longest_slice_ms=") &&
+	    catnum(&l, (unsigned long long)c->longest))
+		logline(&l);
 	zs_free(&l);
-	s->next_cleanup = now_ms() + (long long)s->conf->cleanupinterval * 1000;
 }
 
 /* The loop. */
@@ -1735,8 +1702,7 @@ poll_loop(struct send *s)
 		due_deferred(s, now / 1000);
 		dispatch(s);
 		sync_dirs(s, false);
-		if (now >= s->next_cleanup && !s->stopping)
-			cleanup(s);
+		cleanup_turn(s, now);
 		if (s->stats_dirty && now - s->stats_at >= 1000)
 			stats_save(s);
 		status(s, false);
@@ -1756,6 +1722,9 @@ poll_loop(struct send *s)
 				wake = s->lastscan[p] + SCAN_GAP_MS;
 		if (s->next_cleanup < wake)
 			wake = s->next_cleanup;
+		/* A round under way goes on as soon as the rest is served. */
+		if (s->clean.running)
+			wake = now;
 		if (s->next_qrun < wake)
 			wake = s->next_qrun;
 		for (p = 0; p < QD_COUNT; p++)
@@ -1913,6 +1882,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 		idlist_free(&s.retry[p]);
 	}
 	idlist_free(&s.deferred);
+	cleanup_abort(&s.clean);
 	free(s.child);
 	mx_close(&s.mx);
 	close(s.sigpipe[0]);
