@@ -24,6 +24,7 @@
 
 #include <netinet/in.h>
 #include <resolv.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -64,6 +65,14 @@ struct dns {
 	unsigned timeout;		/* seconds per try */
 	unsigned tries;			/* rounds over the servers */
 	unsigned negttl;		/* seconds, see above; 0: none */
+	/*
+	 * For a caller that must stop at once (a signal): while *stop is
+	 * set every lookup fails for now (DNS_TEMP, not cached), one in
+	 * progress included. wakefd (-1: none) turns readable when *stop
+	 * may have been set, as a self-pipe does; it is polled, never read.
+	 */
+	volatile sig_atomic_t *stop;
+	int wakefd;
 	struct __res_state res;
 	struct dns_cache_entry *cache;	/* DNS_CACHE_MAX slots */
 	unsigned long long hits, misses;

@@ -144,6 +144,18 @@ on_signal(int sig)
 	errno = saved;
 }
 
+/*
+ * SIGTERM cuts a DNS lookup short: lookups are made in the loop, and ten
+ * messages to domains whose DNS is silent would otherwise hold the stop
+ * for a minute whatever control/shutdowntimeout says.
+ */
+static void
+dns_signals(struct send *s)
+{
+	s->mx.dns.stop = &got_term;
+	s->mx.dns.wakefd = s->sigpipe[0];
+}
+
 static long long
 now_ms(void)
 {
@@ -805,6 +817,9 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		}
 		jobs[k]->rcpt[jobs[k]->nrcpt++] = i;
 	}
+	/* Stopped during a lookup: not an attempt, due at the next start. */
+	if (got_term)
+		m->handback = true;
 	m->jobs_left = nsets;
 	for (k = 0; k < nsets; k++) {
 		struct job *j = jobs[k];
@@ -976,7 +991,7 @@ dispatch(struct send *s)
 	int p;
 
 	assign(s);
-	while (!s->stopping && s->npending == 0 &&
+	while (!s->stopping && !got_term && s->npending == 0 &&
 	    busy_count(s) < remote_limit(s)) {
 		if (!next_ready(s, &q, &from)) {
 			/* Lists used up: look again for what came meanwhile. */
@@ -1601,6 +1616,7 @@ reload(struct send *s)
 
 		/* New DNS servers, and a fresh cache with them. */
 		mx_open(&s->mx, s->conf);
+		dns_signals(s);
 		if (zs_cats(&l, "info: controls reread"))
 			logline(&l);
 		zs_free(&l);
@@ -1850,6 +1866,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	if (cloexec_pipe(s.sigpipe, O_NONBLOCK) == -1)
 		die_sys(EXIT_TEMP, "unable to make a pipe");
 	sig_w = s.sigpipe[1];
+	dns_signals(&s);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

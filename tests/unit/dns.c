@@ -439,7 +439,7 @@ main(void)
 		printf("1..0 # SKIP dnsmasq is not installed\n");
 		return 0;
 	}
-	plan(52);
+	plan(54);
 	snprintf(port, sizeof port, "%d", p);
 	snprintf(portarg, sizeof portarg, "--port=%d", p);
 	pid = fork();
@@ -569,6 +569,17 @@ main(void)
 			dns_route(&d, "fail.test", NULL, t, 16, &n);
 		ok(d.misses == m + 1, "for negttl only: then it is asked again");
 		d.negttl = 0;
+	}
+	{
+		volatile sig_atomic_t halt = 1;
+		unsigned long long m = d.misses;
+
+		d.stop = &halt;
+		ok(dns_route(&d, "stop.test", NULL, t, 16, &n) == ROUTE_TEMP &&
+		    d.misses == m, "with stop set, no lookup is even begun");
+		d.stop = NULL;
+		ok(dns_route(&d, "multi.test", NULL, t, 16, &n) == ROUTE_OK,
+		    "and the cache is as it was once it is clear");
 	}
 	ok(dns_route(&d, "MULTI.Test", NULL, t, 16, &n) == ROUTE_OK,
 	    "names are case-insensitive (and hit the cache)");
