@@ -21,7 +21,7 @@
 
 /* The longest slice (ms), and the files handled between looks at the clock. */
 #define CLEANUP_SLICE_MS 20
-#define CLEANUP_CHECK 16
+#define CLEANUP_CHECK 4
 
 struct send_cleanup {
 	bool running;
