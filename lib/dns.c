@@ -91,6 +91,7 @@ int
 dns_open(struct dns *d, const char *servers, size_t *badline)
 {
 	memset(d, 0, sizeof *d);
+	d->wakefd = -1;
 	d->timeout = 5;
 	d->tries = 2;
 	*badline = 0;
@@ -164,6 +165,48 @@ dns_close(struct dns *d)
 	res_nclose(&d->res);
 }
 
+/* Whether the caller asked for lookups to stop (see dns.h). */
+static int
+stopped(const struct dns *d)
+{
+	return d->stop != NULL && *d->stop;
+}
+
+/*
+ * timeoutio_wait that also ends, with ECANCELED, once d->stop is set:
+ * d->wakefd turns readable when that may have happened, so a signal that
+ * comes before the poll is not missed. A wake for another reason drops
+ * wakefd from this wait, which the caller's loop drains.
+ */
+static int
+dns_wait(struct dns *d, int fd, short events, unsigned seconds)
+{
+	long long deadline = timeoutio_deadline(seconds);
+	struct pollfd p[2] = { { .fd = fd, .events = events },
+	    { .fd = d->wakefd, .events = POLLIN } };
+
+	for (;;) {
+		long long left = deadline - timeoutio_deadline(0);
+		int r;
+
+		if (stopped(d)) {
+			errno = ECANCELED;
+			return 0;
+		}
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return 0;
+		}
+		r = poll(p, 2, left > 1000000000 ? 1000000000 : (int)left);
+		if (r == -1 && errno != EINTR)
+			return 0;
+		if (r > 0 && p[0].revents)
+			return 1;	/* ready, or an error the call will report */
+		if (r > 0 && p[1].revents)
+			p[1].fd = -1;
+	}
+}
+
 /* Send q to one server and wait for its answer; the answer's length or -1. */
 static int
 ask_udp(struct dns *d, const struct dns_server *s, const unsigned char *q,
@@ -179,7 +222,7 @@ ask_udp(struct dns *d, const struct dns_server *s, const unsigned char *q,
 	for (;;) {
 		ssize_t r;
 
-		if (!timeoutio_wait(fd, POLLIN, d->timeout))
+		if (!dns_wait(d, fd, POLLIN, d->timeout))
 			goto out;
 		r = recv(fd, ans, (size_t)max, 0);
 		if (r == -1 && errno == EINTR)
@@ -198,12 +241,12 @@ out:
 }
 
 static int
-readall(int fd, unsigned char *p, size_t n, unsigned timeout)
+readall(struct dns *d, int fd, unsigned char *p, size_t n, unsigned timeout)
 {
 	while (n > 0) {
 		ssize_t r;
 
-		if (!timeoutio_wait(fd, POLLIN, timeout))
+		if (!dns_wait(d, fd, POLLIN, timeout))
 			return 0;
 		r = read(fd, p, n);
 		if (r == -1 && (errno == EINTR || errno == EAGAIN))
@@ -240,7 +283,7 @@ ask_tcp(struct dns *d, const struct dns_server *s, const unsigned char *q,
 	memcpy(w + 2, q, (size_t)qlen);
 	if (connect(fd, (const struct sockaddr *)&s->sa, s->len) == -1) {
 		if (errno != EINPROGRESS ||
-		    !timeoutio_wait(fd, POLLOUT, d->timeout) ||
+		    !dns_wait(d, fd, POLLOUT, d->timeout) ||
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == -1 ||
 		    err != 0)
 			goto out;
@@ -248,7 +291,7 @@ ask_tcp(struct dns *d, const struct dns_server *s, const unsigned char *q,
 	while (off < wlen) {
 		ssize_t r;
 
-		if (!timeoutio_wait(fd, POLLOUT, d->timeout))
+		if (!dns_wait(d, fd, POLLOUT, d->timeout))
 			goto out;
 		r = write(fd, w + off, wlen - off);
 		if (r == -1 && (errno == EINTR || errno == EAGAIN))
@@ -257,10 +300,10 @@ ask_tcp(struct dns *d, const struct dns_server *s, const unsigned char *q,
 			goto out;
 		off += (size_t)r;
 	}
-	if (!readall(fd, len, 2, d->timeout))
+	if (!readall(d, fd, len, 2, d->timeout))
 		goto out;
 	n = len[0] << 8 | len[1];
-	if (n < HFIXEDSZ || n > max || !readall(fd, ans, (size_t)n, d->timeout) ||
+	if (n < HFIXEDSZ || n > max || !readall(d, fd, ans, (size_t)n, d->timeout) ||
 	    memcmp(ans, q, 2) != 0)
 		n = -1;
 out:
@@ -357,6 +400,26 @@ cache_slot(struct dns *d, time_t now)
 }
 
 /*
+ * Remember that the servers failed for name and type, for d->negttl: the
+ * next messages to the domain defer at once instead of waiting for the
+ * same timeouts again.
+ */
+static void
+cache_temp(struct dns *d, const char *lname, int type, time_t now)
+{
+	struct dns_cache_entry *c = cache_slot(d, now);
+
+	free(c->answer);
+	memset(c, 0, sizeof *c);
+	memcpy(c->name, lname, strlen(lname) + 1);
+	c->type = type;
+	c->status = DNS_TEMP;
+	c->why = d->why;
+	/* From the end of the lookup: its timeouts may have taken longer. */
+	c->expires = time(NULL) + (time_t)d->negttl;
+}
+
+/*
  * Answer a query from the cache or the servers. For DNS_OK, *msg is set to
  * a parsed answer whose memory the cache owns.
  */
@@ -369,7 +432,7 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	time_t now = time(NULL);
 	size_t i, n = strlen(name);
 	int qlen, len = -1;
-	unsigned tries;
+	unsigned tries, ttl;
 	enum dns_status st = DNS_TEMP;
 
 	if (n == 0 || n > DNS_NAME_MAX)
@@ -380,10 +443,16 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	c = cache_find(d, lname, type, now);
 	if (c != NULL) {
 		d->hits++;
+		if (c->status == DNS_TEMP)
+			d->why = c->why;
 		if (c->status == DNS_OK &&
 		    ns_initparse(c->answer, c->len, msg) != 0)
 			return DNS_TEMP;
 		return c->status;
+	}
+	if (stopped(d)) {
+		d->why = "lookup stopped";
+		return DNS_TEMP;
 	}
 	d->misses++;
 	qlen = res_nmkquery(&d->res, ns_o_query, lname, ns_c_in, type, NULL, 0,
@@ -394,8 +463,9 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	if (ans == NULL)
 		return DNS_TEMP;
 	d->why = "no server answered";
-	for (tries = 0; tries < d->tries && st == DNS_TEMP; tries++) {
-		for (i = 0; i < d->nservers; i++) {
+	for (tries = 0; tries < d->tries && st == DNS_TEMP && !stopped(d);
+	    tries++) {
+		for (i = 0; i < d->nservers && !stopped(d); i++) {
 			const char *why;
 
 			/*
@@ -423,6 +493,11 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	}
 	if (st == DNS_TEMP) {
 		free(ans);
+		/* A lookup cut short says nothing about the servers. */
+		if (stopped(d))
+			d->why = "lookup stopped";
+		else if (d->negttl > 0)
+			cache_temp(d, lname, type, now);
 		return st;
 	}
 	if (ns_initparse(ans, len, msg) != 0) {
@@ -435,7 +510,10 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	memcpy(c->name, lname, n + 1);
 	c->type = type;
 	c->status = st;
-	c->expires = now + (time_t)answer_ttl(msg, st != DNS_OK);
+	ttl = answer_ttl(msg, st != DNS_OK);
+	if (st != DNS_OK && d->negttl > 0 && ttl > d->negttl)
+		ttl = d->negttl;
+	c->expires = now + (time_t)ttl;
 	if (st == DNS_OK) {
 		unsigned char *keep = realloc(ans, (size_t)len);
 

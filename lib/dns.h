@@ -10,7 +10,11 @@
  *
  * Answers are cached by their TTL (negative ones by the SOA minimum) in a
  * bounded table, so that many messages to one domain cost one lookup.
- * Temporary failures are never cached. Every answer is checked whole
+ * With negttl set, negative answers are kept at most that long, and
+ * temporary failures of the servers (no answer, SERVFAIL, a malformed
+ * answer) that long too, so that a domain whose DNS is down costs one
+ * lookup per negttl, not one per message; without it temporary failures
+ * are not cached. Every answer is checked whole
  * before it is believed or cached (dns_answer_check): one that is
  * malformed, or answers another question, counts as a temporary failure,
  * never as "no such domain" or "no such record".
@@ -20,6 +24,7 @@
 
 #include <netinet/in.h>
 #include <resolv.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -51,6 +56,7 @@ struct dns_cache_entry {
 	time_t expires;
 	unsigned char *answer;		/* the raw message, for DNS_OK */
 	int len;
+	const char *why;		/* for DNS_TEMP: why, as d->why */
 };
 
 struct dns {
@@ -58,6 +64,15 @@ struct dns {
 	size_t nservers;
 	unsigned timeout;		/* seconds per try */
 	unsigned tries;			/* rounds over the servers */
+	unsigned negttl;		/* seconds, see above; 0: none */
+	/*
+	 * For a caller that must stop at once (a signal): while *stop is
+	 * set every lookup fails for now (DNS_TEMP, not cached), one in
+	 * progress included. wakefd (-1: none) turns readable when *stop
+	 * may have been set, as a self-pipe does; it is polled, never read.
+	 */
+	volatile sig_atomic_t *stop;
+	int wakefd;
 	struct __res_state res;
 	struct dns_cache_entry *cache;	/* DNS_CACHE_MAX slots */
 	unsigned long long hits, misses;

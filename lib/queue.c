@@ -928,3 +928,66 @@ queue_lock(struct queue *q, const char *name)
 	}
 	return fd;
 }
+
+/* Resumable scans. */
+
+static int
+cursor_open(int dfd, int (*valid)(const char *), struct queue_cursor *c)
+{
+	int fd;
+
+	c->dir = NULL;
+	c->valid = valid;
+	if (dfd == -1)
+		return 0;
+	/* fdopendir takes the descriptor over; give it its own. */
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	c->dir = fdopendir(fd);
+	if (c->dir == NULL) {
+		close(fd);
+		return 0;
+	}
+	return 1;
+}
+
+int
+queue_cursor_open(struct queue *q, enum queue_dir d, struct queue_cursor *c)
+{
+	return cursor_open(queue_dirfd(q, d), queue_id_valid, c);
+}
+
+int
+queue_cursor_open_state(struct queue *q, struct queue_cursor *c)
+{
+	return cursor_open(subdirfd(q, &q->statefd, "state"), state_name_ok,
+	    c);
+}
+
+int
+queue_cursor_next(struct queue_cursor *c, const char **name)
+{
+	struct dirent *de;
+
+	if (c->dir == NULL)
+		return 0;
+	for (;;) {
+		errno = 0;
+		de = readdir(c->dir);
+		if (de == NULL)
+			return errno != 0 ? -1 : 0;
+		if (c->valid(de->d_name)) {
+			*name = de->d_name;
+			return 1;
+		}
+	}
+}
+
+void
+queue_cursor_close(struct queue_cursor *c)
+{
+	if (c->dir != NULL)
+		closedir(c->dir);
+	c->dir = NULL;
+}

@@ -20,6 +20,7 @@
 #define ZR_QUEUE_H
 
 #include <errno.h>
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -173,6 +174,23 @@ int queue_state_set_aside(struct queue *, const char *name);
  */
 int queue_stray(struct queue *, enum queue_dir, const char *name);
 int queue_state_stray(struct queue *, const char *name);
+
+/*
+ * queue_scan that can stop and go on later, for work done in slices: open
+ * a cursor on a directory (or on state/, whose names are as for
+ * queue_state_scan), take names with queue_cursor_next (1 and *name, valid
+ * until the next call; 0 at the end; -1), close it. Names added or
+ * removed meanwhile may or may not be seen (readdir(3)); the rest are
+ * seen once. Opening fails (0) without leaving anything to close.
+ */
+struct queue_cursor {
+	DIR *dir;
+	int (*valid)(const char *);
+};
+int queue_cursor_open(struct queue *, enum queue_dir, struct queue_cursor *);
+int queue_cursor_open_state(struct queue *, struct queue_cursor *);
+int queue_cursor_next(struct queue_cursor *, const char **name);
+void queue_cursor_close(struct queue_cursor *);
 
 /*
  * The side file state/<id>: read (1, 0 when absent, -1, QUEUE_ENOTREG for

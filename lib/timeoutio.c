@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,18 +16,33 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long
+timeoutio_deadline(unsigned seconds)
+{
+	return now_ms() + (long long)seconds * 1000;
+}
+
 int
 timeoutio_wait(int fd, short events, unsigned seconds)
 {
+	return timeoutio_wait_until(fd, events, seconds, 0);
+}
+
+int
+timeoutio_wait_until(int fd, short events, unsigned seconds, long long until)
+{
 	long long deadline = now_ms() + (long long)seconds * 1000;
 	struct pollfd p = { .fd = fd, .events = events };
+	bool whole = until > 0 && until < deadline;
 
+	if (whole)
+		deadline = until;
 	for (;;) {
 		long long left = deadline - now_ms();
 		int r;
 
 		if (left <= 0) {
-			errno = ETIMEDOUT;
+			errno = whole ? ETIME : ETIMEDOUT;
 			return 0;
 		}
 		r = poll(&p, 1, left > 1000000000 ? 1000000000 : (int)left);
@@ -43,7 +59,7 @@ timeoutio_read(int fd, char *p, size_t n, void *ctx)
 	const struct timeoutio *t = ctx;
 	ssize_t r;
 
-	if (!timeoutio_wait(fd, POLLIN, t->seconds))
+	if (!timeoutio_wait_until(fd, POLLIN, t->seconds, t->deadline))
 		return -1;
 	do
 		r = read(fd, p, n);
@@ -57,7 +73,7 @@ timeoutio_write(int fd, char *p, size_t n, void *ctx)
 	const struct timeoutio *t = ctx;
 	ssize_t r;
 
-	if (!timeoutio_wait(fd, POLLOUT, t->seconds))
+	if (!timeoutio_wait_until(fd, POLLOUT, t->seconds, t->deadline))
 		return -1;
 	do
 		r = write(fd, p, n);

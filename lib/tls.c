@@ -134,9 +134,11 @@ again(struct tls *t, int r)
 {
 	switch (SSL_get_error(t->ssl, r)) {
 	case SSL_ERROR_WANT_READ:
-		return timeoutio_wait(t->rfd, POLLIN, t->timeout);
+		return timeoutio_wait_until(t->rfd, POLLIN, t->timeout,
+		    t->deadline);
 	case SSL_ERROR_WANT_WRITE:
-		return timeoutio_wait(t->wfd, POLLOUT, t->timeout);
+		return timeoutio_wait_until(t->wfd, POLLOUT, t->timeout,
+		    t->deadline);
 	case SSL_ERROR_SYSCALL:
 		if (errno == 0)
 			errno = ECONNRESET;
@@ -183,7 +185,8 @@ handshake(struct tls *t, int server, char *err, size_t errlen)
 			char what[64];
 
 			if (fmt_snprintf(what, sizeof what, "TLS handshake failed%s",
-			    errno == ETIMEDOUT ? " (timeout)" : "") == -1)
+			    errno == ETIMEDOUT ? " (timeout)" : errno == ETIME ?
+			    " (deadline)" : "") == -1)
 				what[0] = '\0';
 			seterr(err, errlen, what);
 			return 0;
@@ -293,13 +296,14 @@ is_ip(const char *host)
 struct tls *
 tls_connect(SSL_CTX *ctx, int fd, const char *host, enum tls_level level,
     const char *fingerprint, SSL_SESSION *session, unsigned timeout,
-    char *err, size_t errlen)
+    long long deadline, char *err, size_t errlen)
 {
 	struct tls *t = new_tls(ctx, fd, fd, timeout, err, errlen);
 	int ip = host != NULL && is_ip(host);
 
 	if (t == NULL)
 		return NULL;
+	t->deadline = deadline;
 	/* RFC 6066 3: SNI carries host names only, never addresses. */
 	/* SSL_set_tlsext_host_name, without its cast that drops const. */
 	if (host != NULL && !ip && !SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,

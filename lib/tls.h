@@ -45,6 +45,7 @@ struct tls {
 	int rfd;
 	int wfd;
 	unsigned timeout;	/* seconds per read or write */
+	long long deadline;	/* of the whole exchange (timeoutio); 0: none */
 	char err[TLS_ERR_MAX];
 };
 
@@ -70,12 +71,14 @@ struct tls *tls_accept(SSL_CTX *, int rfd, int wfd, unsigned timeout,
  * TLS_LEVEL_VERIFY, checked against the certificate; fingerprint
  * ("sha256:HEX", certificate or public key) is checked at
  * TLS_LEVEL_FINGERPRINT. session, when not NULL, is offered for
- * resumption. Returns NULL with err set on any failure, including a
+ * resumption. deadline (timeoutio_deadline, 0: none) bounds the
+ * handshake and every later read and write with t->deadline, which the
+ * caller may change. Returns NULL with err set on any failure, including a
  * failed check.
  */
 struct tls *tls_connect(SSL_CTX *, int fd, const char *host,
     enum tls_level, const char *fingerprint, SSL_SESSION *session,
-    unsigned timeout, char *err, size_t errlen);
+    unsigned timeout, long long deadline, char *err, size_t errlen);
 
 /* buf operations; ctx is the struct tls. */
 ssize_t tls_read(int fd, char *p, size_t n, void *ctx);

@@ -193,7 +193,7 @@ int
 http_serve(const char *queuedir, int fd, struct buf *o)
 {
 	static char req[HTTP_REQUEST_MAX];
-	struct timeoutio tio = { HTTP_TIMEOUT };
+	struct timeoutio tio = { .seconds = HTTP_TIMEOUT };
 	enum http_verdict v = HTTP_INCOMPLETE;
 	struct zs body = ZS_INIT;
 	size_t n = 0;

@@ -191,6 +191,9 @@ remote_conf_load(struct remote_conf *c)
 	if (control_readulong("timeoutremote", &u, 1200) == -1)
 		return 0;
 	c->timeoutremote = u == 0 || u > 86400 ? 1200 : (unsigned)u;
+	if (control_readulong("timeouttransaction", &u, 600) == -1)
+		return 0;
+	c->timeouttransaction = u == 0 || u > 86400 ? 600 : (unsigned)u;
 	return conf_tls(c);
 }
 
@@ -421,6 +424,28 @@ conn_close(struct remote *r, bool quit)
 	r->in.start = r->in.end = 0;
 }
 
+/*
+ * control/timeouttransaction: every wait from now on ends by when (0:
+ * none). A per-read timeout alone lets a server that sends a byte a second
+ * hold the delivery for ever.
+ */
+static void
+deadline_set(struct remote *r, long long when)
+{
+	r->deadline = when;
+	r->rto.deadline = r->wto.deadline = when;
+	if (r->tls != NULL)
+		r->tls->deadline = when;
+}
+
+/* An error number in words; ETIME is the transaction's deadline. */
+static const char *
+err_text(int e)
+{
+	return e == ETIME ? "control/timeouttransaction reached" :
+	    strerror(e);
+}
+
 static void
 set_why(struct remote *r, const char *host, const char *a, const char *b)
 {
@@ -468,9 +493,9 @@ connect_to(struct remote *r, const struct route_host *h)
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		if (errno == EINPROGRESS) {
-			if (!timeoutio_wait(fd, POLLOUT,
-			    r->conf->timeoutconnect))
-				err = ETIMEDOUT;
+			if (!timeoutio_wait_until(fd, POLLOUT,
+			    r->conf->timeoutconnect, r->deadline))
+				err = errno;
 			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
 			    &len) == -1)
 				err = errno;
@@ -485,7 +510,7 @@ connect_to(struct remote *r, const struct route_host *h)
 	}
 	if (fd == -1)
 		set_why(r, h->key, "unable to connect: ",
-		    strerror(errno ? errno : ECONNREFUSED));
+		    err_text(errno ? errno : ECONNREFUSED));
 	freeaddrinfo(res);
 	return fd;
 }
@@ -508,8 +533,12 @@ get_reply(struct remote *r, const char *what)
 		}
 		return 1;
 	}
-	set_why(r, r->key, "connection lost waiting for the reply to ",
-	    g == 0 ? what : strerror(errno));
+	if (g == -1 && errno == ETIME)
+		set_why(r, r->key, "control/timeouttransaction reached "
+		    "waiting for the reply to ", what);
+	else
+		set_why(r, r->key, "connection lost waiting for the reply to ",
+		    g == 0 ? what : strerror(errno));
 	return 0;
 }
 
@@ -751,7 +780,7 @@ start_tls(struct remote *r, const struct route_host *h)
 	e = sess_slot(r, &r->cur, false);
 	r->tls = tls_connect(r->ctx, r->fd, h->name, r->cur.tls,
 	    h->fingerprint, e != NULL ? e->s : NULL, r->conf->timeoutremote,
-	    err, sizeof err);
+	    r->deadline, err, sizeof err);
 	if (r->tls == NULL) {
 		set_why(r, h->key, "TLS: ", err);
 		return 0;
@@ -1240,16 +1269,20 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	}
 	if (!send_body(r, mfd, e->data_offset)) {
 		set_why(r, r->key, "connection lost while sending the "
-		    "message: ", strerror(errno));
+		    "message: ", err_text(errno));
 		goto lost;
 	}
 	if (!get_reply(r, "the end of the message")) {
+		bool late = r->deadline > 0 &&
+		    timeoutio_deadline(0) >= r->deadline;
+
 		/* RFC 1047: the server may have taken it. */
 		warn_x(r->key, ": connection lost after the final dot: ",
 		    "possible duplicate of ", e->id);
 		res->ml = L_Z;
 		if (!set_text(&res->mt, "4.4.2 ", r->key) ||
-		    !zs_cats(&res->mt,
+		    !zs_cats(&res->mt, late ? ": no reply to the final dot "
+		    "within control/timeouttransaction: possible duplicate" :
 		    " connection lost after the final dot: possible duplicate"))
 			goto nomem;
 		conn_close(r, false);
@@ -1426,6 +1459,8 @@ do_job(struct remote *r, struct remote_job *j)
 		bool fresh = false;
 		enum tx_result t;
 
+		/* Each host, and a kept connection's transaction, has it all. */
+		deadline_set(r, timeoutio_deadline(r->conf->timeouttransaction));
 		if (r->fd == -1) {
 			if (!conn_open(r, &j->host[h])) {
 				h++;
@@ -1452,6 +1487,8 @@ nomem:
 	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "");
 out:
 	r->dest = NULL;		/* it points into this job */
+	/* A kept connection waits for the next job, and QUIT, as before. */
+	deadline_set(r, 0);
 	if (mfd != -1)
 		close(mfd);
 	for (i = 0; res.rt != NULL && i < res.n; i++)

@@ -50,6 +50,7 @@ struct remote_conf {
 	size_t nself;
 	unsigned timeoutconnect;	/* control/timeoutconnect */
 	unsigned timeoutremote;		/* control/timeoutremote */
+	unsigned timeouttransaction;	/* control/timeouttransaction */
 	enum tls_level tlsmx;		/* control/tlsmx: hosts without tls= */
 	char ciphers[REMOTE_CIPHERS_MAX];	/* control/tlsclientciphers */
 	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
@@ -97,6 +98,7 @@ struct remote {
 	unsigned ext;
 	unsigned long long sizemax;	/* the server's SIZE, 0: none */
 	bool dirty;			/* a transaction may be open */
+	long long deadline;		/* of this host's transaction; 0: none */
 	struct timeoutio rto, wto;
 	struct buf in, out;
 	char *inspace, *outspace;

@@ -30,6 +30,7 @@ static const struct num nums[] = {
 	{ "mxrouting", F(mxrouting), 0, 0, 1 },
 	{ "mxport", F(mxport), 25, 1, 65535 },
 	{ "delaywarn", F(delaywarn), 4 * 3600, 0, 365 * 86400ULL },
+	{ "dnsnegttl", F(dnsnegttl), 60, 0, 86400 },
 };
 #undef F
 

@@ -27,6 +27,8 @@ mx_open(struct send_mx *x, const struct send_conf *c)
 		/* Lookups happen in the scheduler: keep a slow server short. */
 		x->dns.timeout = 3;
 		x->dns.tries = 2;
+		/* A domain whose DNS is down costs one lookup per this. */
+		x->dns.negttl = (unsigned)c->dnsnegttl;
 	}
 	n = dns_local_addrs(x->laddr, MX_LOCAL_ADDRS);
 	x->local.addr = x->laddr;

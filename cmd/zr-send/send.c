@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "cleanup.h"
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
@@ -125,6 +126,7 @@ struct send {
 	bool sync_dir[QD_COUNT];
 	long long sync_at;
 	long long next_cleanup;
+	struct send_cleanup clean;
 	long long next_qrun;
 	bool stopping;
 	long long stop_deadline;
@@ -150,6 +152,18 @@ on_signal(int sig)
 	if (sig_w != -1)
 		(void)!write(sig_w, "", 1);
 	errno = saved;
+}
+
+/*
+ * SIGTERM cuts a DNS lookup short: lookups are made in the loop, and ten
+ * messages to domains whose DNS is silent would otherwise hold the stop
+ * for a minute whatever control/shutdowntimeout says.
+ */
+static void
+dns_signals(struct send *s)
+{
+	s->mx.dns.stop = &got_term;
+	s->mx.dns.wakefd = s->sigpipe[0];
 }
 
 static long long
@@ -1009,6 +1023,9 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 		}
 		jobs[k]->rcpt[jobs[k]->nrcpt++] = i;
 	}
+	/* Stopped during a lookup: not an attempt, due at the next start. */
+	if (got_term)
+		m->handback = true;
 	m->jobs_left = nsets;
 	for (k = 0; k < nsets; k++) {
 		struct job *j = jobs[k];
@@ -1184,7 +1201,7 @@ dispatch(struct send *s)
 	int p;
 
 	assign(s);
-	while (!s->stopping && s->npending == 0 &&
+	while (!s->stopping && !got_term && s->npending == 0 &&
 	    busy_count(s) < remote_limit(s)) {
 		if (!next_ready(s, &q, &from)) {
 			/* Lists used up: look again for what came meanwhile. */
@@ -1551,6 +1568,58 @@ child_input(struct send *s, size_t k)
 	}
 }
 
+/* Why a message with recipients still to do stops being tried. */
+enum giveup { GIVEUP_NO, GIVEUP_LIFETIME, GIVEUP_RETRIES };
+
+/*
+ * The lifetime comes first: a message past it is Expired even when its
+ * retries ran out too; retries used up make its recipients Failed.
+ */
+static enum giveup
+give_up(const struct send_conf *c, const struct msg *m, long long now)
+{
+	if (now >= m->env.arrival + (long long)c->lifetime)
+		return GIVEUP_LIFETIME;
+	if (c->maxretries > 0 && m->st.attempts > c->maxretries)
+		return GIVEUP_RETRIES;
+	return GIVEUP_NO;
+}
+
+/*
+ * Recipient i has had control/maxretries retries: it fails for good,
+ * with 5.4.7 (RFC 3463: delivery time expired, the nearest code) in front
+ * of the last reply, so that the failure notice says both.
+ */
+static void
+rcpt_give_up(struct send *s, struct msg *m, size_t i)
+{
+	struct qstate_rcpt *r = &m->st.rcpt[i];
+	char host[QSTATE_HOST_MAX + 1];
+	struct zs t = ZS_INIT, l = ZS_INIT;
+
+	memcpy(host, r->host, sizeof host);
+	r->status = RS_FAILED;
+	s->stats[ST_R_FAILED]++;
+	if (zs_cats(&t, "5.4.7 gave up after ") &&
+	    catnum(&t, m->st.attempts) &&
+	    zs_cats(&t, " attempts (control/maxretries ") &&
+	    catnum(&t, s->conf->maxretries) &&
+	    zs_cats(&t, "); last reply: ") && zs_cats(&t, r->reply))
+		qstate_set_reply(r, host, t.s, t.len);
+	else
+		qstate_set_reply(r, host, "5.4.7 gave up: control/maxretries",
+		    33);
+	if (zs_cats(&l, "failed ") && catmsg(&l, m->ino) &&
+	    zs_cats(&l, ": rcpt=<") && zs_cats(&l, m->env.rcpt[i].addr) &&
+	    zs_cats(&l, "> attempts=") && catnum(&l, m->st.attempts) &&
+	    zs_cats(&l, " maxretries=") && catnum(&l, s->conf->maxretries) &&
+	    zs_cats(&l, " last=") && catreport(&l, r->reply) &&
+	    catid(&l, m->id))
+		logline(&l);
+	zs_free(&t);
+	zs_free(&l);
+}
+
 /* A message whose jobs are all done: final state, or deferred/. */
 static void
 finish_msg(struct send *s, struct msg *m)
@@ -1559,7 +1628,8 @@ finish_msg(struct send *s, struct msg *m)
 	long long now = now_ms() / 1000;
 	enum queue_dir to;
 	struct zs l = ZS_INIT, t = ZS_INIT;
-	bool expire, ok;
+	enum giveup giveup;
+	bool ok;
 	int hr;
 
 	m->st.attempts++;
@@ -1567,16 +1637,19 @@ finish_msg(struct send *s, struct msg *m)
 	s->stats[ST_ATTEMPTS]++;
 	for (i = 0; i < m->env.nrcpt; i++)
 		n[m->st.rcpt[i].status]++;
-	expire = (n[RS_DEFERRED] + n[RS_PENDING]) > 0 && !m->handback &&
-	    ((s->conf->maxretries > 0 &&
-	    m->st.attempts > s->conf->maxretries) ||
-	    now >= m->env.arrival + (long long)s->conf->lifetime);
-	if (expire) {
+	giveup = (n[RS_DEFERRED] + n[RS_PENDING]) > 0 && !m->handback ?
+	    give_up(s->conf, m, now) : GIVEUP_NO;
+	if (giveup != GIVEUP_NO) {
 		for (i = 0; i < m->env.nrcpt; i++) {
 			struct qstate_rcpt *r = &m->st.rcpt[i];
 
 			if (r->status != RS_DEFERRED && r->status != RS_PENDING)
 				continue;
+			if (giveup == GIVEUP_RETRIES) {
+				rcpt_give_up(s, m, i);
+				n[RS_FAILED]++;
+				continue;
+			}
 			r->status = RS_EXPIRED;
 			n[RS_EXPIRED]++;
 			s->stats[ST_R_EXPIRED]++;
@@ -1675,101 +1748,55 @@ out:
 	msg_free(m);
 }
 
-/* Cleanup. */
-
-struct sweep {
-	struct send *s;
-	enum queue_dir d;
-	time_t before;
-	long n;
-};
-
-static int
-sweep_done(const char *id, void *ctx)
+/*
+ * Cleanup, a slice per turn of the loop (cleanup.c): removing tens of
+ * thousands of expired files in one pass would stop every delivery for
+ * seconds.
+ */
+static void
+cleanup_stray(void *ctx, enum queue_dir d, bool state, const char *name,
+    const char *kind)
 {
-	struct sweep *w = ctx;
-	struct stat st;
-
-	/* A rename sets ctime: it says when the message became terminal. */
-	if (queue_stat(&w->s->q, w->d, id, &st) == 1 &&
-	    st.st_ctime < w->before && queue_remove(&w->s->q, w->d, id)) {
-		queue_state_remove(&w->s->q, id);
-		w->n++;
-	}
-	return 1;
-}
-
-static int
-sweep_done_stray(const char *name, const char *kind, void *ctx)
-{
-	struct sweep *w = ctx;
-
-	stray_aside(w->s, w->d, false, name, kind);
-	return 1;
-}
-
-static int
-sweep_stray(const char *name, const char *kind, void *ctx)
-{
-	struct sweep *w = ctx;
-
-	stray_aside(w->s, QD_ACTIVE, true, name, kind);
-	return 1;
-}
-
-static int
-sweep_state(const char *name, void *ctx)
-{
-	struct sweep *w = ctx;
-	enum queue_dir where;
-	char id[QUEUE_ID_SIZE];
-
-	/* A state file, or a notification's record: gone with its message. */
-	memcpy(id, name, QUEUE_ID_LEN);
-	id[QUEUE_ID_LEN] = '\0';
-	if (queue_locate(&w->s->q, id, &where) == 0 &&
-	    queue_state_remove(&w->s->q, name))
-		w->n++;
-	return 1;
+	stray_aside(ctx, d, state, name, kind);
 }
 
 static void
-cleanup(struct send *s)
+cleanup_turn(struct send *s, long long now)
 {
-	struct sweep w = { s, QD_DONE_DELIVERED, 0, 0 };
-	long tmp;
+	struct send_cleanup *c = &s->clean;
 	struct zs l = ZS_INIT;
-	int d;
 
-	w.before = (time_t)(now_ms() / 1000 - (long long)s->conf->retention);
-	for (d = QD_DONE_DELIVERED; d <= QD_DONE_CANCELLED; d++) {
-		w.d = (enum queue_dir)d;
-		if (queue_scan_strays(&s->q, w.d, sweep_done, sweep_done_stray,
-		    &w) == -1)
-			warn_sys("trouble sweeping ", queue_dir_name(w.d));
+	if (s->stopping) {
+		cleanup_abort(c);
+		return;
 	}
-	tmp = queue_tmp_sweep(&s->q, (time_t)(now_ms() / 1000 - TMP_MAXAGE));
-	{
-		long expired = w.n;
-
-		w.n = 0;
-		/* Only messages not in flight: nothing is in active/ then. */
-		if (s->nchild == 0 || busy_count(s) == 0)
-			queue_state_scan_strays(&s->q, sweep_state,
-			    sweep_stray, &w);
+	if (!c->running) {
+		if (now < s->next_cleanup)
+			return;
+		/* Orphaned state only while nothing is in flight, as ever. */
+		cleanup_start(c, (time_t)(now / 1000 -
+		    (long long)s->conf->retention),
+		    (time_t)(now / 1000 - TMP_MAXAGE), busy_count(s) == 0, now);
+		c->stray = cleanup_stray;
+		c->ctx = s;
 		/* Nothing else reads hold/: look there for strays now. */
 		queue_scan_strays(&s->q, QD_HOLD, NULL, stray_hold, s);
-		if ((expired > 0 || tmp > 0 || w.n > 0) &&
-		    zs_cats(&l, "info cleanup: removed=") &&
-		    catnum(&l, (unsigned long long)expired) &&
-		    zs_cats(&l, " tmp=") &&
-		    catnum(&l, tmp > 0 ? (unsigned long long)tmp : 0) &&
-		    zs_cats(&l, " orphan_state=") &&
-		    catnum(&l, (unsigned long long)w.n))
-			logline(&l);
+		s->next_cleanup = now +
+		    (long long)s->conf->cleanupinterval * 1000;
 	}
+	if (cleanup_step(c, &s->q))
+		return;
+	if ((c->removed > 0 || c->tmp > 0 || c->orphaned > 0) &&
+	    zs_cats(&l, "info cleanup: removed=") && catnum(&l, c->removed) &&
+	    zs_cats(&l, " tmp=") && catnum(&l, (unsigned long long)c->tmp) &&
+	    zs_cats(&l, " orphan_state=") && catnum(&l, c->orphaned) &&
+	    zs_cats(&l, " slices=") && catnum(&l, c->slices) &&
+	    zs_cats(&l, " ms=") &&
+	    catnum(&l, (unsigned long long)(now_ms() - c->started)) &&
+	    zs_cats(&l, " longest_slice_ms=") &&
+	    catnum(&l, (unsigned long long)c->longest))
+		logline(&l);
 	zs_free(&l);
-	s->next_cleanup = now_ms() + (long long)s->conf->cleanupinterval * 1000;
 }
 
 /* The loop. */
@@ -1835,6 +1862,7 @@ reload(struct send *s)
 
 		/* New DNS servers, and a fresh cache with them. */
 		mx_open(&s->mx, s->conf);
+		dns_signals(s);
 		if (zs_cats(&l, "info: controls reread"))
 			logline(&l);
 		zs_free(&l);
@@ -1936,8 +1964,7 @@ poll_loop(struct send *s)
 		due_deferred(s, now / 1000);
 		dispatch(s);
 		sync_dirs(s, false);
-		if (now >= s->next_cleanup && !s->stopping)
-			cleanup(s);
+		cleanup_turn(s, now);
 		if (s->stats_dirty && now - s->stats_at >= 1000)
 			stats_save(s);
 		status(s, false);
@@ -1957,6 +1984,9 @@ poll_loop(struct send *s)
 				wake = s->lastscan[p] + SCAN_GAP_MS;
 		if (s->next_cleanup < wake)
 			wake = s->next_cleanup;
+		/* A round under way goes on as soon as the rest is served. */
+		if (s->clean.running)
+			wake = now;
 		if (s->next_qrun < wake)
 			wake = s->next_qrun;
 		for (p = 0; p < QD_COUNT; p++)
@@ -2082,6 +2112,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	if (cloexec_pipe(s.sigpipe, O_NONBLOCK) == -1)
 		die_sys(EXIT_TEMP, "unable to make a pipe");
 	sig_w = s.sigpipe[1];
+	dns_signals(&s);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -2118,6 +2149,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 		idlist_free(&s.retry[p]);
 	}
 	idlist_free(&s.deferred);
+	cleanup_abort(&s.clean);
 	free(s.child);
 	mx_close(&s.mx);
 	close(s.sigpipe[0]);

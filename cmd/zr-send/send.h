@@ -37,6 +37,7 @@ struct send_conf {
 	unsigned long long delaywarn;		/* control/delaywarn; 0: none */
 	unsigned long maxhops;			/* control/maxhops */
 	bool bounces;				/* control/bounces: yes or no */
+	unsigned long long dnsnegttl;		/* control/dnsnegttl */
 	struct route_table routes;		/* smarthosts, domainroutes */
 	struct zs localdomains;			/* NUL after each entry */
 	size_t nlocal;

@@ -58,7 +58,7 @@ smtpd_main(int argc, char **argv, const struct smtpd_tlsops *ops)
 {
 	struct smtpd_conf conf;
 	struct smtpd_session *s;
-	struct timeoutio tio;
+	struct timeoutio tio = { 0 };
 	bool smtps = false;
 	const char *handed = NULL, *v;
 	unsigned long long end;

@@ -5,7 +5,9 @@
 # too many for 512 octets of UDP (TC, then whole over TCP); its hosts d0 to
 # d39 do not exist, d40 to d148 live at 127.0.1.N where nothing listens,
 # best.many.test at --sink. The domains of MALFORMED get answers broken
-# one way each. Everything else does not exist.
+# one way each. Names ending in silent.test get no answer at all (the
+# query is logged and dropped), names ending in servfail.test SERVFAIL.
+# Everything else does not exist.
 #
 #   dns-responder.py --portfile F --log F --sink 127.0.0.2
 #   dns-responder.py --dump DIR     the malformed MX answers as files
@@ -111,6 +113,10 @@ def answer(data, tcp, sink, logf):
             f.write('%s %s %d\n' % ('tcp' if tcp else 'udp', qname, qtype))
     nodata = header(qid, 0x8580, 0) + q
     nx = header(qid, 0x8583, 0) + q
+    if qname == 'silent.test' or qname.endswith('.silent.test'):
+        return None
+    if qname == 'servfail.test' or qname.endswith('.servfail.test'):
+        return header(qid, 0x8582, 0) + q
     base = qname.split('.', 1)[0]
     if qname in ['%s.test' % k for k in MALFORMED]:
         if qtype != MX:

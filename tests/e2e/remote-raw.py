@@ -14,11 +14,15 @@
 # extra-* servers refuse the message itself (554), so that a client that
 # takes the extra reply for the next one is seen to. starttls-extra: offers
 # STARTTLS, goes into TLS with $RAW_CERT and $RAW_KEY, and answers the EHLO
-# that follows with a reply more.
+# that follows with a reply more. Slow servers that answer in time for
+# every read, a byte each $RAW_DRIP seconds (default 0.2), but take long
+# in all: drip-greet drips its greeting, drip-dot the reply to the final
+# dot (a long one).
 import os
 import socket
 import ssl
 import sys
+import time
 
 mode = sys.argv[1]
 tls = None
@@ -34,11 +38,22 @@ def say(b):
 if mode == 'greet421':
     say(b'421 4.3.2 too busy\r\n')
     sys.exit(0)
+
+
+def drip(b):
+    for i in range(len(b)):
+        say(b[i:i + 1])
+        time.sleep(float(os.environ.get('RAW_DRIP', '0.2')))
+
+
+if mode == 'drip-greet':
+    drip(b'220 raw.test ESMTP slowly, one byte at a time, for ever\r\n')
 if mode == 'huge':
     say(b'220 ' + b'x' * (1 << 20))
     sys.exit(0)
-say(b'220 raw.test ESMTP\r\n' +
-    (b'250 2.0.0 unasked\r\n' if mode == 'extra-greet' else b''))
+if mode != 'drip-greet':
+    say(b'220 raw.test ESMTP\r\n' +
+        (b'250 2.0.0 unasked\r\n' if mode == 'extra-greet' else b''))
 while True:
     line = inp.readline()
     if not line:
@@ -89,7 +104,9 @@ while True:
             d = inp.readline()
             if not d or d == b'.\r\n':
                 break
-        if mode == 'extra-dot':
+        if mode == 'drip-dot':
+            drip(b'250 2.0.0 taken, but it took a long while to say so\r\n')
+        elif mode == 'extra-dot':
             say(b'250 2.0.0 taken\r\n250 2.0.0 unasked\r\n')
         elif mode.startswith('extra-'):
             say(b'554 5.6.0 refused\r\n')

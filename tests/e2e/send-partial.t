@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Per-recipient results: delivered, failed (5xx) and deferred (4xx) in one
 # message; done/partial and done/failed; a deferred recipient retried
-# alone, then expired past control/maxretries; the sender is told.
+# alone, then failed (not expired) past control/maxretries; the sender is
+# told with a failure notice.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 14
+plan 16
 zr_setup
 py_server rx --pipelining --rcpt 'bad=550 5.1.1 no such user' \
 	--rcpt 'later=451 4.3.0 try again later'
@@ -35,21 +36,28 @@ like "$(cat "$T/send.log")" "delivery [0-9]+: deferral: 451_4.3.0_try_again_late
 	'deferral logged'
 like "$(cat "$T/send.log")" "deferral msg [0-9]+: next attempt in [0-9]+s next=[0-9]+ attempts=1 pending=1 id=$d" \
 	'the next attempt time logged'
-wait_for 20 test -e "$ZR_QUEUE/done/expired/$d"
-ok 'after maxretries the pending recipient expires: done/expired' \
-	test -e "$ZR_QUEUE/done/expired/$d"
-ok 'its state says expired after 3 attempts' \
-	grep -q '^rcpt 1 expired 3 127.0.0.1:[0-9]* 451 4.3.0 try again later$' \
+wait_for 20 test -e "$ZR_QUEUE/done/partial/$d"
+ok 'after maxretries the pending recipient fails: done/partial' \
+	test -e "$ZR_QUEUE/done/partial/$d"
+ok 'its state says failed after 3 attempts, with the last reply' \
+	grep -q '^rcpt 1 failed 3 127.0.0.1:[0-9]* 5.4.7 gave up after 3 attempts (control/maxretries 2); last reply: 451 4.3.0 try again later$' \
 	"$ZR_QUEUE/state/$d"
 ok 'the delivered recipient was not sent again' \
 	test "$(grep -c '^rcpt ok2@x.test' "$T/rx.log")" = 1
 ok 'the deferred one was tried three times' \
 	test "$(grep -c '^rcpt later@x.test' "$T/rx.log")" = 3
-like "$(cat "$T/send.log")" "expired msg [0-9]+: rcpt=<later@x.test> attempts=3 .*id=$d" \
-	'expiry logged'
+like "$(cat "$T/send.log")" "failed msg [0-9]+: rcpt=<later@x.test> attempts=3 maxretries=2.* id=$d" \
+	'the failure logged with the limit'
+like "$(cat "$T/send.log")" "bounce msg [0-9]+: notification of failure queued rcpts=1.* id=$d" \
+	'a failure notice for it'
+# The notice goes to the sender at x.test, the same receiver: find it.
+n=$(grep -l "^sender <>$" $(qfiles) /dev/null | xargs grep -l "Final-Recipient: rfc822;later@x.test" /dev/null | head -n 1)
+ok 'the notice says failed, 5.4.7' sh -c "test -n '$n' &&
+	grep -q '^Action: failed' '$n' && grep -q '^Status: 5.4.7' '$n'"
 send_stop
-ok 'counters: one partial, one failed, one expired' sh -c "
-	grep -q '^messages_partial 1$' '$ZR_QUEUE/stats/counters' &&
+ok 'counters: two partial, one failed, none expired' sh -c "
+	grep -q '^messages_partial 2$' '$ZR_QUEUE/stats/counters' &&
 	grep -q '^messages_failed 1$' '$ZR_QUEUE/stats/counters' &&
-	grep -q '^messages_expired 1$' '$ZR_QUEUE/stats/counters'"
+	grep -q '^messages_expired 0$' '$ZR_QUEUE/stats/counters' &&
+	grep -q '^rcpts_expired 0$' '$ZR_QUEUE/stats/counters'"
 done_testing

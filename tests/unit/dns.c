@@ -439,7 +439,7 @@ main(void)
 		printf("1..0 # SKIP dnsmasq is not installed\n");
 		return 0;
 	}
-	plan(50);
+	plan(54);
 	snprintf(port, sizeof port, "%d", p);
 	snprintf(portarg, sizeof portarg, "--port=%d", p);
 	pid = fork();
@@ -553,6 +553,33 @@ main(void)
 		ok(d.misses == m, "a negative answer is cached too");
 		dns_route(&d, "fail.test", NULL, t, 16, &n);
 		ok(d.misses > m, "a temporary failure is not cached");
+	}
+	{
+		unsigned long long m;
+		struct timespec pause = { 0, 20 * 1000 * 1000 };
+		time_t t0;
+
+		d.negttl = 1;
+		dns_route(&d, "fail.test", NULL, t, 16, &n);
+		m = d.misses;
+		ok(dns_route(&d, "fail.test", NULL, t, 16, &n) == ROUTE_TEMP &&
+		    d.misses == m, "with negttl, a temporary failure is cached");
+		for (t0 = time(NULL); d.misses == m && time(NULL) - t0 < 5;
+		    nanosleep(&pause, NULL))
+			dns_route(&d, "fail.test", NULL, t, 16, &n);
+		ok(d.misses == m + 1, "for negttl only: then it is asked again");
+		d.negttl = 0;
+	}
+	{
+		volatile sig_atomic_t halt = 1;
+		unsigned long long m = d.misses;
+
+		d.stop = &halt;
+		ok(dns_route(&d, "stop.test", NULL, t, 16, &n) == ROUTE_TEMP &&
+		    d.misses == m, "with stop set, no lookup is even begun");
+		d.stop = NULL;
+		ok(dns_route(&d, "multi.test", NULL, t, 16, &n) == ROUTE_OK,
+		    "and the cache is as it was once it is clear");
 	}
 	ok(dns_route(&d, "MULTI.Test", NULL, t, 16, &n) == ROUTE_OK,
 	    "names are case-insensitive (and hit the cache)");

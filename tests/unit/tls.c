@@ -151,7 +151,7 @@ try(SSL_CTX *server, SSL_CTX *client, const char *host, enum tls_level level,
 		return r;
 	pid = serve(server, sv[1], sv[0], silent);
 	close(sv[1]);
-	t = tls_connect(client, sv[0], host, level, fp, session, 1, r.err,
+	t = tls_connect(client, sv[0], host, level, fp, session, 1, 0, r.err,
 	    sizeof r.err);
 	if (t != NULL) {
 		char buf[16];
