@@ -276,8 +276,7 @@ list(const struct qstat_conf *c, struct queue *q, struct buf *o)
 				out_json(o, e.rcpt[k].addr);
 				out_s(o, ",\"status\":");
 				out_json(o, qstate_status_name(st.rcpt[k].status));
-				/* Where routing sent it last: smart host, sender
-				   or domain route, MX. */
+				/* Where its route led last. */
 				out_s(o, ",\"host\":");
 				out_json(o, st.rcpt[k].host);
 				out_s(o, "}");

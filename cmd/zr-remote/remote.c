@@ -806,8 +806,8 @@ oauth_try(struct remote *r, const struct route_host *h, bool bearer,
 
 	if (!oauth_response(bearer, user, h->name, h->port, t, &b))
 		goto out;
-	if (!put_secret(r, cmd, &b) || !get_reply(r, bearer ? "AUTH OAUTHBEARER" :
-	    "AUTH XOAUTH2"))
+	if (!put_secret(r, cmd, &b) ||
+	    !get_reply(r, bearer ? "AUTH OAUTHBEARER" : "AUTH XOAUTH2"))
 		goto out;
 	if (r->reply.code == 334) {
 		if (unsolicited(r, "AUTH") || !put(r, bearer ? "AQ==\r\n" :

@@ -856,7 +856,8 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 			    zs_cats(&l, " to remote ") &&
 			    zs_cats(&l, m->env.rcpt[j->rcpt[i]].addr) &&
 			    zs_cats(&l, " host=") && zs_cats(&l, j->first) &&
-			    (vias[k] == NULL || (zs_cats(&l, " route=sender:") &&
+			    (vias[k] == NULL ||
+			    (zs_cats(&l, " route=sender:") &&
 			    zs_cats(&l, vias[k]))))
 				logline(&l);
 		}

@@ -25,7 +25,8 @@ main(void)
 {
 	struct zs tok = ZS_INIT, out = ZS_INIT, why = ZS_INIT, big = ZS_INIT;
 	unsigned long long life;
-	static const char goog[] = "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJl"
+	static const char goog[] =
+	    "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJl"
 	    "YXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0"
 	    "Q2cBAQ==";
 	static const char rfc[] = "n,a=user@example.com,\001host="
@@ -56,15 +57,16 @@ main(void)
 	    "CR LF and a stated lifetime");
 	ok(oauth_parse("abc\nexpires_in 3599\n", 20, &tok, &life, &why) &&
 	    life == OAUTH_LIFETIME_MAX, "a longer lifetime is capped");
-	ok(oauth_parse("abc", 3, &tok, &life, &why) && strcmp(tok.s, "abc") == 0,
-	    "no line end");
+	ok(oauth_parse("abc", 3, &tok, &life, &why) &&
+	    strcmp(tok.s, "abc") == 0, "no line end");
 	ok(oauth_parse("abc\nsomething else\n", 19, &tok, &life, &why) &&
 	    life == OAUTH_LIFETIME_MAX, "other second lines are ignored");
 	ok(!oauth_parse("abc\nexpires_in 1x\n", 18, &tok, &life, &why) &&
 	    strstr(why.s, "expires_in") != NULL, "a malformed expires_in");
 	ok(!oauth_parse("", 0, &tok, &life, &why) &&
 	    strstr(why.s, "no token") != NULL, "nothing printed");
-	ok(!oauth_parse("\nabc\n", 5, &tok, &life, &why), "an empty first line");
+	ok(!oauth_parse("\nabc\n", 5, &tok, &life, &why),
+	    "an empty first line");
 	ok(!oauth_parse("a b\n", 4, &tok, &life, &why) &&
 	    strstr(why.s, "blank") != NULL, "a blank inside the token");
 	for (i = 0; i <= OAUTH_TOKEN_MAX; i++)
