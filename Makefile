@@ -184,7 +184,8 @@ install: all
 	for m in man/*.[1-8]; do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
-	install -m 755 queue-layout/mkqueue $(DESTDIR)$(PREFIX)/share/zr/
+	install -m 755 queue-layout/mkqueue scripts/oauth2-token \
+		$(DESTDIR)$(PREFIX)/share/zr/
 
 clean:
 	rm -rf build build-san build-fuzz bin

@@ -31,6 +31,9 @@ route_free(struct route_table *t)
 	for (i = 0; i < t->ndom; i++)
 		set_free(&t->dom[i]);
 	free(t->dom);
+	for (i = 0; i < t->nsnd; i++)
+		set_free(&t->snd[i]);
+	free(t->snd);
 	route_init(t);
 }
 
@@ -117,21 +120,28 @@ add_host(struct route_set *s, const struct route_host *h)
 	return 1;
 }
 
+/* The set named d (n bytes) in the array *v of *nv, made when missing. */
 static struct route_set *
-dom_set(struct route_table *t, const char *d, size_t n)
+named_set(struct route_set **v, size_t *nv, const char *d, size_t n)
 {
 	struct route_set *s;
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < t->ndom; i++)
-		if (strlen(t->dom[i].domain) == n &&
-		    memcmp(t->dom[i].domain, d, n) == 0)
-			return &t->dom[i];
-	s = realloc(t->dom, (t->ndom + 1) * sizeof *s);
+	for (i = 0; i < *nv; i++) {
+		const char *e = (*v)[i].domain;
+
+		if (strlen(e) != n)
+			continue;
+		for (j = 0; j < n && e[j] == lower(d[j]); j++)
+			;
+		if (j == n)
+			return &(*v)[i];
+	}
+	s = realloc(*v, (*nv + 1) * sizeof *s);
 	if (s == NULL)
 		return NULL;
-	t->dom = s;
-	s = &t->dom[t->ndom];
+	*v = s;
+	s = &(*v)[*nv];
 	memset(s, 0, sizeof *s);
 	s->domain = malloc(n + 1);
 	if (s->domain == NULL)
@@ -139,8 +149,46 @@ dom_set(struct route_table *t, const char *d, size_t n)
 	for (i = 0; i < n; i++)
 		s->domain[i] = lower(d[i]);
 	s->domain[n] = '\0';
-	t->ndom++;
+	(*nv)++;
 	return s;
+}
+
+static struct route_set *
+dom_set(struct route_table *t, const char *d, size_t n)
+{
+	return named_set(&t->dom, &t->ndom, d, n);
+}
+
+/* RFC 5321 4.5.3.1.1: a local part is at most 64 octets. */
+#define ROUTE_LOCAL_MAX 64
+
+/*
+ * A sender of control/senderroutes: "@domain", "@.domain" or
+ * "local@domain", the local part without quoting, blanks or brackets.
+ */
+static int
+sender_ok(const char *p, size_t n)
+{
+	size_t at, i;
+
+	for (at = n; at > 0 && p[at - 1] != '@'; at--)
+		;
+	if (at == 0 || at - 1 > ROUTE_LOCAL_MAX)
+		return 0;
+	for (i = 0; i + 1 < at; i++)
+		if (p[i] <= ' ' || p[i] > '~' || p[i] == '<' || p[i] == '>' ||
+		    p[i] == '"' || p[i] == '@')
+			return 0;
+	p += at;
+	n -= at;
+	/* "@.domain" is for the whole address-less form only. */
+	if (n > 0 && p[0] == '.') {
+		if (at != 1)
+			return 0;
+		p++;
+		n--;
+	}
+	return name_ok(p, n) && memchr(p, ':', n) == NULL;
 }
 
 static int
@@ -342,14 +390,23 @@ route_host_fmt(const struct route_host *h, struct zs *out)
 
 static int
 parse_line(struct route_table *t, const char *file, size_t lineno,
-    const char *p, size_t n, int with_domain, struct zs *err)
+    const char *p, size_t n, int kind, struct zs *err)
 {
 	struct route_host h;
 	struct route_set *s = &t->smart;
 	size_t i = 0, len;
 	const char *w, *what;
 
-	if (with_domain) {
+	if (kind == ROUTE_SENDERROUTES) {
+		len = word(p, n, &i);
+		w = p + i - len;
+		if (!sender_ok(w, len))
+			return bad(err, file, lineno, "bad sender (an address, "
+			    "@domain or @.domain)", w, len);
+		s = named_set(&t->snd, &t->nsnd, w, len);
+		if (s == NULL)
+			return 0;
+	} else if (kind == ROUTE_DOMAINROUTES) {
 		len = word(p, n, &i);
 		w = p + i - len;
 		if (!name_ok(w[0] == '.' ? w + 1 : w, w[0] == '.' ? len - 1 :
@@ -366,7 +423,7 @@ parse_line(struct route_table *t, const char *file, size_t lineno,
 
 int
 route_parse(struct route_table *t, const char *file, const char *p, size_t n,
-    int with_domain, struct zs *err)
+    int kind, struct zs *err)
 {
 	size_t i = 0, lineno = 0;
 
@@ -385,8 +442,7 @@ route_parse(struct route_table *t, const char *file, const char *p, size_t n,
 			continue;
 		if (memchr(p + a, '\0', b - a) != NULL)
 			return bad(err, file, lineno, "NUL byte", NULL, 0);
-		if (!parse_line(t, file, lineno, p + a, b - a, with_domain,
-		    err))
+		if (!parse_line(t, file, lineno, p + a, b - a, kind, err))
 			return 0;
 	}
 	return 1;
@@ -406,18 +462,27 @@ carry_down(struct route_table *to, const struct route_table *from)
 			if (from->dom[i].host[j].down_until != 0)
 				route_mark_down(to, from->dom[i].host[j].key,
 				    from->dom[i].host[j].down_until);
+	for (i = 0; i < from->nsnd; i++)
+		for (j = 0; j < from->snd[i].nhost; j++)
+			if (from->snd[i].host[j].down_until != 0)
+				route_mark_down(to, from->snd[i].host[j].key,
+				    from->snd[i].host[j].down_until);
 }
 
 int
 route_load(struct route_table *t, struct zs *err)
 {
-	static const char *const files[2] = { "smarthosts", "domainroutes" };
+	static const char *const files[] = {
+		[ROUTE_SMARTHOSTS] = "smarthosts",
+		[ROUTE_DOMAINROUTES] = "domainroutes",
+		[ROUTE_SENDERROUTES] = "senderroutes",
+	};
 	struct route_table n;
 	struct zs text = ZS_INIT;
 	int i;
 
 	route_init(&n);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < (int)(sizeof files / sizeof files[0]); i++) {
 		int r = control_readfile(files[i], &text);
 
 		if (r == -1) {
@@ -479,6 +544,43 @@ route_find(struct route_table *t, const char *domain, size_t n)
 		    n - i)) != NULL)
 			return s;
 	return t->smart.nhost > 0 ? &t->smart : NULL;
+}
+
+struct route_set *
+route_find_sender(struct route_table *t, const char *a, size_t n)
+{
+	size_t at, i, j;
+
+	for (at = n; at > 0 && a[at - 1] != '@'; at--)
+		;
+	if (at == 0)
+		return NULL;
+	for (i = 0; i < t->nsnd; i++) {
+		const char *e = t->snd[i].domain, *d = a;
+		size_t el = strlen(e), dn = n;
+
+		if (e[0] == '@' && e[1] == '.') {
+			/* "@.example.com": a.example.com, a.b.example.com. */
+			e++;
+			el--;
+			d = a + at;
+			dn = n - at;
+			if (dn < el)
+				continue;
+			d += dn - el;
+			dn = el;
+		} else if (e[0] == '@') {
+			d = a + at - 1;
+			dn = n - at + 1;
+		}
+		if (dn != el)
+			continue;
+		for (j = 0; j < el && e[j] == lower(d[j]); j++)
+			;
+		if (j == el)
+			return &t->snd[i];
+	}
+	return NULL;
 }
 
 size_t
@@ -569,6 +671,8 @@ route_mark_down(struct route_table *t, const char *key, long long until)
 	mark(&t->smart, key, until);
 	for (i = 0; i < t->ndom; i++)
 		mark(&t->dom[i], key, until);
+	for (i = 0; i < t->nsnd; i++)
+		mark(&t->snd[i], key, until);
 }
 
 void

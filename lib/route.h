@@ -5,6 +5,7 @@
  *
  *   smarthosts:    host[:port] [key=value ...]
  *   domainroutes:  domain host[:port] [key=value ...]
+ *   senderroutes:  sender host[:port] [key=value ...]
  *
  * Keys: priority=N, weight=N, and for the SMTP client tls=LEVEL (none,
  * may, encrypt, verify, fingerprint, smtps), fingerprint=sha256:HEX (with
@@ -17,7 +18,10 @@
  * (".example.com"); several lines for one domain make one host set.
  * Lookup order: exact domain, then the closest ".parent" line, then the
  * smart hosts; with none of them there is no route (MX routing is another
- * module's job).
+ * module's job). A sender is a full address ("app@example.com"), a domain
+ * ("@example.com") or its subdomains ("@.example.com"); lines for one
+ * sender make one set, and route_find_sender takes the first set, in the
+ * file's order, that matches (callers decide what it overrides).
  *
  * Within a set the lowest priority number is tried first; hosts of equal
  * priority share messages by weight, with smooth weighted round robin so
@@ -71,7 +75,9 @@ struct route_host {
 };
 
 struct route_set {
-	char *domain;			/* NULL for the smart hosts */
+	char *domain;			/* NULL for the smart hosts; for a
+					   sender route, the sender as
+					   written, in lower case */
 	struct route_host *host;
 	size_t nhost;
 };
@@ -80,24 +86,38 @@ struct route_table {
 	struct route_set smart;		/* nhost 0 when there are none */
 	struct route_set *dom;
 	size_t ndom;
+	struct route_set *snd;		/* control/senderroutes, in order */
+	size_t nsnd;
 };
+
+/* What route_parse reads: which file's line format. */
+enum route_file { ROUTE_SMARTHOSTS, ROUTE_DOMAINROUTES, ROUTE_SENDERROUTES };
 
 void route_init(struct route_table *);
 void route_free(struct route_table *);
 /*
  * Parse the text of a file (n bytes) into t, which must be freshly
- * initialised: smart hosts when with_domain is 0, domain routes otherwise.
+ * initialised, in the format of kind (an enum route_file: 0 smart hosts,
+ * 1 domain routes, 2 sender routes).
  * 1, or 0 with errno (EINVAL: err says "file:line: what").
  */
 int route_parse(struct route_table *t, const char *file, const char *p,
-    size_t n, int with_domain, struct zs *err);
+    size_t n, int kind, struct zs *err);
 /*
- * Read control/smarthosts and control/domainroutes into a new table and,
- * only when both are sound, replace *t with it (down marks carry over).
+ * Read control/smarthosts, control/domainroutes and control/senderroutes
+ * into a new table and, only when all are sound, replace *t with it (down
+ * marks carry over).
  */
 int route_load(struct route_table *t, struct zs *err);
 /* The host set for a domain (n bytes), or NULL when there is no route. */
 struct route_set *route_find(struct route_table *, const char *domain,
+    size_t n);
+/*
+ * The sender route for an envelope sender (n bytes, no brackets), or NULL:
+ * the first set of control/senderroutes whose sender matches. The null
+ * sender matches none.
+ */
+struct route_set *route_find_sender(struct route_table *, const char *sender,
     size_t n);
 /*
  * The order to try the hosts of s in at time now: indices into s->host,

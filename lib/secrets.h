@@ -6,7 +6,9 @@
  * Lines "NAME user password", the password running to the end of the line
  * (it may hold blanks). The file must be readable by its owner only: one
  * that the group or others may read is refused (EPERM), so that a mistake
- * in its mode shows at once instead of leaking.
+ * in its mode shows at once instead of leaking. A "password" of the form
+ * "oauth2 PROGRAM [ARGS]" names an OAuth2 token program instead (zr-remote's
+ * oauth.h reads it); this module returns it as any password.
  */
 #ifndef ZR_SECRETS_H
 #define ZR_SECRETS_H

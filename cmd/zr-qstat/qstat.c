@@ -280,6 +280,9 @@ list(const struct qstat_conf *c, struct queue *q, struct buf *o)
 				out_json(o, e.rcpt[k].addr);
 				out_s(o, ",\"status\":");
 				out_json(o, qstate_status_name(st.rcpt[k].status));
+				/* Where its route led last. */
+				out_s(o, ",\"host\":");
+				out_json(o, st.rcpt[k].host);
 				out_s(o, "}");
 			}
 			out_s(o, "]}");
@@ -301,6 +304,10 @@ list(const struct qstat_conf *c, struct queue *q, struct buf *o)
 				out_s(o, " <");
 				out_s(o, e.rcpt[k].addr);
 				out_s(o, ">");
+				if (st.rcpt[k].host[0] != '\0') {
+					out_s(o, " host=");
+					out_s(o, st.rcpt[k].host);
+				}
 			}
 			out_s(o, "\n");
 		}

@@ -194,6 +194,10 @@ remote_conf_load(struct remote_conf *c)
 	if (control_readulong("timeouttransaction", &u, 600) == -1)
 		return 0;
 	c->timeouttransaction = u == 0 || u > 86400 ? 600 : (unsigned)u;
+	if (control_readulong("timeouttoken", &u, OAUTH_TIMEOUT_DEFAULT) == -1)
+		return 0;
+	c->timeouttoken = u == 0 || u > 3600 ? OAUTH_TIMEOUT_DEFAULT :
+	    (unsigned)u;
 	return conf_tls(c);
 }
 
@@ -652,6 +656,11 @@ parse_auth(const char *l, size_t n)
 			ext |= EXT_AUTH_PLAIN;
 		else if (i - a == 5 && strncasecmp(l + a, "LOGIN", 5) == 0)
 			ext |= EXT_AUTH_LOGIN;
+		else if (i - a == 7 && strncasecmp(l + a, "XOAUTH2", 7) == 0)
+			ext |= EXT_AUTH_XOAUTH2;
+		else if (i - a == 11 &&
+		    strncasecmp(l + a, "OAUTHBEARER", 11) == 0)
+			ext |= EXT_AUTH_OAUTHBEARER;
 	}
 	return ext;
 }
@@ -811,29 +820,100 @@ wipe(struct zs *z)
 }
 
 /*
- * RFC 4954 AUTH with the credentials named by h->auth: PLAIN when offered,
- * else LOGIN. 1 when authenticated; 0 with why set (never a secret) and
- * *quit telling whether the server is still in step for a QUIT.
+ * One OAuth2 exchange with token t: 235, or the final reply otherwise.
+ * RFC 7628 3.2.3: a 334 carries the server's error; the client ends the
+ * exchange with a dummy response (%x01 for OAUTHBEARER, empty for
+ * XOAUTH2, as Google and Microsoft document it) and gets the 535.
+ * 1 with the reply in r->reply; 0 when the connection broke.
  */
 static int
-do_auth(struct remote *r, const struct route_host *h, bool *quit)
+oauth_try(struct remote *r, const struct route_host *h, bool bearer,
+    const char *user, const struct zs *t, const char *cmd)
+{
+	struct zs b = ZS_INIT;
+	int ok = 0;
+
+	if (!oauth_response(bearer, user, h->name, h->port, t, &b))
+		goto out;
+	if (!put_secret(r, cmd, &b) ||
+	    !get_reply(r, bearer ? "AUTH OAUTHBEARER" : "AUTH XOAUTH2"))
+		goto out;
+	if (r->reply.code == 334) {
+		if (unsolicited(r, "AUTH") || !put(r, bearer ? "AQ==\r\n" :
+		    "\r\n") || !buf_flush(&r->out) ||
+		    !get_reply(r, "the OAuth2 error challenge"))
+			goto out;
+	}
+	ok = !unsolicited(r, "AUTH");
+out:
+	wipe(&b);
+	return ok;
+}
+
+/*
+ * AUTH OAUTHBEARER when offered, else XOAUTH2, with the token of the
+ * program spec names; a refused token (535) is renewed once and tried
+ * again on the same connection, since the cached one may have been
+ * revoked before its time. As do_auth.
+ */
+static int
+do_oauth(struct remote *r, const struct route_host *h, const char *user,
+    const char *spec, const char **mech, bool *quit)
+{
+	struct zs t = ZS_INIT, why = ZS_INIT;
+	char txt[SMTPREPLY_TEXT_MAX + 1];
+	bool bearer = (r->ext & EXT_AUTH_OAUTHBEARER) != 0;
+	const char *cmd = bearer ? "AUTH OAUTHBEARER " : "AUTH XOAUTH2 ";
+	int again, ok = 0;
+
+	*mech = bearer ? "OAUTHBEARER" : "XOAUTH2";
+	for (again = 0; again < 2; again++) {
+		if (!oauth_token(&r->oauth, h->auth, spec,
+		    r->conf->timeouttoken, again > 0, &t, &why)) {
+			set_why(r, h->key, "AUTH: ", why.len > 0 ? why.s :
+			    "token program: out of memory");
+			goto out;
+		}
+		if (!oauth_try(r, h, bearer, user, &t, cmd)) {
+			*quit = false;
+			goto out;
+		}
+		if (r->reply.code == 235) {
+			ok = 1;
+			goto out;
+		}
+		oauth_forget(&r->oauth, h->auth);
+		if (r->reply.code != 535)
+			break;
+	}
+	*quit = r->reply.code / 100 == 4 || r->reply.code / 100 == 5;
+	smtpreply_text(&r->reply, txt);
+	set_why(r, h->key, bearer ? "AUTH OAUTHBEARER failed: " :
+	    "AUTH XOAUTH2 failed: ", txt);
+out:
+	wipe(&t);
+	zs_free(&why);
+	return ok;
+}
+
+/*
+ * RFC 4954 AUTH with the credentials named by h->auth: PLAIN when offered,
+ * else LOGIN; for a token program (oauth.h) OAUTHBEARER, else XOAUTH2.
+ * 1 when authenticated, with *mech the mechanism; 0 with why set (never a
+ * secret) and *quit telling whether the server is still in step for a
+ * QUIT.
+ */
+static int
+do_auth(struct remote *r, const struct route_host *h, const char **mech,
+    bool *quit)
 {
 	struct zs user = ZS_INIT, pass = ZS_INIT, b = ZS_INIT;
 	char t[SMTPREPLY_TEXT_MAX + 1];
-	const char *mech = (r->ext & EXT_AUTH_PLAIN) ? "PLAIN" : "LOGIN";
 	int g, ok = 0;
+	bool oauth;
 
 	*quit = true;
-	if (!(r->ext & (EXT_AUTH_PLAIN | EXT_AUTH_LOGIN))) {
-		set_why(r, h->key, "auth=", "set, but the server offers no "
-		    "AUTH PLAIN or LOGIN");
-		return 0;
-	}
-	if (r->tls == NULL && !h->authplain) {
-		set_why(r, h->key, "not sending credentials without TLS ",
-		    "(no STARTTLS; authplain=yes would allow it)");
-		return 0;
-	}
+	*mech = (r->ext & EXT_AUTH_PLAIN) ? "PLAIN" : "LOGIN";
 	g = secrets_find(h->auth, &user, &pass);
 	if (g != 1) {
 		set_why(r, h->key,
@@ -843,7 +923,27 @@ do_auth(struct remote *r, const struct route_host *h, bool *quit)
 		    errno == EINVAL ? "malformed line" : strerror(errno));
 		goto out;
 	}
-	if (mech[0] == 'P') {
+	oauth = oauth_is_program(pass.s);
+	if (!oauth && !(r->ext & (EXT_AUTH_PLAIN | EXT_AUTH_LOGIN))) {
+		set_why(r, h->key, "auth=", "set, but the server offers no "
+		    "AUTH PLAIN or LOGIN");
+		goto out;
+	}
+	if (oauth && !(r->ext & (EXT_AUTH_XOAUTH2 | EXT_AUTH_OAUTHBEARER))) {
+		set_why(r, h->key, "auth=", "names a token program, but the "
+		    "server offers no AUTH XOAUTH2 or OAUTHBEARER");
+		goto out;
+	}
+	if (r->tls == NULL && !h->authplain) {
+		set_why(r, h->key, "not sending credentials without TLS ",
+		    "(no STARTTLS; authplain=yes would allow it)");
+		goto out;
+	}
+	if (oauth) {
+		ok = do_oauth(r, h, user.s, pass.s + 6, mech, quit);
+		goto out;
+	}
+	if ((*mech)[0] == 'P') {
 		if (!sasl_plain_encode(user.s, pass.s, &b))
 			goto nomem;
 		if (!put_secret(r, "AUTH PLAIN ", &b) ||
@@ -884,7 +984,7 @@ do_auth(struct remote *r, const struct route_host *h, bool *quit)
 	/* 535 or anything else: this host is no use for this message. */
 	*quit = r->reply.code / 100 == 4 || r->reply.code / 100 == 5;
 	smtpreply_text(&r->reply, t);
-	set_why(r, h->key, mech[0] == 'P' ? "AUTH PLAIN failed: " :
+	set_why(r, h->key, (*mech)[0] == 'P' ? "AUTH PLAIN failed: " :
 	    "AUTH LOGIN failed: ", t);
 	goto out;
 nomem:
@@ -953,6 +1053,7 @@ conn_open(struct remote *r, const struct route_host *h)
 	char t[SMTPREPLY_TEXT_MAX + 1];
 	bool lost, quit;
 	enum tls_level level = h->tls_set ? h->tls : r->conf->tlsmx;
+	const char *mech = "";
 
 	r->looped = false;
 	r->fd = connect_to(r, h);
@@ -1029,12 +1130,12 @@ conn_open(struct remote *r, const struct route_host *h)
 			}
 		}
 	}
-	if (h->auth[0] != '\0' && !do_auth(r, h, &quit)) {
+	if (h->auth[0] != '\0' && !do_auth(r, h, &mech, &quit)) {
 		conn_close(r, quit);
 		return 0;
 	}
-	log_info("host=", h->key, " ", r->tlsinfo, h->auth[0] != '\0' ?
-	    ((r->ext & EXT_AUTH_PLAIN) ? " auth=PLAIN" : " auth=LOGIN") : "");
+	log_info("host=", h->key, " ", r->tlsinfo, mech[0] != '\0' ?
+	    " auth=" : "", mech);
 	return 1;
 refused:
 	if (!lost) {
@@ -1540,6 +1641,7 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 	conn_close(&r, true);
 out:
 	sess_free(&r);
+	oauth_cache_free(&r.oauth);
 	if (r.ctx != NULL)
 		SSL_CTX_free(r.ctx);
 	smtpreply_free(&r.reply);

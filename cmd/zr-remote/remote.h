@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "loop.h"
+#include "oauth.h"
 #include "route.h"
 #include "smtpreply.h"
 #include "timeoutio.h"
@@ -54,6 +55,7 @@ struct remote_conf {
 	enum tls_level tlsmx;		/* control/tlsmx: hosts without tls= */
 	char ciphers[REMOTE_CIPHERS_MAX];	/* control/tlsclientciphers */
 	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
+	unsigned timeouttoken;		/* control/timeouttoken (oauth.h) */
 };
 
 /* What the server said it can do (RFC 1869 EHLO keywords). */
@@ -64,6 +66,8 @@ struct remote_conf {
 #define EXT_AUTH_PLAIN 16u
 #define EXT_AUTH_LOGIN 32u
 #define EXT_DSN 64u
+#define EXT_AUTH_XOAUTH2 128u
+#define EXT_AUTH_OAUTHBEARER 256u
 
 /* A TLS session to offer again to the same host at the same level. */
 struct remote_sess {
@@ -107,6 +111,7 @@ struct remote {
 	struct zs why;			/* the last connection failure */
 	const char *dest;		/* the job's first domain, for logs */
 	bool looped;			/* that failure: the host is this one */
+	struct oauth_cache oauth;	/* tokens, for the process's life */
 };
 
 /* Defaults, then the control files. 1, or 0 with errno. */

@@ -193,3 +193,30 @@ mx_route(struct send_mx *x, struct send_conf *c, const char *domain,
 	*why = "4.3.0 unknown routing answer";
 	return MX_TEMP;
 }
+
+enum mx_result
+mx_route_from(struct send_mx *x, struct send_conf *c, const char *sender,
+    const char *domain, size_t n, struct route_set **set, int *owned,
+    const char **why, const char **via)
+{
+	struct route_set *r, *s;
+
+	*via = NULL;
+	/*
+	 * Local domains and domain routes say where a domain's mail is
+	 * received, whoever sent it; a sender route only chooses the relay
+	 * for the rest of the world, as smart hosts do.
+	 */
+	if (!send_is_local(c, domain, n)) {
+		r = route_find(&c->routes, domain, n);
+		if ((r == NULL || r == &c->routes.smart) &&
+		    (s = route_find_sender(&c->routes, sender,
+		    strlen(sender))) != NULL && s->nhost > 0) {
+			*owned = 0;
+			*set = s;
+			*via = s->domain;
+			return MX_SET;
+		}
+	}
+	return mx_route(x, c, domain, n, set, owned, why);
+}

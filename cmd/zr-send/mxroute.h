@@ -5,6 +5,8 @@
  * zr-local child); the others, when no route applies or control/mxrouting
  * puts MX first, go by the domain's MX records (lib/dns, cached by TTL),
  * with the smart hosts after them as the fallback in the second case.
+ * control/senderroutes stands in for both smart hosts and MX for the
+ * senders it names (mx_route_from).
  */
 #ifndef ZR_SEND_MXROUTE_H
 #define ZR_SEND_MXROUTE_H
@@ -43,6 +45,15 @@ void mx_close(struct send_mx *);
 enum mx_result mx_route(struct send_mx *, struct send_conf *,
     const char *domain, size_t n, struct route_set **set, int *owned,
     const char **why);
+/*
+ * As mx_route, for a message from sender (no brackets; "" for the null
+ * sender): local domains and domain routes first, then the sender's route
+ * in control/senderroutes, then mx_route. *via is that sender route's
+ * sender as written, or NULL when none applied.
+ */
+enum mx_result mx_route_from(struct send_mx *, struct send_conf *,
+    const char *sender, const char *domain, size_t n,
+    struct route_set **set, int *owned, const char **why, const char **via);
 void mx_set_free(struct route_set *);
 
 #endif

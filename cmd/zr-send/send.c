@@ -880,6 +880,7 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
     enum queue_dir from)
 {
 	struct route_set *sets[ROUTES_MAX], *owned[ROUTES_MAX];
+	const char *vias[ROUTES_MAX];	/* senderroutes that chose a set */
 	struct job *jobs[ROUTES_MAX];
 	size_t nsets = 0, nowned = 0, i, k;
 	struct msg *m;
@@ -962,7 +963,7 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	for (i = 0; i < m->env.nrcpt; i++) {
 		enum qstate_status st = m->st.rcpt[i].status;
 		struct route_set *set;
-		const char *d;
+		const char *d, *via;
 		size_t dn;
 
 		if (st != RS_PENDING && st != RS_DEFERRED)
@@ -983,12 +984,13 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 			if (strlen(owned[k]->domain) == dn &&
 			    strncasecmp(owned[k]->domain, d, dn) == 0)
 				set = owned[k];
+		via = NULL;
 		if (set == NULL) {
 			const char *why = NULL;
 			int own = 0;
 			enum mx_result mr = nowned < ROUTES_MAX ?
-			    mx_route(&s->mx, s->conf, d, dn, &set, &own, &why) :
-			    MX_TEMP;
+			    mx_route_from(&s->mx, s->conf, m->env.sender, d, dn,
+			    &set, &own, &why, &via) : MX_TEMP;
 
 			if (mr != MX_SET) {
 				rcpt_result(s, m, i, ++s->delivery,
@@ -1019,6 +1021,7 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 				    "4.3.0 out of memory");
 				continue;
 			}
+			vias[nsets] = via;
 			sets[nsets++] = set;
 		}
 		jobs[k]->rcpt[jobs[k]->nrcpt++] = i;
@@ -1039,6 +1042,9 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 			    zs_cats(&l, " to remote ") &&
 			    zs_cats(&l, m->env.rcpt[j->rcpt[i]].addr) &&
 			    zs_cats(&l, " host=") && zs_cats(&l, j->first) &&
+			    (vias[k] == NULL ||
+			    (zs_cats(&l, " route=sender:") &&
+			    zs_cats(&l, vias[k]))) &&
 			    catid(&l, id))
 				logline(&l);
 		}

@@ -50,7 +50,7 @@ human=$(as_user zr-qstat)
 like "$human" '^  deferred +1$' 'the human summary has the same counts'
 list=$(as_user zr-qstat -l)
 is "$(printf '%s\n' "$list" | wc -l | tr -d ' ')" 7 '-l lists the 7 pending messages'
-like "$(printf '%s\n' "$list" | grep "^$5")" "^$5 deferred +normal +age=[0-9]+s size=[0-9]+ attempts=3 <[a-z]+@relay.test> <r@x.test>\$" 'a listed line has state, priority, age, size, attempts, addresses'
+like "$(printf '%s\n' "$list" | grep "^$5")" "^$5 deferred +normal +age=[0-9]+s size=[0-9]+ attempts=3 <[a-z]+@relay.test> <r@x.test> host=127\\.0\\.0\\.1:25\$" 'a listed line has state, priority, age, size, attempts, addresses, last host'
 is "$(as_user zr-qstat -l done | wc -l | tr -d ' ')" 3 '-l done lists terminal messages'
 as_user zr-qstat -l --json | python3 -c 'import json,sys; l=json.load(sys.stdin); assert len(l)==7 and all("recipients" in m for m in l)'
 is "$?" 0 '-l --json is a JSON array'

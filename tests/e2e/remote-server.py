@@ -4,7 +4,8 @@
 # on aiosmtpd: per-recipient replies, PIPELINING and SIZE on or off, a
 # chosen reply to the final dot, or a dropped or stalled connection there;
 # STARTTLS or implicit TLS with a given certificate, AUTH PLAIN/LOGIN
-# against one user and password.
+# against one user and password; AUTH XOAUTH2 and OAUTHBEARER (RFC 7628)
+# that accept only the bearer token a file holds at the time.
 # It writes the port it got to --portfile, one line per event to --log
 # ("ehlo NAME port=N tls=0|1 resumed=0|1", "sni NAME", "auth MECH",
 # "authok USER", "authfail USER", "rcpt ADDR", "data N") and each
@@ -12,6 +13,7 @@
 # kept), to --save/N.
 import argparse
 import asyncio
+import base64
 import os
 import signal
 import ssl
@@ -46,6 +48,10 @@ ap.add_argument('--auth-plaintext', action='store_true',
                 help='offer AUTH without TLS too')
 ap.add_argument('--no-plain', action='store_true',
                 help='offer AUTH LOGIN only')
+ap.add_argument('--oauth',
+                help='FILE: offer OAuth2, accepting the token FILE holds')
+ap.add_argument('--oauth-mechs', default='XOAUTH2,OAUTHBEARER',
+                help='the OAuth2 mechanisms to offer')
 args = ap.parse_args()
 
 rules = {}
@@ -78,7 +84,50 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=False, handled=False)
 
 
+async def oauth(server, args_, bearer):
+    """XOAUTH2 or OAUTHBEARER: the token must be the one in --oauth now.
+    A refusal is the error challenge (334 and JSON), whose answer is
+    logged, then 535 (RFC 7628 3.2.3)."""
+    if len(args_) > 1:
+        blob = args_[1].encode()
+    else:
+        blob = await server.challenge_auth('', encode_to_b64=False)
+        if blob is MISSING:
+            return AuthResult(success=False, handled=True)
+    try:
+        msg = base64.b64decode(blob, validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return AuthResult(success=False, message='501 5.5.2 bad base64')
+    head, _, rest = msg.partition('\x01') if bearer else ('', '', msg)
+    kv = dict(p.split('=', 1) for p in rest.split('\x01') if '=' in p)
+    user = kv.get('user', '')
+    if bearer:
+        if not head.startswith('n,a=') or not msg.endswith('\x01\x01'):
+            return AuthResult(success=False, message='501 5.5.2 bad gs2')
+        user = head[4:].rstrip(',')
+        log('oauthbearer host=%s port=%s' % (kv.get('host'), kv.get('port')))
+    token = kv.get('auth', '')
+    with open(args.oauth) as f:
+        want = 'Bearer ' + f.read().strip()
+    if token == want:
+        log('oauthok %s %s' % (user, token[7:]))
+        return AuthResult(success=True)
+    log('oauthfail %s %s' % (user, token[7:]))
+    answer = await server.challenge_auth(
+        '{"status":"401","schemes":"bearer","scope":"mail"}')
+    if answer is MISSING:
+        return AuthResult(success=False, handled=True)
+    log('oauthdummy %s' % answer.hex())
+    return AuthResult(success=False, handled=False)
+
+
 class Handler:
+    async def auth_XOAUTH2(self, server, args_):
+        return await oauth(server, args_, False)
+
+    async def auth_OAUTHBEARER(self, server, args_):
+        return await oauth(server, args_, True)
+
     async def handle_AUTH(self, server, session, envelope, args_):
         # Every AUTH command, before any check: proof of what was sent.
         log('auth %s tls=%d' % (args_[0] if args_ else '',
@@ -156,11 +205,17 @@ async def main():
     handler = Handler()
     srvs = []
     ctx = tls_context()
-    kw = {}
+    oauth_mechs = args.oauth_mechs.split(',') if args.oauth else []
+    kw = dict(auth_exclude_mechanism=[
+        m for m in ('XOAUTH2', 'OAUTHBEARER') if m not in oauth_mechs])
+    if args.oauth and not args.auth:
+        kw['auth_exclude_mechanism'] += ['PLAIN', 'LOGIN']
+        kw['auth_require_tls'] = not args.auth_plaintext
     if args.auth:
         kw = dict(authenticator=authenticator,
                   auth_require_tls=not args.auth_plaintext,
-                  auth_exclude_mechanism=['PLAIN'] if args.no_plain else [])
+                  auth_exclude_mechanism=kw['auth_exclude_mechanism'] +
+                  (['PLAIN'] if args.no_plain else []))
     for i in range(args.listen):
         srvs.append(await loop.create_server(
             lambda: SMTP(handler, data_size_limit=args.size or None,

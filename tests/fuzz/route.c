@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the smarthosts/domainroutes parser and the host line of a job:
- * whatever route_host_line accepts, route_host_fmt must write so that it
- * reads back to the same host and settings.
+ * Fuzz the smarthosts, domainroutes and senderroutes parser and the host
+ * line of a job: whatever route_host_line accepts, route_host_fmt must
+ * write so that it reads back to the same host and settings.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t wn;
 	int dom;
 
-	for (dom = 0; dom < 2; dom++) {
+	for (dom = ROUTE_SMARTHOSTS; dom <= ROUTE_SENDERROUTES; dom++) {
 		route_init(&t);
 		(void)route_parse(&t, "fuzz", p, size, dom, &err);
 		route_free(&t);

@@ -23,6 +23,27 @@ parse(const char *text, int dom)
 	    strlen(text), dom, &err);
 }
 
+static int
+parse_senders(const char *text)
+{
+	route_free(&t);
+	route_init(&t);
+	err.len = 0;
+	return route_parse(&t, "senderroutes", text, strlen(text),
+	    ROUTE_SENDERROUTES, &err);
+}
+
+/* The sender set an address finds: its sender as written, or "-". */
+static const char *
+sender_of(const char *addr)
+{
+	struct route_set *r = route_find_sender(&t, addr, strlen(addr));
+
+	return r != NULL ? r->domain : "-";
+}
+
+#define is_str(got, want, what) ok(strcmp((got), (want)) == 0, "%s", what)
+
 static const char *
 first(struct route_set *s, long long now)
 {
@@ -39,7 +60,7 @@ main(void)
 	size_t order[16], i, n;
 	int counts[3] = { 0, 0, 0 }, okall;
 
-	plan(33);
+	plan(47);
 	ok(parse("# comment\n\n10.0.0.1\n  [::1]:2525 priority=5 weight=3\n"
 	    "relay.test:587\n", 0) && t.smart.nhost == 3,
 	    "smart hosts parse, comments and blank lines skipped");
@@ -193,6 +214,41 @@ main(void)
 		    "route_host_line says what and where");
 		zs_free(&line);
 	}
+	ok(parse_senders("# app first\napp@Corp.test 10.0.0.1:587 auth=app "
+	    "tls=verify\n@corp.test 10.0.0.2 priority=5\n"
+	    "@corp.test 10.0.0.3 priority=7 weight=2\n@.corp.test 10.0.0.4\n"
+	    "@other.test [::1]:2525\n") && t.nsnd == 4 && t.ndom == 0 &&
+	    t.smart.nhost == 0, "sender routes parse: four senders");
+	ok(t.snd[1].nhost == 2 && t.snd[1].host[1].prio == 7 &&
+	    t.snd[1].host[1].weight == 2,
+	    "lines for one sender make one set, with the smarthosts keys");
+	ok(strcmp(t.snd[0].host[0].auth, "app") == 0 &&
+	    t.snd[0].host[0].tls == TLS_LEVEL_VERIFY, "auth= and tls= kept");
+	is_str(sender_of("app@corp.test"), "app@corp.test",
+	    "a full address, in any case");
+	is_str(sender_of("APP@CORP.TEST"), "app@corp.test",
+	    "the sender's case does not matter");
+	is_str(sender_of("bob@corp.test"), "@corp.test", "@domain");
+	is_str(sender_of("bob@eu.corp.test"), "@.corp.test",
+	    "@.domain for subdomains");
+	is_str(sender_of("bob@a.b.corp.test"), "@.corp.test",
+	    "deeper subdomains too");
+	is_str(sender_of("bob@xcorp.test"), "-", "no match across a label");
+	is_str(sender_of(""), "-", "the null sender matches nothing");
+	is_str(sender_of("app@corp.test.evil"), "-", "no prefix matches");
+	ok(!parse_senders("@corp.test 10.0.0.1\ncorp.test 10.0.0.2\n") &&
+	    strcmp(err.s, "senderroutes:2: bad sender (an address, @domain or "
+	    "@.domain): corp.test") == 0,
+	    "a sender without @ is refused, naming file and line");
+	ok(!parse_senders("a@.corp.test 10.0.0.1\n") &&
+	    !parse_senders("<a@corp.test> 10.0.0.1\n") &&
+	    !parse_senders("@ 10.0.0.1\n") &&
+	    !parse_senders("@corp.test 10.0.0.1 colour=red\n") &&
+	    !parse_senders("@corp.test\n"),
+	    "brackets, an empty domain, a bad key or no host: refused");
+	ok(parse_senders("@corp.test 10.0.0.1\n") && (route_mark_down(&t,
+	    "10.0.0.1:25", 99), t.snd[0].host[0].down_until == 99),
+	    "route_mark_down reaches sender routes");
 	route_free(&t);
 	zs_free(&err);
 	return done();
