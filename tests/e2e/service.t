@@ -14,6 +14,9 @@ PER=9
 
 # The receiver: a second zr queue behind zr-smtpd, as a smart host.
 zr_setup
+# A name of its own: a receiver greeting as the sender's control/me is a
+# loop back to that host.
+echo receiver.test >"$ZR_CONTROL/me"
 tcpserver_start env RELAYCLIENT= setpriv --reuid="$ZR_TEST_USER" \
 	--regid="$ZR_TEST_GROUP" --clear-groups -- zr-smtpd
 RECV_PORT=$TCP_PORT
