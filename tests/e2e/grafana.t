@@ -13,7 +13,7 @@ control smarthosts "127.0.0.1:$SINK_PORT"
 py_server busy --data-reply '451 4.3.0 busy'
 control domainroutes "down.test 127.0.0.1:$(port_of busy)"
 control retrybase 600
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 inj -f a@relay.test b@up.test
 inj -f a@relay.test c@down.test

@@ -33,7 +33,7 @@ printf '#!/bin/sh\necho $$ >"%s/hang.pid"\nexec sleep 60\n' "$D" >"$D/hang"
 printf '#!/bin/sh\necho tokfail\nexit 3\n' >"$D/fail"
 printf '#!/bin/sh\nexit 0\n' >"$D/empty"
 printf '#!/bin/sh\nhead -c 100000 /dev/zero | tr "\\\\0" a\n' >"$D/huge"
-chmod 755 "$D"/*
+chmod 755 "${D:?}"/*
 touch "$D/current"
 [ "$(id -u)" = 0 ] && chown -R "$ZR_TEST_USER" "$D"
 secrets "ms alice@x.test oauth2 $D/issue $D

@@ -15,7 +15,7 @@ zr_setup
 py_server rx --rcpt 'bad=550 5.1.1 no such user' --rcpt 'later=451 4.3.0 later'
 control smarthosts "127.0.0.1:$(port_of rx)"
 control retrybase 600
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 
 # Queue until at least three messages share their arrival second.
 : >"$T/ids"
