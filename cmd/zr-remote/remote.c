@@ -743,15 +743,16 @@ start_tls(struct remote *r, const struct route_host *h)
 {
 	char err[TLS_ERR_MAX];
 	struct remote_sess *e;
+	struct tls_check chk = { .level = r->cur.tls,
+	    .fingerprint = h->fingerprint };
 
 	if (!tls_ready(r, err, sizeof err)) {
 		set_why(r, h->key, "TLS: ", err);
 		return 0;
 	}
 	e = sess_slot(r, &r->cur, false);
-	r->tls = tls_connect(r->ctx, r->fd, h->name, r->cur.tls,
-	    h->fingerprint, e != NULL ? e->s : NULL, r->conf->timeoutremote,
-	    err, sizeof err);
+	r->tls = tls_connect(r->ctx, r->fd, h->name, &chk,
+	    e != NULL ? e->s : NULL, r->conf->timeoutremote, err, sizeof err);
 	if (r->tls == NULL) {
 		set_why(r, h->key, "TLS: ", err);
 		return 0;
@@ -942,7 +943,7 @@ conn_open(struct remote *r, const struct route_host *h)
 	    NET_BUF);
 	r->dirty = false;
 	/* RFC 8314 3: implicit TLS, before the greeting. */
-	if (level == TLS_LEVEL_SMTPS && !start_tls(r, h))
+	if (h->smtps && !start_tls(r, h))
 		goto fail;
 	if (!get_reply(r, "the greeting") || unsolicited(r, "the greeting"))
 		goto fail;
@@ -958,7 +959,7 @@ conn_open(struct remote *r, const struct route_host *h)
 		goto refused;
 	if (!not_myself(r, h))
 		return 0;
-	if (level != TLS_LEVEL_NONE && level != TLS_LEVEL_SMTPS) {
+	if (!h->smtps && level != TLS_LEVEL_NONE) {
 		if (!(r->ext & EXT_STARTTLS) && level != TLS_LEVEL_MAY) {
 			set_why(r, h->key, "STARTTLS not offered, and tls=",
 			    tls_level_name(level));
@@ -1368,6 +1369,7 @@ same_host(const struct remote *r, const struct route_host *h)
 {
 	return strcmp(r->key, h->key) == 0 &&
 	    r->cur.tls == (h->tls_set ? h->tls : r->conf->tlsmx) &&
+	    r->cur.smtps == h->smtps &&
 	    strcmp(r->cur.fingerprint, h->fingerprint) == 0 &&
 	    strcmp(r->cur.auth, h->auth) == 0 &&
 	    r->cur.authplain == h->authplain;
