@@ -755,6 +755,8 @@ start_tls(struct remote *r, const struct route_host *h)
 	    e != NULL ? e->s : NULL, r->conf->timeoutremote, err, sizeof err);
 	if (r->tls == NULL) {
 		set_why(r, h->key, "TLS: ", err);
+		(void)policy_fmt(r->policy, sizeof r->policy, r->cur.tls,
+		    r->cur.smtps, "failed", tls_reason_word(chk.reason));
 		return 0;
 	}
 	buf_init(&r->in, tls_read, r->fd, r->tls, r->inspace, NET_BUF);
@@ -927,6 +929,8 @@ conn_open(struct remote *r, const struct route_host *h)
 	enum tls_level level = h->tls_set ? h->tls : r->conf->tlsmx;
 
 	r->looped = false;
+	(void)policy_fmt(r->policy, sizeof r->policy, level, h->smtps,
+	    POLICY_UNREACHED, NULL);
 	r->fd = connect_to(r, h);
 	if (r->fd == -1)
 		return 0;
@@ -963,6 +967,8 @@ conn_open(struct remote *r, const struct route_host *h)
 		if (!(r->ext & EXT_STARTTLS) && level != TLS_LEVEL_MAY) {
 			set_why(r, h->key, "STARTTLS not offered, and tls=",
 			    tls_level_name(level));
+			(void)policy_fmt(r->policy, sizeof r->policy, level,
+			    false, "failed", "no-starttls");
 			conn_close(r, true);
 			return 0;
 		}
@@ -991,6 +997,8 @@ conn_open(struct remote *r, const struct route_host *h)
 			} else if (level != TLS_LEVEL_MAY) {
 				smtpreply_text(&r->reply, t);
 				set_why(r, h->key, "STARTTLS refused: ", t);
+				(void)policy_fmt(r->policy, sizeof r->policy,
+				    level, false, "failed", "starttls-refused");
 				conn_close(r, true);
 				return 0;
 			} else {
@@ -1001,12 +1009,15 @@ conn_open(struct remote *r, const struct route_host *h)
 			}
 		}
 	}
+	(void)policy_fmt(r->policy, sizeof r->policy, level, h->smtps,
+	    policy_outcome(level, r->tls != NULL), NULL);
 	if (h->auth[0] != '\0' && !do_auth(r, h, &quit)) {
 		conn_close(r, quit);
 		return 0;
 	}
-	log_info("host=", h->key, " ", r->tlsinfo, h->auth[0] != '\0' ?
-	    ((r->ext & EXT_AUTH_PLAIN) ? " auth=PLAIN" : " auth=LOGIN") : "");
+	log_info("host=", h->key, " ", r->tlsinfo, r->policy,
+	    h->auth[0] != '\0' ? ((r->ext & EXT_AUTH_PLAIN) ? " auth=PLAIN" :
+	    " auth=LOGIN") : "");
 	return 1;
 refused:
 	if (!lost) {
@@ -1326,13 +1337,17 @@ emit(struct buf *o, char letter, const char *p, size_t n)
 	return buf_put(o, "", 1);
 }
 
+/* No host took the job; policy, when not empty, is the last one tried. */
 static int
-report_fail(struct buf *o, char letter, const char *a, const char *b)
+report_fail(struct buf *o, char letter, const char *a, const char *b,
+    const char *policy)
 {
 	struct zs t = ZS_INIT;
 	int ok = zs_cats(&t, a) && zs_cats(&t, b);
 
-	ok = emit(o, 'H', "", 0) &&
+	/* The T record's fields, without the leading space. */
+	ok = emit(o, 'H', "", 0) && (policy == NULL || policy[0] == '\0' ||
+	    emit(o, 'T', policy + 1, strlen(policy + 1))) &&
 	    emit(o, letter, ok ? t.s : "4.3.0 out of memory",
 	    ok ? t.len : 19) && buf_flush(o);
 	zs_free(&t);
@@ -1341,10 +1356,10 @@ report_fail(struct buf *o, char letter, const char *a, const char *b)
 
 static int
 report(struct buf *o, const char *host, const char *tls, int dsn,
-    struct result *res)
+    const char *policy, struct result *res)
 {
-	char t[REMOTE_TLSINFO_MAX + 16];
-	size_t i, n = strlen(tls);
+	char t[REMOTE_TLSINFO_MAX + 16 + POLICY_FIELDS_MAX];
+	size_t i, n = strlen(tls), pn = strlen(policy);
 
 	/* " dsn=yes": the next hop took the DSN request and will report. */
 	memcpy(t, tls, n);
@@ -1352,6 +1367,8 @@ report(struct buf *o, const char *host, const char *tls, int dsn,
 		memcpy(t + n, " dsn=yes", 8);
 		n += 8;
 	}
+	memcpy(t + n, policy, pn);
+	n += pn;
 	if (!emit(o, 'H', host, strlen(host)) || !emit(o, 'T', t, n))
 		return 0;
 	for (i = 0; i < res->n; i++)
@@ -1388,12 +1405,14 @@ do_job(struct remote *r, struct remote_job *j)
 	memset(&res, 0, sizeof res);
 	envelope_init(&e);
 	if (j->bad.len != 0)
-		return report_fail(r->report, 'Z', "4.3.5 bad job: ", j->bad.s);
+		return report_fail(r->report, 'Z', "4.3.5 bad job: ", j->bad.s,
+		    NULL);
 	/* Never through a symlink, never a FIFO: only a regular file. */
 	mfd = queue_openfile(AT_FDCWD, j->file.s);
 	if (mfd == -1 || !envelope_read(&e, mfd)) {
 		ok = report_fail(r->report, 'Z',
-		    "4.3.0 unable to read the message: ", strerror(errno));
+		    "4.3.0 unable to read the message: ", strerror(errno),
+		    NULL);
 		goto out;
 	}
 	from = j->have_from ? j->from.s : e.sender;
@@ -1423,6 +1442,8 @@ do_job(struct remote *r, struct remote_job *j)
 		conn_close(r, false);
 	r->why.len = 0;
 	r->looped = false;
+	if (r->fd == -1)
+		r->policy[0] = '\0';
 	r->dest = strrchr(rcpts, '@') != NULL ? strrchr(rcpts, '@') + 1 : NULL;
 	for (h = 0; h < j->nhost;) {
 		bool fresh = false;
@@ -1443,15 +1464,16 @@ do_job(struct remote *r, struct remote_job *j)
 			continue;
 		}
 		ok = report(r->report, j->host[h].key, r->tlsinfo, r->dsn_passed,
-		    &res);
+		    r->policy, &res);
 		goto out;
 	}
 	/* RFC 3463 3.5: X.4.6 is a routing loop. */
 	ok = report_fail(r->report, 'Z', r->looped ? "4.4.6 " :
-	    "4.4.1 no host answered: ", r->why.len ? r->why.s : "no host");
+	    "4.4.1 no host answered: ", r->why.len ? r->why.s : "no host",
+	    r->policy);
 	goto out;
 nomem:
-	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "");
+	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "", NULL);
 out:
 	r->dest = NULL;		/* it points into this job */
 	if (mfd != -1)
