@@ -302,6 +302,14 @@ route_host_line(struct route_host *h, const char *p, size_t n,
 				    len);
 			memcpy(h->fingerprint, v, vlen);
 			h->fingerprint[vlen] = '\0';
+		} else if (is_key(k, klen, "mx")) {
+			if (vlen == 0 || vlen > ROUTE_NAME_MAX ||
+			    !name_ok(v, vlen))
+				return host_bad(what, "bad value", w, wn, k,
+				    len);
+			memcpy(h->mxname, v, vlen);
+			h->mxname[vlen] = '\0';
+			h->mx = true;
 		} else if (is_key(k, klen, "auth")) {
 			if (!auth_name_ok(v, vlen))
 				return host_bad(what, "bad value", w, wn, k,
@@ -352,7 +360,9 @@ int
 route_host_fmt(const struct route_host *h, struct zs *out)
 {
 	/* An MX host has no line of its own: zr-remote applies tlsmx. */
-	return zs_cats(out, h->key) && (h->mx || (zs_cats(out, " tls=") &&
+	return zs_cats(out, h->key) && (!h->mx || h->mxname[0] == '\0' ||
+	    (zs_cats(out, " mx=") && zs_cats(out, h->mxname))) &&
+	    (h->mx || (zs_cats(out, " tls=") &&
 	    zs_cats(out, h->smtps ? "smtps" : tls_level_name(h->tls)))) &&
 	    (!h->smtps || h->tls == TLS_LEVEL_ENCRYPT || (zs_cats(out,
 	    " tls=") && zs_cats(out, tls_level_name(h->tls)))) &&

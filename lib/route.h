@@ -8,7 +8,9 @@
  *
  * Keys: priority=N, weight=N, and for the SMTP client tls=LEVEL (none,
  * may, encrypt, verify, fingerprint, smtps), fingerprint=sha256:HEX (with
- * tls=fingerprint and only then), auth=NAME (credentials in
+ * tls=fingerprint and only then), mx=NAME (the host is that MX host's
+ * address: control/tlsmx applies, and DANE looks up its TLSA records and
+ * matches its name; zr-send writes it, people need not), auth=NAME (credentials in
  * control/smarthost-secrets) and authplain=yes (credentials may go out
  * without TLS). A host is an IP literal or a name; IPv6 is written in
  * brackets ("[::1]:2525"). tls=smtps (implicit TLS) may be written with a
@@ -70,6 +72,7 @@ struct route_host {
 	bool smtps;			/* tls=smtps: TLS from the first byte */
 	bool authplain;			/* authplain=yes */
 	bool mx;			/* from MX records: control/tlsmx */
+	char mxname[ROUTE_NAME_MAX + 1];	/* mx=: the MX host's name */
 	char fingerprint[ROUTE_FP_MAX + 1];	/* with tls=fingerprint */
 	char auth[ROUTE_AUTH_MAX + 1];	/* auth=NAME, or "" */
 	long long cw;			/* round-robin state */
@@ -125,7 +128,8 @@ int route_host_line(struct route_host *h, const char *p, size_t n,
     const char **what, const char **w, size_t *wn);
 /*
  * Append h as a line route_host_line reads back: the key, then tls=
- * (twice for smtps with a check) and, when set, fingerprint=, auth= and authplain=yes (no priority, weight).
+ * (twice for smtps with a check; for an MX host mx= instead) and, when
+ * set, fingerprint=, auth= and authplain=yes (no priority, weight).
  */
 int route_host_fmt(const struct route_host *h, struct zs *out);
 

@@ -111,6 +111,12 @@ tls_client_ctx(const struct tls_opts *o, char *err, size_t errlen)
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
+	/* RFC 7672: TLSA records may be asked for on any connection. */
+	if (SSL_CTX_dane_enable(ctx) <= 0) {
+		seterr(err, errlen, "unable to enable DANE");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	/* Sessions are kept by the caller (tls_session) for resumption. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
 	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
@@ -336,6 +342,33 @@ setreason(char *err, size_t errlen, struct tls_check *chk,
 	seterr(err, errlen, what);
 }
 
+/*
+ * The records go to OpenSSL, which does the matching (RFC 6698 2.1). No
+ * record it takes means none usable: the caller was to leave those out.
+ */
+static int
+dane_setup(SSL *ssl, const char *host, const struct tls_check *chk)
+{
+	size_t i;
+	int added = 0;
+
+	if (host == NULL || SSL_dane_enable(ssl, host) <= 0)
+		return 0;
+	/* RFC 7672 3.1.1: DANE-EE(3) is the key alone, no name check. */
+	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (i = 0; i < chk->ntlsa; i++) {
+		const struct tls_tlsa *a = &chk->tlsa[i];
+
+		if (SSL_dane_tlsa_add(ssl, a->usage, a->selector, a->mtype,
+		    a->data, a->len) > 0)
+			added++;
+	}
+	if (added == 0)
+		return 0;
+	SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+	return 1;
+}
+
 struct tls *
 tls_connect(SSL_CTX *ctx, int fd, const char *host, struct tls_check *chk,
     SSL_SESSION *session, unsigned timeout, char *err, size_t errlen)
@@ -361,11 +394,14 @@ tls_connect(SSL_CTX *ctx, int fd, const char *host, struct tls_check *chk,
 		    host) : !SSL_set1_host(t->ssl, host))
 			goto setup;
 	}
+	if (chk->level == TLS_LEVEL_DANE && !dane_setup(t->ssl, host, chk))
+		goto setup;
 	if (session != NULL)
 		SSL_set_session(t->ssl, session);
 	if (!handshake(t, 0, err, errlen)) {
 		v = SSL_get_verify_result(t->ssl);
-		if (chk->level == TLS_LEVEL_VERIFY && v != X509_V_OK)
+		if ((chk->level == TLS_LEVEL_VERIFY ||
+		    chk->level == TLS_LEVEL_DANE) && v != X509_V_OK)
 			setreason(err, errlen, chk, verify_reason(v),
 			    X509_verify_cert_error_string(v));
 		goto fail;

@@ -26,7 +26,8 @@ enum tls_level {
 	TLS_LEVEL_ENCRYPT,	/* TLS or defer, unauthenticated */
 	TLS_LEVEL_VERIFY,	/* TLS, chain and host name verified */
 	TLS_LEVEL_FINGERPRINT,	/* TLS, certificate or key SHA-256 pinned */
-	TLS_LEVEL_SMTPS		/* implicit TLS from the first byte (RFC 8314) */
+	TLS_LEVEL_SMTPS,	/* implicit TLS from the first byte (RFC 8314) */
+	TLS_LEVEL_DANE		/* TLSA records decide (RFC 7672) */
 };
 
 #define TLS_ERR_MAX 256
@@ -48,10 +49,19 @@ enum tls_reason {
 	TLS_REASON_OTHER		/* another verification error */
 };
 
+/* One TLSA record (RFC 6698 2.1): usage, selector, matching type, data. */
+struct tls_tlsa {
+	unsigned char usage, selector, mtype;
+	const unsigned char *data;
+	size_t len;
+};
+
 /* What tls_connect checks, and what it found. */
 struct tls_check {
-	enum tls_level level;	/* VERIFY, FINGERPRINT check; others do not */
+	enum tls_level level;	/* VERIFY, FINGERPRINT, DANE check */
 	const char *fingerprint;	/* "sha256:HEX" at FINGERPRINT */
+	const struct tls_tlsa *tlsa;	/* at DANE: the usable records */
+	size_t ntlsa;
 	enum tls_reason reason;	/* out: why the connection was refused */
 };
 
@@ -93,7 +103,10 @@ struct tls *tls_accept(SSL_CTX *, int rfd, int wfd, unsigned timeout,
  * Handshake as the client on fd. host is sent as SNI and, at
  * TLS_LEVEL_VERIFY, checked against the certificate; the fingerprint
  * ("sha256:HEX", certificate or public key) is checked at
- * TLS_LEVEL_FINGERPRINT. session, when not NULL, is offered for
+ * TLS_LEVEL_FINGERPRINT; at TLS_LEVEL_DANE the chain or key must match
+ * one of the TLSA records, through OpenSSL's DANE support (RFC 7672 3:
+ * DANE-EE without name or expiry checks, DANE-TA with the host as the
+ * name to match). session, when not NULL, is offered for
  * resumption. Returns NULL with err set on any failure, including a
  * failed check, and chk->reason saying which.
  */

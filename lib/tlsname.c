@@ -15,6 +15,7 @@ static const char *const level_names[] = {
 	[TLS_LEVEL_VERIFY] = "verify",
 	[TLS_LEVEL_FINGERPRINT] = "fingerprint",
 	[TLS_LEVEL_SMTPS] = "smtps",
+	[TLS_LEVEL_DANE] = "dane",
 };
 
 int

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <string.h>
+
 #include "fmt.h"
 #include "policy.h"
 
@@ -36,6 +38,19 @@ policy_outcome(enum tls_level l, bool tls)
 	if (!tls)
 		return POLICY_PLAINTEXT;
 	/* At may and encrypt a verify=ok is luck, not a check. */
-	return l == TLS_LEVEL_VERIFY || l == TLS_LEVEL_FINGERPRINT ?
+	return l == TLS_LEVEL_VERIFY || l == TLS_LEVEL_FINGERPRINT ||
+	    l == TLS_LEVEL_DANE ?
 	    POLICY_VERIFIED : POLICY_ENCRYPTED;
+}
+
+int
+policy_note(char *out, size_t n, const char *key, const char *val)
+{
+	size_t k = strlen(out);
+
+	if (fmt_snprintf(out + k, n - k, " %s=%s", key, val) == -1) {
+		out[k] = '\0';
+		return 0;
+	}
+	return 1;
 }

@@ -17,8 +17,11 @@
 
 #include "tls.h"
 
-/* " policy=smtps+fingerprint outcome=failed:starttls-refused" fits. */
-#define POLICY_FIELDS_MAX 80
+/*
+ * " policy=smtps+fingerprint outcome=failed:starttls-refused" fits, and
+ * " policy=dane outcome=failed:tlsa-mismatch dane=not-validating".
+ */
+#define POLICY_FIELDS_MAX 96
 
 #define POLICY_UNREACHED "unreached"	/* no connection got that far */
 #define POLICY_PLAINTEXT "plaintext"	/* no TLS, as the level allows */
@@ -33,6 +36,8 @@ const char *policy_name(enum tls_level, bool smtps, char *buf, size_t n);
  */
 int policy_fmt(char *out, size_t n, enum tls_level, bool smtps,
     const char *outcome, const char *reason);
+/* Append " key=val" to out (n bytes in all); 1, or 0 leaving it as it was. */
+int policy_note(char *out, size_t n, const char *key, const char *val);
 /* The outcome of a connection that got through: TLS or not, checked or not. */
 const char *policy_outcome(enum tls_level, bool tls);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -61,6 +62,20 @@ conf_bad(struct zs *s, const char *file, const char *what)
 	zs_free(s);
 	errno = EINVAL;
 	return 0;
+}
+
+static int
+conf_dnssec(struct remote_conf *c)
+{
+	struct dane d;
+
+	if (!dane_conf(&d)) {
+		if (errno == EINVAL)
+			warn_x("control/dnssec: neither trust nor no");
+		return 0;
+	}
+	c->dnssec = d.trust;
+	return 1;
 }
 
 /* r and s from control_readline(file): the protocol, 0 for the default. */
@@ -191,6 +206,8 @@ remote_conf_load(struct remote_conf *c)
 	if (control_readulong("timeoutremote", &u, 1200) == -1)
 		return 0;
 	c->timeoutremote = u == 0 || u > 86400 ? 1200 : (unsigned)u;
+	if (!conf_dnssec(c))
+		return 0;
 	return conf_tls(c);
 }
 
@@ -737,26 +754,45 @@ out:
 	return ok;
 }
 
+/*
+ * The T record's policy= and outcome= (policy.h) for the configured level;
+ * at dane, with what the TLSA lookup found.
+ */
+static void
+set_policy(struct remote *r, enum tls_level level, bool smtps,
+    const char *outcome, const char *reason)
+{
+	(void)policy_fmt(r->policy, sizeof r->policy, level, smtps, outcome,
+	    reason);
+	if (level == TLS_LEVEL_DANE && r->dr.note != NULL)
+		(void)policy_note(r->policy, sizeof r->policy, "dane",
+		    r->dr.note);
+}
+
 /* The handshake on r->fd; 1, or 0 with why set. */
 static int
 start_tls(struct remote *r, const struct route_host *h)
 {
 	char err[TLS_ERR_MAX];
 	struct remote_sess *e;
-	struct tls_check chk = { .level = r->cur.tls,
-	    .fingerprint = h->fingerprint };
+	struct tls_check chk = { .level = r->eff,
+	    .fingerprint = h->fingerprint, .tlsa = r->dr.usable,
+	    .ntlsa = r->eff == TLS_LEVEL_DANE ? r->dr.nusable : 0 };
 
 	if (!tls_ready(r, err, sizeof err)) {
 		set_why(r, h->key, "TLS: ", err);
 		return 0;
 	}
-	e = sess_slot(r, &r->cur, false);
-	r->tls = tls_connect(r->ctx, r->fd, h->name, &chk,
+	/* TLSA records may have changed since: no shortcut past them. */
+	e = r->eff == TLS_LEVEL_DANE ? NULL : sess_slot(r, &r->cur, false);
+	/* An MX host is known by its name (RFC 7672 3.2.2), not its address. */
+	r->tls = tls_connect(r->ctx, r->fd, h->mxname[0] ? h->mxname : h->name,
+	    &chk,
 	    e != NULL ? e->s : NULL, r->conf->timeoutremote, err, sizeof err);
 	if (r->tls == NULL) {
 		set_why(r, h->key, "TLS: ", err);
-		(void)policy_fmt(r->policy, sizeof r->policy, r->cur.tls,
-		    r->cur.smtps, "failed", tls_reason_word(chk.reason));
+		set_policy(r, r->cur.tls, r->cur.smtps, "failed",
+		    tls_reason_word(chk.reason));
 		return 0;
 	}
 	buf_init(&r->in, tls_read, r->fd, r->tls, r->inspace, NET_BUF);
@@ -921,6 +957,39 @@ not_myself(struct remote *r, const struct route_host *h)
 	    ", which is control/me", true);
 }
 
+/*
+ * At tls=dane, what the TLSA records make of the connection (RFC 7672
+ * 2.2): r->eff becomes dane, encrypt or may. 0 with why set when the
+ * host is to be skipped: its TLSA records cannot be known now.
+ */
+static int
+dane_decide(struct remote *r, const struct route_host *h)
+{
+	const char *ref = h->mxname[0] ? h->mxname : h->name;
+	char b[16];
+
+	r->dane.trust = r->conf->dnssec;
+	/* An address names no zone: nothing to look up. */
+	if (inet_pton(AF_INET, ref, b) == 1 || inet_pton(AF_INET6, ref, b) == 1)
+		ref = NULL;
+	switch (dane_lookup(&r->dane, ref, h->port, &r->dr)) {
+	case DANE_TLSA:
+		r->eff = TLS_LEVEL_DANE;
+		return 1;
+	case DANE_ENCRYPT:
+		r->eff = TLS_LEVEL_ENCRYPT;
+		return 1;
+	case DANE_MAY:
+		r->eff = TLS_LEVEL_MAY;
+		return 1;
+	case DANE_DEFER:
+		break;
+	}
+	set_why(r, h->key, "DANE: ", r->dr.why);
+	set_policy(r, TLS_LEVEL_DANE, false, "failed", "tlsa-lookup");
+	return 0;
+}
+
 static int
 conn_open(struct remote *r, const struct route_host *h)
 {
@@ -929,8 +998,11 @@ conn_open(struct remote *r, const struct route_host *h)
 	enum tls_level level = h->tls_set ? h->tls : r->conf->tlsmx;
 
 	r->looped = false;
-	(void)policy_fmt(r->policy, sizeof r->policy, level, h->smtps,
-	    POLICY_UNREACHED, NULL);
+	r->dr.note = NULL;
+	set_policy(r, level, h->smtps, POLICY_UNREACHED, NULL);
+	r->eff = level;
+	if (level == TLS_LEVEL_DANE && !dane_decide(r, h))
+		return 0;
 	r->fd = connect_to(r, h);
 	if (r->fd == -1)
 		return 0;
@@ -963,12 +1035,13 @@ conn_open(struct remote *r, const struct route_host *h)
 		goto refused;
 	if (!not_myself(r, h))
 		return 0;
+	level = r->eff;
 	if (!h->smtps && level != TLS_LEVEL_NONE) {
 		if (!(r->ext & EXT_STARTTLS) && level != TLS_LEVEL_MAY) {
 			set_why(r, h->key, "STARTTLS not offered, and tls=",
 			    tls_level_name(level));
-			(void)policy_fmt(r->policy, sizeof r->policy, level,
-			    false, "failed", "no-starttls");
+			set_policy(r, r->cur.tls, false, "failed",
+			    "no-starttls");
 			conn_close(r, true);
 			return 0;
 		}
@@ -997,8 +1070,8 @@ conn_open(struct remote *r, const struct route_host *h)
 			} else if (level != TLS_LEVEL_MAY) {
 				smtpreply_text(&r->reply, t);
 				set_why(r, h->key, "STARTTLS refused: ", t);
-				(void)policy_fmt(r->policy, sizeof r->policy,
-				    level, false, "failed", "starttls-refused");
+				set_policy(r, r->cur.tls, false, "failed",
+				    "starttls-refused");
 				conn_close(r, true);
 				return 0;
 			} else {
@@ -1009,8 +1082,8 @@ conn_open(struct remote *r, const struct route_host *h)
 			}
 		}
 	}
-	(void)policy_fmt(r->policy, sizeof r->policy, level, h->smtps,
-	    policy_outcome(level, r->tls != NULL), NULL);
+	set_policy(r, r->cur.tls, h->smtps, policy_outcome(level,
+	    r->tls != NULL), NULL);
 	if (h->auth[0] != '\0' && !do_auth(r, h, &quit)) {
 		conn_close(r, quit);
 		return 0;
@@ -1527,6 +1600,7 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 	conn_close(&r, true);
 out:
 	sess_free(&r);
+	dane_close(&r.dane);
 	if (r.ctx != NULL)
 		SSL_CTX_free(r.ctx);
 	smtpreply_free(&r.reply);

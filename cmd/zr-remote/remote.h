@@ -31,6 +31,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "dane.h"
 #include "loop.h"
 #include "policy.h"
 #include "route.h"
@@ -54,6 +55,7 @@ struct remote_conf {
 	unsigned timeoutconnect;	/* control/timeoutconnect */
 	unsigned timeoutremote;		/* control/timeoutremote */
 	enum tls_level tlsmx;		/* control/tlsmx: hosts without tls= */
+	bool dnssec;			/* control/dnssec: trust the AD bit */
 	char ciphers[REMOTE_CIPHERS_MAX];	/* control/tlsclientciphers */
 	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
 };
@@ -95,6 +97,10 @@ struct remote {
 	struct tls *tls;		/* the connection's TLS, or NULL */
 	char tlsinfo[REMOTE_TLSINFO_MAX];	/* the T record */
 	char policy[POLICY_FIELDS_MAX];	/* and its policy= outcome= */
+	enum tls_level eff;		/* the level applied: at dane, what
+					   the TLSA records made of it */
+	struct dane dane;
+	struct dane_result dr;		/* the last verdict, at dane */
 	int dsn_passed;			/* the transaction carried DSN */
 	struct remote_sess sess[REMOTE_SESSIONS];
 	size_t nextsess;		/* the slot to reuse next */

@@ -39,7 +39,7 @@ main(void)
 	size_t order[16], i, n;
 	int counts[3] = { 0, 0, 0 }, okall;
 
-	plan(36);
+	plan(37);
 	ok(parse("# comment\n\n10.0.0.1\n  [::1]:2525 priority=5 weight=3\n"
 	    "relay.test:587\n", 0) && t.smart.nhost == 3,
 	    "smart hosts parse, comments and blank lines skipped");
@@ -214,6 +214,15 @@ main(void)
 		    &wn) && route_host_fmt(&h, &line) && zs_0(&line) &&
 		    strcmp(line.s, "10.0.0.9:465 tls=smtps tls=verify") == 0,
 		    "smtps with a check is written back with both");
+		line.len = 0;
+		full = "10.0.0.9 mx=mx1.example.test";
+		ok(route_host_line(&h, full, strlen(full), &what, &w,
+		    &wn) && h.mx && !h.tls_set &&
+		    strcmp(h.mxname, "mx1.example.test") == 0 &&
+		    route_host_fmt(&h, &line) && zs_0(&line) &&
+		    strcmp(line.s, "10.0.0.9:25 mx=mx1.example.test") == 0 &&
+		    !route_host_line(&h, "10.0.0.9 mx=a/b", 15, &what, &w, &wn),
+		    "mx= names an MX host, is written back, and must be a name");
 		zs_free(&line);
 	}
 	route_free(&t);
