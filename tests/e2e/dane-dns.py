@@ -16,7 +16,7 @@
 # that denial is signed. The log has one line per query:
 # "NAME TYPE do=0|1".
 #
-#   dane-dns.py --zone FILE --portfile F --log F [--no-ad]
+#   dane-dns.py --zone FILE --portfile F --log F [--no-ad] [--port N]
 import argparse
 import os
 import socket
@@ -158,10 +158,12 @@ def main():
     ap.add_argument('--portfile', required=True)
     ap.add_argument('--log')
     ap.add_argument('--no-ad', action='store_true')
+    ap.add_argument('--port', type=int, default=0,
+                    help='53 for a resolver named in a resolv.conf')
     args = ap.parse_args()
     while True:
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(('127.0.0.1', 0))
+        u.bind(('127.0.0.1', args.port))
         port = u.getsockname()[1]
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
