@@ -74,8 +74,11 @@ dns_ready(struct dane *d)
 	return ok;
 }
 
-/* Whether the trusted servers validate: the root is signed (RFC 4033). */
-static bool
+/*
+ * Whether the trusted servers validate: the root is signed (RFC 4033).
+ * -1 when they did not answer (asked again next time).
+ */
+static int
 validating(struct dane *d)
 {
 	enum dns_status st;
@@ -85,7 +88,7 @@ validating(struct dane *d)
 		return d->validating;
 	st = dns_query_ad(&d->dns, ".", ns_t_soa, NULL, NULL, &ad);
 	if (st == DNS_TEMP)
-		return false;	/* ask again next time */
+		return -1;
 	d->checked = true;
 	d->validating = st == DNS_OK && ad;
 	if (!d->validating)
@@ -110,7 +113,7 @@ dane_lookup(struct dane *d, const char *host, unsigned port,
 	char name[DNS_NAME_MAX + 1];
 	enum dns_status st;
 	size_t n, i;
-	int ad = 0;
+	int ad = 0, v;
 
 	r->nusable = 0;
 	r->why[0] = '\0';
@@ -118,9 +121,16 @@ dane_lookup(struct dane *d, const char *host, unsigned port,
 		return verdict(r, DANE_MAY, "untrusted");
 	if (host == NULL || host[0] == '\0')
 		return verdict(r, DANE_MAY, "no-name");
-	if (!dns_ready(d) || !validating(d))
-		return verdict(r, DANE_MAY, d->checked ? "not-validating" :
-		    "untrusted");
+	/* Without an answer nobody knows whether the host is signed. */
+	if (!dns_ready(d) || (v = validating(d)) == -1) {
+		if (fmt_snprintf(r->why, sizeof r->why, "%s", !d->opened ?
+		    "unable to set up DNS (control/dnsservers)" :
+		    "no DNS server answered for the root zone") == -1)
+			r->why[0] = '\0';
+		return verdict(r, DANE_DEFER, "lookup-failed");
+	}
+	if (v == 0)
+		return verdict(r, DANE_MAY, "not-validating");
 	/*
 	 * RFC 7672 2.2.2: TLSA records count only for a host whose address
 	 * records are signed; an insecure host is plain opportunistic TLS.

@@ -12,7 +12,8 @@
  * Verdicts: DANE_TLSA (usable records: TLS required, checked against
  * them), DANE_ENCRYPT (records, none usable: TLS required, unchecked,
  * RFC 7672 2.2), DANE_MAY (no secure records: opportunistic TLS) and
- * DANE_DEFER (the lookup failed where the zone is signed: try later).
+ * DANE_DEFER (the lookup failed where the zone is signed, or the DNS
+ * servers did not answer at all: try later).
  * note is one word for the log: tlsa, unusable, no-tlsa, insecure,
  * untrusted, not-validating, no-name, lookup-failed.
  */

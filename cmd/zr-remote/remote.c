@@ -1460,6 +1460,7 @@ same_host(const struct remote *r, const struct route_host *h)
 	return strcmp(r->key, h->key) == 0 &&
 	    r->cur.tls == (h->tls_set ? h->tls : r->conf->tlsmx) &&
 	    r->cur.smtps == h->smtps &&
+	    strcmp(r->cur.mxname, h->mxname) == 0 &&
 	    strcmp(r->cur.fingerprint, h->fingerprint) == 0 &&
 	    strcmp(r->cur.auth, h->auth) == 0 &&
 	    r->cur.authplain == h->authplain;

@@ -11,7 +11,7 @@
 . "${0%/*}/send-common.sh"
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
-plan 32
+plan 33
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -161,6 +161,10 @@ is "$(grep -c '^K250' <<<"$out")" 2 \
 like "$out" 'dane=not-validating' 'T says why'
 is "$(grep -c 'does not validate' "$T/remote.err")" 1 'and it is logged once'
 
+control dnsservers 127.0.0.1:1
+out=$(job "$EE" ee.dane.test)
+like "$out" '^Z4\.4\.1 .*DANE: no DNS server answered for the root zone' \
+	'no DNS server answering: deferred, not sent at may'
 control dnssec maybe
 printf 'host 127.0.0.1:%s\nfile %s\n\n' "$PL" "$msg" |
 	as_user zr-remote >/dev/null 2>"$T/remote.err"
