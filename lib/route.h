@@ -7,16 +7,16 @@
  *   domainroutes:  domain host[:port] [key=value ...]
  *
  * Keys: priority=N, weight=N, and for the SMTP client tls=LEVEL (none,
- * may, encrypt, verify, fingerprint, smtps), fingerprint=sha256:HEX (with
- * tls=fingerprint and only then), mx=NAME (the host is that MX host's
- * address: control/tlsmx applies, and DANE looks up its TLSA records and
- * matches its name; zr-send writes it, people need not), auth=NAME (credentials in
- * control/smarthost-secrets) and authplain=yes (credentials may go out
- * without TLS). A host is an IP literal or a name; IPv6 is written in
- * brackets ("[::1]:2525"). tls=smtps (implicit TLS) may be written with a
- * second tls= that checks the certificate, tls=verify or tls=fingerprint;
- * any other two tls= that differ conflict and the line is refused.
- * Defaults: port 25 (465 with tls=smtps),
+ * may, encrypt, verify, fingerprint, smtps, dane), fingerprint=sha256:HEX
+ * (with tls=fingerprint and only then), mx=NAME (the host is that MX
+ * host's address: control/tlsmx applies, and DANE looks up its TLSA
+ * records and matches its name; zr-send writes it, people need not),
+ * auth=NAME (credentials in control/smarthost-secrets) and authplain=yes
+ * (credentials may go out without TLS). A host is an IP literal or a
+ * name; IPv6 is written in brackets ("[::1]:2525"). tls=smtps (implicit
+ * TLS) may be written with a second tls= that checks the certificate,
+ * tls=verify or tls=fingerprint; any other two tls= that differ conflict
+ * and the line is refused. Defaults: port 25 (465 with tls=smtps),
  * priority 10, weight 1, tls=may, no auth. A domain is
  * exact ("example.com") or, with a leading dot, its subdomains
  * (".example.com"); several lines for one domain make one host set.
@@ -69,7 +69,7 @@ struct route_host {
 					   with smtps: ENCRYPT, VERIFY or
 					   FINGERPRINT, the check */
 	bool tls_set;			/* whether tls= was written */
-	bool smtps;			/* tls=smtps: TLS from the first byte */
+	bool smtps;			/* tls=smtps: TLS from byte one */
 	bool authplain;			/* authplain=yes */
 	bool mx;			/* from MX records: control/tlsmx */
 	char mxname[ROUTE_NAME_MAX + 1];	/* mx=: the MX host's name */

@@ -26,7 +26,7 @@ enum tls_level {
 	TLS_LEVEL_ENCRYPT,	/* TLS or defer, unauthenticated */
 	TLS_LEVEL_VERIFY,	/* TLS, chain and host name verified */
 	TLS_LEVEL_FINGERPRINT,	/* TLS, certificate or key SHA-256 pinned */
-	TLS_LEVEL_SMTPS,	/* implicit TLS from the first byte (RFC 8314) */
+	TLS_LEVEL_SMTPS,	/* implicit TLS from byte one (RFC 8314) */
 	TLS_LEVEL_DANE		/* TLSA records decide (RFC 7672) */
 };
 
@@ -38,7 +38,7 @@ enum tls_level {
  */
 enum tls_reason {
 	TLS_REASON_NONE,		/* not refused */
-	TLS_REASON_HANDSHAKE,		/* the handshake failed otherwise */
+	TLS_REASON_HANDSHAKE,		/* another handshake failure */
 	TLS_REASON_EXPIRED,
 	TLS_REASON_NOT_YET_VALID,
 	TLS_REASON_SELF_SIGNED,

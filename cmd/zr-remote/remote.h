@@ -55,7 +55,7 @@ struct remote_conf {
 	unsigned timeoutconnect;	/* control/timeoutconnect */
 	unsigned timeoutremote;		/* control/timeoutremote */
 	enum tls_level tlsmx;		/* control/tlsmx: hosts without tls= */
-	bool dnssec;			/* control/dnssec: trust the AD bit */
+	bool dnssec;			/* control/dnssec: trust AD */
 	char ciphers[REMOTE_CIPHERS_MAX];	/* control/tlsclientciphers */
 	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
 };
