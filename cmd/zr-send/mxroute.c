@@ -95,6 +95,10 @@ mx_set(const struct dns_target *t, size_t nt, const struct route_set *smart,
 		s->host[s->nhost].prio = t[i].pref;
 		s->host[s->nhost].weight = 1;
 		s->host[s->nhost].mx = true;
+		/* zr-remote needs the name for DANE (RFC 7672 2.2.3). */
+		if (strlen(t[i].host) <= ROUTE_NAME_MAX)
+			memcpy(s->host[s->nhost].mxname, t[i].host,
+			    strlen(t[i].host) + 1);
 		s->nhost++;
 	}
 	for (i = 0; smart != NULL && i < smart->nhost; i++) {
