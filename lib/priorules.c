@@ -113,7 +113,7 @@ priorules_load(struct priorules *t, struct zs *err)
 		num[fmt_ulong(num, bad)] = '\0';
 		err->len = 0;
 		if (!zs_cats(err, "priorityrules") ||
-		    (bad != 0 && (!zs_cats(err, " line ") ||
+		    (bad != 0 && (!zs_cats(err, " entry ") ||
 		    !zs_cats(err, num))) || !zs_0(err))
 			err->len = 0;
 		errno = e;

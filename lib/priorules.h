@@ -39,14 +39,14 @@ struct priorules {
 
 /*
  * Parse count NUL-terminated lines from lines into t (emptied first). 1,
- * or 0 with errno (EINVAL: *bad is the number of the first bad line,
- * from 1; ENOMEM).
+ * or 0 with errno (EINVAL: *bad is the number of the first bad entry,
+ * from 1, comments and blank lines not counted; ENOMEM).
  */
 int priorules_parse(struct priorules *t, const char *lines, size_t count,
     size_t *bad);
 /*
  * control/priorityrules into t; a missing file is no rules. 1, or 0 with
- * errno set and err naming the line when it was malformed.
+ * errno set and err naming the entry when it was malformed.
  */
 int priorules_load(struct priorules *t, struct zs *err);
 /*

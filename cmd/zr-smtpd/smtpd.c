@@ -40,7 +40,7 @@
 enum smtpd_reply_id {
 	RPL_GREET, RPL_HELO, RPL_OK, RPL_SENDER_OK, RPL_RCPT_OK, RPL_QUEUED,
 	RPL_VRFY, RPL_HELP, RPL_DATA, RPL_BYE, RPL_TIMEOUT, RPL_ERRORS,
-	RPL_TEMP, RPL_RATE, RPL_JUNK, RPL_SESSIONTIME, RPL_SLOW,
+	RPL_TEMP, RPL_RATE, RPL_SENDERLIMIT, RPL_JUNK, RPL_SESSIONTIME, RPL_SLOW,
 	RPL_QUEUEFAIL, RPL_TOOMANYRCPT, RPL_UNKNOWN, RPL_LINELONG, RPL_BARELF,
 	RPL_BADBYTE, RPL_SYNTAX, RPL_NOPARAM, RPL_HELOSYNTAX, RPL_FROMSYNTAX,
 	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT,
@@ -82,6 +82,8 @@ static const struct smtpd_replytab {
 	[RPL_SLOW] = { 421, "4.4.2", "Data rate too low, closing connection" },
 	[RPL_RATE] = { 450, "4.7.1",
 	    "Too many messages from your address, try again later" },
+	[RPL_SENDERLIMIT] = { 450, "4.7.1",
+	    "Too many messages from this sender, try again later" },
 	[RPL_QUEUEFAIL] = { 451, "4.3.0",
 	    "Temporary queue failure, try again later" },
 	[RPL_TOOMANYRCPT] = { 452, "4.5.3", "Too many recipients" },
@@ -730,6 +732,49 @@ copy0(struct zs *z, const char *p, size_t n)
 	return zs_copyb(z, p, n) && zs_0(z);
 }
 
+/*
+ * control/senderlimits, for relay and authenticated clients (the mail that
+ * goes out): 2 when the message may go on (and was counted), else the
+ * result of the reply. A refusal is logged once per window, not at every
+ * try, so that a runaway client cannot fill the log.
+ */
+static int
+sender_limit(struct smtpd_session *s, const char *sender)
+{
+	const struct smtpd_limit *over = NULL;
+	long long now = (long long)time(NULL);
+	int r = -1, ok;
+
+	if (s->qopen)
+		r = smtpd_limit_take(&s->conf->senderlimits, s->q.rootfd, sender,
+		    (s->flags & SESS_AUTH) ? s->authuser.s : NULL, now, &over);
+	else
+		errno = ENOENT;
+	if (r == 1)
+		return 2;
+	if (r == -1) {
+		warn_sys("unable to update the sender limits in ",
+		    s->conf->queuedir, "/", SMTPD_LIMIT_FILE);
+		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
+	}
+	if (smtpd_limit_first(over, s->q.rootfd, now)) {
+		char cnt[FMT_ULONG], per[FMT_ULONG];
+
+		cnt[fmt_ulong(cnt, over->count)] = '\0';
+		per[fmt_ulong(per, over->period)] = '\0';
+		log_info("client=", s->conf->client, " reject=450 4.7.1 cmd=MAIL",
+		    " arg=<", sender, ">", s->authuser.len ? " user=" : "",
+		    s->authuser.len ? s->authuser.s : "", " senderlimit=",
+		    over->who, " limit=", cnt, "/", per,
+		    "s reason=\"sender limit reached; not logged again in "
+		    "this window\"");
+	}
+	s->quietlog = true;
+	ok = smtpd_reply(s, RPL_SENDERLIMIT, NULL);
+	s->quietlog = false;
+	return ok;
+}
+
 static int
 smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 {
@@ -798,6 +843,11 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 			ok = smtpd_reply(s, RPL_RATE, NULL);
 			goto out;
 		}
+	}
+	if (may_relay(s) && s->conf->senderlimits.n != 0) {
+		ok = sender_limit(s, tmp.s);
+		if (ok != 2)
+			goto out;
 	}
 	tx_reset(s);
 	if (!envelope_set(&s->env.sender, tmp.s)) {

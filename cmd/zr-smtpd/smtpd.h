@@ -29,6 +29,7 @@
 #include "envelope.h"
 #include "priorules.h"
 #include "queue.h"
+#include "smtpd_limit.h"
 #include "timeoutio.h"
 #include "tls.h"
 #include "zs.h"
@@ -140,6 +141,7 @@ struct smtpd_conf {
 	/* Priorities. */
 	bool mtpriority;		/* control/mtpriority: RFC 6710 offered */
 	struct priorules prules;	/* control/priorityrules */
+	struct smtpd_limits senderlimits;	/* control/senderlimits */
 	int (*authcheck)(const char *user, const char *pass);
 	struct zs err;			/* what smtpd_conf_load failed on */
 };

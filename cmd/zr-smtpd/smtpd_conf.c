@@ -12,6 +12,7 @@
 #include "authcheck.h"
 #include "control.h"
 #include "die.h"
+#include "fmt.h"
 #include "hops.h"
 #include "queue.h"
 #include "scan.h"
@@ -320,6 +321,28 @@ read_mtpriority(struct smtpd_conf *c)
 	return r != -1;
 }
 
+/* control/senderlimits; a bad line is named in c->err. */
+static int
+read_senderlimits(struct smtpd_conf *c)
+{
+	struct zs lines = ZS_INIT;
+	size_t count = 0, bad = 0;
+	int r = control_readlines("senderlimits", &lines, &count);
+
+	if (r == 1 && !smtpd_limit_parse(&c->senderlimits, lines.s, count,
+	    &bad)) {
+		char what[64];
+
+		(void)fail(c, bad != 0 && fmt_snprintf(what, sizeof what,
+		    "senderlimits entry %zu", bad) != -1 ? what : "senderlimits");
+		r = -1;
+	} else if (r == -1) {
+		(void)fail(c, "senderlimits");
+	}
+	zs_free(&lines);
+	return r != -1;
+}
+
 /*
  * With control/localusers, the names that exist in local domains: those
  * users and the names control/localaliases defines (as zr-local sees them).
@@ -470,6 +493,8 @@ smtpd_conf_load(struct smtpd_conf *c)
 	}
 	if (!read_mtpriority(c))
 		return fail(c, "mtpriority");
+	if (!read_senderlimits(c))
+		return 0;
 	{
 		struct zs where = ZS_INIT;
 
@@ -500,4 +525,5 @@ smtpd_conf_free(struct smtpd_conf *c)
 	free(c->relaynets);
 	c->relaynets = NULL;
 	priorules_free(&c->prules);
+	smtpd_limit_free(&c->senderlimits);
 }

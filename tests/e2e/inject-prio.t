@@ -45,6 +45,6 @@ clear_queue
 echo 'sender @vip.test superurgent' >>"$ZR_CONTROL/priorityrules"
 printf 'Subject: x\n\nb\n' | inject -f a@x.test a@x.test 2>"$T/err"
 is "$?" 75 'a malformed rules file: exit 75, try again later'
-like "$(cat "$T/err")" 'bad control/priorityrules line 5' 'the line is named'
+like "$(cat "$T/err")" 'bad control/priorityrules entry 5' 'the line is named'
 is "$(qfiles | wc -l | tr -d ' ')" 0 'and nothing was queued'
 done_testing
