@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "prio.h"
 #include "scan.h"
 #include "smtpd_param.h"
 #include "xtext.h"
@@ -95,6 +96,8 @@ smtpd_param_mail(const char *s, size_t n, struct smtpd_mailparam *m)
 			bit = 8;
 		else if (is(&p, "AUTH"))
 			bit = 16;
+		else if (is(&p, "MT-PRIORITY"))
+			bit = 32;
 		else
 			return PARAM_UNKNOWN;
 		if ((seen & bit) || p.val == NULL)
@@ -129,6 +132,12 @@ smtpd_param_mail(const char *s, size_t n, struct smtpd_mailparam *m)
 				return PARAM_SYNTAX;
 			m->envid = p.val;
 			m->envidlen = p.vallen;
+			break;
+		case 32:
+			/* RFC 6710 2: -9..9; 10 or "abc" is a syntax error. */
+			if (!prio_mt_parse(p.val, p.vallen, &m->mtprio))
+				return PARAM_SYNTAX;
+			m->has_mtprio = 1;
 			break;
 		default:
 			/* RFC 4954 5: "<>" or an xtext mailbox; not kept. */

@@ -4,7 +4,8 @@
  * Mail-parameters), validated strictly.
  *
  *	MAIL: SIZE=n (RFC 1870), BODY=7BIT|8BITMIME (RFC 6152),
- *	      RET=FULL|HDRS and ENVID=xtext (RFC 3461), AUTH=xtext|<> (RFC 4954)
+ *	      RET=FULL|HDRS and ENVID=xtext (RFC 3461), AUTH=xtext|<> (RFC 4954),
+ *	      MT-PRIORITY=-9..9 (RFC 6710; the caller says whether it is offered)
  *	RCPT: NOTIFY=NEVER|list and ORCPT=addr-type;xtext (RFC 3461)
  *
  * An unknown keyword is PARAM_UNKNOWN (555); a repeated keyword, an empty
@@ -33,6 +34,8 @@ struct smtpd_mailparam {
 	const char *envid;	/* xtext, or NULL */
 	size_t envidlen;
 	int has_auth;		/* AUTH= was given (and is not trusted) */
+	int has_mtprio;		/* MT-PRIORITY= was given */
+	int mtprio;		/* its value, -9..9 */
 };
 
 struct smtpd_rcptparam {
