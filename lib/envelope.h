@@ -15,6 +15,7 @@
 #ifndef ZR_ENVELOPE_H
 #define ZR_ENVELOPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -53,6 +54,8 @@ struct envelope {
 	char *envid;			/* DSN ENVID as xtext, or NULL */
 	enum envelope_ret ret;
 	enum envelope_body body;
+	bool has_mtprio;		/* MT-PRIORITY (RFC 6710) to pass on */
+	int mtprio;			/* its value, -9..9 */
 	struct envelope_rcpt *rcpt;
 	size_t nrcpt;
 	size_t rcptcap;

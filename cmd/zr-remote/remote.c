@@ -701,6 +701,9 @@ parse_ehlo(struct remote *r)
 			r->ext |= EXT_8BITMIME;
 		else if (n == 3 && strncasecmp(l, "DSN", 3) == 0)
 			r->ext |= EXT_DSN;
+		else if (n >= 11 && strncasecmp(l, "MT-PRIORITY", 11) == 0 &&
+		    (n == 11 || l[11] == ' '))
+			r->ext |= EXT_MTPRIORITY;
 		else if (n == 8 && strncasecmp(l, "STARTTLS", 8) == 0)
 			r->ext |= EXT_STARTTLS;
 		else if (n >= 5 && strncasecmp(l, "AUTH", 4) == 0 &&
@@ -1359,6 +1362,14 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	    !put(r, e->ret == RET_FULL ? " RET=FULL" : " RET=HDRS")) ||
 	    (e->envid != NULL && (!put(r, " ENVID=") || !put(r, e->envid)))))
 		goto lost_early;
+	/* RFC 6710 4.1: the priority goes on to a next hop that takes it. */
+	if ((r->ext & EXT_MTPRIORITY) && e->has_mtprio) {
+		char mt[3] = { e->mtprio < 0 ? '-' : '+', (char)('0' +
+		    (e->mtprio < 0 ? -e->mtprio : e->mtprio)), '\0' };
+
+		if (!put(r, " MT-PRIORITY=") || !put(r, mt + (mt[0] == '+')))
+			goto lost_early;
+	}
 	if (!put(r, "\r\n"))
 		goto lost_early;
 	r->dirty = true;

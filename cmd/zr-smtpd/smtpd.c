@@ -1112,19 +1112,23 @@ smtpd_looping(const struct smtpd_session *s, const struct smtpd_data *d)
  * normal otherwise. An outsider cannot queue ahead of anyone.
  */
 static enum queue_prio
-choose_prio(const struct smtpd_session *s, const char *p, size_t n)
+choose_prio(const struct smtpd_session *s, const char *p, size_t n,
+    bool *by_mt)
 {
 	const struct smtpd_conf *c = s->conf;
 	enum queue_prio prio;
 
+	*by_mt = false;
 	if (priorules_match(&c->prules, &s->env,
 	    c->client_known ? c->clientaddr : NULL,
 	    (s->flags & SESS_AUTH) ? s->authuser.s : NULL, &prio))
 		return prio;
 	if (!may_relay(s))
 		return PRIO_NORMAL;
-	if (s->has_mtprio)
+	if (s->has_mtprio) {
+		*by_mt = true;
 		return prio_mt(s->mtprio);
+	}
 	if (prio_headers(p, n, &prio))
 		return prio;
 	return PRIO_NORMAL;
@@ -1153,7 +1157,10 @@ release(struct smtpd_hold *h, int fd, const char *p, size_t n)
 	int ok;
 
 	h->released = true;
-	s->env.prio = choose_prio(s, h->held.s, h->held.len);
+	s->env.prio = choose_prio(s, h->held.s, h->held.len,
+	    &s->env.has_mtprio);
+	/* RFC 6710 4.1: the value that decided is the one passed on. */
+	s->env.mtprio = s->mtprio;
 	buf_init(&out, buf_write, fd, NULL, space, sizeof space);
 	ok = envelope_format(&s->env, &head) && received(s, &head) &&
 	    buf_put(&out, head.s, head.len) &&
