@@ -264,6 +264,8 @@ spawn(struct notify_set *ns, struct queue *q, struct notify_item *it,
 		if (null != -1)
 			dup2(null, 0);
 		dup2(fd[1], 1);
+		if (fd[1] != 1)
+			close(fd[1]);
 		execv(ns->bounce, argv);
 		warn_sys("unable to run ", ns->bounce);
 		_exit(EXIT_TEMP);
@@ -481,12 +483,16 @@ notify_stop(struct notify_set *ns)
 {
 	size_t i;
 
-	/* A zr-bounce cut short repeats its work, once, at the next start. */
+	/*
+	 * A zr-bounce cut short repeats its work, once, at the next start:
+	 * it is idempotent, so it may be stopped anywhere, and SIGKILL
+	 * bounds the wait below.
+	 */
 	for (i = 0; i < ns->n; i++) {
 		struct notify_item *it = &ns->v[i];
 
 		if (it->pid != 0) {
-			kill(it->pid, SIGTERM);
+			kill(it->pid, SIGKILL);
 			while (waitpid(it->pid, NULL, 0) == -1 &&
 			    errno == EINTR)
 				;

@@ -12,7 +12,7 @@
  * tries). zr-bounce is idempotent per key, so a repeat queues nothing
  * twice. notify_load takes up the records a previous run left.
  *
- * The set owns its items and their pipes; notify_stop ends the children
+ * The set owns its items and their pipes; notify_stop kills the children
  * (their records stay for the next run) and frees it all.
  */
 #ifndef ZR_SEND_NOTIFY_H
