@@ -277,7 +277,7 @@ spawn(struct notify_set *ns, struct queue *q, struct notify_item *it,
 	(void)fcntl(fd[0], F_SETFL, O_NONBLOCK);
 	it->pid = pid;
 	it->rfd = fd[0];
-	it->deadline = now + NOTIFY_TIMEOUT * 1000LL;
+	it->deadline = now + (long long)ns->conf->bouncetimeout * 1000;
 	it->out.len = 0;
 	ns->running++;
 	goto out;

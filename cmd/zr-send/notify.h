@@ -5,7 +5,7 @@
  * A notification that is due is first a record, state/<id>.notify-<key>
  * (format in zr-queue(5)), made durable by notify_record before the
  * message may move on. zr-bounce then runs as a child of the loop, with a
- * deadline (NOTIFY_TIMEOUT), at most NOTIFY_CHILDREN at once: notify_step
+ * deadline (control/bouncetimeout), at most NOTIFY_CHILDREN at once: notify_step
  * starts and reaps them without waiting. Only an exit of 0 removes the
  * record; any other end (an exit code, a signal, the deadline) leaves it,
  * and zr-bounce runs again after a back-off (send_retry_delay of the
@@ -27,8 +27,6 @@
 #include "send.h"
 #include "zs.h"
 
-/* zr-bounce is killed after this many seconds, and tried again later. */
-#define NOTIFY_TIMEOUT 120
 #define NOTIFY_CHILDREN 4
 /* "<id>.notify-" and a zr-bounce key (BOUNCE_KEY_MAX). */
 #define NOTIFY_NAME_MAX (QUEUE_ID_LEN + 8 + 32)
@@ -49,7 +47,8 @@ struct notify_set {
 	struct notify_item *v;
 	size_t n, cap, running;
 	const char *bounce;		/* the zr-bounce program */
-	const struct send_conf *conf;	/* back-off: retrybase, retrymax */
+	/* The deadline (bouncetimeout), the back-off (retrybase, retrymax). */
+	const struct send_conf *conf;
 	unsigned long long queued;	/* reports queued, for the counters */
 };
 

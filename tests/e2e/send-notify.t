@@ -3,11 +3,11 @@
 # No notification is lost: zr-send records a due notification in state/
 # before the message moves on, runs zr-bounce as a child of the loop and
 # retries it with back-off until it has queued the report. zr-bounce is
-# replaced, in a copy of bin/, by wrappers that fail, kill themselves or
-# dawdle.
+# replaced, in a copy of bin/, by wrappers that fail, kill themselves,
+# outlast control/bouncetimeout or dawdle.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 18
+plan 21
 zr_setup
 mkdir -p "$T/mail" "$T/w" && chmod 777 "$T/mail" "$T/w"
 mkdir "$T/bin"
@@ -75,23 +75,40 @@ is "$(cat "$T/w/runs"):$(notices alice)" 3:2 'one more notice, three runs'
 like "$(cat "$T/send.log")" 'zr-bounce failed \(signal 9\); notification pending' \
 	'the kill is logged'
 
-# 3. A slow zr-bounce holds no delivery of another message.
+# 3. zr-bounce outlasts control/bouncetimeout twice: killed, run again.
+control bouncetimeout 1
+chmod 644 "$ZR_CONTROL/bouncetimeout"
+kill -HUP "$SEND_PID"
+log_has 10 'controls reread'
+wrapper 'exec sleep 30'
+inj -f alice@relay.test bad@fail.test
+wait_for 30 has_notices 3
+is "$?" 0 'after zr-bounce timed out twice, the notice arrives'
+wait_for 10 no_pending
+is "$(cat "$T/w/runs"):$(notices alice)" 3:3 'one more notice, three runs'
+like "$(cat "$T/send.log")" 'zr-bounce failed \(timeout\); notification pending' \
+	'the timeout is logged'
+rm -f "${ZR_CONTROL:?}/bouncetimeout"
+kill -HUP "$SEND_PID"
+wait_for 10 sh -c "[ \$(grep -c 'controls reread' '$T/send.log') -ge 2 ]"
+
+# 4. A slow zr-bounce holds no delivery of another message.
 wrapper 'exec sleep 20'
 inj -f alice@relay.test bad@fail.test
 wait_for 10 test -s "$T/w/runs"
 inj -f alice@relay.test good@fail.test
 log_has 5 'success: .*rcpt=<good@fail.test>'
 is "$?" 0 'another message is delivered while zr-bounce sleeps'
-is "$(notices alice)" 2 'the slow notice is not there yet'
+is "$(notices alice)" 3 'the slow notice is not there yet'
 send_stop
 is "$(pending)" 1 'stopped in the middle, zr-send leaves the notification pending'
 
-# 4. The next zr-send makes it; then -N never: no notification is made,
+# 5. The next zr-send makes it; then -N never: no notification is made,
 # logged or counted.
 rm -f "$T/bin/zr-bounce"
 cp "$T/bin/zr-bounce.real" "$T/bin/zr-bounce"
 send_start
-wait_for 30 has_notices 3
+wait_for 30 has_notices 4
 is "$?" 0 'the next zr-send makes the pending notification'
 wait_for 10 no_pending
 send_stop
@@ -108,7 +125,7 @@ send_stop
 is "$(sed -n 's/^notifications //p' "$ZR_QUEUE/stats/counters")" "$before" \
 	'nor counted'
 
-# 5. zr-qstat --check reports a notification pending for over an hour.
+# 6. zr-qstat --check reports a notification pending for over an hour.
 id=$(ls "$ZR_QUEUE/done/failed" | head -n 1)
 printf 'zr-notify 1\nkind failure\nrcpts 0\n' >"$ZR_QUEUE/state/$id.notify-failure-9"
 touch -d '2 hours ago' "$ZR_QUEUE/state/$id.notify-failure-9"
