@@ -52,9 +52,15 @@ like "$(cat "$T/send.log")" "failed msg [0-9]+: rcpt=<later@x.test> attempts=3 m
 log_has 10 "bounce msg [0-9]+: notification of failure queued rcpts=1.* id=$d"
 is "$?" 0 'a failure notice for it'
 # The notice goes to the sender at x.test, the same receiver: find it.
-n=$(grep -l "^sender <>$" $(qfiles) /dev/null | xargs grep -l "Final-Recipient: rfc822;later@x.test" /dev/null | head -n 1)
-ok 'the notice says failed, 5.4.7' sh -c "test -n '$n' &&
-	grep -q '^Action: failed' '$n' && grep -q '^Status: 5.4.7' '$n'"
+# It may move between directories while it is looked for: look again.
+notice_failed() {
+	n=$(grep -l "^sender <>$" $(qfiles) /dev/null 2>/dev/null |
+		xargs grep -l "Final-Recipient: rfc822;later@x.test" /dev/null 2>/dev/null |
+		head -n 1)
+	test -n "$n" && grep -q '^Action: failed' "$n" &&
+		grep -q '^Status: 5.4.7' "$n"
+}
+ok 'the notice says failed, 5.4.7' wait_for 10 notice_failed
 send_stop
 ok 'counters: two partial, one failed, none expired' sh -c "
 	grep -q '^messages_partial 2$' '$ZR_QUEUE/stats/counters' &&
