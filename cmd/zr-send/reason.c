@@ -84,7 +84,12 @@ why_reason(const char *w)
 	for (k = 0; k < sizeof why / sizeof why[0]; k++)
 		if (strncmp(w, why[k].prefix, strlen(why[k].prefix)) == 0)
 			return why[k].r;
-	/* A refusal at the greeting or HELO: what the server said counts. */
+	/*
+	 * A refusal at the greeting or HELO: what the server said counts.
+	 * Each nesting of this call consumes text, so a server that greets
+	 * with "4.4.1 no host answered: ..." over and over gets no deeper
+	 * than its reply is long (SMTPREPLY_TEXT_MAX).
+	 */
 	if (strncmp(w, "greeting: ", 10) == 0)
 		return reply_reason(w + 10);
 	if (strncmp(w, "HELO: ", 6) == 0)
