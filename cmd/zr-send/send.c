@@ -23,6 +23,7 @@
 #include "notify.h"
 #include "qstate.h"
 #include "queue.h"
+#include "reason.h"
 #include "scan.h"
 #include "send.h"
 
@@ -46,10 +47,17 @@ static const char *const stat_names[] = {
 	"messages_expired", "messages_deferred", "rcpts_delivered",
 	"rcpts_failed", "rcpts_expired", "rcpts_deferred", "attempts",
 	"notifications", "notifications_suppressed",
+	/* Deferred recipients by reason, in the order of enum reason. */
+	"deferrals_dns", "deferrals_connect", "deferrals_tls", "deferrals_auth",
+	"deferrals_throttled", "deferrals_mailbox", "deferrals_loop",
+	"deferrals_other",
 };
 enum { ST_M_DELIVERED, ST_M_PARTIAL, ST_M_FAILED, ST_M_EXPIRED,
     ST_M_DEFERRED, ST_R_DELIVERED, ST_R_FAILED, ST_R_EXPIRED,
-    ST_R_DEFERRED, ST_ATTEMPTS, ST_NOTIFY, ST_SUPPRESSED, ST_COUNT };
+    ST_R_DEFERRED, ST_ATTEMPTS, ST_NOTIFY, ST_SUPPRESSED, ST_DEFERRALS,
+    ST_COUNT = ST_DEFERRALS + REASON_COUNT };
+_Static_assert(sizeof stat_names / sizeof stat_names[0] == ST_COUNT,
+    "a name for every counter");
 
 struct msg {
 	char id[QUEUE_ID_SIZE];
@@ -812,6 +820,8 @@ rcpt_result(struct send *s, struct msg *m, size_t i, unsigned long long dnum,
 	zs_free(&l);
 	s->stats[st == RS_DELIVERED ? ST_R_DELIVERED : st == RS_FAILED ?
 	    ST_R_FAILED : ST_R_DEFERRED]++;
+	if (st == RS_DEFERRED)
+		s->stats[ST_DEFERRALS + reason_of(text)]++;
 	s->stats_dirty = true;
 }
 
