@@ -415,7 +415,10 @@ queue_remove(struct queue *q, enum queue_dir d, const char *id)
 	return dfd != -1 && unlinkat(dfd, id, 0) == 0;
 }
 
-/* In state/: "<id>", or "<id>.dsn-<key>" (zr-bounce's records). */
+/*
+ * In state/: "<id>", "<id>.dsn-<key>" (zr-bounce's records) or
+ * "<id>.r<delivery>" (a deliverer's results).
+ */
 static int
 state_name_ok(const char *name)
 {
@@ -426,7 +429,54 @@ state_name_ok(const char *name)
 	memcpy(id, name, QUEUE_ID_LEN);
 	id[QUEUE_ID_LEN] = '\0';
 	return queue_id_valid(id) && (name[QUEUE_ID_LEN] == '\0' ||
-	    strncmp(name + QUEUE_ID_LEN, ".dsn-", 5) == 0);
+	    strncmp(name + QUEUE_ID_LEN, ".dsn-", 5) == 0 ||
+	    queue_result_name(name, NULL, NULL));
+}
+
+int
+queue_result_name(const char *name, char id[QUEUE_ID_SIZE],
+    unsigned long long *delivery)
+{
+	char i[QUEUE_ID_SIZE];
+	unsigned long long u;
+
+	if (strlen(name) < QUEUE_ID_LEN + 3 ||
+	    strncmp(name + QUEUE_ID_LEN, ".r", 2) != 0 ||
+	    name[QUEUE_ID_LEN + 2] == '0' ||
+	    !scan_ulong_all(name + QUEUE_ID_LEN + 2, &u))
+		return 0;
+	memcpy(i, name, QUEUE_ID_LEN);
+	i[QUEUE_ID_LEN] = '\0';
+	if (!queue_id_valid(i))
+		return 0;
+	if (id != NULL)
+		memcpy(id, i, QUEUE_ID_SIZE);
+	if (delivery != NULL)
+		*delivery = u;
+	return 1;
+}
+
+int
+queue_result_create(struct queue *q, const char *id,
+    unsigned long long delivery)
+{
+	char name[QUEUE_ID_SIZE + FMT_ULONG + 2];
+	int sfd = subdirfd(q, &q->statefd, "state");
+
+	if (fmt_snprintf(name, sizeof name, "%s.r%llu", id, delivery) == -1)
+		return -1;
+	if (sfd == -1)
+		return -1;
+	return openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+}
+
+int
+queue_state_sync(struct queue *q)
+{
+	int sfd = subdirfd(q, &q->statefd, "state");
+
+	return sfd != -1 && fsync(sfd) == 0;
 }
 
 const char *

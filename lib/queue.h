@@ -199,6 +199,17 @@ void queue_cursor_close(struct queue_cursor *);
 int queue_state_read(struct queue *, const char *id, struct zs *out);
 int queue_state_write(struct queue *, const char *id, const char *p, size_t n);
 int queue_state_remove(struct queue *, const char *id);
+/*
+ * A deliverer's results, state/<id>.r<delivery>: create it for writing
+ * (O_EXCL, never through a symlink; -1 with errno), and tell such a name
+ * (1 or 0, filling id and delivery when not NULL). queue_state_sync makes
+ * state/ itself durable. They are read and removed as state files are.
+ */
+int queue_result_create(struct queue *, const char *id,
+    unsigned long long delivery);
+int queue_result_name(const char *name, char id[QUEUE_ID_SIZE],
+    unsigned long long *delivery);
+int queue_state_sync(struct queue *);
 
 /* Wake the scheduler; nobody listening is not an error. */
 void queue_trigger(struct queue *);

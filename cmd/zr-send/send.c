@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -19,8 +21,10 @@
 #include "fmt.h"
 #include "hops.h"
 #include "hist.h"
+#include "job.h"
 #include "mxroute.h"
 #include "qstate.h"
+#include "results.h"
 #include "queue.h"
 #include "scan.h"
 #include "send.h"
@@ -34,7 +38,6 @@
 /* Directory syncs of a batch of moves are at most this far apart (ms). */
 #define SYNC_GAP_MS 100
 /* A report larger than this is mangled. */
-#define REPORT_MAX (1u << 20)
 
 enum { MS_DELIVERED, MS_PARTIAL, MS_FAILED, MS_EXPIRED, MS_COUNT };
 
@@ -60,6 +63,8 @@ struct msg {
 	size_t jobs_left;
 	unsigned char *inplay;	/* recipients tried in this attempt */
 	unsigned char *hopdsn;	/* delivered to a next hop that reports */
+	unsigned long long *results;	/* deliveries with state/<id>.r<N> */
+	size_t nresults;
 };
 
 struct job {
@@ -108,6 +113,7 @@ struct send {
 	struct idlist todo[PRIO_COUNT];		/* from todo/<prio>, by id */
 	struct idlist retry[PRIO_COUNT];	/* deferred and now due */
 	struct idlist deferred;			/* in deferred/, not yet due */
+	struct zs results;			/* at start: state/<id>.r<N> */
 	long long deferred_min;			/* earliest next among them */
 	bool rescan[PRIO_COUNT];
 	long long lastscan[PRIO_COUNT];
@@ -452,6 +458,48 @@ set_aside(struct send *s, const char *id, enum queue_dir from)
 }
 
 static int
+wait_one(const char *id, void *ctx)
+{
+	struct send *s = ctx;
+	struct timespec t;
+	long long deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	/* A deliverer bounds its transaction; a little more for its record. */
+	deadline = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 +
+	    (long long)(s->conf->timeouttransaction + 10) * 1000;
+	if (!results_wait(&s->q, id, deadline) && errno != ENOENT)
+		warn_sys("a delivery of the last run still holds active/", id);
+	return 1;
+}
+
+/*
+ * Children of a scheduler that died finish their transaction and record
+ * its results: wait for them, then take the records (results.h).
+ */
+static void
+recover_wait(struct send *s)
+{
+	if (queue_scan(&s->q, QD_ACTIVE, wait_one, s) == -1 ||
+	    !results_collect(&s->q, &s->results))
+		die_sys(EXIT_TEMP, "unable to read the results of the last run");
+}
+
+/*
+ * Records of messages no longer in active/ were left by a crash after
+ * their state was written: they have nothing more to say.
+ */
+static void
+recover_stale(struct send *s)
+{
+	const char *p = s->results.s, *end = s->results.s + s->results.len;
+
+	for (; p < end; p += strlen(p) + 1)
+		(void)queue_state_remove(&s->q, p);
+	zs_free(&s->results);
+}
+
+static int
 recover_one(const char *id, void *ctx)
 {
 	struct send *s = ctx;
@@ -459,6 +507,7 @@ recover_one(const char *id, void *ctx)
 	enum queue_prio p = read_prio(s, QD_ACTIVE, id, &damaged);
 	unsigned long long ino = msg_ino(s, QD_ACTIVE, id);
 	struct zs l = ZS_INIT;
+	size_t folded = 0;
 
 	if (damaged == 2) {
 		stray_found(s, QD_ACTIVE, id);
@@ -468,6 +517,15 @@ recover_one(const char *id, void *ctx)
 		set_aside(s, id, QD_ACTIVE);
 		return 1;
 	}
+	/* What deliverers recorded before the crash is not sent again. */
+	if (!results_fold(&s->q, id, &s->results, &folded))
+		warn_sys("unable to fold the recorded results of ", id,
+		    "; they may be sent again");
+	else if (folded > 0 && zs_cats(&l, "recovered ") && catmsg(&l, ino) &&
+	    zs_cats(&l, ": delivered before the crash rcpts=") &&
+	    catnum(&l, folded) && catid(&l, id))
+		logline(&l);
+	l.len = 0;
 	if (!queue_move_nosync(&s->q, id, QD_ACTIVE, queue_todo(p))) {
 		warn_sys("unable to recover active/", id);
 		return 1;
@@ -758,6 +816,7 @@ msg_free(struct msg *m)
 	qstate_free(&m->st);
 	free(m->inplay);
 	free(m->hopdsn);
+	free(m->results);
 	free(m);
 }
 
@@ -1071,34 +1130,40 @@ back:
 static int
 child_send_job(struct child *c, struct job *j)
 {
+	struct job_req w;	/* lib/job's job: what goes down the pipe */
 	struct zs t = ZS_INIT;
-	const char *h = j->lines.s;
 	size_t i, off = 0;
-	int ok = 1;
+	int ok;
 
+	memset(&w, 0, sizeof w);
 	/* zr-remote(8): each host line carries the host's TLS and AUTH. */
-	for (i = 0; ok && i < j->nhost; i++, h += strlen(h) + 1)
-		ok = zs_cats(&t, "host ") && zs_cats(&t, h) &&
-		    zs_catc(&t, '\n');
-	ok = ok && zs_cats(&t, "file active/") && zs_cats(&t, j->m->id) &&
-	    zs_cats(&t, "\nfrom <") && zs_cats(&t, j->m->env.sender) &&
-	    zs_cats(&t, ">\n");
+	w.hostlines = j->lines;
+	w.nhost = j->nhost;
+	/* The deliverer records its results in state/ID.rDELIVERY. */
+	memcpy(w.id, j->m->id, sizeof w.id);
+	w.delivery = j->delivery;
+	w.have_from = true;
+	ok = zs_cats(&w.file, "active/") && zs_cats(&w.file, j->m->id) &&
+	    zs_cats(&w.from, j->m->env.sender) && zs_0(&w.from);
 	for (i = 0; ok && i < j->nrcpt; i++)
-		ok = zs_cats(&t, "to <") &&
-		    zs_cats(&t, j->m->env.rcpt[j->rcpt[i]].addr) &&
-		    zs_cats(&t, ">\n");
-	ok = ok && zs_catc(&t, '\n');
+		ok = zs_cats(&w.rcpts, j->m->env.rcpt[j->rcpt[i]].addr) &&
+		    zs_catc(&w.rcpts, '\0');
+	w.nrcpt = j->nrcpt;
+	ok = ok && job_write(&w, &t);
 	while (ok && off < t.len) {
-		ssize_t w = write(c->wfd, t.s + off, t.len - off);
+		ssize_t n = write(c->wfd, t.s + off, t.len - off);
 
-		if (w == -1 && errno == EINTR)
+		if (n == -1 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (n <= 0)
 			ok = 0;
 		else
-			off += (size_t)w;
+			off += (size_t)n;
 	}
 	zs_free(&t);
+	zs_free(&w.file);
+	zs_free(&w.from);
+	zs_free(&w.rcpts);
 	return ok;
 }
 
@@ -1377,53 +1442,17 @@ out:
 	free(good);
 }
 
-static const char *
-report_next(const char *p, const char *end)
-{
-	const char *z = memchr(p, '\0', (size_t)(end - p));
-
-	return z != NULL ? z + 1 : NULL;
-}
-
-/*
- * Whether out holds a whole report: H, recipients, then K/Z/D. Returns 1
- * when complete, 0 when more is needed, -1 when mangled.
- */
-static int
-report_complete(const struct zs *out)
-{
-	const char *p = out->s, *end = out->s + out->len, *n;
-
-	if (out->len == 0)
-		return 0;
-	if (p[0] != 'H')
-		return -1;
-	for (;;) {
-		n = report_next(p, end);
-		if (n == NULL)
-			return out->len > REPORT_MAX ? -1 : 0;
-		if (p != out->s && (*p == 'K' || *p == 'Z' || *p == 'D'))
-			return n == end ? 1 : -1;
-		/* T, how the connection was protected, only right after H. */
-		if (p != out->s && *p != 'r' && *p != 'h' && *p != 's' &&
-		    !(*p == 'T' && p == out->s + strlen(out->s) + 1))
-			return -1;
-		p = n;
-		if (p == end)
-			return 0;
-	}
-}
-
 static void
-mark_hosts(struct send *s, const struct job *j, const char *host, char ml,
-    const char *mtext)
+mark_hosts(struct send *s, const struct job *j, const char *host,
+    const struct job_report *r)
 {
 	const char *h = j->hosts.s;
 	long long until = now_ms() / 1000 + (long long)s->conf->hostbackoff;
 	size_t i;
 
-	if (*host == '\0' && !(ml == 'Z' && mtext != NULL &&
-	    strncmp(mtext, "4.4.1 ", 6) == 0))
+	/* 4.4.1: no host could be used, each of them failed (zr-remote(8)). */
+	if (*host == '\0' && !(r != NULL && r->msg == JOB_MSG_TEMP &&
+	    strcmp(r->status, "4.4.1") == 0))
 		return;
 	for (i = 0; i < j->nhost; i++, h += strlen(h) + 1) {
 		if (strcmp(h, host) == 0) {
@@ -1434,54 +1463,73 @@ mark_hosts(struct send *s, const struct job *j, const char *host, char ml,
 	}
 }
 
+/* Remember a delivery whose deliverer may have left state/<id>.r<N>. */
+static void
+results_add(struct msg *m, unsigned long long d)
+{
+	unsigned long long *r = realloc(m->results,
+	    (m->nresults + 1) * sizeof *r);
+
+	/* Without memory the record stays, for the cleanup's orphan sweep. */
+	if (r == NULL)
+		return;
+	r[m->nresults++] = d;
+	m->results = r;
+}
+
+/*
+ * The attempt is over: once the message's own state holds the results
+ * (it has left active/), the deliverers' records go.
+ */
+static void
+finish_results(struct send *s, struct msg *m)
+{
+	char id[QUEUE_ID_SIZE];
+	unsigned long long *ds = m->results;
+	size_t n = m->nresults;
+	struct stat st;
+
+	memcpy(id, m->id, sizeof id);
+	m->results = NULL;
+	m->nresults = 0;
+	finish_msg(s, m);
+	if (queue_stat(&s->q, QD_ACTIVE, id, &st) == 0)
+		results_remove(&s->q, id, ds, n);
+	free(ds);
+}
+
 static void
 job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 {
 	struct msg *m = j->m;
-	const char **rec = calloc(j->nrcpt ? j->nrcpt : 1, sizeof *rec);
-	const char *p, *end, *host = "", *tls = NULL, *mtext = why;
-	char ml = 'Z';
-	size_t nrec = 0, i;
+	struct job_report r;
+	const char *host = "", *tls = NULL, *mtext = why;
+	char tlsdsn[QSTATE_HOST_MAX];
+	bool have = false;
+	size_t i;
 
 	/* Without memory the report is lost: every recipient is deferred. */
-	if (out != NULL && rec != NULL) {
-		p = out->s;
-		end = out->s + out->len;
-		host = p + 1;
-		p = report_next(p, end);
-		if (p != NULL && p < end && *p == 'T') {
-			tls = p + 1;
-			p = report_next(p, end);
-		}
-		while (p != NULL && p < end) {
-			if (*p == 'K' || *p == 'Z' || *p == 'D') {
-				ml = *p;
-				mtext = p + 1;
-				break;
-			}
-			if (nrec < j->nrcpt)
-				rec[nrec++] = p;
-			p = report_next(p, end);
-		}
-		mark_hosts(s, j, host, ml, mtext);
+	if (out != NULL && job_report_parse(out->s, out->len, &r)) {
+		have = true;
+		host = r.host;
+		tls = r.tls;
+		mtext = r.text;
+		/* The log says " dsn=yes" after the TLS facts, as it did. */
+		if (tls != NULL && r.dsn && fmt_snprintf(tlsdsn, sizeof tlsdsn,
+		    "%s dsn=yes", tls) != -1)
+			tls = tlsdsn;
 	}
+	if (out != NULL)
+		mark_hosts(s, j, host, have ? &r : NULL);
 	for (i = 0; i < j->nrcpt; i++) {
-		char l = i < nrec ? rec[i][0] : 0;
-		const char *t = i < nrec ? rec[i] + 1 : mtext;
-		enum qstate_status st;
-
-		/* Delivered only on r and K: a missing record is no success. */
-		if (l == 'h' || (l != 's' && ml == 'D'))
-			st = RS_FAILED;
-		else if (l == 'r' && ml == 'K')
-			st = RS_DELIVERED;
-		else
-			st = RS_DEFERRED;
-		if (l == 'r')
+		enum job_letter l = have && i < r.nrcpt ? r.rcpt[i].letter : 0;
+		const char *t = have && i < r.nrcpt ? r.rcpt[i].text : mtext;
+		enum qstate_status st = have ? job_rcpt_status(&r, i) :
+		    RS_DEFERRED;
+		if (l == JOB_RCPT_OK)
 			t = mtext;	/* the reply to the final dot */
 		/* A next hop that took the DSN request reports success itself. */
-		if (st == RS_DELIVERED && tls != NULL &&
-		    strstr(tls, " dsn=yes") != NULL)
+		if (st == RS_DELIVERED && have && r.dsn)
 			m->hopdsn[j->rcpt[i]] = 1;
 		if (t == NULL)
 			t = "4.3.0 out of memory reading the report";
@@ -1492,10 +1540,12 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 			    HR_SUCCESS : st == RS_FAILED ? HR_FAILURE :
 			    HR_DEFERRAL, now_ms() - j->started);
 	}
-	free(rec);
+	if (have)
+		job_report_free(&r);
+	results_add(m, j->delivery);
 	job_free(j);
 	if (--m->jobs_left == 0)
-		finish_msg(s, m);
+		finish_results(s, m);
 }
 
 static void
@@ -1553,7 +1603,7 @@ child_input(struct send *s, size_t k)
 		child_reap(s, k, "out of memory");
 		return;
 	}
-	done = report_complete(&c->out);
+	done = job_report_complete(c->out.s, c->out.len);
 	if (done == -1) {
 		kill(c->pid, SIGTERM);
 		child_reap(s, k, "bad report");
@@ -2131,9 +2181,11 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	if (!hist_load(&s.hist, &s.q))
 		warn_sys("unable to read stats/histograms; starting them afresh");
 	/* Crash recovery: what was in flight goes back to be retried. */
+	recover_wait(&s);
 	if (queue_scan_strays(&s.q, QD_ACTIVE, recover_one, stray_active,
 	    &s) == -1)
 		die_sys(EXIT_TEMP, "unable to scan ", queuedir, "/active");
+	recover_stale(&s);
 	queue_scan_strays(&s.q, QD_HOLD, NULL, stray_hold, &s);
 	sync_dirs(&s, true);
 	load_deferred(&s);

@@ -105,7 +105,7 @@ fi
 # Jobs that cannot be done say so, and the next job still runs.
 out=$(printf 'host local\nbogus line\n\nhost local\nfile /nonexistent\nto <a@relay.test>\n\n' |
 	as_user zr-local | tr '\0' '\n')
-like "$out" '^Z4\.3\.5 malformed job: an unknown line$' 'a malformed job: Z, and why'
+like "$out" '^Z4\.3\.5 malformed job: unknown line$' 'a malformed job: Z, and why'
 like "$out" '^Z4\.3\.0 unable to read the message' 'a missing file: Z, every recipient deferred'
 # Root would write mailboxes and the queue with its own rights: refused.
 if [ "$(id -u)" = 0 ]; then
