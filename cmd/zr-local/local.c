@@ -703,6 +703,12 @@ local_run(const struct local_conf *c, struct buf *out)
 	while (getppid() == parent && (r = job_read(&in, &j)) == 1) {
 		int lk = -1;
 
+		if (getppid() != parent) {
+			/* It died while we waited for this job. */
+			r = 0;
+			break;
+		}
+
 		/* Held until the report is out, as zr-remote holds it. */
 		if (j.id[0] != '\0' && j.file.len > 0 &&
 		    (lk = queue_openfile(AT_FDCWD, j.file.s)) != -1)

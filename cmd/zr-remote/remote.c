@@ -1481,6 +1481,11 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 		if (getppid() != parent)
 			break;
 		g = job_read(in, &j);
+		if (g == 1 && getppid() != parent) {
+			/* It died while we waited for this job. */
+			job_req_free(&j);
+			break;
+		}
 		if (g == 0)
 			break;
 		if (g == -1) {
