@@ -100,6 +100,17 @@ job_line(struct job_req *j, const char *p, size_t n)
 		j->delivery = u;
 		return 1;
 	}
+	if (has(p, n, "results ")) {
+		if (n - 8 > QUEUE_JOURNAL_MAX || j->results[0] != '\0')
+			return job_bad(j, "bad results line");
+		memcpy(j->results, p + 8, n - 8);
+		j->results[n - 8] = '\0';
+		if (!queue_journal_name_ok(j->results)) {
+			j->results[0] = '\0';
+			return job_bad(j, "bad results line");
+		}
+		return 1;
+	}
 	if (has(p, n, "from ")) {
 		int t = j->have_from ? 0 : take_addr(p + 5, n - 5, &j->from);
 
@@ -131,8 +142,9 @@ job_end(struct job_req *j)
 {
 	if (j->file.len == 0 && !job_bad(j, "no file line"))
 		return 0;
-	if ((j->id[0] != '\0') != (j->delivery != 0) &&
-	    !job_bad(j, "id without delivery or delivery without id"))
+	if (((j->id[0] != '\0') != (j->delivery != 0) ||
+	    (j->id[0] != '\0') != (j->results[0] != '\0')) &&
+	    !job_bad(j, "id, delivery and results: all three or none"))
 		return 0;
 	return zs_0(&j->bad) && zs_0(&j->from) && zs_0(&j->file);
 }
@@ -253,6 +265,7 @@ job_write(const struct job_req *j, struct zs *out)
 		d[fmt_ulong(d, j->delivery)] = '\0';
 		if (!zs_cats(out, "id ") || !zs_cats(out, j->id) ||
 		    !zs_cats(out, "\ndelivery ") || !zs_cats(out, d) ||
+		    !zs_cats(out, "\nresults ") || !zs_cats(out, j->results) ||
 		    !zs_catc(out, '\n'))
 			return 0;
 	}
@@ -291,10 +304,10 @@ is_msg(char c)
 	return c == JOB_MSG_OK || c == JOB_MSG_TEMP || c == JOB_MSG_PERM;
 }
 
-int
-job_report_complete(const char *p, size_t n)
+long
+job_report_len(const char *p, size_t n)
 {
-	const char *end = p + n, *z;
+	const char *start = p, *end = p + n, *z;
 	int k = 0;	/* records read */
 	bool host = false;
 
@@ -305,13 +318,13 @@ job_report_complete(const char *p, size_t n)
 	for (; p < end; p = z + 1, k++) {
 		z = memchr(p, '\0', (size_t)(end - p));
 		if (z == NULL)
-			return n > JOB_REPORT_MAX ? -1 : 0;
+			break;
 		if (k == 0) {
 			host = z > p + 1;
 			continue;
 		}
 		if (is_msg(*p))
-			return z + 1 == end ? 1 : -1;
+			return z + 1 - start;
 		/* T and N, facts of the connection, only right after H. */
 		if ((*p == JOB_TLS && k == 1 && host) ||
 		    (*p == JOB_DSN && (k == 1 || k == 2) && host))
@@ -320,6 +333,16 @@ job_report_complete(const char *p, size_t n)
 			return -1;
 	}
 	return n > JOB_REPORT_MAX ? -1 : 0;
+}
+
+int
+job_report_complete(const char *p, size_t n)
+{
+	long l = job_report_len(p, n);
+
+	if (l <= 0)
+		return (int)l;
+	return (size_t)l == n ? 1 : -1;
 }
 
 void
@@ -420,30 +443,43 @@ write_all(int fd, const char *p, size_t n)
 }
 
 int
-job_report_send(struct queue *q, const struct job_req *j, const struct zs *rep,
-    struct buf *out)
+job_report_send(struct queue *q, struct job_journal *jj,
+    const struct job_req *j, const struct zs *rep, struct buf *out)
 {
-	if (j->id[0] != '\0' && j->bad.len == 0) {
+	if (j->results[0] != '\0' && j->bad.len == 0) {
 		struct zs t = ZS_INIT;
-		int fd = queue_result_create(q, j->id, j->delivery);
-		int ok = fd != -1 && job_write(j, &t) &&
-		    zs_catb(&t, rep->s, rep->len) && write_all(fd, t.s, t.len) &&
-		    fdatasync(fd) == 0;
-		int e = errno;
+		int ok;
 
-		if (fd != -1)
-			close(fd);
+		if (jj->fd != -1 && strcmp(jj->name, j->results) != 0)
+			job_journal_close(jj);
+		if (jj->fd == -1) {
+			jj->fd = queue_journal_open(q, j->results);
+			if (jj->fd == -1)
+				return 0;
+			memcpy(jj->name, j->results, sizeof jj->name);
+		}
+		/*
+		 * One write per record: with O_APPEND, a record is never
+		 * interleaved, and only a crash of this process can cut one.
+		 */
+		ok = job_write(j, &t) && zs_catb(&t, rep->s, rep->len) &&
+		    write_all(jj->fd, t.s, t.len) && fdatasync(jj->fd) == 0;
 		zs_free(&t);
 		/*
 		 * Without the record the scheduler must not rely on what it
 		 * hears: a crash of it would send the message again.
 		 */
-		if (!ok) {
-			errno = e;
-			return 0;
-		}
-		if (!queue_state_sync(q))
+		if (!ok)
 			return 0;
 	}
 	return buf_put(out, rep->s, rep->len) && buf_flush(out);
+}
+
+void
+job_journal_close(struct job_journal *jj)
+{
+	if (jj->fd != -1)
+		close(jj->fd);
+	jj->fd = -1;
+	jj->name[0] = '\0';
 }

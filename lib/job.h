@@ -9,9 +9,10 @@
  *
  *	host 127.0.0.1:2525 tls=may	one or more, in the order to try
  *	file active/ID			the queue file
- *	id ID				optional: with delivery, the
- *	delivery 7			  deliverer records its results in
- *					  state/ID.r7 before it reports
+ *	id ID				optional, all three or none:
+ *	delivery 7			  the deliverer appends the job and
+ *	results journal.R.3		  its report to state/journal.R.3
+ *					  and syncs it before it reports
  *	from <sender>			optional: the envelope's sender
  *	to <rcpt>			optional, repeated: the envelope's
  *
@@ -66,6 +67,7 @@ struct job_req {
 	struct zs file;			/* NUL-terminated */
 	char id[QUEUE_ID_SIZE];		/* "" when results are not recorded */
 	unsigned long long delivery;
+	char results[QUEUE_JOURNAL_MAX + 1];	/* the journal in state/ */
 	struct zs from;			/* NUL-terminated, when have_from */
 	bool have_from;
 	struct zs rcpts;		/* NUL after each */
@@ -121,12 +123,26 @@ enum qstate_status job_rcpt_status(const struct job_report *, size_t i);
 void job_status(const char *text, char st[JOB_STATUS_MAX + 1]);
 
 /*
- * Deliverer side: when the job names id and delivery, record the job and
- * the report rep durably in state/<id>.r<delivery> (created O_EXCL, never
- * through a symlink, synced) before anyone can read the report; then write
- * the report to out and flush. 1, or 0 with errno.
+ * The length of the whole report at the start of p: > 0, 0 when it is
+ * incomplete (a journal's torn tail), -1 when mangled.
  */
-int job_report_send(struct queue *, const struct job_req *, const struct zs *rep,
-    struct buf *out);
+long job_report_len(const char *p, size_t n);
+
+/* A deliverer's open journal, kept from job to job. */
+struct job_journal {
+	int fd;				/* -1 when none is open */
+	char name[QUEUE_JOURNAL_MAX + 1];
+};
+#define JOB_JOURNAL_INIT { -1, "" }
+
+/*
+ * Deliverer side: when the job names a journal, append the job and the
+ * report rep to it in one write and fdatasync it before anyone can read
+ * the report; then write the report to out and flush. 1, or 0 with errno
+ * (no report is written when the journal could not be).
+ */
+int job_report_send(struct queue *, struct job_journal *,
+    const struct job_req *, const struct zs *rep, struct buf *out);
+void job_journal_close(struct job_journal *);
 
 #endif

@@ -415,10 +415,7 @@ queue_remove(struct queue *q, enum queue_dir d, const char *id)
 	return dfd != -1 && unlinkat(dfd, id, 0) == 0;
 }
 
-/*
- * In state/: "<id>", "<id>.dsn-<key>" (zr-bounce's records) or
- * "<id>.r<delivery>" (a deliverer's results).
- */
+/* In state/: "<id>", or "<id>.dsn-<key>" (zr-bounce's records). */
 static int
 state_name_ok(const char *name)
 {
@@ -429,54 +426,72 @@ state_name_ok(const char *name)
 	memcpy(id, name, QUEUE_ID_LEN);
 	id[QUEUE_ID_LEN] = '\0';
 	return queue_id_valid(id) && (name[QUEUE_ID_LEN] == '\0' ||
-	    strncmp(name + QUEUE_ID_LEN, ".dsn-", 5) == 0 ||
-	    queue_result_name(name, NULL, NULL));
+	    strncmp(name + QUEUE_ID_LEN, ".dsn-", 5) == 0);
 }
 
 int
-queue_result_name(const char *name, char id[QUEUE_ID_SIZE],
-    unsigned long long *delivery)
+queue_journal_name_ok(const char *name)
 {
-	char i[QUEUE_ID_SIZE];
-	unsigned long long u;
+	size_t i, n = strlen(name);
 
-	if (strlen(name) < QUEUE_ID_LEN + 3 ||
-	    strncmp(name + QUEUE_ID_LEN, ".r", 2) != 0 ||
-	    name[QUEUE_ID_LEN + 2] == '0' ||
-	    !scan_ulong_all(name + QUEUE_ID_LEN + 2, &u))
+	if (n <= 8 || n > QUEUE_JOURNAL_MAX || strncmp(name, "journal.", 8))
 		return 0;
-	memcpy(i, name, QUEUE_ID_LEN);
-	i[QUEUE_ID_LEN] = '\0';
-	if (!queue_id_valid(i))
-		return 0;
-	if (id != NULL)
-		memcpy(id, i, QUEUE_ID_SIZE);
-	if (delivery != NULL)
-		*delivery = u;
+	for (i = 8; i < n; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f') || name[i] == '.'))
+			return 0;
 	return 1;
 }
 
 int
-queue_result_create(struct queue *q, const char *id,
-    unsigned long long delivery)
+queue_journal_create(struct queue *q, const char *name)
 {
-	char name[QUEUE_ID_SIZE + FMT_ULONG + 2];
 	int sfd = subdirfd(q, &q->statefd, "state");
 
-	if (fmt_snprintf(name, sizeof name, "%s.r%llu", id, delivery) == -1)
+	if (!queue_journal_name_ok(name)) {
+		errno = EINVAL;
 		return -1;
-	if (sfd == -1)
-		return -1;
-	return openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	}
+	return sfd == -1 ? -1 : openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
 int
-queue_state_sync(struct queue *q)
+queue_journal_open(struct queue *q, const char *name)
 {
 	int sfd = subdirfd(q, &q->statefd, "state");
 
-	return sfd != -1 && fsync(sfd) == 0;
+	if (!queue_journal_name_ok(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* No O_CREAT: a journal that is gone was given up by the scheduler. */
+	return sfd == -1 ? -1 : open_reg(sfd, name, O_WRONLY | O_APPEND, 0);
+}
+
+int
+queue_journal_scan(struct queue *q, int (*fn)(const char *name, void *ctx),
+    void *ctx)
+{
+	int sfd = subdirfd(q, &q->statefd, "state"), fd, r = 1;
+	struct dirent *e;
+	DIR *d;
+
+	if (sfd == -1)
+		return errno == ENOENT ? 1 : -1;
+	fd = openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while (r == 1 && (errno = 0, e = readdir(d)) != NULL)
+		if (queue_journal_name_ok(e->d_name))
+			r = fn(e->d_name, ctx);
+	if (e == NULL && errno != 0)
+		r = -1;
+	closedir(d);
+	return r;
 }
 
 const char *

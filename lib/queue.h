@@ -200,16 +200,19 @@ int queue_state_read(struct queue *, const char *id, struct zs *out);
 int queue_state_write(struct queue *, const char *id, const char *p, size_t n);
 int queue_state_remove(struct queue *, const char *id);
 /*
- * A deliverer's results, state/<id>.r<delivery>: create it for writing
- * (O_EXCL, never through a symlink; -1 with errno), and tell such a name
- * (1 or 0, filling id and delivery when not NULL). queue_state_sync makes
- * state/ itself durable. They are read and removed as state files are.
+ * Deliverers' journals of results, state/journal.<hex and dots> (at most
+ * QUEUE_JOURNAL_MAX bytes; never an id's name, so the scans of state/
+ * pass them by): tell such a name; create one (O_EXCL, O_APPEND, never
+ * through a symlink) or open it to append (never created; a regular file
+ * only); call fn for each (as queue_scan). -1 or 0 with errno. They are
+ * read and removed as state files are.
  */
-int queue_result_create(struct queue *, const char *id,
-    unsigned long long delivery);
-int queue_result_name(const char *name, char id[QUEUE_ID_SIZE],
-    unsigned long long *delivery);
-int queue_state_sync(struct queue *);
+#define QUEUE_JOURNAL_MAX 80
+int queue_journal_name_ok(const char *name);
+int queue_journal_create(struct queue *, const char *name);
+int queue_journal_open(struct queue *, const char *name);
+int queue_journal_scan(struct queue *, int (*fn)(const char *name, void *ctx),
+    void *ctx);
 
 /* Wake the scheduler; nobody listening is not an error. */
 void queue_trigger(struct queue *);

@@ -684,6 +684,7 @@ local_run(const struct local_conf *c, struct buf *out)
 	struct job_req j;
 	struct buf in;
 	struct zs rep = ZS_INIT;
+	struct job_journal jj = JOB_JOURNAL_INIT;
 	pid_t parent = getppid();
 	int r = 0, code = EXIT_OK;
 
@@ -710,13 +711,13 @@ local_run(const struct local_conf *c, struct buf *out)
 		}
 
 		/* Held until the report is out, as zr-remote holds it. */
-		if (j.id[0] != '\0' && j.file.len > 0 &&
+		if (j.results[0] != '\0' && j.file.len > 0 &&
 		    (lk = queue_openfile(AT_FDCWD, j.file.s)) != -1)
 			(void)flock(lk, LOCK_SH);
 		rep.len = 0;
 		do_job(&l, &j, &rep);
 		/* Without memory the report is cut short: zr-send defers. */
-		r = job_report_send(&l.q, &j, &rep, out);
+		r = job_report_send(&l.q, &jj, &j, &rep, out);
 		if (lk != -1)
 			close(lk);
 		if (!r) {
@@ -738,6 +739,7 @@ out:
 	zs_free(&l.me);
 	zs_free(&l.forward);
 	job_req_free(&j);
+	job_journal_close(&jj);
 	zs_free(&rep);
 	return code;
 }

@@ -1308,7 +1308,8 @@ report_fail(struct remote *r, const struct job_req *j, enum job_letter letter,
 
 	ok = job_rec(&rep, JOB_HOST, "", 0) &&
 	    job_rec(&rep, letter, ok ? t.s : "4.3.0 out of memory",
-	    ok ? t.len : 19) && job_report_send(&r->q, j, &rep, r->report);
+	    ok ? t.len : 19) && job_report_send(&r->q, &r->jj, j, &rep,
+	    r->report);
 	zs_free(&t);
 	zs_free(&rep);
 	return ok;
@@ -1331,7 +1332,8 @@ report(struct remote *r, const struct job_req *j, const char *host,
 	if (res->mt.len == 0 && !zs_cats(&res->mt, "4.3.0 out of memory"))
 		ok = 0;
 	ok = ok && job_rec(&rep, (enum job_letter)res->ml, res->mt.s,
-	    res->mt.len) && job_report_send(&r->q, j, &rep, r->report);
+	    res->mt.len) && job_report_send(&r->q, &r->jj, j, &rep,
+	    r->report);
 	zs_free(&rep);
 	return ok;
 }
@@ -1367,7 +1369,7 @@ do_job(struct remote *r, struct job_req *j)
 	 * Held until the report is out: a scheduler started after a crash
 	 * waits for it before it reads the recorded results (zr-send(8)).
 	 */
-	if (mfd != -1 && j->id[0] != '\0')
+	if (mfd != -1 && j->results[0] != '\0')
 		(void)flock(mfd, LOCK_SH);
 	if (mfd == -1 || !envelope_read(&e, mfd)) {
 		ok = report_fail(r, j, JOB_MSG_TEMP,
@@ -1458,6 +1460,7 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 	r.conf = c;
 	r.fd = -1;
 	r.report = out;
+	r.jj.fd = -1;
 	/* zr-send runs deliverers in the queue directory (zr-remote(8)). */
 	if (!queue_open(&r.q, ".")) {
 		warn_sys("unable to open the queue directory");
@@ -1509,6 +1512,7 @@ out:
 		SSL_CTX_free(r.ctx);
 	smtpreply_free(&r.reply);
 	zs_free(&r.why);
+	job_journal_close(&r.jj);
 	queue_close(&r.q);
 	free(r.inspace);
 	free(r.outspace);

@@ -7,7 +7,8 @@
  * writes (zr-remote(8) specifies them): a job names the hosts to try, the
  * queue file, the sender and recipients; a report says, per recipient and
  * for the message, what the server answered. With a job's id and
- * delivery, the report is first recorded in state/ (job_report_send).
+ * delivery and results, the report is first appended to a journal in
+ * state/ (job_report_send).
  */
 #ifndef ZR_REMOTE_H
 #define ZR_REMOTE_H
@@ -17,6 +18,7 @@
 
 #include "buf.h"
 #include "loop.h"
+#include "job.h"
 #include "oauth.h"
 #include "queue.h"
 #include "route.h"
@@ -86,6 +88,7 @@ struct remote {
 	struct smtpreply reply;
 	struct buf *report;
 	struct queue q;			/* for the results in state/ */
+	struct job_journal jj;		/* where they go */
 	struct zs why;			/* the last connection failure */
 	const char *dest;		/* the job's first domain, for logs */
 	bool looped;			/* that failure: the host is this one */

@@ -27,6 +27,22 @@ mono_ms(void)
 }
 
 int
+results_init(struct results *r)
+{
+	memset(r, 0, sizeof *r);
+	return queue_id_new(r->run);
+}
+
+void
+results_free(struct results *r)
+{
+	free(r->v);
+	zs_free(&r->acked);
+	zs_free(&r->names);
+	memset(r, 0, sizeof *r);
+}
+
+int
 results_wait(struct queue *q, const char *id, long long deadline_ms)
 {
 	int fd = queue_openmsg(q, QD_ACTIVE, id), ok = 0;
@@ -49,100 +65,94 @@ results_wait(struct queue *q, const char *id, long long deadline_ms)
 	return ok;
 }
 
-int
-results_collect(struct queue *q, struct zs *names)
+/* The acknowledged recipients of one record into acked. 1, or 0. */
+static int
+take(struct zs *acked, const struct job_req *j, const struct job_report *r)
 {
-	struct queue_cursor c;
-	const char *name;
-	int r;
-
-	if (!queue_cursor_open_state(q, &c))
-		return errno == ENOENT;
-	while ((r = queue_cursor_next(&c, &name)) == 1)
-		if (queue_result_name(name, NULL, NULL) &&
-		    (!zs_cats(names, name) || !zs_catc(names, '\0'))) {
-			r = -1;
-			break;
-		}
-	queue_cursor_close(&c);
-	return r == 0;
-}
-
-/* The envelope recipient a job's address names, or SIZE_MAX. */
-static size_t
-rcpt_index(const struct envelope *e, const char *addr)
-{
+	const char *a = j->rcpts.s;
 	size_t i;
 
-	for (i = 0; i < e->nrcpt; i++)
-		if (strcmp(e->rcpt[i].addr, addr) == 0)
-			return i;
-	return (size_t)-1;
-}
-
-/* One result file into st. 1, 0 when damaged, -1 on error. */
-static int
-fold_one(struct queue *q, const struct envelope *e, struct qstate *st,
-    const char *name, size_t *n)
-{
-	struct zs t = ZS_INIT;
-	struct job_req j;
-	struct job_report r;
-	const char *a;
-	size_t used, i;
-	int g = queue_state_read(q, name, &t);
-
-	if (g != 1) {
-		zs_free(&t);
-		return g == 0 ? 1 : -1;	/* gone meanwhile: nothing to fold */
-	}
-	if (!job_readb(t.s, t.len, &j, &used)) {
-		zs_free(&t);
-		return 0;
-	}
-	if (!job_report_parse(t.s + used, t.len - used, &r)) {
-		job_req_free(&j);
-		zs_free(&t);
-		return 0;
-	}
-	a = j.rcpts.s;
-	for (i = 0; i < j.nrcpt; i++, a += strlen(a) + 1) {
-		size_t k = rcpt_index(e, a);
-
-		/*
-		 * Only what a receiver took is folded: anything else is
-		 * tried again, as after any interrupted attempt, so that a
-		 * failure still gets its notification on the normal path.
-		 */
-		if (k == (size_t)-1 || job_rcpt_status(&r, i) != RS_DELIVERED ||
-		    st->rcpt[k].status == RS_DELIVERED)
-			continue;
-		st->rcpt[k].status = RS_DELIVERED;
-		st->rcpt[k].attempts++;
-		qstate_set_reply(&st->rcpt[k], r.host, r.text,
-		    strlen(r.text));
-		(*n)++;
-	}
-	job_report_free(&r);
-	job_req_free(&j);
-	zs_free(&t);
+	for (i = 0; i < j->nrcpt; i++, a += strlen(a) + 1)
+		if (job_rcpt_status(r, i) == RS_DELIVERED &&
+		    (!zs_cats(acked, j->id) || !zs_catc(acked, '\0') ||
+		    !zs_cats(acked, a) || !zs_catc(acked, '\0') ||
+		    !zs_cats(acked, r->host) || !zs_catc(acked, '\0') ||
+		    !zs_cats(acked, r->text) || !zs_catc(acked, '\0')))
+			return 0;
 	return 1;
 }
 
+static int
+read_one(const char *name, void *ctx)
+{
+	struct results *rs = ((void **)ctx)[0];
+	struct queue *q = ((void **)ctx)[1];
+	struct zs t = ZS_INIT;
+	size_t off = 0;
+	int g = queue_state_read(q, name, &t);
+
+	if (!zs_cats(&rs->names, name) || !zs_catc(&rs->names, '\0'))
+		goto fail;
+	if (g != 1) {
+		zs_free(&t);
+		return g == 0 ? 1 : -1;
+	}
+	/* Records follow one another; a torn last one is left out. */
+	while (off < t.len) {
+		struct job_req j;
+		struct job_report r;
+		size_t used;
+		long rl;
+
+		if (!job_readb(t.s + off, t.len - off, &j, &used))
+			break;
+		rl = job_report_len(t.s + off + used, t.len - off - used);
+		if (rl <= 0 || !job_report_parse(t.s + off + used, (size_t)rl,
+		    &r)) {
+			job_req_free(&j);
+			break;
+		}
+		off += used + (size_t)rl;
+		g = j.bad.len == 0 && j.id[0] != '\0' ? take(&rs->acked, &j, &r) :
+		    1;
+		job_report_free(&r);
+		job_req_free(&j);
+		if (!g)
+			goto fail;
+	}
+	if (off < t.len)
+		warn_x("a record in state/", name, " is damaged or torn; "
+		    "what follows it is not used");
+	zs_free(&t);
+	return 1;
+fail:
+	zs_free(&t);
+	return -1;
+}
+
 int
-results_fold(struct queue *q, const char *id, const struct zs *names,
-    size_t *n)
+results_read(struct results *rs, struct queue *q)
+{
+	void *ctx[2] = { rs, q };
+
+	return queue_journal_scan(q, read_one, ctx) == 1;
+}
+
+int
+results_fold(struct results *rs, struct queue *q, const char *id, size_t *n)
 {
 	struct envelope e;
 	struct qstate st;
 	struct zs t = ZS_INIT;
-	const char *p = names->s, *end = names->s + names->len;
-	int fd, ok = 0, any = 0;
+	const char *p = rs->acked.s, *end = rs->acked.s + rs->acked.len;
+	int fd = -1, ok = 0, any = 0, have = 0;
 
 	*n = 0;
-	for (; p < end; p += strlen(p) + 1)
-		if (strncmp(p, id, QUEUE_ID_LEN) == 0)
-			any = 1;
+	for (; p < end && !any; ) {
+		any = strcmp(p, id) == 0;
+		for (int k = 0; k < 4; k++)
+			p += strlen(p) + 1;
+	}
 	if (!any)
 		return 1;
 	envelope_init(&e);
@@ -155,29 +165,39 @@ results_fold(struct queue *q, const char *id, const struct zs *names,
 	} else if (!qstate_init(&st, e.nrcpt)) {
 		goto out;
 	}
-	for (p = names->s; p < end; p += strlen(p) + 1) {
-		int g;
+	have = 1;
+	for (p = rs->acked.s; p < end; ) {
+		const char *pid = p, *addr, *host, *text;
+		size_t i;
 
-		if (strncmp(p, id, QUEUE_ID_LEN) != 0)
+		addr = pid + strlen(pid) + 1;
+		host = addr + strlen(addr) + 1;
+		text = host + strlen(host) + 1;
+		p = text + strlen(text) + 1;
+		if (strcmp(pid, id) != 0)
 			continue;
-		g = fold_one(q, &e, &st, p, n);
-		if (g == -1)
-			goto freestate;
-		if (g == 0 && !queue_state_set_aside(q, p))
-			warn_sys("unable to set aside damaged state/", p);
+		/*
+		 * Only what a receiver took is folded: anything else is tried
+		 * again, as after any interrupted attempt, so that a failure
+		 * still gets its notification on the normal path.
+		 */
+		for (i = 0; i < e.nrcpt; i++)
+			if (strcmp(e.rcpt[i].addr, addr) == 0 &&
+			    st.rcpt[i].status != RS_DELIVERED) {
+				st.rcpt[i].status = RS_DELIVERED;
+				st.rcpt[i].attempts++;
+				qstate_set_reply(&st.rcpt[i], host, text,
+				    strlen(text));
+				(*n)++;
+				break;
+			}
 	}
 	t.len = 0;
-	/* The state first: only then may the records go. */
-	if (*n > 0 && (!qstate_format(&st, &t) ||
-	    !queue_state_write(q, id, t.s, t.len)))
-		goto freestate;
-	for (p = names->s; p < end; p += strlen(p) + 1)
-		if (strncmp(p, id, QUEUE_ID_LEN) == 0)
-			(void)queue_state_remove(q, p);
-	ok = 1;
-freestate:
-	qstate_free(&st);
+	ok = *n == 0 || (qstate_format(&st, &t) &&
+	    queue_state_write(q, id, t.s, t.len));
 out:
+	if (have)
+		qstate_free(&st);
 	if (fd != -1)
 		close(fd);
 	envelope_free(&e);
@@ -186,13 +206,83 @@ out:
 }
 
 void
-results_remove(struct queue *q, const char *id, const unsigned long long *ds,
-    size_t count)
+results_read_done(struct results *rs, struct queue *q)
 {
-	char name[QUEUE_ID_SIZE + FMT_ULONG + 2];
-	size_t i;
+	const char *p = rs->names.s, *end = rs->names.s + rs->names.len;
 
-	for (i = 0; i < count; i++)
-		if (fmt_snprintf(name, sizeof name, "%s.r%llu", id, ds[i]) != -1)
-			(void)queue_state_remove(q, name);
+	for (; p < end; p += strlen(p) + 1)
+		(void)queue_state_remove(q, p);
+	zs_free(&rs->names);
+	zs_free(&rs->acked);
+}
+
+long
+results_new(struct results *rs, struct queue *q)
+{
+	struct results_journal *j;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < rs->n && rs->v[i].name[0] != '\0'; i++)
+		;
+	if (i == rs->n) {
+		j = realloc(rs->v, (rs->n + 1) * sizeof *j);
+		if (j == NULL)
+			return -1;
+		rs->v = j;
+		rs->v[rs->n++].name[0] = '\0';
+	}
+	j = &rs->v[i];
+	if (fmt_snprintf(j->name, sizeof j->name, "journal.%s.%llx", rs->run,
+	    ++rs->seq) == -1) {
+		j->name[0] = '\0';
+		return -1;
+	}
+	fd = queue_journal_create(q, j->name);
+	if (fd == -1) {
+		j->name[0] = '\0';
+		return -1;
+	}
+	close(fd);
+	j->refs = 0;
+	j->alive = true;
+	return (long)i;
+}
+
+const char *
+results_name(const struct results *rs, long i)
+{
+	return rs->v[i].name;
+}
+
+static void
+maybe_remove(struct results *rs, struct queue *q, long i)
+{
+	struct results_journal *j = &rs->v[i];
+
+	if (j->alive || j->refs > 0)
+		return;
+	(void)queue_state_remove(q, j->name);
+	j->name[0] = '\0';
+}
+
+void
+results_ref(struct results *rs, long i)
+{
+	rs->v[i].refs++;
+}
+
+void
+results_unref(struct results *rs, struct queue *q, long i)
+{
+	if (rs->v[i].refs > 0)
+		rs->v[i].refs--;
+	maybe_remove(rs, q, i);
+}
+
+void
+results_dead(struct results *rs, struct queue *q, long i)
+{
+	rs->v[i].alive = false;
+	maybe_remove(rs, q, i);
 }

@@ -63,7 +63,7 @@ struct msg {
 	size_t jobs_left;
 	unsigned char *inplay;	/* recipients tried in this attempt */
 	unsigned char *hopdsn;	/* delivered to a next hop that reports */
-	unsigned long long *results;	/* deliveries with state/<id>.r<N> */
+	long *results;		/* journals that may hold its results */
 	size_t nresults;
 };
 
@@ -84,6 +84,7 @@ struct child {
 	int wfd, rfd;
 	char key[ROUTE_KEY_MAX + 1];	/* where its connection goes */
 	struct job *job;		/* NULL when idle */
+	long journal;			/* its journal (results.h), or -1 */
 	struct zs out;
 	long long idle_since;		/* ms */
 };
@@ -113,7 +114,7 @@ struct send {
 	struct idlist todo[PRIO_COUNT];		/* from todo/<prio>, by id */
 	struct idlist retry[PRIO_COUNT];	/* deferred and now due */
 	struct idlist deferred;			/* in deferred/, not yet due */
-	struct zs results;			/* at start: state/<id>.r<N> */
+	struct results res;			/* the children's journals */
 	long long deferred_min;			/* earliest next among them */
 	bool rescan[PRIO_COUNT];
 	long long lastscan[PRIO_COUNT];
@@ -475,28 +476,14 @@ wait_one(const char *id, void *ctx)
 
 /*
  * Children of a scheduler that died finish their transaction and record
- * its results: wait for them, then take the records (results.h).
+ * its results: wait for them, then read the journals (results.h).
  */
 static void
 recover_wait(struct send *s)
 {
 	if (queue_scan(&s->q, QD_ACTIVE, wait_one, s) == -1 ||
-	    !results_collect(&s->q, &s->results))
+	    !results_read(&s->res, &s->q))
 		die_sys(EXIT_TEMP, "unable to read the results of the last run");
-}
-
-/*
- * Records of messages no longer in active/ were left by a crash after
- * their state was written: they have nothing more to say.
- */
-static void
-recover_stale(struct send *s)
-{
-	const char *p = s->results.s, *end = s->results.s + s->results.len;
-
-	for (; p < end; p += strlen(p) + 1)
-		(void)queue_state_remove(&s->q, p);
-	zs_free(&s->results);
 }
 
 static int
@@ -518,7 +505,7 @@ recover_one(const char *id, void *ctx)
 		return 1;
 	}
 	/* What deliverers recorded before the crash is not sent again. */
-	if (!results_fold(&s->q, id, &s->results, &folded))
+	if (!results_fold(&s->res, &s->q, id, &folded))
 		warn_sys("unable to fold the recorded results of ", id,
 		    "; they may be sent again");
 	else if (folded > 0 && zs_cats(&l, "recovered ") && catmsg(&l, ino) &&
@@ -793,6 +780,10 @@ spawn(struct send *s, const char *key)
 	c->wfd = in[1];
 	c->rfd = out[0];
 	c->idle_since = now_ms();
+	/* Without one the child still works; a crash may repeat its work. */
+	c->journal = results_new(&s->res, &s->q);
+	if (c->journal == -1)
+		warn_sys("unable to make a results journal in state/");
 	return c;
 }
 
@@ -1127,8 +1118,22 @@ back:
 	return -1;
 }
 
+/* Remember a journal that may come to hold results of m. */
+static bool
+results_add(struct msg *m, long journal)
+{
+	long *r = realloc(m->results, (m->nresults + 1) * sizeof *r);
+
+	/* Without memory the job goes without a record, as before them. */
+	if (r == NULL)
+		return false;
+	r[m->nresults++] = journal;
+	m->results = r;
+	return true;
+}
+
 static int
-child_send_job(struct child *c, struct job *j)
+child_send_job(struct send *s, struct child *c, struct job *j)
 {
 	struct job_req w;	/* lib/job's job: what goes down the pipe */
 	struct zs t = ZS_INIT;
@@ -1139,9 +1144,14 @@ child_send_job(struct child *c, struct job *j)
 	/* zr-remote(8): each host line carries the host's TLS and AUTH. */
 	w.hostlines = j->lines;
 	w.nhost = j->nhost;
-	/* The deliverer records its results in state/ID.rDELIVERY. */
-	memcpy(w.id, j->m->id, sizeof w.id);
-	w.delivery = j->delivery;
+	/* The deliverer records its results in its journal first. */
+	if (c->journal != -1 && results_add(j->m, c->journal)) {
+		results_ref(&s->res, c->journal);
+		memcpy(w.id, j->m->id, sizeof w.id);
+		w.delivery = j->delivery;
+		memcpy(w.results, results_name(&s->res, c->journal),
+		    sizeof w.results);
+	}
 	w.have_from = true;
 	ok = zs_cats(&w.file, "active/") && zs_cats(&w.file, j->m->id) &&
 	    zs_cats(&w.from, j->m->env.sender) && zs_0(&w.from);
@@ -1226,7 +1236,7 @@ assign(struct send *s)
 		c->job = j;
 		j->started = now_ms();
 		c->out.len = 0;
-		if (!child_send_job(c, j))
+		if (!child_send_job(s, c, j))
 			child_close_input(c);	/* its EOF defers the job */
 		memmove(s->pending + i, s->pending + i + 1,
 		    (s->npending - i - 1) * sizeof *s->pending);
@@ -1463,30 +1473,17 @@ mark_hosts(struct send *s, const struct job *j, const char *host,
 	}
 }
 
-/* Remember a delivery whose deliverer may have left state/<id>.r<N>. */
-static void
-results_add(struct msg *m, unsigned long long d)
-{
-	unsigned long long *r = realloc(m->results,
-	    (m->nresults + 1) * sizeof *r);
-
-	/* Without memory the record stays, for the cleanup's orphan sweep. */
-	if (r == NULL)
-		return;
-	r[m->nresults++] = d;
-	m->results = r;
-}
-
 /*
  * The attempt is over: once the message's own state holds the results
- * (it has left active/), the deliverers' records go.
+ * (it has left active/), the journals need not keep them. One that stays
+ * in active/ keeps them until the next start.
  */
 static void
 finish_results(struct send *s, struct msg *m)
 {
 	char id[QUEUE_ID_SIZE];
-	unsigned long long *ds = m->results;
-	size_t n = m->nresults;
+	long *js = m->results;
+	size_t i, n = m->nresults;
 	struct stat st;
 
 	memcpy(id, m->id, sizeof id);
@@ -1494,8 +1491,9 @@ finish_results(struct send *s, struct msg *m)
 	m->nresults = 0;
 	finish_msg(s, m);
 	if (queue_stat(&s->q, QD_ACTIVE, id, &st) == 0)
-		results_remove(&s->q, id, ds, n);
-	free(ds);
+		for (i = 0; i < n; i++)
+			results_unref(&s->res, &s->q, js[i]);
+	free(js);
 }
 
 static void
@@ -1542,7 +1540,6 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 	}
 	if (have)
 		job_report_free(&r);
-	results_add(m, j->delivery);
 	job_free(j);
 	if (--m->jobs_left == 0)
 		finish_results(s, m);
@@ -1573,6 +1570,8 @@ child_reap(struct send *s, size_t k, const char *why)
 		s->status_dirty = true;
 	}
 	zs_free(&c->out);
+	if (c->journal != -1)
+		results_dead(&s->res, &s->q, c->journal);
 	s->child[k] = s->child[--s->nchild];
 }
 
@@ -2159,6 +2158,8 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 			die_x(EXIT_TEMP, "another zr-send runs on ", queuedir);
 		die_sys(EXIT_TEMP, "unable to lock ", queuedir, "/lock/send");
 	}
+	if (!results_init(&s.res))
+		die_sys(EXIT_TEMP, "unable to make a run id");
 	/* zr-remote is given paths relative to the queue. */
 	if (fchdir(s.q.rootfd) == -1)
 		die_sys(EXIT_TEMP, "unable to enter ", queuedir);
@@ -2185,7 +2186,8 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	if (queue_scan_strays(&s.q, QD_ACTIVE, recover_one, stray_active,
 	    &s) == -1)
 		die_sys(EXIT_TEMP, "unable to scan ", queuedir, "/active");
-	recover_stale(&s);
+	/* Folded, or about messages that have left active/: done with. */
+	results_read_done(&s.res, &s.q);
 	queue_scan_strays(&s.q, QD_HOLD, NULL, stray_hold, &s);
 	sync_dirs(&s, true);
 	load_deferred(&s);
@@ -2215,6 +2217,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	close(s.trig_r);
 	close(s.trig_w);
 	close(s.lockfd);
+	results_free(&s.res);
 	queue_close(&s.q);
 	return code;
 }

@@ -107,16 +107,18 @@ out=$(printf 'host local\nbogus line\n\nhost local\nfile /nonexistent\nto <a@rel
 	as_user zr-local | tr '\0' '\n')
 like "$out" '^Z4\.3\.5 malformed job: unknown line$' 'a malformed job: Z, and why'
 like "$out" '^Z4\.3\.0 unable to read the message' 'a missing file: Z, every recipient deferred'
-# With id and delivery, the results are recorded in state/ as reported.
+# With id, delivery and results, the job and the report go to the journal.
 echo "$mail" >"$ZR_CONTROL/localroot"
 rm -f "${ZR_CONTROL:?}/localusers"
 id=$(msg carol@relay.test)
 file=$(find "${ZR_QUEUE:?}" -name "$id" -type f | head -n 1)
-printf 'host local\nfile %s\nid %s\ndelivery 3\nto <carol@relay.test>\n\n' \
-	"$file" "$id" | as_user zr-local >"$T/rep"
-ok 'the record state/ID.r3 is made' test -f "$ZR_QUEUE/state/$id.r3"
-is "$(sed '1,/^$/d' "$ZR_QUEUE/state/$id.r3" | od -An -c)" \
-	"$(od -An -c <"$T/rep")" 'it holds the report, byte for byte, after the job'
+jn=journal.1.3
+as_user touch "$ZR_QUEUE/state/$jn"
+printf 'host local\nfile %s\nid %s\ndelivery 3\nresults %s\nto <carol@relay.test>\n\n' \
+	"$file" "$id" "$jn" | as_user zr-local >"$T/rep"
+ok 'the journal names the job' grep -q "^id $id\$" "$ZR_QUEUE/state/$jn"
+is "$(sed '1,/^$/d' "$ZR_QUEUE/state/$jn" | od -An -c)" \
+	"$(od -An -c <"$T/rep")" 'and holds the report, byte for byte, after it'
 
 # A zr-local whose parent has gone runs no further job.
 lp=$T/lp

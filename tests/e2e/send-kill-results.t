@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Results survive the scheduler's death: zr-send is killed with SIGKILL
 # while 20 deliveries wait for a slow receiver's reply to the final dot,
-# and restarted at once. The zr-remote children finish, record their
-# results in state/ and exit; the new zr-send waits for them, folds the
+# and restarted at once. The zr-remote children finish, append their
+# results to their journals in state/ and exit; the new zr-send waits for them, folds the
 # results in, and sends nothing twice. Three rounds; every Message-ID the
 # receiver saw is counted.
 . "${0%/*}/../lib/harness.sh"
@@ -56,6 +56,6 @@ like "$(cat "$T/send.log")" \
 	'recovered msg [0-9]+: delivered before the crash rcpts=1 id=' \
 	'the folded results are logged'
 send_stop
-ok 'no result record is left in state/' \
-	test -z "$(find "${ZR_QUEUE:?}/state" -name '*.r[0-9]*')"
+ok 'no journal is left in state/' \
+	test -z "$(find "${ZR_QUEUE:?}/state" -name 'journal.*')"
 done_testing

@@ -43,27 +43,38 @@ main(void)
 	char st[JOB_STATUS_MAX + 1];
 	size_t used, n;
 
-	plan(30);
+	plan(33);
 
 	ok(readjob("host 127.0.0.1:2525 tls=may\nhost [::1]:25\n"
-	    "file active/" ID "\nid " ID "\ndelivery 7\nfrom <>\n"
+	    "file active/" ID "\nid " ID "\ndelivery 7\nresults journal.1.2\n"
+	    "from <>\n"
 	    "to <a@b.test>\nto <c@d.test>\n\n", &j) == 1 && j.bad.len == 0,
 	    "a whole job is read");
 	ok(j.nhost == 2 && strcmp(j.host[0].key, "127.0.0.1:2525") == 0,
 	    "its hosts, parsed");
-	ok(strcmp(j.id, ID) == 0 && j.delivery == 7, "its id and delivery");
+	ok(strcmp(j.id, ID) == 0 && j.delivery == 7 &&
+	    strcmp(j.results, "journal.1.2") == 0,
+	    "its id, delivery and journal");
 	ok(j.have_from && j.from.s[0] == '\0', "the null sender");
 	ok(j.nrcpt == 2 && strcmp(j.rcpts.s + 9, "c@d.test") == 0,
 	    "its recipients");
 	ok(job_write(&j, &w) && job_readb(w.s, w.len, &k, &used) &&
 	    used == w.len && k.nrcpt == 2 && k.delivery == 7 &&
-	    k.nhost == 2 && strcmp(k.file.s, j.file.s) == 0,
+	    k.nhost == 2 && strcmp(k.file.s, j.file.s) == 0 &&
+	    strcmp(k.results, j.results) == 0,
 	    "what the writer writes, the reader reads back");
 	job_req_free(&k);
 	job_req_free(&j);
 
 	ok(readjob("file x\nid " ID "\n\n", &j) == 1 && j.bad.len > 0,
 	    "an id without a delivery is malformed");
+	job_req_free(&j);
+	ok(readjob("file x\nid " ID "\ndelivery 1\n\n", &j) == 1 &&
+	    j.bad.len > 0, "an id and delivery without a journal is malformed");
+	job_req_free(&j);
+	ok(readjob("file x\nid " ID "\ndelivery 1\nresults ../state/x\n\n",
+	    &j) == 1 && strstr(j.bad.s, "results") != NULL &&
+	    j.results[0] == '\0', "a journal name that is not one is refused");
 	job_req_free(&j);
 	ok(readjob("file x\ndelivery 0\n\n", &j) == 1 && j.bad.len > 0,
 	    "delivery 0 is malformed");
@@ -131,6 +142,12 @@ main(void)
 	rec(&z, JOB_RCPT_OK, "250 ok");
 	ok(job_report_complete(z.s, z.len) == -1, "bytes after K: mangled");
 	ok(job_report_complete("Xfoo", 5) == -1, "not starting with H: mangled");
+	z.len = 0;
+	rec(&z, JOB_HOST, "h");
+	n = rec(&z, JOB_MSG_OK, "250 ok");
+	rec(&z, JOB_HOST, "h");
+	ok(job_report_len(z.s, z.len) == (long)n,
+	    "in a journal: the length of the first report");
 
 	job_status("451 4.3.0 try later", st);
 	ok(strcmp(st, "4.3.0") == 0, "the status after a reply code");
