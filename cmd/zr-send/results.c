@@ -244,7 +244,7 @@ results_new(struct results *rs, struct queue *q)
 		return -1;
 	}
 	close(fd);
-	j->refs = 0;
+	j->refs = j->jobs = 0;
 	j->alive = true;
 	return (long)i;
 }
@@ -266,10 +266,17 @@ maybe_remove(struct results *rs, struct queue *q, long i)
 	j->name[0] = '\0';
 }
 
+bool
+results_full(const struct results *rs, long i)
+{
+	return rs->v[i].jobs >= RESULTS_JOBS_MAX;
+}
+
 void
 results_ref(struct results *rs, long i)
 {
 	rs->v[i].refs++;
+	rs->v[i].jobs++;
 }
 
 void

@@ -25,6 +25,7 @@
 struct results_journal {
 	char name[QUEUE_JOURNAL_MAX + 1];	/* "" when the slot is free */
 	size_t refs;		/* messages in active/ it may hold results of */
+	size_t jobs;		/* named in so many jobs */
 	bool alive;		/* its child still runs */
 };
 
@@ -59,14 +60,23 @@ int results_fold(struct results *, struct queue *, const char *id,
 /* Remove the journals results_read read. */
 void results_read_done(struct results *, struct queue *);
 
+/*
+ * A journal is named in at most this many jobs, so that a child that lives
+ * long does not make one that grows for ever (nor one that takes long to
+ * read at start-up): then its child gets a new one.
+ */
+#define RESULTS_JOBS_MAX 1000
+
 /* A new journal for a child: its slot, or -1 with errno. */
 long results_new(struct results *, struct queue *);
 /* Its name, for the jobs. */
 const char *results_name(const struct results *, long);
+/* Whether it has been named in RESULTS_JOBS_MAX jobs. */
+bool results_full(const struct results *, long);
 /* A message that may have results in it entered, or left, active/. */
 void results_ref(struct results *, long);
 void results_unref(struct results *, struct queue *, long);
-/* Its child has exited. */
+/* Its child has exited, or will be given no more jobs naming it. */
 void results_dead(struct results *, struct queue *, long);
 
 #endif

@@ -1145,6 +1145,12 @@ child_send_job(struct send *s, struct child *c, struct job *j)
 	w.hostlines = j->lines;
 	w.nhost = j->nhost;
 	/* The deliverer records its results in its journal first. */
+	if (c->journal != -1 && results_full(&s->res, c->journal)) {
+		results_dead(&s->res, &s->q, c->journal);
+		c->journal = results_new(&s->res, &s->q);
+		if (c->journal == -1)
+			warn_sys("unable to make a results journal in state/");
+	}
 	if (c->journal != -1 && results_add(j->m, c->journal)) {
 		results_ref(&s->res, c->journal);
 		memcpy(w.id, j->m->id, sizeof w.id);

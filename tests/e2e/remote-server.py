@@ -8,9 +8,9 @@
 # that accept only the bearer token a file holds at the time.
 # It writes the port it got to --portfile, one line per event to --log
 # ("ehlo NAME port=N tls=0|1 resumed=0|1", "sni NAME", "auth MECH",
-# "authok USER", "authfail USER", "rcpt ADDR", "data N RCPTS ...
-# msgid=<ID>") and each message's content, as it came off the wire after dot removal (CRLF
-# kept), to --save/N.
+# "authok USER", "authfail USER", "rcpt ADDR", "data N RCPTS ...", then
+# "msgid N <ID>" with its Message-ID) and each message's content, as it
+# came off the wire after dot removal (CRLF kept), to --save/N.
 import argparse
 import asyncio
 import base64
@@ -169,9 +169,10 @@ class Handler:
             os.rename(tmp, os.path.join(args.save, '%d' % n))
         port = server.transport.get_extra_info('sockname')[1]
         active[port] = active.get(port, 0) + 1
-        log('data %d %s port=%d active=%d total=%d msgid=%s' % (
+        log('data %d %s port=%d active=%d total=%d' % (
             n, ' '.join(envelope.rcpt_tos), port, active[port],
-            sum(active.values()), message_id(envelope.original_content)))
+            sum(active.values())))
+        log('msgid %d %s' % (n, message_id(envelope.original_content)))
         try:
             if args.delay_dot:
                 await asyncio.sleep(args.delay_dot)

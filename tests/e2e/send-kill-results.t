@@ -44,7 +44,7 @@ while [ $r -le $ROUNDS ]; do
 	send_start
 	ok "round $r: every message delivered after the restart" \
 		wait_for 60 qhas done/delivered $((r * N))
-	ids=$(sed -n "s/^data .* msgid=<\(r$r-[0-9]*@kill\.test\)>$/\1/p" \
+	ids=$(sed -n "s/^msgid [0-9]* <\(r$r-[0-9]*@kill\.test\)>$/\1/p" \
 		"$T/rx.log")
 	is "$(printf '%s\n' "$ids" | sort | uniq -d | wc -l | tr -d ' ')" 0 \
 		"round $r: no Message-ID received twice"
