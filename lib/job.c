@@ -412,7 +412,8 @@ job_rcpt_status(const struct job_report *r, size_t i)
 {
 	enum job_letter l = i < r->nrcpt ? r->rcpt[i].letter : 0;
 
-	if (l == JOB_RCPT_PERM || (l != JOB_RCPT_TEMP && r->msg == JOB_MSG_PERM))
+	if (l == JOB_RCPT_PERM ||
+	    (l != JOB_RCPT_TEMP && r->msg == JOB_MSG_PERM))
 		return RS_FAILED;
 	if (l == JOB_RCPT_OK && r->msg == JOB_MSG_OK)
 		return RS_DELIVERED;

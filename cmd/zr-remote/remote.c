@@ -1053,7 +1053,8 @@ reply_text(struct remote *r, struct zs *t)
 static char
 msg_letter(int code)
 {
-	return code / 100 == 2 ? JOB_MSG_OK : code / 100 == 5 ? JOB_MSG_PERM : JOB_MSG_TEMP;
+	return code / 100 == 2 ? JOB_MSG_OK : code / 100 == 5 ? JOB_MSG_PERM :
+	    JOB_MSG_TEMP;
 }
 
 static int

@@ -58,7 +58,7 @@ results_wait(struct queue *q, const char *id, long long deadline_ms)
 			break;
 		if (mono_ms() >= deadline_ms)
 			break;
-		/* Nothing else runs yet: start-up waits for the last results. */
+		/* Nothing else runs yet: start-up waits for the results. */
 		(void)poll(NULL, 0, RESULTS_POLL_MS);
 	}
 	close(fd);	/* the lock goes with it */
@@ -94,8 +94,11 @@ read_one(const char *name, void *ctx)
 	if (!zs_cats(&rs->names, name) || !zs_catc(&rs->names, '\0'))
 		goto fail;
 	if (g != 1) {
+		/* A stray or an unreadable journal must not stop the start. */
+		if (g == -1)
+			warn_sys("unable to read state/", name);
 		zs_free(&t);
-		return g == 0 ? 1 : -1;
+		return 1;
 	}
 	/* Records follow one another; a torn last one is left out. */
 	while (off < t.len) {
@@ -113,8 +116,8 @@ read_one(const char *name, void *ctx)
 			break;
 		}
 		off += used + (size_t)rl;
-		g = j.bad.len == 0 && j.id[0] != '\0' ? take(&rs->acked, &j, &r) :
-		    1;
+		g = j.bad.len == 0 && j.id[0] != '\0' ?
+		    take(&rs->acked, &j, &r) : 1;
 		job_report_free(&r);
 		job_req_free(&j);
 		if (!g)

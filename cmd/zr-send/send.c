@@ -458,18 +458,17 @@ set_aside(struct send *s, const char *id, enum queue_dir from)
 	zs_free(&l);
 }
 
+struct recover_wait {
+	struct send *s;
+	long long deadline;	/* CLOCK_MONOTONIC ms, for all of them */
+};
+
 static int
 wait_one(const char *id, void *ctx)
 {
-	struct send *s = ctx;
-	struct timespec t;
-	long long deadline;
+	struct recover_wait *w = ctx;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	/* A deliverer bounds its transaction; a little more for its record. */
-	deadline = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 +
-	    (long long)(s->conf->timeouttransaction + 10) * 1000;
-	if (!results_wait(&s->q, id, deadline) && errno != ENOENT)
+	if (!results_wait(&w->s->q, id, w->deadline) && errno != ENOENT)
 		warn_sys("a delivery of the last run still holds active/", id);
 	return 1;
 }
@@ -481,7 +480,14 @@ wait_one(const char *id, void *ctx)
 static void
 recover_wait(struct send *s)
 {
-	if (queue_scan(&s->q, QD_ACTIVE, wait_one, s) == -1 ||
+	struct recover_wait w = { .s = s };
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	/* A deliverer bounds its transaction; a little more for its record. */
+	w.deadline = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 +
+	    (long long)(s->conf->timeouttransaction + 10) * 1000;
+	if (queue_scan(&s->q, QD_ACTIVE, wait_one, &w) == -1 ||
 	    !results_read(&s->res, &s->q))
 		die_sys(EXIT_TEMP, "unable to read the results of the last run");
 }

@@ -129,19 +129,22 @@ main(void)
 	rec(&z, JOB_HOST, "");
 	rec(&z, JOB_TLS, "tls=none");
 	rec(&z, JOB_MSG_TEMP, "4.4.1 x");
-	ok(job_report_complete(z.s, z.len) == -1, "T after an empty H: mangled");
+	ok(job_report_complete(z.s, z.len) == -1,
+	    "T after an empty H: mangled");
 	z.len = 0;
 	rec(&z, JOB_HOST, "h");
 	rec(&z, JOB_RCPT_OK, "250 ok");
 	rec(&z, JOB_TLS, "tls=none");
 	rec(&z, JOB_MSG_OK, "250 ok");
-	ok(job_report_complete(z.s, z.len) == -1, "T after a recipient: mangled");
+	ok(job_report_complete(z.s, z.len) == -1,
+	    "T after a recipient: mangled");
 	z.len = 0;
 	rec(&z, JOB_HOST, "h");
 	rec(&z, JOB_MSG_OK, "250 ok");
 	rec(&z, JOB_RCPT_OK, "250 ok");
 	ok(job_report_complete(z.s, z.len) == -1, "bytes after K: mangled");
-	ok(job_report_complete("Xfoo", 5) == -1, "not starting with H: mangled");
+	ok(job_report_complete("Xfoo", 5) == -1,
+	    "not starting with H: mangled");
 	z.len = 0;
 	rec(&z, JOB_HOST, "h");
 	n = rec(&z, JOB_MSG_OK, "250 ok");
