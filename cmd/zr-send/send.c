@@ -37,7 +37,6 @@
 #define TMP_MAXAGE (36 * 3600)
 /* Directory syncs of a batch of moves are at most this far apart (ms). */
 #define SYNC_GAP_MS 100
-/* A report larger than this is mangled. */
 
 enum { MS_DELIVERED, MS_PARTIAL, MS_FAILED, MS_EXPIRED, MS_COUNT };
 
@@ -1536,6 +1535,7 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 		const char *t = have && i < r.nrcpt ? r.rcpt[i].text : mtext;
 		enum qstate_status st = have ? job_rcpt_status(&r, i) :
 		    RS_DEFERRED;
+
 		if (l == JOB_RCPT_OK)
 			t = mtext;	/* the reply to the final dot */
 		/* A next hop that took the DSN request reports success itself. */
