@@ -464,7 +464,8 @@ job_report_send(struct queue *q, struct job_journal *jj,
 		 * interleaved, and only a crash of this process can cut one.
 		 */
 		ok = job_write(j, &t) && zs_catb(&t, rep->s, rep->len) &&
-		    write_all(jj->fd, t.s, t.len) && fdatasync(jj->fd) == 0;
+		    write_all(jj->fd, t.s, t.len) &&
+		    (jj->nosync || fdatasync(jj->fd) == 0);
 		zs_free(&t);
 		/*
 		 * Without the record the scheduler must not rely on what it

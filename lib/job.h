@@ -132,13 +132,15 @@ long job_report_len(const char *p, size_t n);
 struct job_journal {
 	int fd;				/* -1 when none is open */
 	char name[QUEUE_JOURNAL_MAX + 1];
+	bool nosync;			/* control/syncresults 0 */
 };
-#define JOB_JOURNAL_INIT { -1, "" }
+#define JOB_JOURNAL_INIT { -1, "", false }
 
 /*
  * Deliverer side: when the job names a journal, append the job and the
- * report rep to it in one write and fdatasync it before anyone can read
- * the report; then write the report to out and flush. 1, or 0 with errno
+ * report rep to it in one write and fdatasync it (unless nosync) before
+ * anyone can read
+ * it; then write the report to out and flush. 1, or 0 with errno
  * (no report is written when the journal could not be).
  */
 int job_report_send(struct queue *, struct job_journal *,

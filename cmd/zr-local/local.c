@@ -40,6 +40,7 @@ struct local {
 	size_t naliases;
 	struct zs users;		/* control/localusers lines */
 	size_t nusers;
+	unsigned long long syncresults;	/* control/syncresults */
 	int have_users;
 	struct zs me;
 	unsigned long long timeout;
@@ -599,6 +600,7 @@ read_controls(struct local *l)
 
 	if (control_readline("localroot", &l->root) == -1 ||
 	    control_readlines("localaliases", &l->aliases, &l->naliases) == -1 ||
+	    control_readulong("syncresults", &l->syncresults, 1) == -1 ||
 	    control_readulong("timeoutlocal", &l->timeout,
 	    TIMEOUTLOCAL_DEFAULT) == -1 || !hops_limit(&l->maxhops))
 		return 0;
@@ -697,6 +699,7 @@ local_run(const struct local_conf *c, struct buf *out)
 		code = EXIT_TEMP;
 		goto out;
 	}
+	jj.nosync = l.syncresults == 0;
 	/*
 	 * A scheduler that died cannot use another delivery: its successor
 	 * hands the message out again.

@@ -191,6 +191,10 @@ remote_conf_load(struct remote_conf *c)
 	if (control_readulong("timeoutremote", &u, 1200) == -1)
 		return 0;
 	c->timeoutremote = u == 0 || u > 86400 ? 1200 : (unsigned)u;
+	/* Whether journals are synced before a report (job.h). */
+	if (control_readulong("syncresults", &u, 1) == -1)
+		return 0;
+	c->syncresults = u != 0;
 	if (control_readulong("timeouttransaction", &u, 600) == -1)
 		return 0;
 	c->timeouttransaction = u == 0 || u > 86400 ? 600 : (unsigned)u;
@@ -1462,6 +1466,7 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 	r.fd = -1;
 	r.report = out;
 	r.jj.fd = -1;
+	r.jj.nosync = !c->syncresults;
 	/* zr-send runs deliverers in the queue directory (zr-remote(8)). */
 	if (!queue_open(&r.q, ".")) {
 		warn_sys("unable to open the queue directory");
