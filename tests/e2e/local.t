@@ -1,7 +1,7 @@
 #!/bin/sh
 # zr-local: Maildir delivery, aliases, commands, forwarding, unknown users.
 . "${0%/*}/../lib/harness.sh"
-plan 33
+plan 35
 zr_setup
 
 mail=$T/mail
@@ -119,6 +119,24 @@ printf 'host local\nfile %s\nid %s\ndelivery 3\nresults %s\nto <carol@relay.test
 ok 'the journal names the job' grep -q "^id $id\$" "$ZR_QUEUE/state/$jn"
 is "$(sed '1,/^$/d' "$ZR_QUEUE/state/$jn" | od -An -c)" \
 	"$(od -An -c <"$T/rep")" 'and holds the report, byte for byte, after it'
+
+# The journal is synced before the report, unless control/syncresults is 0.
+sync_count() {
+	printf 'host local\nfile %s\nid %s\ndelivery %s\nresults %s\nto <carol@relay.test>\n\n' \
+		"$file" "$id" "$1" "$jn" |
+		if [ "$(id -u)" = 0 ]; then
+			strace -f -e trace=fdatasync -o "$T/strace.$1" setpriv \
+				--reuid="$ZR_TEST_USER" --regid="$ZR_TEST_GROUP" \
+				--clear-groups -- zr-local
+		else
+			strace -f -e trace=fdatasync -o "$T/strace.$1" zr-local
+		fi >/dev/null
+	grep -c 'fdatasync(' "$T/strace.$1"
+}
+is "$(sync_count 4)" 1 'the journal is synced once per report (fdatasync)'
+echo 0 >"$ZR_CONTROL/syncresults"
+is "$(sync_count 5)" 0 'with control/syncresults 0 it is only written'
+rm -f "${ZR_CONTROL:?}/syncresults"
 
 # A zr-local whose parent has gone runs no further job.
 lp=$T/lp
