@@ -446,14 +446,26 @@ queue_journal_name_ok(const char *name)
 int
 queue_journal_create(struct queue *q, const char *name)
 {
-	int sfd = subdirfd(q, &q->statefd, "state");
+	int sfd = subdirfd(q, &q->statefd, "state"), fd;
 
 	if (!queue_journal_name_ok(name)) {
 		errno = EINVAL;
 		return -1;
 	}
-	return sfd == -1 ? -1 : openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL |
-	    O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (sfd == -1)
+		return -1;
+	fd = openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Its name must outlast a power loss as its records do. */
+	if (fd != -1 && fsync(sfd) == -1) {
+		int e = errno;
+
+		close(fd);
+		(void)unlinkat(sfd, name, 0);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 int

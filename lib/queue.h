@@ -203,7 +203,7 @@ int queue_state_remove(struct queue *, const char *id);
  * Deliverers' journals of results, state/journal.<hex and dots> (at most
  * QUEUE_JOURNAL_MAX bytes; never an id's name, so the scans of state/
  * pass them by): tell such a name; create one (O_EXCL, O_APPEND, never
- * through a symlink) or open it to append (never created; a regular file
+ * through a symlink, state/ synced after) or open it to append (never created; a regular file
  * only); call fn for each (as queue_scan). -1 or 0 with errno. They are
  * read and removed as state files are.
  */
