@@ -433,6 +433,83 @@ state_name_ok(const char *name)
 	    strncmp(name + QUEUE_ID_LEN, ".notify-", 8) == 0);
 }
 
+int
+queue_journal_name_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n <= 8 || n > QUEUE_JOURNAL_MAX || strncmp(name, "journal.", 8))
+		return 0;
+	for (i = 8; i < n; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f') || name[i] == '.'))
+			return 0;
+	return 1;
+}
+
+int
+queue_journal_create(struct queue *q, const char *name)
+{
+	int sfd = subdirfd(q, &q->statefd, "state"), fd;
+
+	if (!queue_journal_name_ok(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sfd == -1)
+		return -1;
+	fd = openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Its name must outlast a power loss as its records do. */
+	if (fd != -1 && fsync(sfd) == -1) {
+		int e = errno;
+
+		close(fd);
+		(void)unlinkat(sfd, name, 0);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int
+queue_journal_open(struct queue *q, const char *name)
+{
+	int sfd = subdirfd(q, &q->statefd, "state");
+
+	if (!queue_journal_name_ok(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* No O_CREAT: a journal that is gone was given up by the scheduler. */
+	return sfd == -1 ? -1 : open_reg(sfd, name, O_WRONLY | O_APPEND, 0);
+}
+
+int
+queue_journal_scan(struct queue *q, int (*fn)(const char *name, void *ctx),
+    void *ctx)
+{
+	int sfd = subdirfd(q, &q->statefd, "state"), fd, r = 1;
+	struct dirent *e;
+	DIR *d;
+
+	if (sfd == -1)
+		return errno == ENOENT ? 1 : -1;
+	fd = openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while (r == 1 && (errno = 0, e = readdir(d)) != NULL)
+		if (queue_journal_name_ok(e->d_name))
+			r = fn(e->d_name, ctx);
+	if (e == NULL && errno != 0)
+		r = -1;
+	closedir(d);
+	return r;
+}
+
 const char *
 queue_kind(mode_t m)
 {

@@ -202,6 +202,20 @@ int queue_state_write(struct queue *, const char *id, const char *p, size_t n);
 int queue_state_remove(struct queue *, const char *id);
 /* lstat(2) of state/<name>: 1, 0 when absent, -1. */
 int queue_state_stat(struct queue *, const char *name, struct stat *);
+/*
+ * Deliverers' journals of results, state/journal.<hex and dots> (at most
+ * QUEUE_JOURNAL_MAX bytes; never an id's name, so the scans of state/
+ * pass them by): tell such a name; create one (O_EXCL, O_APPEND, never
+ * through a symlink, state/ synced after) or open it to append (never created; a regular file
+ * only); call fn for each (as queue_scan). -1 or 0 with errno. They are
+ * read and removed as state files are.
+ */
+#define QUEUE_JOURNAL_MAX 80
+int queue_journal_name_ok(const char *name);
+int queue_journal_create(struct queue *, const char *name);
+int queue_journal_open(struct queue *, const char *name);
+int queue_journal_scan(struct queue *, int (*fn)(const char *name, void *ctx),
+    void *ctx);
 
 /* Wake the scheduler; nobody listening is not an error. */
 void queue_trigger(struct queue *);

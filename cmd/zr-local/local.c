@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 #include "envelope.h"
 #include "fmt.h"
 #include "hops.h"
+#include "job.h"
 #include "local.h"
 #include "queue.h"
 #include "scan.h"
@@ -38,6 +40,7 @@ struct local {
 	size_t naliases;
 	struct zs users;		/* control/localusers lines */
 	size_t nusers;
+	unsigned long long syncresults;	/* control/syncresults */
 	int have_users;
 	struct zs me;
 	unsigned long long timeout;
@@ -597,6 +600,7 @@ read_controls(struct local *l)
 
 	if (control_readline("localroot", &l->root) == -1 ||
 	    control_readlines("localaliases", &l->aliases, &l->naliases) == -1 ||
+	    control_readulong("syncresults", &l->syncresults, 0) == -1 ||
 	    control_readulong("timeoutlocal", &l->timeout,
 	    TIMEOUTLOCAL_DEFAULT) == -1 || !hops_limit(&l->maxhops))
 		return 0;
@@ -618,123 +622,36 @@ read_controls(struct local *l)
 	return 1;
 }
 
+/* The report of one job (zr-remote(8)): H, a record per recipient, K. */
 static void
-report(struct buf *out, char letter, const struct zs *text)
-{
-	(void)buf_put(out, &letter, 1);
-	(void)buf_put(out, text->s, strlen(text->s));
-	(void)buf_put(out, "", 1);
-}
-
-/* One job as zr-send writes it (zr-remote(8)): file, from, to lines. */
-struct job {
-	struct zs file;
-	struct zs from;
-	struct zs to;		/* NUL after each address */
-	size_t nto;
-	int have_from;
-	struct zs bad;		/* why the job cannot be done, or empty */
-};
-
-/* Take the <address> of a job line into out (NUL-terminated). */
-static int
-angle(const char *v, size_t n, struct zs *out)
-{
-	if (n < 2 || v[0] != '<' || v[n - 1] != '>' ||
-	    !envelope_value_ok(v + 1, n - 2))
-		return 0;
-	return zs_catb(out, v + 1, n - 2) && zs_catc(out, '\0');
-}
-
-/* Read one job: 1, 0 at the end of the input, -1 on a read error. */
-static int
-read_job(struct buf *in, struct job *j)
-{
-	struct zs line = ZS_INIT;
-	int r, any = 0;
-
-	j->file.len = j->from.len = j->to.len = j->bad.len = 0;
-	j->nto = 0;
-	j->have_from = 0;
-	for (;;) {
-		size_t n;
-
-		line.len = 0;
-		r = buf_getline(in, &line, '\n', 4096);
-		if (r == -1 && errno != E2BIG)
-			break;
-		if (r <= 0 && line.len == 0) {
-			r = any;
-			break;
-		}
-		n = line.len;
-		if (n > 0 && line.s[n - 1] == '\n')
-			n--;
-		if (n == 0) {
-			if (any) {
-				r = 1;
-				break;
-			}
-			continue;	/* blank lines between jobs */
-		}
-		any = 1;
-		if (r == -1 && j->bad.len == 0)
-			(void)zs_cats(&j->bad, "a line is too long");
-		else if (n > 5 && memcmp(line.s, "host ", 5) == 0)
-			;	/* zr-local is its own host */
-		else if (n > 5 && memcmp(line.s, "file ", 5) == 0)
-			(void)(zs_copyb(&j->file, line.s + 5, n - 5) &&
-			    zs_0(&j->file));
-		else if (n > 5 && memcmp(line.s, "from ", 5) == 0) {
-			j->from.len = 0;
-			j->have_from = angle(line.s + 5, n - 5, &j->from);
-			if (!j->have_from && j->bad.len == 0)
-				(void)zs_cats(&j->bad, "a malformed from line");
-		} else if (n > 3 && memcmp(line.s, "to ", 3) == 0) {
-			if (angle(line.s + 3, n - 3, &j->to))
-				j->nto++;
-			else if (j->bad.len == 0)
-				(void)zs_cats(&j->bad, "a malformed to line");
-		} else if (j->bad.len == 0) {
-			(void)zs_cats(&j->bad, "an unknown line");
-		}
-	}
-	zs_free(&line);
-	if (r == 1 && j->bad.len == 0 && j->file.len == 0)
-		(void)zs_cats(&j->bad, "no file line");
-	(void)zs_0(&j->bad);
-	return r;
-}
-
-static void
-do_job(struct local *l, struct job *j, struct buf *out)
+do_job(struct local *l, const struct job_req *j, struct zs *rep)
 {
 	struct zs text = ZS_INIT;
 	size_t i, off = 0;
 
-	(void)buf_put(out, "Hlocal", 7);
+	(void)job_rec(rep, JOB_HOST, "local", 5);
 	if (j->bad.len > 0) {
-		set_text(&text, "Z4.3.5 malformed job: ", j->bad.s);
-		(void)buf_put(out, text.s, strlen(text.s) + 1);
+		set_text(&text, "4.3.5 malformed job: ", j->bad.s);
+		(void)job_rec(rep, JOB_MSG_TEMP, text.s, strlen(text.s));
 		goto out;
 	}
 	if (!read_message(l, j->file.s)) {
-		set_text(&text, "Z4.3.0 unable to read the message: ",
+		set_text(&text, "4.3.0 unable to read the message: ",
 		    strerror(errno));
-		(void)buf_put(out, text.s, strlen(text.s) + 1);
+		(void)job_rec(rep, JOB_MSG_TEMP, text.s, strlen(text.s));
 		goto out;
 	}
 	/* The job's sender wins over the envelope's (as for zr-remote). */
 	if (j->have_from && !envelope_set(&l->e.sender, j->from.s)) {
-		set_text(&text, "Z4.3.0 out of memory", NULL);
-		(void)buf_put(out, text.s, strlen(text.s) + 1);
+		(void)job_rec(rep, JOB_MSG_TEMP, "4.3.0 out of memory", 19);
 		goto out;
 	}
-	for (i = 0; i < (j->nto ? j->nto : l->e.nrcpt); i++) {
-		const char *rcpt = j->nto ? j->to.s + off : l->e.rcpt[i].addr;
+	for (i = 0; i < (j->nrcpt ? j->nrcpt : l->e.nrcpt); i++) {
+		const char *rcpt = j->nrcpt ? j->rcpts.s + off :
+		    l->e.rcpt[i].addr;
 		enum result r;
 
-		if (j->nto)
+		if (j->nrcpt)
 			off += strlen(rcpt) + 1;
 		l->forward.len = 0;
 		l->nforward = 0;
@@ -753,9 +670,10 @@ do_job(struct local *l, struct job *j, struct buf *out)
 			    strerror(errno));
 			r = DL_TEMP;
 		}
-		report(out, r == DL_OK ? 'r' : r == DL_PERM ? 'h' : 's', &text);
+		(void)job_rec(rep, r == DL_OK ? JOB_RCPT_OK : r == DL_PERM ?
+		    JOB_RCPT_PERM : JOB_RCPT_TEMP, text.s, strlen(text.s));
 	}
-	(void)buf_put(out, "K2.0.0 local delivery done", 27);
+	(void)job_rec(rep, JOB_MSG_OK, "2.0.0 local delivery done", 25);
 out:
 	zs_free(&text);
 }
@@ -765,9 +683,12 @@ local_run(const struct local_conf *c, struct buf *out)
 {
 	char space[BUF_SIZE];
 	struct local l;
-	struct job j;
+	struct job_req j;
 	struct buf in;
-	int r, code = EXIT_OK;
+	struct zs rep = ZS_INIT;
+	struct job_journal jj = JOB_JOURNAL_INIT;
+	pid_t parent = getppid();
+	int r = 0, code = EXIT_OK;
 
 	memset(&l, 0, sizeof l);
 	memset(&j, 0, sizeof j);
@@ -778,12 +699,35 @@ local_run(const struct local_conf *c, struct buf *out)
 		code = EXIT_TEMP;
 		goto out;
 	}
-	while ((r = read_job(&in, &j)) == 1) {
-		do_job(&l, &j, out);
-		if (!buf_flush(out)) {
+	jj.nosync = l.syncresults == 0;
+	/*
+	 * A scheduler that died cannot use another delivery: its successor
+	 * hands the message out again.
+	 */
+	while (getppid() == parent && (r = job_read(&in, &j)) == 1) {
+		int lk = -1;
+
+		if (getppid() != parent) {
+			/* It died while we waited for this job. */
+			r = 0;
+			break;
+		}
+
+		/* Held until the report is out, as zr-remote holds it. */
+		if (j.results[0] != '\0' && j.file.len > 0 &&
+		    (lk = queue_openfile(AT_FDCWD, j.file.s)) != -1)
+			(void)flock(lk, LOCK_SH);
+		rep.len = 0;
+		do_job(&l, &j, &rep);
+		/* Without memory the report is cut short: zr-send defers. */
+		r = job_report_send(&l.q, &jj, &j, &rep, out);
+		if (lk != -1)
+			close(lk);
+		if (!r) {
 			code = EXIT_TEMP;
 			break;
 		}
+		job_req_free(&j);
 	}
 	if (r == -1)
 		code = EXIT_TEMP;
@@ -797,9 +741,8 @@ out:
 	zs_free(&l.users);
 	zs_free(&l.me);
 	zs_free(&l.forward);
-	zs_free(&j.file);
-	zs_free(&j.from);
-	zs_free(&j.to);
-	zs_free(&j.bad);
+	job_req_free(&j);
+	job_journal_close(&jj);
+	zs_free(&rep);
 	return code;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <strings.h>
@@ -23,18 +24,17 @@
 #include "remote.h"
 #include "sasl.h"
 #include "scan.h"
+#include "job.h"
 #include "secrets.h"
 #include "timeoutio.h"
 #include "tls.h"
 
-/* A job line: "to <address>" at most; RFC 5321 paths are far shorter. */
-#define JOB_LINE_MAX 4096
 /* Content is read from the file in pieces of this size. */
 #define DATA_PIECE 65536
 #define NET_BUF 65536
 
-enum letter { L_NONE = 0, L_R = 'r', L_H = 'h', L_S = 's', L_K = 'K',
-    L_Z = 'Z', L_D = 'D' };
+/* A recipient without a record (enum job_letter is never 0). */
+#define L_NONE 0
 
 /* The outcome of one transaction attempt. */
 enum tx_result {
@@ -206,6 +206,10 @@ remote_conf_load(struct remote_conf *c)
 	if (control_readulong("timeoutremote", &u, 1200) == -1)
 		return 0;
 	c->timeoutremote = u == 0 || u > 86400 ? 1200 : (unsigned)u;
+	/* Whether journals are synced before a report (job.h). */
+	if (control_readulong("syncresults", &u, 0) == -1)
+		return 0;
+	c->syncresults = u != 0;
 	if (control_readulong("timeouttransaction", &u, 600) == -1)
 		return 0;
 	c->timeouttransaction = u == 0 || u > 86400 ? 600 : (unsigned)u;
@@ -216,149 +220,6 @@ remote_conf_load(struct remote_conf *c)
 	if (!conf_dnssec(c))
 		return 0;
 	return conf_tls(c);
-}
-
-void
-remote_job_free(struct remote_job *j)
-{
-	free(j->host);
-	zs_free(&j->file);
-	zs_free(&j->from);
-	zs_free(&j->rcpts);
-	zs_free(&j->bad);
-	memset(j, 0, sizeof *j);
-}
-
-static int
-job_bad(struct remote_job *j, const char *why)
-{
-	if (j->bad.len == 0 && !zs_cats(&j->bad, why))
-		return -1;
-	return 1;
-}
-
-/* "<addr>" to addr; 1, or 0 when it is not bracketed or not clean. */
-static int
-take_addr(const char *p, size_t n, struct zs *out)
-{
-	if (n < 2 || p[0] != '<' || p[n - 1] != '>' ||
-	    !envelope_value_ok(p + 1, n - 2) || memchr(p + 1, '<', n - 2) ||
-	    memchr(p + 1, '>', n - 2))
-		return 0;
-	return zs_catb(out, p + 1, n - 2) ? 1 : -1;
-}
-
-int
-remote_job_read(struct buf *in, struct remote_job *j)
-{
-	struct zs line = ZS_INIT;
-	int any = 0, r = 1;
-
-	memset(j, 0, sizeof *j);
-	for (;;) {
-		char *p;
-		size_t n;
-		int g;
-
-		line.len = 0;
-		g = buf_getline(in, &line, '\n', JOB_LINE_MAX);
-		if (g == -1 && errno == E2BIG) {
-			/* Skip the rest of the long line. */
-			struct zs rest = ZS_INIT;
-
-			while ((g = buf_getline(in, &rest, '\n',
-			    JOB_LINE_MAX)) == -1 && errno == E2BIG)
-				rest.len = 0;
-			zs_free(&rest);
-			if (job_bad(j, "line too long") == -1)
-				goto fail;
-			any = 1;
-			if (g != 1)
-				break;
-			continue;
-		}
-		if (g == -1)
-			goto fail;
-		if (g == 0 && line.len == 0)
-			break;
-		p = line.s;
-		n = line.len;
-		if (n > 0 && p[n - 1] == '\n')
-			n--;
-		if (n == 0) {
-			if (any)
-				break;
-			continue;	/* blank lines between jobs */
-		}
-		any = 1;
-		if (n > 5 && memcmp(p, "host ", 5) == 0) {
-			struct route_host *h = realloc(j->host,
-			    (j->nhost + 1) * sizeof *h);
-			const char *what, *w;
-			size_t wn;
-
-			if (h == NULL)
-				goto fail;
-			j->host = h;
-			if (route_host_line(&h[j->nhost], p + 5, n - 5, &what,
-			    &w, &wn))
-				j->nhost++;
-			else if (job_bad(j, "bad host line") == -1)
-				goto fail;
-		} else if (n > 5 && memcmp(p, "file ", 5) == 0) {
-			if (j->file.len != 0 || memchr(p + 5, '\0', n - 5)) {
-				if (job_bad(j, "bad file line") == -1)
-					goto fail;
-			} else if (!zs_catb(&j->file, p + 5, n - 5) ||
-			    !zs_0(&j->file)) {
-				goto fail;
-			}
-		} else if (n >= 5 && memcmp(p, "from ", 5) == 0) {
-			int t = j->have_from ? 0 : take_addr(p + 5, n - 5,
-			    &j->from);
-
-			if (t == -1 || !zs_0(&j->from))
-				goto fail;
-			if (t == 0 && job_bad(j, "bad from line") == -1)
-				goto fail;
-			j->have_from = true;
-		} else if (n > 3 && memcmp(p, "to ", 3) == 0) {
-			size_t before = j->rcpts.len;
-			int t = take_addr(p + 3, n - 3, &j->rcpts);
-
-			if (t == -1)
-				goto fail;
-			if (t == 0 || j->rcpts.len == before) {
-				j->rcpts.len = before;
-				if (job_bad(j, "bad to line") == -1)
-					goto fail;
-			} else {
-				if (!zs_catc(&j->rcpts, '\0'))
-					goto fail;
-				j->nrcpt++;
-			}
-		} else if (job_bad(j, "unknown line") == -1) {
-			goto fail;
-		}
-		if (g == 0)
-			break;
-	}
-	if (!any) {
-		zs_free(&line);
-		return 0;
-	}
-	if (j->bad.len == 0 && j->nhost == 0)
-		r = job_bad(j, "no host line");
-	if (r == 1 && j->bad.len == 0 && j->file.len == 0)
-		r = job_bad(j, "no file line");
-	if (r == -1 || !zs_0(&j->bad))
-		goto fail;
-	zs_free(&line);
-	return 1;
-fail:
-	zs_free(&line);
-	remote_job_free(j);
-	return -1;
 }
 
 /* Connection. */
@@ -1283,7 +1144,8 @@ reply_text(struct remote *r, struct zs *t)
 static char
 msg_letter(int code)
 {
-	return code / 100 == 2 ? L_K : code / 100 == 5 ? L_D : L_Z;
+	return code / 100 == 2 ? JOB_MSG_OK : code / 100 == 5 ? JOB_MSG_PERM :
+	    JOB_MSG_TEMP;
 }
 
 static int
@@ -1336,7 +1198,7 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 		res->rl[i] = L_NONE;
 	if ((r->ext & EXT_SIZE) && r->sizemax > 0 &&
 	    (unsigned long long)e->size > r->sizemax) {
-		res->ml = L_D;
+		res->ml = JOB_MSG_PERM;
 		num[fmt_ulong(num, r->sizemax)] = '\0';
 		if (!set_text(&res->mt, "5.3.4 message too big for ", r->key) ||
 		    !zs_cats(&res->mt, ", whose limit is ") ||
@@ -1418,15 +1280,15 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 			goto nomem;
 		switch (r->reply.code / 100) {
 		case 2:
-			res->rl[i] = L_R;
+			res->rl[i] = JOB_RCPT_OK;
 			accepted++;
 			break;
 		case 5:
-			res->rl[i] = L_H;
+			res->rl[i] = JOB_RCPT_PERM;
 			hard++;
 			break;
 		default:
-			res->rl[i] = L_S;
+			res->rl[i] = JOB_RCPT_TEMP;
 		}
 	}
 	if (!pipe && accepted == 0)
@@ -1451,7 +1313,7 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	if (mailcode / 100 != 2) {
 		for (i = 0; i < nrcpt; i++)
 			res->rl[i] = L_NONE;
-		res->ml = msg_letter(mailcode) == L_K ? L_Z :
+		res->ml = msg_letter(mailcode) == JOB_MSG_OK ? JOB_MSG_TEMP :
 		    msg_letter(mailcode);
 		return TX_DONE;
 	}
@@ -1460,7 +1322,7 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	if (datacode != 354) {
 		if (!reply_text(r, &res->mt))
 			goto nomem;
-		res->ml = datacode / 100 == 5 ? L_D : L_Z;
+		res->ml = datacode / 100 == 5 ? JOB_MSG_PERM : JOB_MSG_TEMP;
 		return TX_DONE;
 	}
 	if (!send_body(r, mfd, e->data_offset)) {
@@ -1475,7 +1337,7 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 		/* RFC 1047: the server may have taken it. */
 		warn_x(r->key, ": connection lost after the final dot: ",
 		    "possible duplicate of ", e->id);
-		res->ml = L_Z;
+		res->ml = JOB_MSG_TEMP;
 		if (!set_text(&res->mt, "4.4.2 ", r->key) ||
 		    !zs_cats(&res->mt, late ? ": no reply to the final dot "
 		    "within control/timeouttransaction: possible duplicate" :
@@ -1487,7 +1349,7 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	r->dirty = false;
 	if (!reply_text(r, &res->mt))
 		goto nomem;
-	res->ml = r->reply.code == 0 ? L_Z : msg_letter(r->reply.code);
+	res->ml = r->reply.code == 0 ? JOB_MSG_TEMP : msg_letter(r->reply.code);
 	/*
 	 * Replies were in step up to this one, so it answers the dot and
 	 * stands (taking it back would send the message twice); what came
@@ -1498,7 +1360,7 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	return TX_DONE;
 
 none_accepted:
-	res->ml = hard == nrcpt ? L_D : L_Z;
+	res->ml = hard == nrcpt ? JOB_MSG_PERM : JOB_MSG_TEMP;
 	if (!set_text(&res->mt, hard == nrcpt ? "5.1.0 " : "4.1.0 ",
 	    "no recipient was accepted"))
 		goto nomem;
@@ -1506,11 +1368,11 @@ none_accepted:
 mail_failed:
 	if (!reply_text(r, &res->mt))
 		goto nomem;
-	res->ml = r->reply.code / 100 == 5 ? L_D : L_Z;
+	res->ml = r->reply.code / 100 == 5 ? JOB_MSG_PERM : JOB_MSG_TEMP;
 	return TX_DONE;
 out_of_step:
 	/* No reply from here on can be matched to its command. */
-	res->ml = L_Z;
+	res->ml = JOB_MSG_TEMP;
 	for (i = 0; i < nrcpt; i++)
 		res->rl[i] = L_NONE;
 	if (!set_text(&res->mt, "4.5.0 ", r->why.s))
@@ -1521,7 +1383,7 @@ lost_early:
 	conn_close(r, false);
 	return fresh ? TX_NEXTHOST : TX_RETRY;
 lost:
-	res->ml = L_Z;
+	res->ml = JOB_MSG_TEMP;
 	for (i = 0; i < nrcpt; i++)
 		res->rl[i] = L_NONE;
 	if (!set_text(&res->mt, "4.4.2 ", r->why.len ? r->why.s :
@@ -1531,71 +1393,55 @@ lost:
 	return TX_DONE;
 nomem:
 	/* Nothing better to say; the caller reports out of memory. */
-	res->ml = L_Z;
+	res->ml = JOB_MSG_TEMP;
 	res->mt.len = 0;
 	conn_close(r, false);
 	return TX_DONE;
 }
 
-static int
-emit(struct buf *o, char letter, const char *p, size_t n)
-{
-	size_t i;
-
-	if (!buf_put(o, &letter, 1))
-		return 0;
-	/* Records end in NUL: a NUL inside (never expected) is cleaned away. */
-	for (i = 0; i < n; i++) {
-		char c = p[i] == '\0' || p[i] == '\n' ? '?' : p[i];
-
-		if (!buf_put(o, &c, 1))
-			return 0;
-	}
-	return buf_put(o, "", 1);
-}
-
 /* No host took the job; policy, when not empty, is the last one tried. */
 static int
-report_fail(struct buf *o, char letter, const char *a, const char *b,
-    const char *policy)
+report_fail(struct remote *r, const struct job_req *j, enum job_letter letter,
+    const char *a, const char *b, const char *policy)
 {
-	struct zs t = ZS_INIT;
+	struct zs t = ZS_INIT, rep = ZS_INIT;
 	int ok = zs_cats(&t, a) && zs_cats(&t, b);
 
 	/* The T record's fields, without the leading space. */
-	ok = emit(o, 'H', "", 0) && (policy == NULL || policy[0] == '\0' ||
-	    emit(o, 'T', policy + 1, strlen(policy + 1))) &&
-	    emit(o, letter, ok ? t.s : "4.3.0 out of memory",
-	    ok ? t.len : 19) && buf_flush(o);
+	ok = job_rec(&rep, JOB_HOST, "", 0) &&
+	    (policy == NULL || policy[0] == '\0' ||
+	    job_rec(&rep, JOB_TLS, policy + 1, strlen(policy + 1))) &&
+	    job_rec(&rep, letter, ok ? t.s : "4.3.0 out of memory",
+	    ok ? t.len : 19) && job_report_send(&r->q, &r->jj, j, &rep,
+	    r->report);
 	zs_free(&t);
+	zs_free(&rep);
 	return ok;
 }
 
 static int
-report(struct buf *o, const char *host, const char *tls, int dsn,
-    const char *policy, struct result *res)
+report(struct remote *r, const struct job_req *j, const char *host,
+    struct result *res)
 {
-	char t[REMOTE_TLSINFO_MAX + 16 + POLICY_FIELDS_MAX];
-	size_t i, n = strlen(tls), pn = strlen(policy);
+	struct zs rep = ZS_INIT, t = ZS_INIT;
+	size_t i;
+	int ok = zs_cats(&t, r->tlsinfo) && zs_cats(&t, r->policy) &&
+	    job_rec(&rep, JOB_HOST, host, strlen(host)) &&
+	    job_rec(&rep, JOB_TLS, t.s, t.len) &&
+	    (!r->dsn_passed || job_rec(&rep, JOB_DSN, "", 0));
 
-	/* " dsn=yes": the next hop took the DSN request and will report. */
-	memcpy(t, tls, n);
-	if (dsn) {
-		memcpy(t + n, " dsn=yes", 8);
-		n += 8;
-	}
-	memcpy(t + n, policy, pn);
-	n += pn;
-	if (!emit(o, 'H', host, strlen(host)) || !emit(o, 'T', t, n))
-		return 0;
-	for (i = 0; i < res->n; i++)
-		if (res->rl[i] != L_NONE && !emit(o, res->rl[i],
-		    res->rt[i].s, res->rt[i].len))
-			return 0;
-	if (res->mt.len == 0 && !zs_cats(&res->mt,
-	    "4.3.0 out of memory"))
-		return 0;
-	return emit(o, res->ml, res->mt.s, res->mt.len) && buf_flush(o);
+	for (i = 0; ok && i < res->n; i++)
+		if (res->rl[i] != L_NONE)
+			ok = job_rec(&rep, (enum job_letter)res->rl[i],
+			    res->rt[i].s, res->rt[i].len);
+	if (res->mt.len == 0 && !zs_cats(&res->mt, "4.3.0 out of memory"))
+		ok = 0;
+	ok = ok && job_rec(&rep, (enum job_letter)res->ml, res->mt.s,
+	    res->mt.len) && job_report_send(&r->q, &r->jj, j, &rep,
+	    r->report);
+	zs_free(&rep);
+	zs_free(&t);
+	return ok;
 }
 
 static bool
@@ -1611,7 +1457,7 @@ same_host(const struct remote *r, const struct route_host *h)
 }
 
 static int
-do_job(struct remote *r, struct remote_job *j)
+do_job(struct remote *r, struct job_req *j)
 {
 	struct envelope e;
 	struct result res;
@@ -1622,13 +1468,19 @@ do_job(struct remote *r, struct remote_job *j)
 
 	memset(&res, 0, sizeof res);
 	envelope_init(&e);
-	if (j->bad.len != 0)
-		return report_fail(r->report, 'Z', "4.3.5 bad job: ", j->bad.s,
-		    NULL);
+	if (j->bad.len != 0 || j->nhost == 0)
+		return report_fail(r, j, JOB_MSG_TEMP, "4.3.5 bad job: ",
+		    j->bad.len != 0 ? j->bad.s : "no host line", NULL);
 	/* Never through a symlink, never a FIFO: only a regular file. */
 	mfd = queue_openfile(AT_FDCWD, j->file.s);
+	/*
+	 * Held until the report is out: a scheduler started after a crash
+	 * waits for it before it reads the recorded results (zr-send(8)).
+	 */
+	if (mfd != -1 && j->results[0] != '\0')
+		(void)flock(mfd, LOCK_SH);
 	if (mfd == -1 || !envelope_read(&e, mfd)) {
-		ok = report_fail(r->report, 'Z',
+		ok = report_fail(r, j, JOB_MSG_TEMP,
 		    "4.3.0 unable to read the message: ", strerror(errno),
 		    NULL);
 		goto out;
@@ -1683,17 +1535,16 @@ do_job(struct remote *r, struct remote_job *j)
 			h++;
 			continue;
 		}
-		ok = report(r->report, j->host[h].key, r->tlsinfo, r->dsn_passed,
-		    r->policy, &res);
+		ok = report(r, j, j->host[h].key, &res);
 		goto out;
 	}
 	/* RFC 3463 3.5: X.4.6 is a routing loop. */
-	ok = report_fail(r->report, 'Z', r->looped ? "4.4.6 " :
+	ok = report_fail(r, j, JOB_MSG_TEMP, r->looped ? "4.4.6 " :
 	    "4.4.1 no host answered: ", r->why.len ? r->why.s : "no host",
 	    r->policy);
 	goto out;
 nomem:
-	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "", NULL);
+	ok = report_fail(r, j, JOB_MSG_TEMP, "4.3.0 out of memory", "", NULL);
 out:
 	r->dest = NULL;		/* it points into this job */
 	/* A kept connection waits for the next job, and QUIT, as before. */
@@ -1714,12 +1565,20 @@ int
 remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 {
 	struct remote r;
+	pid_t parent = getppid();
 	int code = EXIT_OK;
 
 	memset(&r, 0, sizeof r);
 	r.conf = c;
 	r.fd = -1;
 	r.report = out;
+	r.jj.fd = -1;
+	r.jj.nosync = !c->syncresults;
+	/* zr-send runs deliverers in the queue directory (zr-remote(8)). */
+	if (!queue_open(&r.q, ".")) {
+		warn_sys("unable to open the queue directory");
+		return EXIT_TEMP;
+	}
 	r.inspace = malloc(NET_BUF);
 	r.outspace = malloc(NET_BUF);
 	if (r.inspace == NULL || r.outspace == NULL) {
@@ -1728,9 +1587,21 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 		goto out;
 	}
 	for (;;) {
-		struct remote_job j;
-		int g = remote_job_read(in, &j);
+		struct job_req j;
+		int g;
 
+		/*
+		 * A scheduler that died cannot use another delivery: its
+		 * successor hands the message out again.
+		 */
+		if (getppid() != parent)
+			break;
+		g = job_read(in, &j);
+		if (g == 1 && getppid() != parent) {
+			/* It died while we waited for this job. */
+			job_req_free(&j);
+			break;
+		}
 		if (g == 0)
 			break;
 		if (g == -1) {
@@ -1739,7 +1610,7 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 			break;
 		}
 		g = do_job(&r, &j);
-		remote_job_free(&j);
+		job_req_free(&j);
 		if (!g) {
 			warn_sys("unable to write a report");
 			code = EXIT_TEMP;
@@ -1755,6 +1626,8 @@ out:
 		SSL_CTX_free(r.ctx);
 	smtpreply_free(&r.reply);
 	zs_free(&r.why);
+	job_journal_close(&r.jj);
+	queue_close(&r.q);
 	free(r.inspace);
 	free(r.outspace);
 	return code;

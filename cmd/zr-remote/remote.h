@@ -3,26 +3,13 @@
  * remote: deliver jobs read on standard input over SMTP, one connection
  * kept from job to job while the next job starts with the same host.
  *
- * Input, one job at a time, lines ending in LF, a job ending with an
- * empty line (zr-remote(8) specifies it):
- *
- *	host 127.0.0.1:2525 tls=may	one or more, in the order to try,
- *					with a smarthosts line's settings
- *	file /var/spool/zr/active/ID	a queue message file
- *	from <sender>			optional: the envelope's sender
- *	to <rcpt>			optional, repeated: the envelope's
- *
- * Output per job, each record a letter, text and a NUL (qmail-remote's
- * report plus a leading H record): "H" and the host that took the
- * transaction (empty when none did); "T" and how the connection was
- * protected ("tls=none", "tls=TLSv1.3 cipher=...") with the TLS policy
- * and its outcome (policy.h), or when no host took it and one was tried,
- * the policy and outcome of the last one alone; then
- * one r (accepted), h (refused for
- * good) or s (refused for now) per recipient, in order; then K (the
- * message was accepted for the r recipients), Z (temporary failure) or D
- * (permanent failure). When the failure came before RCPT, the recipient
- * records are left out and the message record speaks for all.
+ * Jobs come in and reports go out in the formats lib/job.h reads and
+ * writes (zr-remote(8) specifies them): a job names the hosts to try, the
+ * queue file, the sender and recipients; a report says, per recipient and
+ * for the message, what the server answered. With a job's id and
+ * delivery and results, the report is first appended to a journal in
+ * state/ (job_report_send). The T record says how the connection was
+ * protected, with the TLS policy that applied and its outcome (policy.h).
  */
 #ifndef ZR_REMOTE_H
 #define ZR_REMOTE_H
@@ -33,8 +20,10 @@
 #include "buf.h"
 #include "dane.h"
 #include "loop.h"
+#include "job.h"
 #include "oauth.h"
 #include "policy.h"
+#include "queue.h"
 #include "route.h"
 #include "smtpreply.h"
 #include "timeoutio.h"
@@ -61,6 +50,7 @@ struct remote_conf {
 	char ciphers[REMOTE_CIPHERS_MAX];	/* control/tlsclientciphers */
 	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
 	unsigned timeouttoken;		/* control/timeouttoken (oauth.h) */
+	bool syncresults;		/* control/syncresults */
 };
 
 /* What the server said it can do (RFC 1869 EHLO keywords). */
@@ -81,17 +71,6 @@ struct remote_sess {
 	enum tls_level level;
 	char fingerprint[ROUTE_FP_MAX + 1];
 	SSL_SESSION *s;
-};
-
-struct remote_job {
-	struct route_host *host;
-	size_t nhost;
-	struct zs file;
-	struct zs from;
-	bool have_from;
-	struct zs rcpts;		/* NUL-separated */
-	size_t nrcpt;
-	struct zs bad;			/* why the job is malformed, or empty */
 };
 
 struct remote {
@@ -119,6 +98,8 @@ struct remote {
 	char *inspace, *outspace;
 	struct smtpreply reply;
 	struct buf *report;
+	struct queue q;			/* for the results in state/ */
+	struct job_journal jj;		/* where they go */
 	struct zs why;			/* the last connection failure */
 	const char *dest;		/* the job's first domain, for logs */
 	bool looped;			/* that failure: the host is this one */
@@ -129,11 +110,4 @@ struct remote {
 int remote_conf_load(struct remote_conf *);
 /* Serve jobs from in until EOF; reports go to out. An EXIT_* code. */
 int remote_run(const struct remote_conf *, struct buf *in, struct buf *out);
-/*
- * Read one job from in: 1, 0 at EOF before any line, -1 on error.
- * A malformed job is returned with bad set.
- */
-int remote_job_read(struct buf *in, struct remote_job *);
-void remote_job_free(struct remote_job *);
-
 #endif

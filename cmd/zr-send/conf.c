@@ -32,6 +32,8 @@ static const struct num nums[] = {
 	{ "delaywarn", F(delaywarn), 4 * 3600, 0, 365 * 86400ULL },
 	{ "dnsnegttl", F(dnsnegttl), 60, 0, 86400 },
 	{ "bouncetimeout", F(bouncetimeout), 120, 1, 86400 },
+	/* As zr-remote reads it: how long a dead scheduler's child may run. */
+	{ "timeouttransaction", F(timeouttransaction), 600, 1, 86400 },
 };
 #undef F
 

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -19,9 +21,11 @@
 #include "fmt.h"
 #include "hops.h"
 #include "hist.h"
+#include "job.h"
 #include "mxroute.h"
 #include "notify.h"
 #include "qstate.h"
+#include "results.h"
 #include "queue.h"
 #include "reason.h"
 #include "scan.h"
@@ -37,8 +41,6 @@
 #define SYNC_GAP_MS 100
 /* A message whose state could not be written is tried again after (s). */
 #define UNSAVED_RETRY 5
-/* A report larger than this is mangled. */
-#define REPORT_MAX (1u << 20)
 
 enum { MS_DELIVERED, MS_PARTIAL, MS_FAILED, MS_EXPIRED, MS_COUNT };
 
@@ -74,6 +76,8 @@ struct msg {
 	enum queue_dir at, to;	/* where the file is, where it goes */
 	size_t pending;		/* recipients left, when it goes to deferred/ */
 	long long retry_at;	/* s: when to try to save it again (unsaved) */
+	long *results;		/* journals that may hold its results */
+	size_t nresults;
 };
 
 struct job {
@@ -93,6 +97,7 @@ struct child {
 	int wfd, rfd;
 	char key[ROUTE_KEY_MAX + 1];	/* where its connection goes */
 	struct job *job;		/* NULL when idle */
+	long journal;			/* its journal (results.h), or -1 */
 	struct zs out;
 	long long idle_since;		/* ms */
 };
@@ -122,6 +127,7 @@ struct send {
 	struct idlist todo[PRIO_COUNT];		/* from todo/<prio>, by id */
 	struct idlist retry[PRIO_COUNT];	/* deferred and now due */
 	struct idlist deferred;			/* in deferred/, not yet due */
+	struct results res;			/* the children's journals */
 	long long deferred_min;			/* earliest next among them */
 	bool rescan[PRIO_COUNT];
 	long long lastscan[PRIO_COUNT];
@@ -471,6 +477,40 @@ set_aside(struct send *s, const char *id, enum queue_dir from)
 	zs_free(&l);
 }
 
+struct recover_wait {
+	struct send *s;
+	long long deadline;	/* CLOCK_MONOTONIC ms, for all of them */
+};
+
+static int
+wait_one(const char *id, void *ctx)
+{
+	struct recover_wait *w = ctx;
+
+	if (!results_wait(&w->s->q, id, w->deadline) && errno != ENOENT)
+		warn_sys("a delivery of the last run still holds active/", id);
+	return 1;
+}
+
+/*
+ * Children of a scheduler that died finish their transaction and record
+ * its results: wait for them, then read the journals (results.h).
+ */
+static void
+recover_wait(struct send *s)
+{
+	struct recover_wait w = { .s = s };
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	/* A deliverer bounds its transaction; a little more for its record. */
+	w.deadline = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 +
+	    (long long)(s->conf->timeouttransaction + 10) * 1000;
+	if (queue_scan(&s->q, QD_ACTIVE, wait_one, &w) == -1 ||
+	    !results_read(&s->res, &s->q))
+		die_sys(EXIT_TEMP, "unable to read the results of the last run");
+}
+
 static int
 recover_one(const char *id, void *ctx)
 {
@@ -479,6 +519,7 @@ recover_one(const char *id, void *ctx)
 	enum queue_prio p = read_prio(s, QD_ACTIVE, id, &damaged);
 	unsigned long long ino = msg_ino(s, QD_ACTIVE, id);
 	struct zs l = ZS_INIT;
+	size_t folded = 0;
 
 	if (damaged == 2) {
 		stray_found(s, QD_ACTIVE, id);
@@ -488,6 +529,15 @@ recover_one(const char *id, void *ctx)
 		set_aside(s, id, QD_ACTIVE);
 		return 1;
 	}
+	/* What deliverers recorded before the crash is not sent again. */
+	if (!results_fold(&s->res, &s->q, id, &folded))
+		warn_sys("unable to fold the recorded results of ", id,
+		    "; they may be sent again");
+	else if (folded > 0 && zs_cats(&l, "recovered ") && catmsg(&l, ino) &&
+	    zs_cats(&l, ": delivered before the crash rcpts=") &&
+	    catnum(&l, folded) && catid(&l, id))
+		logline(&l);
+	l.len = 0;
 	if (!queue_move_nosync(&s->q, id, QD_ACTIVE, queue_todo(p))) {
 		warn_sys("unable to recover active/", id);
 		return 1;
@@ -759,6 +809,10 @@ spawn(struct send *s, const char *key)
 	c->wfd = in[1];
 	c->rfd = out[0];
 	c->idle_since = now_ms();
+	/* Without one the child still works; a crash may repeat its work. */
+	c->journal = results_new(&s->res, &s->q);
+	if (c->journal == -1)
+		warn_sys("unable to make a results journal in state/");
 	return c;
 }
 
@@ -783,6 +837,7 @@ msg_free(struct msg *m)
 	qstate_free(&m->st);
 	free(m->inplay);
 	free(m->hopdsn);
+	free(m->results);
 	free(m);
 }
 
@@ -1095,37 +1150,68 @@ back:
 	return -1;
 }
 
-static int
-child_send_job(struct child *c, struct job *j)
+/* Remember a journal that may come to hold results of m. */
+static bool
+results_add(struct msg *m, long journal)
 {
+	long *r = realloc(m->results, (m->nresults + 1) * sizeof *r);
+
+	/* Without memory the job goes without a record, as before them. */
+	if (r == NULL)
+		return false;
+	r[m->nresults++] = journal;
+	m->results = r;
+	return true;
+}
+
+static int
+child_send_job(struct send *s, struct child *c, struct job *j)
+{
+	struct job_req w;	/* lib/job's job: what goes down the pipe */
 	struct zs t = ZS_INIT;
-	const char *h = j->lines.s;
 	size_t i, off = 0;
-	int ok = 1;
+	int ok;
 
+	memset(&w, 0, sizeof w);
 	/* zr-remote(8): each host line carries the host's TLS and AUTH. */
-	for (i = 0; ok && i < j->nhost; i++, h += strlen(h) + 1)
-		ok = zs_cats(&t, "host ") && zs_cats(&t, h) &&
-		    zs_catc(&t, '\n');
-	ok = ok && zs_cats(&t, "file active/") && zs_cats(&t, j->m->id) &&
-	    zs_cats(&t, "\nfrom <") && zs_cats(&t, j->m->env.sender) &&
-	    zs_cats(&t, ">\n");
+	w.hostlines = j->lines;
+	w.nhost = j->nhost;
+	/* The deliverer records its results in its journal first. */
+	if (c->journal != -1 && results_full(&s->res, c->journal)) {
+		results_dead(&s->res, &s->q, c->journal);
+		c->journal = results_new(&s->res, &s->q);
+		if (c->journal == -1)
+			warn_sys("unable to make a results journal in state/");
+	}
+	if (c->journal != -1 && results_add(j->m, c->journal)) {
+		results_ref(&s->res, c->journal);
+		memcpy(w.id, j->m->id, sizeof w.id);
+		w.delivery = j->delivery;
+		memcpy(w.results, results_name(&s->res, c->journal),
+		    sizeof w.results);
+	}
+	w.have_from = true;
+	ok = zs_cats(&w.file, "active/") && zs_cats(&w.file, j->m->id) &&
+	    zs_cats(&w.from, j->m->env.sender) && zs_0(&w.from);
 	for (i = 0; ok && i < j->nrcpt; i++)
-		ok = zs_cats(&t, "to <") &&
-		    zs_cats(&t, j->m->env.rcpt[j->rcpt[i]].addr) &&
-		    zs_cats(&t, ">\n");
-	ok = ok && zs_catc(&t, '\n');
+		ok = zs_cats(&w.rcpts, j->m->env.rcpt[j->rcpt[i]].addr) &&
+		    zs_catc(&w.rcpts, '\0');
+	w.nrcpt = j->nrcpt;
+	ok = ok && job_write(&w, &t);
 	while (ok && off < t.len) {
-		ssize_t w = write(c->wfd, t.s + off, t.len - off);
+		ssize_t n = write(c->wfd, t.s + off, t.len - off);
 
-		if (w == -1 && errno == EINTR)
+		if (n == -1 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (n <= 0)
 			ok = 0;
 		else
-			off += (size_t)w;
+			off += (size_t)n;
 	}
 	zs_free(&t);
+	zs_free(&w.file);
+	zs_free(&w.from);
+	zs_free(&w.rcpts);
 	return ok;
 }
 
@@ -1188,7 +1274,7 @@ assign(struct send *s)
 		c->job = j;
 		j->started = now_ms();
 		c->out.len = 0;
-		if (!child_send_job(c, j))
+		if (!child_send_job(s, c, j))
 			child_close_input(c);	/* its EOF defers the job */
 		memmove(s->pending + i, s->pending + i + 1,
 		    (s->npending - i - 1) * sizeof *s->pending);
@@ -1353,53 +1439,17 @@ out:
 	return ok;
 }
 
-static const char *
-report_next(const char *p, const char *end)
-{
-	const char *z = memchr(p, '\0', (size_t)(end - p));
-
-	return z != NULL ? z + 1 : NULL;
-}
-
-/*
- * Whether out holds a whole report: H, recipients, then K/Z/D. Returns 1
- * when complete, 0 when more is needed, -1 when mangled.
- */
-static int
-report_complete(const struct zs *out)
-{
-	const char *p = out->s, *end = out->s + out->len, *n;
-
-	if (out->len == 0)
-		return 0;
-	if (p[0] != 'H')
-		return -1;
-	for (;;) {
-		n = report_next(p, end);
-		if (n == NULL)
-			return out->len > REPORT_MAX ? -1 : 0;
-		if (p != out->s && (*p == 'K' || *p == 'Z' || *p == 'D'))
-			return n == end ? 1 : -1;
-		/* T, how the connection was protected, only right after H. */
-		if (p != out->s && *p != 'r' && *p != 'h' && *p != 's' &&
-		    !(*p == 'T' && p == out->s + strlen(out->s) + 1))
-			return -1;
-		p = n;
-		if (p == end)
-			return 0;
-	}
-}
-
 static void
-mark_hosts(struct send *s, const struct job *j, const char *host, char ml,
-    const char *mtext)
+mark_hosts(struct send *s, const struct job *j, const char *host,
+    const struct job_report *r)
 {
 	const char *h = j->hosts.s;
 	long long until = now_ms() / 1000 + (long long)s->conf->hostbackoff;
 	size_t i;
 
-	if (*host == '\0' && !(ml == 'Z' && mtext != NULL &&
-	    strncmp(mtext, "4.4.1 ", 6) == 0))
+	/* 4.4.1: no host could be used, each of them failed (zr-remote(8)). */
+	if (*host == '\0' && !(r != NULL && r->msg == JOB_MSG_TEMP &&
+	    strcmp(r->status, "4.4.1") == 0))
 		return;
 	for (i = 0; i < j->nhost; i++, h += strlen(h) + 1) {
 		if (strcmp(h, host) == 0) {
@@ -1410,54 +1460,62 @@ mark_hosts(struct send *s, const struct job *j, const char *host, char ml,
 	}
 }
 
+/*
+ * The attempt is over: once the message's own state holds the results
+ * (it has left active/), the journals need not keep them. One that stays
+ * in active/ keeps them until the next start.
+ */
+static void
+finish_results(struct send *s, struct msg *m)
+{
+	char id[QUEUE_ID_SIZE];
+	long *js = m->results;
+	size_t i, n = m->nresults;
+	struct stat st;
+
+	memcpy(id, m->id, sizeof id);
+	m->results = NULL;
+	m->nresults = 0;
+	finish_msg(s, m);
+	if (queue_stat(&s->q, QD_ACTIVE, id, &st) == 0)
+		for (i = 0; i < n; i++)
+			results_unref(&s->res, &s->q, js[i]);
+	free(js);
+}
+
 static void
 job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 {
 	struct msg *m = j->m;
-	const char **rec = calloc(j->nrcpt ? j->nrcpt : 1, sizeof *rec);
-	const char *p, *end, *host = "", *tls = NULL, *mtext = why;
-	char ml = 'Z';
-	size_t nrec = 0, i;
+	struct job_report r;
+	const char *host = "", *tls = NULL, *mtext = why;
+	char tlsdsn[QSTATE_HOST_MAX];
+	bool have = false;
+	size_t i;
 
 	/* Without memory the report is lost: every recipient is deferred. */
-	if (out != NULL && rec != NULL) {
-		p = out->s;
-		end = out->s + out->len;
-		host = p + 1;
-		p = report_next(p, end);
-		if (p != NULL && p < end && *p == 'T') {
-			tls = p + 1;
-			p = report_next(p, end);
-		}
-		while (p != NULL && p < end) {
-			if (*p == 'K' || *p == 'Z' || *p == 'D') {
-				ml = *p;
-				mtext = p + 1;
-				break;
-			}
-			if (nrec < j->nrcpt)
-				rec[nrec++] = p;
-			p = report_next(p, end);
-		}
-		mark_hosts(s, j, host, ml, mtext);
+	if (out != NULL && job_report_parse(out->s, out->len, &r)) {
+		have = true;
+		host = r.host;
+		tls = r.tls;
+		mtext = r.text;
+		/* The log says " dsn=yes" after the TLS facts, as it did. */
+		if (tls != NULL && r.dsn && fmt_snprintf(tlsdsn, sizeof tlsdsn,
+		    "%s dsn=yes", tls) != -1)
+			tls = tlsdsn;
 	}
+	if (out != NULL)
+		mark_hosts(s, j, host, have ? &r : NULL);
 	for (i = 0; i < j->nrcpt; i++) {
-		char l = i < nrec ? rec[i][0] : 0;
-		const char *t = i < nrec ? rec[i] + 1 : mtext;
-		enum qstate_status st;
+		enum job_letter l = have && i < r.nrcpt ? r.rcpt[i].letter : 0;
+		const char *t = have && i < r.nrcpt ? r.rcpt[i].text : mtext;
+		enum qstate_status st = have ? job_rcpt_status(&r, i) :
+		    RS_DEFERRED;
 
-		/* Delivered only on r and K: a missing record is no success. */
-		if (l == 'h' || (l != 's' && ml == 'D'))
-			st = RS_FAILED;
-		else if (l == 'r' && ml == 'K')
-			st = RS_DELIVERED;
-		else
-			st = RS_DEFERRED;
-		if (l == 'r')
+		if (l == JOB_RCPT_OK)
 			t = mtext;	/* the reply to the final dot */
 		/* A next hop that took the DSN request reports success itself. */
-		if (st == RS_DELIVERED && tls != NULL &&
-		    strstr(tls, " dsn=yes") != NULL)
+		if (st == RS_DELIVERED && have && r.dsn)
 			m->hopdsn[j->rcpt[i]] = 1;
 		if (t == NULL)
 			t = "4.3.0 out of memory reading the report";
@@ -1468,10 +1526,11 @@ job_done(struct send *s, struct job *j, const struct zs *out, const char *why)
 			    HR_SUCCESS : st == RS_FAILED ? HR_FAILURE :
 			    HR_DEFERRAL, now_ms() - j->started);
 	}
-	free(rec);
+	if (have)
+		job_report_free(&r);
 	job_free(j);
 	if (--m->jobs_left == 0)
-		finish_msg(s, m);
+		finish_results(s, m);
 }
 
 static void
@@ -1499,6 +1558,8 @@ child_reap(struct send *s, size_t k, const char *why)
 		s->status_dirty = true;
 	}
 	zs_free(&c->out);
+	if (c->journal != -1)
+		results_dead(&s->res, &s->q, c->journal);
 	s->child[k] = s->child[--s->nchild];
 }
 
@@ -1529,7 +1590,7 @@ child_input(struct send *s, size_t k)
 		child_reap(s, k, "out of memory");
 		return;
 	}
-	done = report_complete(&c->out);
+	done = job_report_complete(c->out.s, c->out.len);
 	if (done == -1) {
 		kill(c->pid, SIGTERM);
 		child_reap(s, k, "bad report");
@@ -2210,6 +2271,8 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 			die_x(EXIT_TEMP, "another zr-send runs on ", queuedir);
 		die_sys(EXIT_TEMP, "unable to lock ", queuedir, "/lock/send");
 	}
+	if (!results_init(&s.res))
+		die_sys(EXIT_TEMP, "unable to make a run id");
 	/* zr-remote is given paths relative to the queue. */
 	if (fchdir(s.q.rootfd) == -1)
 		die_sys(EXIT_TEMP, "unable to enter ", queuedir);
@@ -2232,9 +2295,12 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	if (!hist_load(&s.hist, &s.q))
 		warn_sys("unable to read stats/histograms; starting them afresh");
 	/* Crash recovery: what was in flight goes back to be retried. */
+	recover_wait(&s);
 	if (queue_scan_strays(&s.q, QD_ACTIVE, recover_one, stray_active,
 	    &s) == -1)
 		die_sys(EXIT_TEMP, "unable to scan ", queuedir, "/active");
+	/* Folded, or about messages that have left active/: done with. */
+	results_read_done(&s.res, &s.q);
 	queue_scan_strays(&s.q, QD_HOLD, NULL, stray_hold, &s);
 	sync_dirs(&s, true);
 	load_deferred(&s);
@@ -2272,6 +2338,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	close(s.trig_r);
 	close(s.trig_w);
 	close(s.lockfd);
+	results_free(&s.res);
 	queue_close(&s.q);
 	return code;
 }

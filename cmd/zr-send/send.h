@@ -39,6 +39,7 @@ struct send_conf {
 	bool bounces;				/* control/bounces: yes or no */
 	unsigned long long dnsnegttl;		/* control/dnsnegttl */
 	unsigned long long bouncetimeout;	/* control/bouncetimeout */
+	unsigned long long timeouttransaction;	/* control/timeouttransaction */
 	struct route_table routes;		/* smarthosts, domainroutes */
 	struct zs localdomains;			/* NUL after each entry */
 	size_t nlocal;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # zr-local: Maildir delivery, aliases, commands, forwarding, unknown users.
 . "${0%/*}/../lib/harness.sh"
-plan 29
+plan 35
 zr_setup
 
 mail=$T/mail
@@ -105,8 +105,65 @@ fi
 # Jobs that cannot be done say so, and the next job still runs.
 out=$(printf 'host local\nbogus line\n\nhost local\nfile /nonexistent\nto <a@relay.test>\n\n' |
 	as_user zr-local | tr '\0' '\n')
-like "$out" '^Z4\.3\.5 malformed job: an unknown line$' 'a malformed job: Z, and why'
+like "$out" '^Z4\.3\.5 malformed job: unknown line$' 'a malformed job: Z, and why'
 like "$out" '^Z4\.3\.0 unable to read the message' 'a missing file: Z, every recipient deferred'
+# With id, delivery and results, the job and the report go to the journal.
+echo "$mail" >"$ZR_CONTROL/localroot"
+rm -f "${ZR_CONTROL:?}/localusers"
+id=$(msg carol@relay.test)
+file=$(find "${ZR_QUEUE:?}" -name "$id" -type f | head -n 1)
+jn=journal.1.3
+as_user touch "$ZR_QUEUE/state/$jn"
+printf 'host local\nfile %s\nid %s\ndelivery 3\nresults %s\nto <carol@relay.test>\n\n' \
+	"$file" "$id" "$jn" | as_user zr-local >"$T/rep"
+ok 'the journal names the job' grep -q "^id $id\$" "$ZR_QUEUE/state/$jn"
+is "$(sed '1,/^$/d' "$ZR_QUEUE/state/$jn" | od -An -c)" \
+	"$(od -An -c <"$T/rep")" 'and holds the report, byte for byte, after it'
+
+# With control/syncresults 1 the journal is synced before the report;
+# by default (0) it is only written.
+sync_count() {
+	printf 'host local\nfile %s\nid %s\ndelivery %s\nresults %s\nto <carol@relay.test>\n\n' \
+		"$file" "$id" "$1" "$jn" |
+		if [ "$(id -u)" = 0 ]; then
+			strace -f -e trace=fdatasync -o "$T/strace.$1" setpriv \
+				--reuid="$ZR_TEST_USER" --regid="$ZR_TEST_GROUP" \
+				--clear-groups -- zr-local
+		else
+			strace -f -e trace=fdatasync -o "$T/strace.$1" zr-local
+		fi >/dev/null
+	grep -c 'fdatasync(' "$T/strace.$1"
+}
+echo 1 >"$ZR_CONTROL/syncresults"
+chmod 644 "$ZR_CONTROL/syncresults"
+is "$(sync_count 4)" 1 'with control/syncresults 1 the journal is synced once per report'
+rm -f "${ZR_CONTROL:?}/syncresults"
+is "$(sync_count 5)" 0 'by default it is only written'
+
+
+# A zr-local whose parent has gone runs no further job.
+lp=$T/lp
+mkdir "$lp" && chmod 777 "$lp"
+mkfifo "$lp/jobs" && chmod 666 "$lp/jobs"
+bg as_user sh -c 'zr-local <"$1/jobs" >"$1/out" & echo $! >"$1/pid"
+	while [ ! -e "$1/go" ]; do sleep 0.02; done' sh "$lp"
+parent=$BG_PID
+exec 3>"$lp/jobs"
+id1=$(msg dave@relay.test)
+id2=$(msg erin@relay.test)
+printf 'host local\nfile %s\nto <dave@relay.test>\n\n' \
+	"$(find "$ZR_QUEUE" -name "$id1" -type f | head -n 1)" >&3
+wait_for 10 grep -q 'K2.0.0' "$lp/out"
+touch "$lp/go"
+wait "$parent"
+printf 'host local\nfile %s\nto <erin@relay.test>\n\n' \
+	"$(find "$ZR_QUEUE" -name "$id2" -type f | head -n 1)" >&3
+ok 'it exits once its parent has gone' \
+	wait_for 10 sh -c '! kill -0 "$(cat "$1")" 2>/dev/null' sh "$lp/pid"
+exec 3>&-
+is "$(find "$mail/dave/new" "$mail/erin/new" -type f 2>/dev/null | wc -l | tr -d ' ')" 1 \
+	'the job before is delivered, the job after is not'
+
 # Root would write mailboxes and the queue with its own rights: refused.
 if [ "$(id -u)" = 0 ]; then
 	out=$(printf '' | zr-local -q "$ZR_QUEUE" 2>&1)

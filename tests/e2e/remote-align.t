@@ -33,7 +33,7 @@ like "$(cat "$T/remote.err")" 'unsolicited reply after the greeting: 250 2\.0\.0
 	'and it is logged with what came'
 sink_start
 out=$(remote "host 127.0.0.1:$TCP_PORT\nhost 127.0.0.1:$SINK_PORT\nfile $msg\n\n")
-like "$out" "^H127\\.0\\.0\\.1:$SINK_PORT~Ttls=none[^~]*~r250[^~]*~K250" 'the next host takes it'
+like "$out" "^H127\\.0\\.0\\.1:$SINK_PORT~Ttls=none policy=may outcome=plaintext(~N)?~r250[^~]*~K250" 'the next host takes it'
 
 raw extra-rcpt
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\n\n")

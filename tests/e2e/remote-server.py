@@ -8,9 +8,9 @@
 # that accept only the bearer token a file holds at the time.
 # It writes the port it got to --portfile, one line per event to --log
 # ("ehlo NAME port=N tls=0|1 resumed=0|1", "sni NAME", "auth MECH",
-# "authok USER", "authfail USER", "rcpt ADDR", "data N") and each
-# message's content, as it came off the wire after dot removal (CRLF
-# kept), to --save/N.
+# "authok USER", "authfail USER", "rcpt ADDR", "data N RCPTS ...", then
+# "msgid N <ID>" with its Message-ID) and each message's content, as it
+# came off the wire after dot removal (CRLF kept), to --save/N.
 import argparse
 import asyncio
 import base64
@@ -175,6 +175,7 @@ class Handler:
         log('data %d %s port=%d active=%d total=%d' % (
             n, ' '.join(envelope.rcpt_tos), port, active[port],
             sum(active.values())))
+        log('msgid %d %s' % (n, message_id(envelope.original_content)))
         try:
             if args.delay_dot:
                 await asyncio.sleep(args.delay_dot)
@@ -186,6 +187,15 @@ class Handler:
         if args.stall_after_dot:
             await asyncio.sleep(3600)
         return args.data_reply
+
+
+def message_id(content):
+    """The Message-ID field of the header, or '-'."""
+    head = content.split(b'\r\n\r\n', 1)[0]
+    for line in head.split(b'\r\n'):
+        if line.lower().startswith(b'message-id:'):
+            return line[11:].strip().decode('ascii', 'replace')
+    return '-'
 
 
 def tls_context():

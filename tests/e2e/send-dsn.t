@@ -23,7 +23,7 @@ log_has 20 'success: .*rcpt=<bob@dsn.test>'
 is "$?" 0 'delivered to the next hop that offers DSN'
 like "$(cat "$T/dsn.log")" '^MAIL FROM:<alice@relay.test> RET=HDRS ENVID=env\+2B1$' 'MAIL carries RET and ENVID'
 like "$(cat "$T/dsn.log")" '^RCPT TO:<bob@dsn.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@dsn.test$' 'RCPT carries NOTIFY and ORCPT'
-like "$(cat "$T/send.log")" 'rcpt=<bob@dsn.test> host=127\.0\.0\.1:[0-9]+ tls=none dsn=yes' 'the log says the request went on'
+like "$(cat "$T/send.log")" 'rcpt=<bob@dsn.test> host=127\.0\.0\.1:[0-9]+ tls=none policy=may outcome=plaintext dsn=yes' 'the log says the request went on'
 
 printf 'Subject: no dsn\n\nbody\n' | as_user zr-inject -f alice@relay.test \
 	-N success carol@plain.test

@@ -125,6 +125,14 @@ rm_tree(int dfd, const char *name)
 	unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
+static int
+count_journal(const char *name, void *ctx)
+{
+	(void)name;
+	++*(int *)ctx;
+	return 1;
+}
+
 int
 main(void)
 {
@@ -134,7 +142,7 @@ main(void)
 	char p[256];
 	int fd, r;
 
-	plan(25);
+	plan(31);
 	memcpy(root, "/tmp/zr-unit-queue.XXXXXX", 26);
 	if (mkdtemp(root) == NULL)
 		return 1;
@@ -272,6 +280,33 @@ main(void)
 		ok(ratelimit_take(q.rootfd, "lock/ratelimit", key, 5, 60, 1) ==
 		    -1 && stat(outside, &st) == 0 && st.st_size == 14,
 		    "the rate table is not written through a symlink");
+	}
+
+	/* Deliverers' journals in state/. */
+	ok(queue_journal_name_ok("journal.1796162757.367588."
+	    "209d6a91ca33ea4a.1f") &&
+	    !queue_journal_name_ok("journal.") &&
+	    !queue_journal_name_ok("journal./../x") &&
+	    !queue_journal_name_ok(ID1), "journal names, and what is none");
+	fd = queue_journal_create(&q, "journal.1.1");
+	ok(fd != -1 && queue_journal_create(&q, "journal.1.1") == -1 &&
+	    errno == EEXIST, "a journal is made once (O_EXCL)");
+	close(fd);
+	fd = queue_journal_open(&q, "journal.1.1");
+	ok(fd != -1 && write(fd, "a", 1) == 1, "and opened to append");
+	close(fd);
+	ok(queue_journal_open(&q, "journal.1.2") == -1 && errno == ENOENT,
+	    "a journal that is gone is never made by the deliverer");
+	at("/state/journal.1.3", p, sizeof p);
+	(void)!symlink(outside, p);
+	ok(queue_journal_open(&q, "journal.1.3") == -1 &&
+	    queue_journal_create(&q, "journal.1.3") == -1,
+	    "a symlink at a journal is neither followed nor replaced");
+	{
+		int n = 0;
+
+		ok(queue_journal_scan(&q, count_journal, &n) == 1 && n == 2,
+		    "the scan sees each journal, and no id's state file");
 	}
 
 	queue_close(&q);
