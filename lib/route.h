@@ -11,7 +11,8 @@
  * may, encrypt, verify, fingerprint, smtps), fingerprint=sha256:HEX (with
  * tls=fingerprint and only then), auth=NAME (credentials in
  * control/smarthost-secrets) and authplain=yes (credentials may go out
- * without TLS). A host is an IP literal or a name; IPv6 is written in
+ * without TLS). In a job's host line (never a file's) mx=NAME names the MX
+ * host behind the address, for MTA-STS and certificate checks. A host is an IP literal or a name; IPv6 is written in
  * brackets ("[::1]:2525"). Defaults: port 25 (465 with tls=smtps),
  * priority 10, weight 1, tls=may, no auth. A domain is
  * exact ("example.com") or, with a leading dot, its subdomains
@@ -68,6 +69,7 @@ struct route_host {
 	bool tls_set;			/* whether tls= was written */
 	bool authplain;			/* authplain=yes */
 	bool mx;			/* from MX records: control/tlsmx */
+	char mxname[ROUTE_NAME_MAX + 1];	/* mx=: that MX host's name */
 	char fingerprint[ROUTE_FP_MAX + 1];	/* with tls=fingerprint */
 	char auth[ROUTE_AUTH_MAX + 1];	/* auth=NAME, or "" */
 	long long cw;			/* round-robin state */

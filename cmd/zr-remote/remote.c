@@ -19,6 +19,7 @@
 #include "envelope.h"
 #include "fmt.h"
 #include "loop.h"
+#include "mtasts.h"
 #include "remote.h"
 #include "sasl.h"
 #include "scan.h"
@@ -198,7 +199,7 @@ remote_conf_load(struct remote_conf *c)
 		return 0;
 	c->timeouttoken = u == 0 || u > 3600 ? OAUTH_TIMEOUT_DEFAULT :
 	    (unsigned)u;
-	return conf_tls(c);
+	return conf_tls(c) && mtasts_conf(c);
 }
 
 void
@@ -787,7 +788,9 @@ start_tls(struct remote *r, const struct route_host *h)
 		return 0;
 	}
 	e = sess_slot(r, &r->cur, false);
-	r->tls = tls_connect(r->ctx, r->fd, h->name, r->cur.tls,
+	/* The MX host's name, not its address, is what a certificate names. */
+	r->tls = tls_connect(r->ctx, r->fd, h->mxname[0] ? h->mxname : h->name,
+	    r->cur.tls,
 	    h->fingerprint, e != NULL ? e->s : NULL, r->conf->timeoutremote,
 	    r->deadline, err, sizeof err);
 	if (r->tls == NULL) {
@@ -1545,6 +1548,10 @@ do_job(struct remote *r, struct remote_job *j)
 	res.rt = calloc(nrcpt, sizeof *res.rt);
 	if (res.rl == NULL || res.rt == NULL)
 		goto nomem;
+	if (!mtasts_apply(r->conf, j, rcpts, &r->why)) {
+		ok = report_fail(r->report, 'Z', "4.7.5 ", r->why.s);
+		goto out;
+	}
 	/*
 	 * A kept connection serves only a job that starts with its host, and
 	 * with the same settings: a reload may have changed them.

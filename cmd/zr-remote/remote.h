@@ -56,6 +56,7 @@ struct remote_conf {
 	char ciphers[REMOTE_CIPHERS_MAX];	/* control/tlsclientciphers */
 	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
 	unsigned timeouttoken;		/* control/timeouttoken (oauth.h) */
+	bool mtasts;			/* control/mtasts: not "no" (mtasts.h) */
 };
 
 /* What the server said it can do (RFC 1869 EHLO keywords). */

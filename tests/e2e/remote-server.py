@@ -35,6 +35,8 @@ ap.add_argument('--stall-after-dot', action='store_true')
 ap.add_argument('--delay-dot', type=float, default=0,
                 help='seconds to wait before answering the final dot')
 ap.add_argument('--port', type=int, default=0)
+ap.add_argument('--host', default='127.0.0.1',
+                help='the loopback address to listen on')
 ap.add_argument('--listen', type=int, default=1,
                 help='listen on this many ports (one per line in portfile)')
 ap.add_argument('--tls-cert', help='PEM certificate chain: offer STARTTLS')
@@ -222,7 +224,7 @@ async def main():
                          enable_SMTPUTF8=False, decode_data=False,
                          hostname='sink.test', ident='sink',
                          tls_context=None if args.smtps else ctx, **kw),
-            '127.0.0.1', args.port if i == 0 else 0, reuse_address=True,
+            args.host, args.port if i == 0 else 0, reuse_address=True,
             ssl=ctx if args.smtps else None))
     with open(args.portfile + '.tmp', 'w') as f:
         for srv in srvs:
