@@ -15,6 +15,7 @@
 #ifndef ZR_ENVELOPE_H
 #define ZR_ENVELOPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -53,6 +54,7 @@ struct envelope {
 	char *envid;			/* DSN ENVID as xtext, or NULL */
 	enum envelope_ret ret;
 	enum envelope_body body;
+	bool requiretls;		/* MAIL FROM ... REQUIRETLS (RFC 8689) */
 	struct envelope_rcpt *rcpt;
 	size_t nrcpt;
 	size_t rcptcap;

@@ -672,6 +672,8 @@ smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 		    reply_line(s, 250, '-', NULL, "STARTTLS", NULL)) &&
 		    (!auth_offered(s) ||
 		    reply_line(s, 250, '-', NULL, "AUTH PLAIN LOGIN", NULL)) &&
+		    (!(s->flags & SESS_TLS) ||
+		    reply_line(s, 250, '-', NULL, "REQUIRETLS", NULL)) &&
 		    reply_line(s, 250, ' ', NULL, "DSN", NULL);
 	}
 }
@@ -744,6 +746,11 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 		ok = smtpd_reply(s, RPL_SYNTAX, NULL);
 		goto out;
 	}
+	/* RFC 8689 2: offered inside TLS only, so unknown outside it. */
+	if (mp.requiretls && !(s->flags & SESS_TLS)) {
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
+		goto out;
+	}
 	/* RFC 1870 6.1: refuse at once what the limit cannot take. */
 	if (mp.has_size && s->conf->databytes != 0 &&
 	    mp.size > s->conf->databytes) {
@@ -781,6 +788,7 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 	}
 	s->env.body = mp.body;
 	s->env.ret = mp.ret;
+	s->env.requiretls = mp.requiretls != 0;
 	if (mp.envid != NULL) {
 		struct zs envid = ZS_INIT;
 		int set = copy0(&envid, mp.envid, mp.envidlen) &&

@@ -95,11 +95,18 @@ smtpd_param_mail(const char *s, size_t n, struct smtpd_mailparam *m)
 			bit = 8;
 		else if (is(&p, "AUTH"))
 			bit = 16;
+		else if (is(&p, "REQUIRETLS"))
+			bit = 32;
 		else
 			return PARAM_UNKNOWN;
-		if ((seen & bit) || p.val == NULL)
+		/* REQUIRETLS is the one without a value (RFC 8689 2). */
+		if ((seen & bit) || (p.val == NULL) != (bit == 32))
 			return PARAM_SYNTAX;
 		seen |= bit;
+		if (bit == 32) {
+			m->requiretls = 1;
+			continue;
+		}
 		switch (bit) {
 		case 1:
 			/* Digits only; an overflowing number is no number. */

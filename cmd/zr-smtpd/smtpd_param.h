@@ -4,7 +4,8 @@
  * Mail-parameters), validated strictly.
  *
  *	MAIL: SIZE=n (RFC 1870), BODY=7BIT|8BITMIME (RFC 6152),
- *	      RET=FULL|HDRS and ENVID=xtext (RFC 3461), AUTH=xtext|<> (RFC 4954)
+ *	      RET=FULL|HDRS and ENVID=xtext (RFC 3461), AUTH=xtext|<> (RFC 4954),
+ *	      REQUIRETLS (RFC 8689; the caller checks that TLS is on)
  *	RCPT: NOTIFY=NEVER|list and ORCPT=addr-type;xtext (RFC 3461)
  *
  * An unknown keyword is PARAM_UNKNOWN (555); a repeated keyword, an empty
@@ -33,6 +34,7 @@ struct smtpd_mailparam {
 	const char *envid;	/* xtext, or NULL */
 	size_t envidlen;
 	int has_auth;		/* AUTH= was given (and is not trusted) */
+	int requiretls;		/* REQUIRETLS (RFC 8689), no value */
 };
 
 struct smtpd_rcptparam {
