@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "mtasts.h"
 #include "remote.h"
+#include "requiretls.h"
 #include "sasl.h"
 #include "scan.h"
 #include "secrets.h"
@@ -687,6 +688,8 @@ parse_ehlo(struct remote *r)
 			r->ext |= EXT_DSN;
 		else if (n == 8 && strncasecmp(l, "STARTTLS", 8) == 0)
 			r->ext |= EXT_STARTTLS;
+		else if (n == 10 && strncasecmp(l, "REQUIRETLS", 10) == 0)
+			r->ext |= EXT_REQUIRETLS;
 		else if (n >= 5 && strncasecmp(l, "AUTH", 4) == 0 &&
 		    (l[4] == ' ' || l[4] == '='))
 			r->ext |= parse_auth(l, n);
@@ -1273,6 +1276,9 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	if ((r->ext & EXT_8BITMIME) && e->body == BODY_8BITMIME &&
 	    !put(r, " BODY=8BITMIME"))
 		goto lost_early;
+	/* RFC 8689 4.2.1: passed on; do_job saw to it that it is offered. */
+	if (e->requiretls && !put(r, " REQUIRETLS"))
+		goto lost_early;
 	/* RFC 3461 4: a next hop with DSN gets the request, and reports. */
 	if ((r->ext & EXT_DSN) && ((e->ret != RET_UNSET &&
 	    !put(r, e->ret == RET_FULL ? " RET=FULL" : " RET=HDRS")) ||
@@ -1517,7 +1523,7 @@ do_job(struct remote *r, struct remote_job *j)
 	struct result res;
 	struct zs envr = ZS_INIT;
 	const char *from, *rcpts;
-	size_t nrcpt, i, h;
+	size_t nrcpt, i, h, short_tls = 0;
 	int mfd = -1, ok = 0;
 
 	memset(&res, 0, sizeof res);
@@ -1548,7 +1554,9 @@ do_job(struct remote *r, struct remote_job *j)
 	res.rt = calloc(nrcpt, sizeof *res.rt);
 	if (res.rl == NULL || res.rt == NULL)
 		goto nomem;
-	if (!mtasts_apply(r->conf, j, rcpts, &r->why)) {
+	/* RFC 8689 4.2.2: TLS-Required: No sets the domain's policy aside. */
+	if (!requiretls_optional(mfd, &e) &&
+	    !mtasts_apply(r->conf, j, rcpts, &r->why)) {
 		ok = report_fail(r->report, 'Z', "4.7.5 ", r->why.s);
 		goto out;
 	}
@@ -1569,12 +1577,35 @@ do_job(struct remote *r, struct remote_job *j)
 
 		/* Each host, and a kept connection's transaction, has it all. */
 		deadline_set(r, timeoutio_deadline(r->conf->timeouttransaction));
+		if (e.requiretls && r->fd == -1 &&
+		    !requiretls_level_ok(j->host[h].tls_set ? j->host[h].tls :
+		    r->conf->tlsmx)) {
+			set_why(r, j->host[h].key, "REQUIRETLS needs verified "
+			    "TLS, and the host's level is ", tls_level_name(
+			    j->host[h].tls_set ? j->host[h].tls :
+			    r->conf->tlsmx));
+			short_tls++;
+			h++;
+			continue;
+		}
 		if (r->fd == -1) {
 			if (!conn_open(r, &j->host[h])) {
 				h++;
 				continue;
 			}
 			fresh = true;
+		}
+		if (e.requiretls && (r->tls == NULL ||
+		    !requiretls_level_ok(r->cur.tls) ||
+		    !(r->ext & EXT_REQUIRETLS))) {
+			set_why(r, j->host[h].key, "REQUIRETLS: ", r->tls == NULL ||
+			    !requiretls_level_ok(r->cur.tls) ?
+			    "the connection's TLS is not verified" :
+			    "the server does not offer REQUIRETLS");
+			short_tls++;
+			conn_close(r, true);
+			h++;
+			continue;
 		}
 		t = transaction(r, &e, mfd, from, rcpts, nrcpt, fresh, &res);
 		if (t == TX_RETRY)
@@ -1585,6 +1616,15 @@ do_job(struct remote *r, struct remote_job *j)
 		}
 		ok = report(r->report, j->host[h].key, r->tlsinfo, r->dsn_passed,
 		    &res);
+		goto out;
+	}
+	/*
+	 * RFC 8689 4.2.1: when no host could take the message on its terms
+	 * it fails (5.7.30), rather than wait for one that never will.
+	 */
+	if (e.requiretls && short_tls == j->nhost && j->nhost > 0) {
+		ok = report_fail(r->report, 'D', "5.7.30 REQUIRETLS support "
+		    "required: ", r->why.len ? r->why.s : "no host");
 		goto out;
 	}
 	/* RFC 3463 3.5: X.4.6 is a routing loop. */

@@ -69,6 +69,7 @@ struct remote_conf {
 #define EXT_DSN 64u
 #define EXT_AUTH_XOAUTH2 128u
 #define EXT_AUTH_OAUTHBEARER 256u
+#define EXT_REQUIRETLS 512u
 
 /* A TLS session to offer again to the same host at the same level. */
 struct remote_sess {

@@ -11,7 +11,7 @@ command -v openssl >/dev/null || skip_all 'no openssl tool'
 [ "$(id -u)" = 0 ] || skip_all 'the policy server needs port 443: run as root'
 "$PY" -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 443))' \
 	2>/dev/null || skip_all 'port 443 of 127.0.0.1 is taken'
-plan 16
+plan 17
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -115,6 +115,12 @@ like "$log" "success: .* rcpt=<x@r\.test>" \
 is "$(grep '^rcpt' "$T/rx.log" | sort | tr '\n' ' ')" \
 	'rcpt x@a.test rcpt x@d.test rcpt x@r.test ' \
 	'the TLS receiver got a.test, d.test and r.test, not b.test'
+
+# RFC 8689 3: TLS-Required: No sets the domain's policy aside.
+printf 'Subject: test\nTLS-Required: No\n\nbody\n' | as_user zr-inject z@b.test
+log_has 30 'rcpt=<z@b\.test>'
+like "$(cat "$T/send.log")" "success: .* rcpt=<z@b\.test> host=127\.0\.0\.2:$RX" \
+	'TLS-Required: No: delivered to the MX host the enforce policy does not name'
 
 # A new id in the TXT record is a new policy; the same id is not fetched again.
 fetches() { grep -c "^mta-sts.a.test " "$T/https.log"; }
