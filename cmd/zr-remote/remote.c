@@ -356,8 +356,10 @@ sess_slot(struct remote *r, const struct route_host *h, bool any)
 	for (i = 0; i < REMOTE_SESSIONS; i++) {
 		struct remote_sess *e = &r->sess[i];
 
+		/* A resumed session skips the name check: same name only. */
 		if (e->s != NULL && e->level == h->tls &&
 		    strcmp(e->key, h->key) == 0 &&
+		    strcmp(e->mxname, h->mxname) == 0 &&
 		    strcmp(e->fingerprint, h->fingerprint) == 0)
 			return e;
 	}
@@ -389,6 +391,7 @@ sess_keep(struct remote *r)
 	if (e->s != NULL)
 		SSL_SESSION_free(e->s);
 	memcpy(e->key, r->cur.key, sizeof e->key);
+	memcpy(e->mxname, r->cur.mxname, sizeof e->mxname);
 	memcpy(e->fingerprint, r->cur.fingerprint, sizeof e->fingerprint);
 	e->level = r->cur.tls;
 	e->s = ss;
@@ -1513,7 +1516,9 @@ same_host(const struct remote *r, const struct route_host *h)
 	    r->cur.tls == (h->tls_set ? h->tls : r->conf->tlsmx) &&
 	    strcmp(r->cur.fingerprint, h->fingerprint) == 0 &&
 	    strcmp(r->cur.auth, h->auth) == 0 &&
-	    r->cur.authplain == h->authplain;
+	    r->cur.authplain == h->authplain &&
+	    /* The name its certificate was checked against, and sent. */
+	    strcmp(r->cur.mxname, h->mxname) == 0;
 }
 
 static int

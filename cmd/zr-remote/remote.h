@@ -75,6 +75,7 @@ struct remote_conf {
 struct remote_sess {
 	char key[ROUTE_KEY_MAX + 1];
 	enum tls_level level;
+	char mxname[ROUTE_NAME_MAX + 1];	/* the name it was made for */
 	char fingerprint[ROUTE_FP_MAX + 1];
 	SSL_SESSION *s;
 };
