@@ -121,3 +121,22 @@ addr_valid(const char *s, size_t n)
 		return 0;
 	return local_valid(s, at) && addr_domain_valid(s + at + 1, n - at - 1);
 }
+
+int
+addr_match(const char *pattern, const char *a)
+{
+	size_t n = strlen(a), at = addr_at(a, n), k;
+	const char *dom;
+
+	if (n == 0 || at == n)
+		return 0;
+	if (pattern[0] != '@')
+		return strcasecmp(pattern, a) == 0;
+	dom = a + at + 1;
+	if (pattern[1] != '.')
+		return strcasecmp(pattern + 1, dom) == 0;
+	/* "@.example.test": a label, a dot, then the domain. */
+	k = strlen(pattern + 1);
+	n = strlen(dom);
+	return n > k && strcasecmp(dom + n - k, pattern + 1) == 0;
+}

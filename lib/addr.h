@@ -27,5 +27,11 @@ int addr_domain_valid(const char *s, size_t n);
  * one: a quoted local part may hold '@'), or n when there is none.
  */
 size_t addr_at(const char *s, size_t n);
+/*
+ * Whether address a matches pattern: a full address (case-insensitive),
+ * "@domain" (that domain), or "@.domain" (any subdomain of it, not the
+ * domain itself). The null sender "" matches nothing.
+ */
+int addr_match(const char *pattern, const char *a);
 
 #endif

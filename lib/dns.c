@@ -566,6 +566,8 @@ rdata_ok(const ns_msg *m, const ns_rr *rr, int t)
 		return n == 4;
 	case ns_t_aaaa:
 		return n == 16;
+	case ns_t_tlsa:
+		return n >= 3;	/* usage, selector, matching type, data */
 	}
 	return 1;
 }
@@ -993,4 +995,124 @@ dns_route(struct dns *d, const char *domain, const struct dns_local *l,
 	if (*n > 0)
 		return ROUTE_OK;
 	return temp ? ROUTE_TEMP : ROUTE_NOHOST;
+}
+
+/*
+ * RFC 6891 6.1.2: an OPT record at the end of the query, for 1232 octets
+ * over UDP (the DNS flag day 2020 size), with DO (RFC 3225 3) so that a
+ * validating server says AD. res_nmkquery knows nothing of EDNS0.
+ */
+static int
+add_opt(unsigned char *q, int qlen, size_t max)
+{
+	static const unsigned char opt[11] = {
+		0, 0, 41, 1232 >> 8, 1232 & 0xff, 0, 0, 0x80, 0, 0, 0
+	};
+
+	if (qlen < HFIXEDSZ || (size_t)qlen + sizeof opt > max)
+		return -1;
+	memcpy(q + qlen, opt, sizeof opt);
+	q[11] = 1;	/* ARCOUNT: this record alone */
+	q[10] = 0;
+	return qlen + (int)sizeof opt;
+}
+
+enum dns_status
+dns_query_ad(struct dns *d, const char *name, int type, unsigned char **msg,
+    int *len, int *ad)
+{
+	unsigned char q[NS_PACKETSZ], *ans;
+	enum dns_status st = DNS_TEMP;
+	unsigned tries;
+	size_t i;
+	int qlen, n = -1;
+
+	*ad = 0;
+	if (msg != NULL)
+		*msg = NULL;
+	if (strlen(name) == 0 || strlen(name) > DNS_NAME_MAX)
+		return DNS_NXDOMAIN;
+	qlen = res_nmkquery(&d->res, ns_o_query, name, ns_c_in, type, NULL, 0,
+	    NULL, q, sizeof q);
+	if (qlen < 0 || (qlen = add_opt(q, qlen, sizeof q)) < 0)
+		return DNS_TEMP;
+	ans = malloc(TCP_MAX);
+	if (ans == NULL)
+		return DNS_TEMP;
+	d->why = "no server answered";
+	for (tries = 0; tries < d->tries && st == DNS_TEMP; tries++)
+		for (i = 0; i < d->nservers; i++) {
+			const char *why;
+
+			n = ask_udp(d, &d->server[i], q, qlen, ans, TCP_MAX);
+			if (n > 0 && (ans[2] & 0x02))
+				n = ask_tcp(d, &d->server[i], q, qlen, ans,
+				    TCP_MAX);
+			if (n < 0)
+				continue;
+			st = dns_answer_check(ans, n, name, type, &why);
+			if (st == DNS_TEMP) {
+				d->why = why;
+				continue;
+			}
+			break;
+		}
+	if (st != DNS_TEMP) {
+		*ad = (ans[3] & 0x20) != 0;	/* RFC 4035 3.2.3 */
+		if (len != NULL)
+			*len = n;
+	}
+	if (msg != NULL && st != DNS_TEMP)
+		*msg = ans;
+	else
+		free(ans);
+	return st;
+}
+
+int
+dns_answer_tlsa(const unsigned char *p, int len, struct dns_tlsa *out,
+    size_t max, size_t *n)
+{
+	ns_msg m;
+	ns_rr rr;
+	int k;
+
+	*n = 0;
+	if (ns_initparse(p, len, &m) != 0)
+		return 0;
+	for (k = 0; k < ns_msg_count(m, ns_s_an) && *n < max; k++) {
+		const unsigned char *d;
+		size_t dl;
+
+		if (ns_parserr(&m, ns_s_an, k, &rr) != 0)
+			return 0;
+		if (ns_rr_type(rr) != ns_t_tlsa)
+			continue;
+		d = ns_rr_rdata(rr);
+		dl = ns_rr_rdlen(rr);
+		if (dl < 3 || dl - 3 > DNS_TLSA_DATA_MAX)
+			continue;	/* left out: unusable, not an error */
+		out[*n].usage = d[0];
+		out[*n].selector = d[1];
+		out[*n].mtype = d[2];
+		out[*n].len = dl - 3;
+		memcpy(out[*n].data, d + 3, dl - 3);
+		(*n)++;
+	}
+	return 1;
+}
+
+enum dns_status
+dns_tlsa(struct dns *d, const char *name, struct dns_tlsa *out, size_t max,
+    size_t *n, int *ad)
+{
+	unsigned char *msg = NULL;
+	int len = 0;
+	enum dns_status st = dns_query_ad(d, name, ns_t_tlsa, &msg, &len, ad);
+
+	*n = 0;
+	if (st == DNS_OK && !dns_answer_tlsa(msg, len, out, max, n))
+		st = DNS_TEMP;
+	free(msg);
+	return st;
 }

@@ -175,6 +175,36 @@ unsigned dns_answer_ttl(const unsigned char *msg, int len, int negative);
 int dns_answer_txt(const unsigned char *msg, int len, struct zs *out,
     size_t *n);
 
+/*
+ * DNSSEC as a stub sees it (RFC 4035 3.2, RFC 6840 5.7): queries with
+ * EDNS0 and the DO bit, never cached, and the AD bit of the answer, which
+ * means something only when the server validates and the path to it is
+ * trusted; the caller decides whether to believe it (control/dnssec).
+ *
+ * dns_query_ad: the status of name/type as dns_answer_check sees it, and
+ * in *ad the AD bit; *msg, when not NULL, gets the answer (free it).
+ */
+enum dns_status dns_query_ad(struct dns *, const char *name, int type,
+    unsigned char **msg, int *len, int *ad);
+
+/* TLSA records (RFC 6698 2.1); longer data than this is left out. */
+#define DNS_TLSA_MAX 8
+#define DNS_TLSA_DATA_MAX 1024
+struct dns_tlsa {
+	unsigned char usage, selector, mtype;
+	size_t len;
+	unsigned char data[DNS_TLSA_DATA_MAX];
+};
+/*
+ * The TLSA records of name ("_25._tcp.mx.example"), with the AD bit in
+ * *ad. *n counts the records kept (at most max).
+ */
+enum dns_status dns_tlsa(struct dns *, const char *name,
+    struct dns_tlsa *out, size_t max, size_t *n, int *ad);
+/* The TLSA records of a checked answer; 1, or 0 on a record cut short. */
+int dns_answer_tlsa(const unsigned char *msg, int len, struct dns_tlsa *out,
+    size_t max, size_t *n);
+
 /* This machine's interface addresses, into out; the count or -1. */
 int dns_local_addrs(struct dns_addr *out, size_t max);
 const char *dns_route_name(enum dns_route);

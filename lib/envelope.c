@@ -208,6 +208,17 @@ envelope_format(const struct envelope *e, struct zs *out)
 	    e->body == BODY_8BITMIME ? "8bitmime" : NULL) ||
 	    !field(out, "requiretls", e->requiretls ? "yes" : NULL))
 		return 0;
+	if (e->has_mtprio) {
+		if (e->mtprio < -9 || e->mtprio > 9) {
+			errno = EINVAL;
+			return 0;
+		}
+		if (!zs_cats(out, e->mtprio < 0 ? "mtpriority -" :
+		    "mtpriority ") ||
+		    !zs_catulong(out, (unsigned long long)(e->mtprio < 0 ?
+		    -e->mtprio : e->mtprio)) || !zs_catc(out, '\n'))
+			return 0;
+	}
 	for (i = 0; i < e->nrcpt; i++) {
 		const struct envelope_rcpt *r = &e->rcpt[i];
 
@@ -289,6 +300,15 @@ parse_line(struct envelope *e, const char *key, size_t klen, const char *v,
 		return parse_str(v, n, &e->user);
 	if (KEY("envid"))
 		return parse_str(v, n, &e->envid);
+	if (KEY("mtpriority")) {
+		const char *d = tmp[0] == '-' ? tmp + 1 : tmp;
+
+		if (e->has_mtprio || !scan_ulong_all(d, &u) || u > 9)
+			return 0;
+		e->mtprio = tmp[0] == '-' ? -(int)u : (int)u;
+		e->has_mtprio = true;
+		return 1;
+	}
 	if (KEY("sender"))
 		return e->sender == NULL ? parse_addr(v, n, &e->sender) : 0;
 	if (KEY("ret")) {

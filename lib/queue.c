@@ -416,7 +416,10 @@ queue_remove(struct queue *q, enum queue_dir d, const char *id)
 	return dfd != -1 && unlinkat(dfd, id, 0) == 0;
 }
 
-/* In state/: "<id>", or "<id>.dsn-<key>" (zr-bounce's records). */
+/*
+ * In state/: "<id>", "<id>.dsn-<key>" (zr-bounce's records) or
+ * "<id>.notify-<key>" (zr-send's pending notifications).
+ */
 static int
 state_name_ok(const char *name)
 {
@@ -427,7 +430,8 @@ state_name_ok(const char *name)
 	memcpy(id, name, QUEUE_ID_LEN);
 	id[QUEUE_ID_LEN] = '\0';
 	return queue_id_valid(id) && (name[QUEUE_ID_LEN] == '\0' ||
-	    strncmp(name + QUEUE_ID_LEN, ".dsn-", 5) == 0);
+	    strncmp(name + QUEUE_ID_LEN, ".dsn-", 5) == 0 ||
+	    strncmp(name + QUEUE_ID_LEN, ".notify-", 8) == 0);
 }
 
 const char *
@@ -752,6 +756,18 @@ queue_state_write(struct queue *q, const char *id, const char *p, size_t n)
 	if (fmt_snprintf(name, sizeof name, "%s.state", id) == -1)
 		return 0;
 	return replace_at(q, subdirfd(q, &q->statefd, "state"), id, name, p, n);
+}
+
+int
+queue_state_stat(struct queue *q, const char *name, struct stat *st)
+{
+	int sfd = subdirfd(q, &q->statefd, "state");
+
+	if (sfd == -1)
+		return -1;
+	if (fstatat(sfd, name, st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -1;
 }
 
 int

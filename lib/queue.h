@@ -146,8 +146,9 @@ int queue_scan_strays(struct queue *, enum queue_dir,
     int (*stray)(const char *name, const char *kind, void *ctx), void *ctx);
 
 /*
- * queue_scan for the names in state/: "<id>", and "<id>.dsn-<key>" (the
- * records of zr-bounce). The id is the name's first QUEUE_ID_LEN bytes.
+ * queue_scan for the names in state/: "<id>", "<id>.dsn-<key>" (the
+ * records of zr-bounce) and "<id>.notify-<key>" (notifications zr-send
+ * owes). The id is the name's first QUEUE_ID_LEN bytes.
  */
 int queue_state_scan(struct queue *, int (*fn)(const char *id, void *ctx),
     void *ctx);
@@ -199,6 +200,8 @@ void queue_cursor_close(struct queue_cursor *);
 int queue_state_read(struct queue *, const char *id, struct zs *out);
 int queue_state_write(struct queue *, const char *id, const char *p, size_t n);
 int queue_state_remove(struct queue *, const char *id);
+/* lstat(2) of state/<name>: 1, 0 when absent, -1. */
+int queue_state_stat(struct queue *, const char *name, struct stat *);
 
 /* Wake the scheduler; nobody listening is not an error. */
 void queue_trigger(struct queue *);

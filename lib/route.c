@@ -286,9 +286,10 @@ int
 route_host_line(struct route_host *h, const char *p, size_t n,
     const char **what, const char **w, size_t *wn)
 {
-	size_t i = 0, len;
+	size_t i = 0, len, nlevel = 0;
 	const char *hw;
 	size_t hlen;
+	enum tls_level l;
 
 	memset(h, 0, sizeof *h);
 	h->prio = ROUTE_PRIO_DEFAULT;
@@ -330,9 +331,18 @@ route_host_line(struct route_host *h, const char *p, size_t n,
 				    len);
 			memcpy(lv, v, vlen);
 			lv[vlen] = '\0';
-			if (!tls_level_parse(lv, &h->tls))
+			if (!tls_level_parse(lv, &l))
 				return host_bad(what, "bad value", w, wn, k,
 				    len);
+			if (l == TLS_LEVEL_SMTPS)
+				h->smtps = true;
+			else if (nlevel > 0 && l != h->tls)
+				return host_bad(what, "conflicting tls= keys",
+				    w, wn, k, len);
+			else {
+				h->tls = l;
+				nlevel++;
+			}
 			h->tls_set = true;
 		} else if (is_key(k, klen, "fingerprint")) {
 			if (!fingerprint_ok(v, vlen))
@@ -367,6 +377,17 @@ route_host_line(struct route_host *h, const char *p, size_t n,
 			return host_bad(what, "unknown key", w, wn, k, len);
 		}
 	}
+	/*
+	 * Implicit TLS encrypts from the first byte; what is left to say is
+	 * whether the certificate is checked. none or may would pretend
+	 * otherwise.
+	 */
+	if (h->smtps && nlevel == 0)
+		h->tls = TLS_LEVEL_ENCRYPT;
+	else if (h->smtps && h->tls != TLS_LEVEL_ENCRYPT &&
+	    h->tls != TLS_LEVEL_VERIFY && h->tls != TLS_LEVEL_FINGERPRINT)
+		return host_bad(what, "conflicting tls= keys: smtps is "
+		    "always encrypted", w, wn, NULL, 0);
 	if ((h->tls == TLS_LEVEL_FINGERPRINT) != (h->fingerprint[0] != '\0'))
 		return host_bad(what, h->fingerprint[0] ? "fingerprint= needs "
 		    "tls=fingerprint" : "tls=fingerprint needs fingerprint=",
@@ -375,7 +396,7 @@ route_host_line(struct route_host *h, const char *p, size_t n,
 	if (h->auth[0] != '\0' && h->tls == TLS_LEVEL_NONE && !h->authplain)
 		return host_bad(what, "auth= with tls=none needs authplain=yes",
 		    w, wn, NULL, 0);
-	if (h->tls == TLS_LEVEL_SMTPS && !has_port(hw, hlen)) {
+	if (h->smtps && !has_port(hw, hlen)) {
 		h->port = ROUTE_PORT_SMTPS;
 		if (fmt_snprintf(h->key, sizeof h->key, h->key[0] == '[' ?
 		    "[%s]:%u" : "%s:%u", h->name, h->port) == -1)
@@ -388,15 +409,17 @@ int
 route_host_fmt(const struct route_host *h, struct zs *out)
 {
 	/* An MX host has no line of its own: zr-remote applies tlsmx. */
-	return zs_cats(out, h->key) && (h->mx || (zs_cats(out, " tls=") &&
-	    zs_cats(out, tls_level_name(h->tls)))) &&
+	return zs_cats(out, h->key) && (!h->mx || h->mxname[0] == '\0' ||
+	    (zs_cats(out, " mx=") && zs_cats(out, h->mxname))) &&
+	    (h->mx || (zs_cats(out, " tls=") &&
+	    zs_cats(out, h->smtps ? "smtps" : tls_level_name(h->tls)))) &&
+	    (!h->smtps || h->tls == TLS_LEVEL_ENCRYPT || (zs_cats(out,
+	    " tls=") && zs_cats(out, tls_level_name(h->tls)))) &&
 	    (h->fingerprint[0] == '\0' || (zs_cats(out, " fingerprint=") &&
 	    zs_cats(out, h->fingerprint))) &&
 	    (h->auth[0] == '\0' || (zs_cats(out, " auth=") &&
 	    zs_cats(out, h->auth))) &&
-	    (!h->authplain || zs_cats(out, " authplain=yes")) &&
-	    (h->mxname[0] == '\0' || (zs_cats(out, " mx=") &&
-	    zs_cats(out, h->mxname)));
+	    (!h->authplain || zs_cats(out, " authplain=yes"));
 }
 
 static int

@@ -8,13 +8,18 @@
  *   senderroutes:  sender host[:port] [key=value ...]
  *
  * Keys: priority=N, weight=N, and for the SMTP client tls=LEVEL (none,
- * may, encrypt, verify, fingerprint, smtps), fingerprint=sha256:HEX (with
- * tls=fingerprint and only then), auth=NAME (credentials in
- * control/smarthost-secrets) and authplain=yes (credentials may go out
- * without TLS). In a job's host line (never a file's) mx=NAME names the MX
- * host behind the address, for MTA-STS and certificate checks. A host is an IP literal or a name; IPv6 is written in
- * brackets ("[::1]:2525"). Defaults: port 25 (465 with tls=smtps),
- * priority 10, weight 1, tls=may, no auth. A domain is
+ * may, encrypt, verify, fingerprint, smtps, dane), fingerprint=sha256:HEX
+ * (with tls=fingerprint and only then), mx=NAME (the host is that MX
+ * host's address: control/tlsmx applies, SNI and verify use the name,
+ * DANE looks up its TLSA records and MTA-STS matches it to the policy's
+ * patterns; zr-send writes it in a job's host lines, a file's line may
+ * not carry it), auth=NAME (credentials in control/smarthost-secrets) and
+ * authplain=yes (credentials may go out without TLS). A host is an IP
+ * literal or a name; IPv6 is written in brackets ("[::1]:2525").
+ * tls=smtps (implicit TLS) may be written with a second tls= that checks
+ * the certificate, tls=verify or tls=fingerprint; any other two tls= that
+ * differ conflict and the line is refused. Defaults: port 25 (465 with
+ * tls=smtps), priority 10, weight 1, tls=may, no auth. A domain is
  * exact ("example.com") or, with a leading dot, its subdomains
  * (".example.com"); several lines for one domain make one host set.
  * Lookup order: exact domain, then the closest ".parent" line, then the
@@ -65,11 +70,16 @@ struct route_host {
 	unsigned port;
 	unsigned prio;
 	unsigned weight;
-	enum tls_level tls;		/* tls=; TLS_LEVEL_MAY by default */
+	enum tls_level tls;		/* tls=; TLS_LEVEL_MAY by default;
+					   with smtps: ENCRYPT, VERIFY or
+					   FINGERPRINT, the check */
 	bool tls_set;			/* whether tls= was written */
+	bool smtps;			/* tls=smtps: TLS from byte one */
 	bool authplain;			/* authplain=yes */
 	bool mx;			/* from MX records: control/tlsmx */
-	char mxname[ROUTE_NAME_MAX + 1];	/* mx=: that MX host's name */
+	char mxname[ROUTE_NAME_MAX + 1];	/* mx=: the MX host's name */
+	bool sts_enforce;		/* MTA-STS enforce, in zr-remote; no
+					   key: verify if DANE falls back */
 	char fingerprint[ROUTE_FP_MAX + 1];	/* with tls=fingerprint */
 	char auth[ROUTE_AUTH_MAX + 1];	/* auth=NAME, or "" */
 	long long cw;			/* round-robin state */
@@ -140,8 +150,9 @@ int route_host_parse(struct route_host *h, const char *p, size_t n);
 int route_host_line(struct route_host *h, const char *p, size_t n,
     const char **what, const char **w, size_t *wn);
 /*
- * Append h as a line route_host_line reads back: the key, then tls= and,
- * when set, fingerprint=, auth= and authplain=yes (no priority, weight).
+ * Append h as a line route_host_line reads back: the key, then tls=
+ * (twice for smtps with a check; for an MX host mx= instead) and, when
+ * set, fingerprint=, auth= and authplain=yes (no priority, weight).
  */
 int route_host_fmt(const struct route_host *h, struct zs *out);
 

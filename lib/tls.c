@@ -111,6 +111,12 @@ tls_client_ctx(const struct tls_opts *o, char *err, size_t errlen)
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
+	/* RFC 7672: TLSA records may be asked for on any connection. */
+	if (SSL_CTX_dane_enable(ctx) <= 0) {
+		seterr(err, errlen, "unable to enable DANE");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	/* Sessions are kept by the caller (tls_session) for resumption. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
 	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
@@ -293,14 +299,89 @@ is_ip(const char *host)
 	    inet_pton(AF_INET6, host, b) == 1;
 }
 
+/* OpenSSL's verification error, as one of ours. */
+static enum tls_reason
+verify_reason(long v)
+{
+	switch (v) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return TLS_REASON_EXPIRED;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return TLS_REASON_NOT_YET_VALID;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return TLS_REASON_SELF_SIGNED;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_CERT_UNTRUSTED:
+		return TLS_REASON_UNTRUSTED;
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return TLS_REASON_NAME;
+	case X509_V_ERR_DANE_NO_MATCH:
+		return TLS_REASON_TLSA;
+	default:
+		return TLS_REASON_OTHER;
+	}
+}
+
+/*
+ * A refused certificate says why in words first ("certificate rejected:
+ * expired (certificate has expired)"): OpenSSL's own queue only says
+ * "certificate verify failed", which tells an operator nothing.
+ */
+static void
+setreason(char *err, size_t errlen, struct tls_check *chk,
+    enum tls_reason why, const char *detail)
+{
+	char what[TLS_ERR_MAX];
+
+	chk->reason = why;
+	ERR_clear_error();
+	if (fmt_snprintf(what, sizeof what, "certificate rejected: %s (%s)",
+	    tls_reason_text(why), detail) == -1)
+		what[0] = '\0';
+	seterr(err, errlen, what);
+}
+
+/*
+ * The records go to OpenSSL, which does the matching (RFC 6698 2.1). No
+ * record it takes means none usable: the caller was to leave those out.
+ */
+static int
+dane_setup(SSL *ssl, const char *host, const struct tls_check *chk)
+{
+	size_t i;
+	int added = 0;
+
+	if (host == NULL || SSL_dane_enable(ssl, host) <= 0)
+		return 0;
+	/* RFC 7672 3.1.1: DANE-EE(3) is the key alone, no name check. */
+	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (i = 0; i < chk->ntlsa; i++) {
+		const struct tls_tlsa *a = &chk->tlsa[i];
+
+		if (SSL_dane_tlsa_add(ssl, a->usage, a->selector, a->mtype,
+		    a->data, a->len) > 0)
+			added++;
+	}
+	if (added == 0)
+		return 0;
+	SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+	return 1;
+}
+
 struct tls *
-tls_connect(SSL_CTX *ctx, int fd, const char *host, enum tls_level level,
-    const char *fingerprint, SSL_SESSION *session, unsigned timeout,
-    long long deadline, char *err, size_t errlen)
+tls_connect(SSL_CTX *ctx, int fd, const char *host, struct tls_check *chk,
+    SSL_SESSION *session, unsigned timeout, long long deadline, char *err,
+    size_t errlen)
 {
 	struct tls *t = new_tls(ctx, fd, fd, timeout, err, errlen);
 	int ip = host != NULL && is_ip(host);
+	long v;
 
+	chk->reason = TLS_REASON_HANDSHAKE;
 	if (t == NULL)
 		return NULL;
 	t->deadline = deadline;
@@ -309,7 +390,7 @@ tls_connect(SSL_CTX *ctx, int fd, const char *host, enum tls_level level,
 	if (host != NULL && !ip && !SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
 	    TLSEXT_NAMETYPE_host_name, (void *)(uintptr_t)host))
 		goto setup;
-	if (level == TLS_LEVEL_VERIFY) {
+	if (chk->level == TLS_LEVEL_VERIFY) {
 		if (host == NULL)
 			goto setup;
 		SSL_set_verify(t->ssl, SSL_VERIFY_PEER, NULL);
@@ -318,15 +399,25 @@ tls_connect(SSL_CTX *ctx, int fd, const char *host, enum tls_level level,
 		    host) : !SSL_set1_host(t->ssl, host))
 			goto setup;
 	}
+	if (chk->level == TLS_LEVEL_DANE && !dane_setup(t->ssl, host, chk))
+		goto setup;
 	if (session != NULL)
 		SSL_set_session(t->ssl, session);
-	if (!handshake(t, 0, err, errlen))
-		goto fail;
-	if (level == TLS_LEVEL_FINGERPRINT &&
-	    !fingerprint_ok(t->ssl, fingerprint)) {
-		seterr(err, errlen, "server certificate fingerprint mismatch");
+	if (!handshake(t, 0, err, errlen)) {
+		v = SSL_get_verify_result(t->ssl);
+		if ((chk->level == TLS_LEVEL_VERIFY ||
+		    chk->level == TLS_LEVEL_DANE) && v != X509_V_OK)
+			setreason(err, errlen, chk, verify_reason(v),
+			    X509_verify_cert_error_string(v));
 		goto fail;
 	}
+	if (chk->level == TLS_LEVEL_FINGERPRINT &&
+	    !fingerprint_ok(t->ssl, chk->fingerprint)) {
+		setreason(err, errlen, chk, TLS_REASON_PIN, "fingerprint= "
+		    "matches neither the certificate nor its key");
+		goto fail;
+	}
+	chk->reason = TLS_REASON_NONE;
 	return t;
 setup:
 	seterr(err, errlen, "unable to set up TLS verification");

@@ -26,10 +26,44 @@ enum tls_level {
 	TLS_LEVEL_ENCRYPT,	/* TLS or defer, unauthenticated */
 	TLS_LEVEL_VERIFY,	/* TLS, chain and host name verified */
 	TLS_LEVEL_FINGERPRINT,	/* TLS, certificate or key SHA-256 pinned */
-	TLS_LEVEL_SMTPS		/* implicit TLS from the first byte (RFC 8314) */
+	TLS_LEVEL_SMTPS,	/* implicit TLS from byte one (RFC 8314) */
+	TLS_LEVEL_DANE		/* TLSA records decide (RFC 7672) */
 };
 
 #define TLS_ERR_MAX 256
+
+/*
+ * Why a certificate was refused, one word each for a log field; the
+ * phrase (tls_reason_text) goes into the reply text and the bounce.
+ */
+enum tls_reason {
+	TLS_REASON_NONE,		/* not refused */
+	TLS_REASON_HANDSHAKE,		/* another handshake failure */
+	TLS_REASON_EXPIRED,
+	TLS_REASON_NOT_YET_VALID,
+	TLS_REASON_SELF_SIGNED,
+	TLS_REASON_UNTRUSTED,		/* no chain to a trusted issuer */
+	TLS_REASON_NAME,		/* the name is not in the certificate */
+	TLS_REASON_PIN,			/* fingerprint= does not match */
+	TLS_REASON_TLSA,		/* no TLSA record matches */
+	TLS_REASON_OTHER		/* another verification error */
+};
+
+/* One TLSA record (RFC 6698 2.1): usage, selector, matching type, data. */
+struct tls_tlsa {
+	unsigned char usage, selector, mtype;
+	const unsigned char *data;
+	size_t len;
+};
+
+/* What tls_connect checks, and what it found. */
+struct tls_check {
+	enum tls_level level;	/* VERIFY, FINGERPRINT, DANE check */
+	const char *fingerprint;	/* "sha256:HEX" at FINGERPRINT */
+	const struct tls_tlsa *tlsa;	/* at DANE: the usable records */
+	size_t ntlsa;
+	enum tls_reason reason;	/* out: why the connection was refused */
+};
 
 struct tls_opts {
 	const char *cert;	/* PEM chain, or NULL */
@@ -68,17 +102,24 @@ struct tls *tls_accept(SSL_CTX *, int rfd, int wfd, unsigned timeout,
     char *err, size_t errlen);
 /*
  * Handshake as the client on fd. host is sent as SNI and, at
- * TLS_LEVEL_VERIFY, checked against the certificate; fingerprint
+ * TLS_LEVEL_VERIFY, checked against the certificate; the fingerprint
  * ("sha256:HEX", certificate or public key) is checked at
- * TLS_LEVEL_FINGERPRINT. session, when not NULL, is offered for
+ * TLS_LEVEL_FINGERPRINT; at TLS_LEVEL_DANE the chain or key must match
+ * one of the TLSA records, through OpenSSL's DANE support (RFC 7672 3:
+ * DANE-EE without name or expiry checks, DANE-TA with the host as the
+ * name to match). session, when not NULL, is offered for
  * resumption. deadline (timeoutio_deadline, 0: none) bounds the
  * handshake and every later read and write with t->deadline, which the
  * caller may change. Returns NULL with err set on any failure, including a
- * failed check.
+ * failed check, and chk->reason saying which.
  */
 struct tls *tls_connect(SSL_CTX *, int fd, const char *host,
-    enum tls_level, const char *fingerprint, SSL_SESSION *session,
-    unsigned timeout, long long deadline, char *err, size_t errlen);
+    struct tls_check *chk, SSL_SESSION *session, unsigned timeout,
+    long long deadline, char *err, size_t errlen);
+/* "expired", "self-signed", "name-mismatch", ...: a log field's word. */
+const char *tls_reason_word(enum tls_reason);
+/* "expired", "self-signed", "name mismatch", ...: for people. */
+const char *tls_reason_text(enum tls_reason);
 
 /* buf operations; ctx is the struct tls. */
 ssize_t tls_read(int fd, char *p, size_t n, void *ctx);

@@ -15,6 +15,7 @@ static const char *const level_names[] = {
 	[TLS_LEVEL_VERIFY] = "verify",
 	[TLS_LEVEL_FINGERPRINT] = "fingerprint",
 	[TLS_LEVEL_SMTPS] = "smtps",
+	[TLS_LEVEL_DANE] = "dane",
 };
 
 int
@@ -51,3 +52,32 @@ tls_proto_parse(const char *s)
 	return 0;
 }
 
+
+static const struct {
+	const char *word, *text;
+} reasons[] = {
+	[TLS_REASON_NONE] = { "none", "none" },
+	[TLS_REASON_HANDSHAKE] = { "handshake", "handshake failed" },
+	[TLS_REASON_EXPIRED] = { "expired", "expired" },
+	[TLS_REASON_NOT_YET_VALID] = { "not-yet-valid", "not yet valid" },
+	[TLS_REASON_SELF_SIGNED] = { "self-signed", "self-signed" },
+	[TLS_REASON_UNTRUSTED] = { "untrusted-issuer", "untrusted issuer" },
+	[TLS_REASON_NAME] = { "name-mismatch", "name mismatch" },
+	[TLS_REASON_PIN] = { "pin-mismatch", "pin mismatch" },
+	[TLS_REASON_TLSA] = { "tlsa-mismatch", "TLSA mismatch" },
+	[TLS_REASON_OTHER] = { "unverified", "not verified" },
+};
+
+const char *
+tls_reason_word(enum tls_reason r)
+{
+	return (unsigned)r < sizeof reasons / sizeof reasons[0] ?
+	    reasons[r].word : "?";
+}
+
+const char *
+tls_reason_text(enum tls_reason r)
+{
+	return (unsigned)r < sizeof reasons / sizeof reasons[0] ?
+	    reasons[r].text : "?";
+}

@@ -61,21 +61,35 @@ bounce_args(struct bounce_conf *c, int argc, char **argv)
 	return 1;
 }
 
+/* Whether status st is what a report of kind k is about. */
+static int
+status_fits(enum bounce_kind k, enum qstate_status st)
+{
+	switch (k) {
+	case BK_FAILURE:
+		return st == RS_FAILED || st == RS_EXPIRED;
+	case BK_DELAY:
+		return st == RS_DEFERRED || st == RS_PENDING;
+	case BK_SUCCESS:
+		return st == RS_DELIVERED || st == RS_RELAYED;
+	}
+	return 0;
+}
+
 /* Does a recipient in status st, with notify bits, belong in this report? */
 static int
 wanted(enum bounce_kind k, enum qstate_status st, unsigned notify)
 {
+	if (!status_fits(k, st))
+		return 0;
 	switch (k) {
 	case BK_FAILURE:
-		return (st == RS_FAILED || st == RS_EXPIRED) &&
-		    (notify == 0 || (notify & NOTIFY_FAILURE));
+		return notify == 0 || (notify & NOTIFY_FAILURE);
 	case BK_DELAY:
 		/* Without NOTIFY, warn of delays, as Postfix does. */
-		return (st == RS_DEFERRED || st == RS_PENDING) &&
-		    (notify == 0 || (notify & NOTIFY_DELAY));
+		return notify == 0 || (notify & NOTIFY_DELAY);
 	case BK_SUCCESS:
-		return (st == RS_DELIVERED || st == RS_RELAYED) &&
-		    (notify & NOTIFY_SUCCESS);
+		return (notify & NOTIFY_SUCCESS) != 0;
 	}
 	return 0;
 }
@@ -148,6 +162,7 @@ struct job {
 	} *x;
 	size_t nrc;
 	int double_bounce;
+	size_t stale;		/* recipients named, in another status */
 	char bid[QUEUE_ID_SIZE];
 };
 
@@ -260,7 +275,17 @@ pick(struct job *j, unsigned long long lifetime)
 			if (scan_ulong_all(j->c->index[k], &u) && u == i)
 				named = 1;
 		}
-		if (!named || !wanted(j->c->kind, sr->status, er->notify))
+		if (!named)
+			continue;
+		/*
+		 * Named, but not in the status this report is about: the
+		 * state file lags behind the caller (one that could not be
+		 * written, on a full disk). Reporting nothing would drop
+		 * the notification; the caller tries again.
+		 */
+		if (j->c->nindex > 0 && !status_fits(j->c->kind, sr->status))
+			j->stale++;
+		if (!wanted(j->c->kind, sr->status, er->notify))
 			continue;
 		x = &j->x[j->nrc];
 		d = &j->rc[j->nrc++];
@@ -444,6 +469,11 @@ bounce_run(const struct bounce_conf *c, struct buf *out)
 	code = EXIT_TEMP;
 	if (!pick(&j, lifetime))
 		goto out;
+	if (j.nrc == 0 && j.stale > 0) {
+		warn_x("state/", c->id, " does not show the recipients named ",
+		    "in the status of this report; nothing written");
+		goto out;
+	}
 	if (j.nrc == 0) {
 		code = EXIT_OK;		/* nobody asked to be told */
 		goto out;

@@ -20,6 +20,8 @@
 #include "headers.h"
 #include "hops.h"
 #include "inject.h"
+#include "prio.h"
+#include "priorules.h"
 #include "queue.h"
 #include "scan.h"
 #include "xtext.h"
@@ -46,6 +48,7 @@ struct inject {
 	int input_done;			/* the "." line or EOF was seen */
 	unsigned long long databytes;
 	unsigned long maxhops;		/* control/maxhops */
+	struct priorules rules;		/* control/priorityrules */
 	char id[QUEUE_ID_SIZE];
 };
 
@@ -246,6 +249,7 @@ static int
 read_controls(struct inject *in)
 {
 	char host[256];
+	struct zs err = ZS_INIT;
 	int r;
 
 	r = control_readline("me", &in->me);
@@ -272,6 +276,15 @@ read_controls(struct inject *in)
 	if (!hops_limit(&in->maxhops))
 		return fail_sys(EX_TEMPFAIL,
 		    "unable to read control/maxhops in ", control_dir());
+	if (!priorules_load(&in->rules, &err)) {
+		/* The message is not lost: the caller tries again later. */
+		r = errno == EINVAL ?
+		    fail(EX_TEMPFAIL, "bad control/", err.len ? err.s : "") :
+		    fail_sys(EX_TEMPFAIL,
+		    "unable to read control/priorityrules in ", control_dir());
+		zs_free(&err);
+		return r;
+	}
 	return EX_OK;
 }
 
@@ -407,32 +420,22 @@ header_rcpts(struct inject *in)
 	return r;
 }
 
-/* -p wins; else X-Priority (1-5) or Priority (RFC 2156) headers. */
+/*
+ * control/priorityrules first (the operator's word), then -p, then the
+ * X-Priority or Priority header field (lib/prio). A local submission has
+ * no client address and no AUTH user: only sender and rcpt rules apply.
+ */
 static void
 header_prio(struct inject *in)
 {
-	struct zs v = ZS_INIT;
-	long i;
+	enum queue_prio p;
 
-	if (in->conf->prio_set) {
+	if (priorules_match(&in->rules, &in->env, NULL, NULL, &p))
+		in->env.prio = p;
+	else if (in->conf->prio_set)
 		in->env.prio = in->conf->prio;
-		return;
-	}
-	if ((i = headers_find(&in->hdr, "X-Priority", 0)) >= 0 &&
-	    headers_value(&in->hdr, (size_t)i, &v)) {
-		const char *p = v.s + strspn(v.s, " \t");
-
-		in->env.prio = *p == '1' ? PRIO_URGENT : *p == '2' ? PRIO_HIGH :
-		    *p == '4' || *p == '5' ? PRIO_LOW : PRIO_NORMAL;
-	} else if ((i = headers_find(&in->hdr, "Priority", 0)) >= 0 &&
-	    headers_value(&in->hdr, (size_t)i, &v)) {
-		const char *p = v.s + strspn(v.s, " \t");
-
-		in->env.prio = strncasecmp(p, "urgent", 6) == 0 ? PRIO_URGENT :
-		    strncasecmp(p, "non-urgent", 10) == 0 ? PRIO_LOW :
-		    PRIO_NORMAL;
-	}
-	zs_free(&v);
+	else if (prio_headers(in->hdr.raw.s, in->hdr.raw.len, &p))
+		in->env.prio = p;
 }
 
 static int
@@ -808,6 +811,7 @@ inject_run(struct inject_conf *c)
 		queue_close(&in.q);
 	envelope_free(&in.env);
 	headers_free(&in.hdr);
+	priorules_free(&in.rules);
 	zs_free(&in.me);
 	zs_free(&in.defaulthost);
 	zs_free(&in.rcpts);

@@ -44,22 +44,25 @@ out_label(struct buf *o, const char *v)
 
 /*
  * zr-send's counters: messages_X and rcpts_X as results of one family
- * each, the others as counters of their own.
+ * each, deferrals_X as the reasons of one, the others as counters of
+ * their own.
  */
 static void
 counters(struct buf *o, const struct report_counts *rc)
 {
 	static const struct {
-		const char *prefix, *metric, *help;
+		const char *prefix, *metric, *label, *help;
 	} fam[] = {
-		{ "messages_", "zr_messages_total",
+		{ "messages_", "zr_messages_total", "result",
 		    "Messages that reached a state (deferred: deferrals)." },
-		{ "rcpts_", "zr_deliveries_total",
+		{ "rcpts_", "zr_deliveries_total", "result",
 		    "Recipient results of delivery attempts." },
+		{ "deferrals_", "zr_deferrals_total", "reason",
+		    "Deferred recipients, by the reason of the deferral." },
 	};
 	size_t f, k;
 
-	for (f = 0; f < 2; f++) {
+	for (f = 0; f < sizeof fam / sizeof fam[0]; f++) {
 		int head = 0;
 
 		for (k = 0; k < rc->ncounters; k++) {
@@ -71,7 +74,9 @@ counters(struct buf *o, const struct report_counts *rc)
 			if (!head++)
 				metric_head(o, fam[f].metric, "counter", fam[f].help);
 			out_s(o, fam[f].metric);
-			out_s(o, "{result=\"");
+			out_s(o, "{");
+			out_s(o, fam[f].label);
+			out_s(o, "=\"");
 			out_label(o, n + pl);
 			out_s(o, "\"} ");
 			out_u(o, rc->counter[k].value);
@@ -84,6 +89,7 @@ counters(struct buf *o, const struct report_counts *rc)
 
 		if (strncmp(n, "messages_", 9) == 0 ||
 		    strncmp(n, "rcpts_", 6) == 0 ||
+		    strncmp(n, "deferrals_", 10) == 0 ||
 		    fmt_snprintf(name, sizeof name, "zr_%s_total",
 		    strcmp(n, "attempts") == 0 ? "delivery_attempts" : n) == -1 ||
 		    strspn(n, "abcdefghijklmnopqrstuvwxyz_") != strlen(n))

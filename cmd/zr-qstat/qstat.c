@@ -19,6 +19,9 @@
 #include "http.h"
 #include "report.h"
 
+/* A notification pending longer than this (s) is a problem for --check. */
+#define NOTIFY_PENDING_MAX 3600
+
 int
 qstat_args(struct qstat_conf *c, int argc, char **argv)
 {
@@ -564,8 +567,19 @@ state_orphan(const char *name, void *ctx)
 	r = queue_locate(ck->q, id, &d);
 	if (r == -1)
 		return -1;
-	if (r == 1)
+	if (r == 1) {
+		struct stat st;
+
+		/* zr-send retries a notification with back-off; an hour is long. */
+		if (strncmp(name + QUEUE_ID_LEN, ".notify-", 8) == 0 &&
+		    queue_state_stat(ck->q, name, &st) == 1 &&
+		    st.st_mtime < time(NULL) - NOTIFY_PENDING_MAX) {
+			warn_x("problem: notification pending for over an "
+			    "hour: state/", name);
+			ck->problems++;
+		}
 		return 1;
+	}
 	warn_x("problem: state file without a message: state/", name);
 	ck->problems++;
 	/* What zr-send's cleanup does too: the message is gone for good. */

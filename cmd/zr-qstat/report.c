@@ -193,7 +193,7 @@ counters(struct queue *q, struct report_counts *rc)
 		return;
 	}
 	i = 11;
-	while (i < t.len && rc->ncounters < 16) {
+	while (i < t.len && rc->ncounters < REPORT_COUNTERS_MAX) {
 		const char *line = t.s + i, *nl = memchr(line, '\n', t.len - i);
 		const char *sp;
 		size_t len = nl != NULL ? (size_t)(nl - line) : t.len - i;

@@ -46,6 +46,9 @@ struct scan {
 	int err;
 };
 
+/* zr-send writes 20 counters; room for more without a change here. */
+#define REPORT_COUNTERS_MAX 48
+
 /* What a summary counts, from one pass over the queue. */
 struct report_counts {
 	unsigned long long dir[QD_COUNT];	/* messages per directory */
@@ -68,7 +71,7 @@ struct report_counts {
 	struct report_counter {
 		char name[32];
 		unsigned long long value;
-	} counter[16];
+	} counter[REPORT_COUNTERS_MAX];
 	size_t ncounters;
 };
 

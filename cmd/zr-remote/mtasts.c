@@ -147,6 +147,13 @@ mtasts_apply(const struct remote_conf *conf, struct remote_job *j,
 			/* RFC 8461 4.2: TLS verified against the MX name. */
 			h->tls = TLS_LEVEL_VERIFY;
 			h->tls_set = true;
+		} else if (c.policy.mode == STS_ENFORCE &&
+		    level == TLS_LEVEL_DANE) {
+			/*
+			 * DANE wins where it applies (RFC 8461 2); if it finds
+			 * no usable TLSA set, enforce holds (remote.c).
+			 */
+			h->sts_enforce = true;
 		}
 		j->host[kept++] = *h;
 	}

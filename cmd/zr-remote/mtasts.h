@@ -8,8 +8,12 @@
  *
  * enforce: hosts whose MX name matches no pattern are left out of the job
  * and the others need TLS verified against that name (tls=verify), unless
- * their level is already above encrypt (verify, fingerprint, or a DANE
- * level: DANE wins over MTA-STS, RFC 8461 2). testing: every host stays,
+ * their level is already above encrypt (verify, fingerprint). At tls=dane
+ * DANE wins where it applies (RFC 8461 2): with a usable TLSA set the
+ * level stays dane; when DANE falls back to may or encrypt (a signed
+ * domain without TLSA records, or an unsigned one), enforce applies again
+ * and the host is verified against its MX name (route_host sts_enforce,
+ * read by conn_open). testing: every host stays,
  * a mismatch is logged. none, no policy, or control/mtasts "no": nothing
  * changes.
  */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -63,6 +64,20 @@ conf_bad(struct zs *s, const char *file, const char *what)
 	zs_free(s);
 	errno = EINVAL;
 	return 0;
+}
+
+static int
+conf_dnssec(struct remote_conf *c)
+{
+	struct dane d;
+
+	if (!dane_conf(&d)) {
+		if (errno == EINVAL)
+			warn_x("control/dnssec: neither trust nor no");
+		return 0;
+	}
+	c->dnssec = d.trust;
+	return 1;
 }
 
 /* r and s from control_readline(file): the protocol, 0 for the default. */
@@ -200,6 +215,8 @@ remote_conf_load(struct remote_conf *c)
 		return 0;
 	c->timeouttoken = u == 0 || u > 3600 ? OAUTH_TIMEOUT_DEFAULT :
 	    (unsigned)u;
+	if (!conf_dnssec(c))
+		return 0;
 	return conf_tls(c) && mtasts_conf(c);
 }
 
@@ -689,6 +706,9 @@ parse_ehlo(struct remote *r)
 			r->ext |= EXT_8BITMIME;
 		else if (n == 3 && strncasecmp(l, "DSN", 3) == 0)
 			r->ext |= EXT_DSN;
+		else if (n >= 11 && strncasecmp(l, "MT-PRIORITY", 11) == 0 &&
+		    (n == 11 || l[11] == ' '))
+			r->ext |= EXT_MTPRIORITY;
 		else if (n == 8 && strncasecmp(l, "STARTTLS", 8) == 0)
 			r->ext |= EXT_STARTTLS;
 		else if (n == 10 && strncasecmp(l, "REQUIRETLS", 10) == 0)
@@ -782,25 +802,53 @@ out:
 	return ok;
 }
 
+/*
+ * The T record's policy= and outcome= (policy.h) for the configured level;
+ * at dane, with what the TLSA lookup found.
+ */
+static void
+set_policy(struct remote *r, enum tls_level level, bool smtps,
+    const char *outcome, const char *reason)
+{
+	(void)policy_fmt(r->policy, sizeof r->policy, level, smtps, outcome,
+	    reason);
+	if (level == TLS_LEVEL_DANE && r->dr.note != NULL)
+		(void)policy_note(r->policy, sizeof r->policy, "dane",
+		    r->dr.note);
+	/* DANE fell back, and an MTA-STS policy asked for verify. */
+	if (level == TLS_LEVEL_DANE && r->eff == TLS_LEVEL_VERIFY)
+		(void)policy_note(r->policy, sizeof r->policy, "mta-sts",
+		    "enforce");
+}
+
 /* The handshake on r->fd; 1, or 0 with why set. */
 static int
 start_tls(struct remote *r, const struct route_host *h)
 {
 	char err[TLS_ERR_MAX];
 	struct remote_sess *e;
+	struct tls_check chk = { .level = r->eff,
+	    .fingerprint = h->fingerprint, .tlsa = r->dr.usable,
+	    .ntlsa = r->eff == TLS_LEVEL_DANE ? r->dr.nusable : 0 };
 
 	if (!tls_ready(r, err, sizeof err)) {
 		set_why(r, h->key, "TLS: ", err);
 		return 0;
 	}
-	e = sess_slot(r, &r->cur, false);
-	/* The MX host's name, not its address, is what a certificate names. */
+	/*
+	 * TLSA records may have changed since: no shortcut past them, nor
+	 * past the name check that MTA-STS asks for when DANE falls back.
+	 */
+	e = r->cur.tls == TLS_LEVEL_DANE ? NULL :
+	    sess_slot(r, &r->cur, false);
+	/* An MX host is known by its name (RFC 7672 3.2.2), not its address. */
 	r->tls = tls_connect(r->ctx, r->fd, h->mxname[0] ? h->mxname : h->name,
-	    r->cur.tls,
-	    h->fingerprint, e != NULL ? e->s : NULL, r->conf->timeoutremote,
+	    &chk, e != NULL ? e->s : NULL, r->conf->timeoutremote,
 	    r->deadline, err, sizeof err);
 	if (r->tls == NULL) {
 		set_why(r, h->key, "TLS: ", err);
+		set_policy(r, r->cur.tls, r->cur.smtps, "failed",
+		    tls_reason_word(chk.reason));
 		return 0;
 	}
 	buf_init(&r->in, tls_read, r->fd, r->tls, r->inspace, NET_BUF);
@@ -1056,6 +1104,48 @@ not_myself(struct remote *r, const struct route_host *h)
 	    ", which is control/me", true);
 }
 
+/*
+ * At tls=dane, what the TLSA records make of the connection (RFC 7672
+ * 2.2): r->eff becomes dane, encrypt or may; verify instead of the last
+ * two when MTA-STS enforce holds for the host (sts_enforce). 0 with why
+ * set when the host is to be skipped: its TLSA records cannot be known
+ * now.
+ */
+static int
+dane_decide(struct remote *r, const struct route_host *h)
+{
+	const char *ref = h->mxname[0] ? h->mxname : h->name;
+	char b[16];
+
+	r->dane.trust = r->conf->dnssec;
+	/* An address names no zone: nothing to look up. */
+	if (inet_pton(AF_INET, ref, b) == 1 || inet_pton(AF_INET6, ref, b) == 1)
+		ref = NULL;
+	switch (dane_lookup(&r->dane, ref, h->port, &r->dr)) {
+	case DANE_TLSA:
+		r->eff = TLS_LEVEL_DANE;
+		return 1;
+	case DANE_ENCRYPT:
+		r->eff = TLS_LEVEL_ENCRYPT;
+		break;
+	case DANE_MAY:
+		r->eff = TLS_LEVEL_MAY;
+		break;
+	case DANE_DEFER:
+		set_why(r, h->key, "DANE: ", r->dr.why);
+		set_policy(r, TLS_LEVEL_DANE, false, "failed", "tlsa-lookup");
+		return 0;
+	}
+	/*
+	 * No usable TLSA set: DANE is not in force, so an MTA-STS policy in
+	 * enforce mode applies again (RFC 8461 2 lets DANE win only where it
+	 * applies): TLS verified against the MX name.
+	 */
+	if (h->sts_enforce)
+		r->eff = TLS_LEVEL_VERIFY;
+	return 1;
+}
+
 static int
 conn_open(struct remote *r, const struct route_host *h)
 {
@@ -1065,6 +1155,11 @@ conn_open(struct remote *r, const struct route_host *h)
 	const char *mech = "";
 
 	r->looped = false;
+	r->dr.note = NULL;
+	r->eff = level;
+	set_policy(r, level, h->smtps, POLICY_UNREACHED, NULL);
+	if (level == TLS_LEVEL_DANE && !dane_decide(r, h))
+		return 0;
 	r->fd = connect_to(r, h);
 	if (r->fd == -1)
 		return 0;
@@ -1081,7 +1176,7 @@ conn_open(struct remote *r, const struct route_host *h)
 	    NET_BUF);
 	r->dirty = false;
 	/* RFC 8314 3: implicit TLS, before the greeting. */
-	if (level == TLS_LEVEL_SMTPS && !start_tls(r, h))
+	if (h->smtps && !start_tls(r, h))
 		goto fail;
 	if (!get_reply(r, "the greeting") || unsolicited(r, "the greeting"))
 		goto fail;
@@ -1097,10 +1192,13 @@ conn_open(struct remote *r, const struct route_host *h)
 		goto refused;
 	if (!not_myself(r, h))
 		return 0;
-	if (level != TLS_LEVEL_NONE && level != TLS_LEVEL_SMTPS) {
+	level = r->eff;
+	if (!h->smtps && level != TLS_LEVEL_NONE) {
 		if (!(r->ext & EXT_STARTTLS) && level != TLS_LEVEL_MAY) {
 			set_why(r, h->key, "STARTTLS not offered, and tls=",
 			    tls_level_name(level));
+			set_policy(r, r->cur.tls, false, "failed",
+			    "no-starttls");
 			conn_close(r, true);
 			return 0;
 		}
@@ -1129,6 +1227,8 @@ conn_open(struct remote *r, const struct route_host *h)
 			} else if (level != TLS_LEVEL_MAY) {
 				smtpreply_text(&r->reply, t);
 				set_why(r, h->key, "STARTTLS refused: ", t);
+				set_policy(r, r->cur.tls, false, "failed",
+				    "starttls-refused");
 				conn_close(r, true);
 				return 0;
 			} else {
@@ -1139,12 +1239,14 @@ conn_open(struct remote *r, const struct route_host *h)
 			}
 		}
 	}
+	set_policy(r, r->cur.tls, h->smtps, policy_outcome(level,
+	    r->tls != NULL), NULL);
 	if (h->auth[0] != '\0' && !do_auth(r, h, &mech, &quit)) {
 		conn_close(r, quit);
 		return 0;
 	}
-	log_info("host=", h->key, " ", r->tlsinfo, mech[0] != '\0' ?
-	    " auth=" : "", mech);
+	log_info("host=", h->key, " ", r->tlsinfo, r->policy,
+	    mech[0] != '\0' ? " auth=" : "", mech);
 	return 1;
 refused:
 	if (!lost) {
@@ -1287,6 +1389,14 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	    !put(r, e->ret == RET_FULL ? " RET=FULL" : " RET=HDRS")) ||
 	    (e->envid != NULL && (!put(r, " ENVID=") || !put(r, e->envid)))))
 		goto lost_early;
+	/* RFC 6710 4.1: the priority goes on to a next hop that takes it. */
+	if ((r->ext & EXT_MTPRIORITY) && e->has_mtprio) {
+		char mt[3] = { e->mtprio < 0 ? '-' : '+', (char)('0' +
+		    (e->mtprio < 0 ? -e->mtprio : e->mtprio)), '\0' };
+
+		if (!put(r, " MT-PRIORITY=") || !put(r, mt + (mt[0] == '+')))
+			goto lost_early;
+	}
 	if (!put(r, "\r\n"))
 		goto lost_early;
 	r->dirty = true;
@@ -1471,13 +1581,17 @@ emit(struct buf *o, char letter, const char *p, size_t n)
 	return buf_put(o, "", 1);
 }
 
+/* No host took the job; policy, when not empty, is the last one tried. */
 static int
-report_fail(struct buf *o, char letter, const char *a, const char *b)
+report_fail(struct buf *o, char letter, const char *a, const char *b,
+    const char *policy)
 {
 	struct zs t = ZS_INIT;
 	int ok = zs_cats(&t, a) && zs_cats(&t, b);
 
-	ok = emit(o, 'H', "", 0) &&
+	/* The T record's fields, without the leading space. */
+	ok = emit(o, 'H', "", 0) && (policy == NULL || policy[0] == '\0' ||
+	    emit(o, 'T', policy + 1, strlen(policy + 1))) &&
 	    emit(o, letter, ok ? t.s : "4.3.0 out of memory",
 	    ok ? t.len : 19) && buf_flush(o);
 	zs_free(&t);
@@ -1486,10 +1600,10 @@ report_fail(struct buf *o, char letter, const char *a, const char *b)
 
 static int
 report(struct buf *o, const char *host, const char *tls, int dsn,
-    struct result *res)
+    const char *policy, struct result *res)
 {
-	char t[REMOTE_TLSINFO_MAX + 16];
-	size_t i, n = strlen(tls);
+	char t[REMOTE_TLSINFO_MAX + 16 + POLICY_FIELDS_MAX];
+	size_t i, n = strlen(tls), pn = strlen(policy);
 
 	/* " dsn=yes": the next hop took the DSN request and will report. */
 	memcpy(t, tls, n);
@@ -1497,6 +1611,8 @@ report(struct buf *o, const char *host, const char *tls, int dsn,
 		memcpy(t + n, " dsn=yes", 8);
 		n += 8;
 	}
+	memcpy(t + n, policy, pn);
+	n += pn;
 	if (!emit(o, 'H', host, strlen(host)) || !emit(o, 'T', t, n))
 		return 0;
 	for (i = 0; i < res->n; i++)
@@ -1514,11 +1630,12 @@ same_host(const struct remote *r, const struct route_host *h)
 {
 	return strcmp(r->key, h->key) == 0 &&
 	    r->cur.tls == (h->tls_set ? h->tls : r->conf->tlsmx) &&
+	    r->cur.smtps == h->smtps &&
+	    strcmp(r->cur.mxname, h->mxname) == 0 &&
 	    strcmp(r->cur.fingerprint, h->fingerprint) == 0 &&
 	    strcmp(r->cur.auth, h->auth) == 0 &&
 	    r->cur.authplain == h->authplain &&
-	    /* The name its certificate was checked against, and sent. */
-	    strcmp(r->cur.mxname, h->mxname) == 0;
+	    r->cur.sts_enforce == h->sts_enforce;
 }
 
 static int
@@ -1534,12 +1651,14 @@ do_job(struct remote *r, struct remote_job *j)
 	memset(&res, 0, sizeof res);
 	envelope_init(&e);
 	if (j->bad.len != 0)
-		return report_fail(r->report, 'Z', "4.3.5 bad job: ", j->bad.s);
+		return report_fail(r->report, 'Z', "4.3.5 bad job: ", j->bad.s,
+		    NULL);
 	/* Never through a symlink, never a FIFO: only a regular file. */
 	mfd = queue_openfile(AT_FDCWD, j->file.s);
 	if (mfd == -1 || !envelope_read(&e, mfd)) {
 		ok = report_fail(r->report, 'Z',
-		    "4.3.0 unable to read the message: ", strerror(errno));
+		    "4.3.0 unable to read the message: ", strerror(errno),
+		    NULL);
 		goto out;
 	}
 	from = j->have_from ? j->from.s : e.sender;
@@ -1562,7 +1681,7 @@ do_job(struct remote *r, struct remote_job *j)
 	/* RFC 8689 4.2.2: TLS-Required: No sets the domain's policy aside. */
 	if (!requiretls_optional(mfd, &e) &&
 	    !mtasts_apply(r->conf, j, rcpts, &r->why)) {
-		ok = report_fail(r->report, 'Z', "4.7.5 ", r->why.s);
+		ok = report_fail(r->report, 'Z', "4.7.5 ", r->why.s, NULL);
 		goto out;
 	}
 	/*
@@ -1575,6 +1694,8 @@ do_job(struct remote *r, struct remote_job *j)
 		conn_close(r, false);
 	r->why.len = 0;
 	r->looped = false;
+	if (r->fd == -1)
+		r->policy[0] = '\0';
 	r->dest = strrchr(rcpts, '@') != NULL ? strrchr(rcpts, '@') + 1 : NULL;
 	for (h = 0; h < j->nhost;) {
 		bool fresh = false;
@@ -1601,10 +1722,10 @@ do_job(struct remote *r, struct remote_job *j)
 			fresh = true;
 		}
 		if (e.requiretls && (r->tls == NULL ||
-		    !requiretls_level_ok(r->cur.tls) ||
+		    !requiretls_level_ok(r->eff) ||
 		    !(r->ext & EXT_REQUIRETLS))) {
 			set_why(r, j->host[h].key, "REQUIRETLS: ", r->tls == NULL ||
-			    !requiretls_level_ok(r->cur.tls) ?
+			    !requiretls_level_ok(r->eff) ?
 			    "the connection's TLS is not verified" :
 			    "the server does not offer REQUIRETLS");
 			short_tls++;
@@ -1620,7 +1741,7 @@ do_job(struct remote *r, struct remote_job *j)
 			continue;
 		}
 		ok = report(r->report, j->host[h].key, r->tlsinfo, r->dsn_passed,
-		    &res);
+		    r->policy, &res);
 		goto out;
 	}
 	/*
@@ -1629,15 +1750,17 @@ do_job(struct remote *r, struct remote_job *j)
 	 */
 	if (e.requiretls && short_tls == j->nhost && j->nhost > 0) {
 		ok = report_fail(r->report, 'D', "5.7.30 REQUIRETLS support "
-		    "required: ", r->why.len ? r->why.s : "no host");
+		    "required: ", r->why.len ? r->why.s : "no host",
+		    r->policy);
 		goto out;
 	}
 	/* RFC 3463 3.5: X.4.6 is a routing loop. */
 	ok = report_fail(r->report, 'Z', r->looped ? "4.4.6 " :
-	    "4.4.1 no host answered: ", r->why.len ? r->why.s : "no host");
+	    "4.4.1 no host answered: ", r->why.len ? r->why.s : "no host",
+	    r->policy);
 	goto out;
 nomem:
-	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "");
+	ok = report_fail(r->report, 'Z', "4.3.0 out of memory", "", NULL);
 out:
 	r->dest = NULL;		/* it points into this job */
 	/* A kept connection waits for the next job, and QUIT, as before. */
@@ -1694,6 +1817,7 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 out:
 	sess_free(&r);
 	oauth_cache_free(&r.oauth);
+	dane_close(&r.dane);
 	if (r.ctx != NULL)
 		SSL_CTX_free(r.ctx);
 	smtpreply_free(&r.reply);

@@ -14,8 +14,10 @@
  *
  * Output per job, each record a letter, text and a NUL (qmail-remote's
  * report plus a leading H record): "H" and the host that took the
- * transaction (empty when none did); when one did, "T" and how the
- * connection was protected ("tls=none", "tls=TLSv1.3 cipher=..."); then
+ * transaction (empty when none did); "T" and how the connection was
+ * protected ("tls=none", "tls=TLSv1.3 cipher=...") with the TLS policy
+ * and its outcome (policy.h), or when no host took it and one was tried,
+ * the policy and outcome of the last one alone; then
  * one r (accepted), h (refused for
  * good) or s (refused for now) per recipient, in order; then K (the
  * message was accepted for the r recipients), Z (temporary failure) or D
@@ -29,8 +31,10 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "dane.h"
 #include "loop.h"
 #include "oauth.h"
+#include "policy.h"
 #include "route.h"
 #include "smtpreply.h"
 #include "timeoutio.h"
@@ -53,6 +57,7 @@ struct remote_conf {
 	unsigned timeoutremote;		/* control/timeoutremote */
 	unsigned timeouttransaction;	/* control/timeouttransaction */
 	enum tls_level tlsmx;		/* control/tlsmx: hosts without tls= */
+	bool dnssec;			/* control/dnssec: trust AD */
 	char ciphers[REMOTE_CIPHERS_MAX];	/* control/tlsclientciphers */
 	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
 	unsigned timeouttoken;		/* control/timeouttoken (oauth.h) */
@@ -70,6 +75,7 @@ struct remote_conf {
 #define EXT_AUTH_XOAUTH2 128u
 #define EXT_AUTH_OAUTHBEARER 256u
 #define EXT_REQUIRETLS 512u
+#define EXT_MTPRIORITY 1024u
 
 /* A TLS session to offer again to the same host at the same level. */
 struct remote_sess {
@@ -99,6 +105,11 @@ struct remote {
 	SSL_CTX *ctx;			/* made at the first TLS connection */
 	struct tls *tls;		/* the connection's TLS, or NULL */
 	char tlsinfo[REMOTE_TLSINFO_MAX];	/* the T record */
+	char policy[POLICY_FIELDS_MAX];	/* and its policy= outcome= */
+	enum tls_level eff;		/* the level applied: at dane, what
+					   the TLSA records made of it */
+	struct dane dane;
+	struct dane_result dr;		/* the last verdict, at dane */
 	int dsn_passed;			/* the transaction carried DSN */
 	struct remote_sess sess[REMOTE_SESSIONS];
 	size_t nextsess;		/* the slot to reuse next */

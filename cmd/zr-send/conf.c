@@ -31,6 +31,7 @@ static const struct num nums[] = {
 	{ "mxport", F(mxport), 25, 1, 65535 },
 	{ "delaywarn", F(delaywarn), 4 * 3600, 0, 365 * 86400ULL },
 	{ "dnsnegttl", F(dnsnegttl), 60, 0, 86400 },
+	{ "bouncetimeout", F(bouncetimeout), 120, 1, 86400 },
 };
 #undef F
 

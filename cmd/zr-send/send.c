@@ -20,8 +20,10 @@
 #include "hops.h"
 #include "hist.h"
 #include "mxroute.h"
+#include "notify.h"
 #include "qstate.h"
 #include "queue.h"
+#include "reason.h"
 #include "scan.h"
 #include "send.h"
 
@@ -33,6 +35,8 @@
 #define TMP_MAXAGE (36 * 3600)
 /* Directory syncs of a batch of moves are at most this far apart (ms). */
 #define SYNC_GAP_MS 100
+/* A message whose state could not be written is tried again after (s). */
+#define UNSAVED_RETRY 5
 /* A report larger than this is mangled. */
 #define REPORT_MAX (1u << 20)
 
@@ -43,10 +47,17 @@ static const char *const stat_names[] = {
 	"messages_expired", "messages_deferred", "rcpts_delivered",
 	"rcpts_failed", "rcpts_expired", "rcpts_deferred", "attempts",
 	"notifications", "notifications_suppressed",
+	/* Deferred recipients by reason, in the order of enum reason. */
+	"deferrals_dns", "deferrals_connect", "deferrals_tls", "deferrals_auth",
+	"deferrals_throttled", "deferrals_mailbox", "deferrals_loop",
+	"deferrals_other",
 };
 enum { ST_M_DELIVERED, ST_M_PARTIAL, ST_M_FAILED, ST_M_EXPIRED,
     ST_M_DEFERRED, ST_R_DELIVERED, ST_R_FAILED, ST_R_EXPIRED,
-    ST_R_DEFERRED, ST_ATTEMPTS, ST_NOTIFY, ST_SUPPRESSED, ST_COUNT };
+    ST_R_DEFERRED, ST_ATTEMPTS, ST_NOTIFY, ST_SUPPRESSED, ST_DEFERRALS,
+    ST_COUNT = ST_DEFERRALS + REASON_COUNT };
+_Static_assert(sizeof stat_names / sizeof stat_names[0] == ST_COUNT,
+    "a name for every counter");
 
 struct msg {
 	char id[QUEUE_ID_SIZE];
@@ -60,6 +71,9 @@ struct msg {
 	size_t jobs_left;
 	unsigned char *inplay;	/* recipients tried in this attempt */
 	unsigned char *hopdsn;	/* delivered to a next hop that reports */
+	enum queue_dir at, to;	/* where the file is, where it goes */
+	size_t pending;		/* recipients left, when it goes to deferred/ */
+	long long retry_at;	/* s: when to try to save it again (unsaved) */
 };
 
 struct job {
@@ -127,6 +141,12 @@ struct send {
 	long long sync_at;
 	long long next_cleanup;
 	struct send_cleanup clean;
+	struct notify_set notes;	/* notifications owed (notify.c) */
+	/* Finished messages whose results state/ could not take yet. */
+	struct msg **unsaved;
+	size_t nunsaved, capunsaved;
+	long long unsaved_warned;	/* s */
+	unsigned long long unsaved_failures;
 	long long next_qrun;
 	bool stopping;
 	long long stop_deadline;
@@ -500,6 +520,8 @@ state_next(struct send *s, const char *id, size_t nrcpt)
 	return next;
 }
 
+static bool unsaved(const struct send *, const char *id);
+
 static void
 defer_add(struct send *s, const char *id, enum queue_prio p, long long next)
 {
@@ -531,7 +553,9 @@ load_deferred_one(const char *id, void *ctx)
 		return 1;
 	}
 	close(fd);
-	defer_add(s, id, e.prio, state_next(s, id, e.nrcpt));
+	/* Its results are in memory only: settle() takes it on. */
+	if (!unsaved(s, id))
+		defer_add(s, id, e.prio, state_next(s, id, e.nrcpt));
 	envelope_free(&e);
 	return 1;
 }
@@ -750,6 +774,7 @@ child_close_input(struct child *c)
 /* Scheduling. */
 
 static void finish_msg(struct send *, struct msg *);
+static void settle(struct send *, struct msg *, long long now);
 
 static void
 msg_free(struct msg *m)
@@ -795,6 +820,8 @@ rcpt_result(struct send *s, struct msg *m, size_t i, unsigned long long dnum,
 	zs_free(&l);
 	s->stats[st == RS_DELIVERED ? ST_R_DELIVERED : st == RS_FAILED ?
 	    ST_R_FAILED : ST_R_DEFERRED]++;
+	if (st == RS_DEFERRED)
+		s->stats[ST_DEFERRALS + reason_of(text)]++;
 	s->stats_dirty = true;
 }
 
@@ -1229,64 +1256,6 @@ dispatch(struct send *s)
 
 /* Results. */
 
-/*
- * Run zr-bounce for the recipients of m whose index is marked in pick
- * (all in its state when pick is NULL), and wait for it: a notification
- * is rare, and running it before the message moves on keeps the order
- * that makes it idempotent (its key records it). 1 when it succeeded.
- */
-static int
-run_bounce(struct send *s, struct msg *m, const char *kind, const char *key,
-    const unsigned char *pick)
-{
-	char **argv, (*num)[FMT_ULONG + 1];
-	size_t i, n = 0;
-	int status, ok = 0;
-	pid_t pid;
-
-	argv = calloc(m->env.nrcpt + 10, sizeof *argv);
-	num = calloc(m->env.nrcpt ? m->env.nrcpt : 1, sizeof *num);
-	if (argv == NULL || num == NULL)
-		goto out;
-	argv[n++] = "zr-bounce";
-	argv[n++] = "-q";
-	argv[n++] = ".";
-	argv[n++] = "-t";
-	argv[n++] = (char *)(uintptr_t)kind;
-	argv[n++] = "-k";
-	argv[n++] = (char *)(uintptr_t)key;
-	argv[n++] = m->id;
-	for (i = 0; pick != NULL && i < m->env.nrcpt; i++)
-		if (pick[i]) {
-			num[i][fmt_ulong(num[i], i)] = '\0';
-			argv[n++] = num[i];
-		}
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null != -1)
-			dup2(null, 1);
-		execv(s->bounce, argv);
-		warn_sys("unable to run ", s->bounce);
-		_exit(EXIT_TEMP);
-	}
-	if (pid == -1)
-		goto out;
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			goto out;
-	ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	if (ok) {
-		s->stats[ST_NOTIFY]++;
-		s->stats_dirty = true;
-	}
-out:
-	free(argv);
-	free(num);
-	return ok;
-}
-
 /* Whether a recipient delivered in this attempt asked to hear of it. */
 static bool
 success_wanted(const struct msg *m)
@@ -1302,14 +1271,39 @@ success_wanted(const struct msg *m)
 	return false;
 }
 
-/* The notifications an attempt calls for (RFC 3461), before m moves on. */
-static void
+/* Whether recipient i wants to hear of its failure (RFC 3461 NOTIFY). */
+static bool
+failure_wanted(const struct msg *m, size_t i)
+{
+	unsigned n = m->env.rcpt[i].notify;
+
+	return n == 0 || (n & NOTIFY_FAILURE);
+}
+
+static bool
+record(struct send *s, struct msg *m, const char *kind, const char *key,
+    const unsigned char *pick)
+{
+	if (notify_record(&s->notes, &s->q, m->id, m->ino, kind, key, pick,
+	    m->env.nrcpt))
+		return true;
+	warn_sys("unable to record a notification for ", m->id);
+	return false;
+}
+
+/*
+ * The notifications an attempt calls for (RFC 3461), recorded in state/
+ * before m moves on, for zr-bounce to make (notify.c). false when one
+ * could not be recorded: m must then not move on.
+ */
+static bool
 notify(struct send *s, struct msg *m, long long now, bool deferred)
 {
 	unsigned char *fail = NULL, *good = NULL;
 	size_t i, nfail = 0, ngood = 0;
 	char key[32];
 	struct zs l = ZS_INIT;
+	bool ok = false;
 
 	fail = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
 	good = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
@@ -1321,7 +1315,8 @@ notify(struct send *s, struct msg *m, long long now, bool deferred)
 
 		if (!m->inplay[i])
 			continue;
-		if (st == RS_FAILED || st == RS_EXPIRED) {
+		if ((st == RS_FAILED || st == RS_EXPIRED) &&
+		    failure_wanted(m, i)) {
 			fail[i] = 1;
 			nfail++;
 		} else if ((st == RS_DELIVERED || st == RS_RELAYED) &&
@@ -1338,43 +1333,24 @@ notify(struct send *s, struct msg *m, long long now, bool deferred)
 		    zs_cats(&l, ": notices are off (control/bounces); none sent"
 		    " rcpts=") && catnum(&l, nfail) && catid(&l, m->id))
 			logline(&l);
-	} else if (nfail > 0 &&
-	    fmt_snprintf(key, sizeof key, "failure-%u", m->st.attempts) != -1) {
-		if (zs_cats(&l, "bounce ") && catmsg(&l, m->ino) &&
-		    zs_cats(&l, run_bounce(s, m, "failure", key, fail) ?
-		    ": notification of failure queued" :
-		    ": zr-bounce failed; no notification sent") &&
-		    zs_cats(&l, " rcpts=") && catnum(&l, nfail) &&
-		    catid(&l, m->id))
-			logline(&l);
-	}
-	if (ngood > 0 &&
-	    fmt_snprintf(key, sizeof key, "success-%u", m->st.attempts) != -1) {
-		if (!run_bounce(s, m, "success", key, good) &&
-		    zs_cats(&l, "warning: ") && catmsg(&l, m->ino) &&
-		    zs_cats(&l, ": zr-bounce failed; no success notification") &&
-		    catid(&l, m->id))
-			logline(&l);
-	}
+	} else if (nfail > 0 && (fmt_snprintf(key, sizeof key, "failure-%u",
+	    m->st.attempts) == -1 || !record(s, m, "failure", key, fail)))
+		goto out;
+	if (ngood > 0 && (fmt_snprintf(key, sizeof key, "success-%u",
+	    m->st.attempts) == -1 || !record(s, m, "success", key, good)))
+		goto out;
 	/* One delay warning, once the message has waited long enough. */
 	if (deferred && s->conf->bounces && s->conf->delaywarn > 0 &&
-	    now >= m->env.arrival + (long long)s->conf->delaywarn) {
-		char name[QUEUE_ID_SIZE + 16];
-		struct zs t = ZS_INIT;
-
-		if (fmt_snprintf(name, sizeof name, "%s.dsn-delay", m->id) != -1 &&
-		    queue_state_read(&s->q, name, &t) == 0 &&
-		    !run_bounce(s, m, "delay", "delay", NULL) &&
-		    zs_cats(&l, "warning: ") && catmsg(&l, m->ino) &&
-		    zs_cats(&l, ": zr-bounce failed; no delay warning") &&
-		    catid(&l, m->id))
-			logline(&l);
-		zs_free(&t);
-	}
+	    now >= m->env.arrival + (long long)s->conf->delaywarn &&
+	    !notify_known(&s->q, m->id, "delay") &&
+	    !record(s, m, "delay", "delay", NULL))
+		goto out;
+	ok = true;
 out:
 	zs_free(&l);
 	free(fail);
 	free(good);
+	return ok;
 }
 
 static const char *
@@ -1632,10 +1608,8 @@ finish_msg(struct send *s, struct msg *m)
 {
 	size_t i, n[RS_COUNT] = { 0 };
 	long long now = now_ms() / 1000;
-	enum queue_dir to;
-	struct zs l = ZS_INIT, t = ZS_INIT;
+	struct zs l = ZS_INIT;
 	enum giveup giveup;
-	bool ok;
 	int hr;
 
 	m->st.attempts++;
@@ -1684,74 +1658,183 @@ finish_msg(struct send *s, struct msg *m)
 		/* One last attempt when the lifetime runs out. */
 		if (m->st.next > end && end > now)
 			m->st.next = end;
-		ok = qstate_format(&m->st, &t) &&
-		    queue_state_write(&s->q, m->id, t.s, t.len);
-		/* Notifications read the state just written, then it moves. */
-		if (ok)
-			notify(s, m, now, true);
-		if (!ok ||
-		    !queue_move_nosync(&s->q, m->id, QD_ACTIVE, QD_DEFERRED)) {
-			/* It stays in active/, back at the next start. */
-			warn_sys("trouble deferring ", m->id,
-			    "; left in active/");
-		} else {
-			defer_add(s, m->id, m->prio, m->st.next);
-			s->stats[ST_M_DEFERRED]++;
-			if (zs_cats(&l, "deferral ") && catmsg(&l, m->ino) &&
-			    zs_cats(&l, ": next attempt in ") &&
-			    catnum(&l,
-			    (unsigned long long)(m->st.next - now)) &&
-			    zs_cats(&l, "s next=") &&
-			    catnum(&l, (unsigned long long)m->st.next) &&
-			    zs_cats(&l, " attempts=") &&
-			    catnum(&l, m->st.attempts) &&
-			    zs_cats(&l, " pending=") &&
-			    catnum(&l, n[RS_DEFERRED] + n[RS_PENDING]) &&
-			    catid(&l, m->id))
-				logline(&l);
-		}
-		goto out;
-	}
-	if (n[RS_EXPIRED] > 0) {
-		to = QD_DONE_EXPIRED;
-		s->stats[ST_M_EXPIRED]++;
-		hr = HR_EXPIRED;
-	} else if (n[RS_FAILED] > 0 && n[RS_DELIVERED] + n[RS_RELAYED] > 0) {
-		to = QD_DONE_PARTIAL;
-		s->stats[ST_M_PARTIAL]++;
-		hr = HR_PARTIAL;
-	} else if (n[RS_FAILED] > 0) {
-		to = QD_DONE_FAILED;
-		s->stats[ST_M_FAILED]++;
-		hr = HR_FAILED;
+		m->to = QD_DEFERRED;
+		m->pending = n[RS_DEFERRED] + n[RS_PENDING];
 	} else {
-		to = QD_DONE_DELIVERED;
-		s->stats[ST_M_DELIVERED]++;
-		hr = HR_DELIVERED;
+		if (n[RS_EXPIRED] > 0) {
+			m->to = QD_DONE_EXPIRED;
+			s->stats[ST_M_EXPIRED]++;
+			hr = HR_EXPIRED;
+		} else if (n[RS_FAILED] > 0 &&
+		    n[RS_DELIVERED] + n[RS_RELAYED] > 0) {
+			m->to = QD_DONE_PARTIAL;
+			s->stats[ST_M_PARTIAL]++;
+			hr = HR_PARTIAL;
+		} else if (n[RS_FAILED] > 0) {
+			m->to = QD_DONE_FAILED;
+			s->stats[ST_M_FAILED]++;
+			hr = HR_FAILED;
+		} else {
+			m->to = QD_DONE_DELIVERED;
+			s->stats[ST_M_DELIVERED]++;
+			hr = HR_DELIVERED;
+		}
+		hist_add(&s->hist, HIST_QUEUE, hr,
+		    now_ms() - (long long)m->env.arrival * 1000);
 	}
-	hist_add(&s->hist, HIST_QUEUE, hr,
-	    now_ms() - (long long)m->env.arrival * 1000);
-	/* The record of results, for zr-qstat and for notifications. */
-	if ((m->had_state || to != QD_DONE_DELIVERED || success_wanted(m)) &&
-	    (!qstate_format(&m->st, &t) ||
-	    !queue_state_write(&s->q, m->id, t.s, t.len)))
-		warn_sys("trouble writing state/", m->id);
-	notify(s, m, now, false);
-	if (!queue_move_nosync(&s->q, m->id, QD_ACTIVE, to)) {
-		warn_sys("trouble moving ", m->id, " to ", queue_dir_name(to),
-		    "; left in active/");
-		goto out;
-	}
-	s->sync_dir[to] = true;
-	if (zs_cats(&l, "end ") && catmsg(&l, m->ino) &&
-	    zs_cats(&l, " state=") && zs_cats(&l, queue_dir_name(to) + 5) &&
-	    catid(&l, m->id))
-		logline(&l);
-out:
 	s->stats_dirty = true;
 	zs_free(&l);
+	m->at = QD_ACTIVE;
+	settle(s, m, now);
+}
+
+/*
+ * A full disk, said once a minute however many messages meet it: the log
+ * would otherwise fill what little room is left.
+ */
+static void
+disk_trouble(struct send *s, const char *id, long long now)
+{
+	struct zs l = ZS_INIT;
+	int e = errno;
+
+	s->unsaved_failures++;
+	if (s->unsaved_warned != 0 && now - s->unsaved_warned < 60)
+		return;
+	s->unsaved_warned = now;
+	if (zs_cats(&l, "warning: unable to write state/ (") &&
+	    zs_cats(&l, strerror(e)) && zs_cats(&l, "); messages kept in "
+	    "deferred/ and their results in memory, unsaved=") &&
+	    catnum(&l, s->nunsaved) && zs_cats(&l, " failures=") &&
+	    catnum(&l, s->unsaved_failures) && catid(&l, id))
+		logline(&l);
+	s->unsaved_failures = 0;
+	zs_free(&l);
+}
+
+/*
+ * m could not be made durable where it goes: it waits in deferred/ (never
+ * in active/, which would hold it until a restart), its results kept here
+ * and written again soon; the scheduler leaves it alone meanwhile, as
+ * state/ does not yet say what it sent.
+ */
+static void
+unsaved_keep(struct send *s, struct msg *m, long long now)
+{
+	size_t i;
+
+	if (m->at == QD_ACTIVE) {
+		if (queue_move_nosync(&s->q, m->id, QD_ACTIVE, QD_DEFERRED)) {
+			m->at = QD_DEFERRED;
+			s->sync_dir[QD_DEFERRED] = true;
+		} else {
+			warn_sys("trouble moving ", m->id, " to deferred; "
+			    "left in active/");
+		}
+	}
+	m->retry_at = now + UNSAVED_RETRY;
+	for (i = 0; i < s->nunsaved; i++)
+		if (s->unsaved[i] == m)
+			return;
+	if (s->nunsaved == s->capunsaved) {
+		size_t cap = s->capunsaved ? s->capunsaved * 2 : 16;
+		struct msg **v = realloc(s->unsaved, cap * sizeof *v);
+
+		if (v == NULL) {
+			/* Then as before: state/ has the last results it took. */
+			warn_sys("unable to remember ", m->id);
+			msg_free(m);
+			return;
+		}
+		s->unsaved = v;
+		s->capunsaved = cap;
+	}
+	s->unsaved[s->nunsaved++] = m;
+}
+
+static bool
+unsaved(const struct send *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nunsaved; i++)
+		if (strcmp(s->unsaved[i]->id, id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Make m's results durable, with the notifications they call for, then
+ * move it where finish_msg decided (m->to). Nothing moves before both are
+ * on disk: a notification recorded is one that will be made.
+ */
+static void
+settle(struct send *s, struct msg *m, long long now)
+{
+	struct zs l = ZS_INIT, t = ZS_INIT;
+	bool need = m->to == QD_DEFERRED || m->had_state ||
+	    m->to != QD_DONE_DELIVERED || success_wanted(m);
+	size_t i;
+
+	if ((need && (!qstate_format(&m->st, &t) ||
+	    !queue_state_write(&s->q, m->id, t.s, t.len))) ||
+	    !notify(s, m, now, m->to == QD_DEFERRED)) {
+		disk_trouble(s, m->id, now);
+		zs_free(&t);
+		unsaved_keep(s, m, now);
+		return;
+	}
 	zs_free(&t);
+	for (i = 0; i < s->nunsaved; i++)
+		if (s->unsaved[i] == m)
+			s->unsaved[i] = s->unsaved[--s->nunsaved];
+	if (m->at != m->to &&
+	    !queue_move_nosync(&s->q, m->id, m->at, m->to)) {
+		warn_sys("trouble moving ", m->id, " to ",
+		    queue_dir_name(m->to), "; left in ",
+		    queue_dir_name(m->at));
+		/* In deferred/ it is retried; active/ waits for a restart. */
+		if (m->at == QD_DEFERRED)
+			defer_add(s, m->id, m->prio, m->st.next);
+		msg_free(m);
+		return;
+	}
+	s->sync_dir[m->to] = true;
+	if (m->to == QD_DEFERRED) {
+		defer_add(s, m->id, m->prio, m->st.next);
+		s->stats[ST_M_DEFERRED]++;
+		if (zs_cats(&l, "deferral ") && catmsg(&l, m->ino) &&
+		    zs_cats(&l, ": next attempt in ") &&
+		    catnum(&l, (unsigned long long)(m->st.next > now ?
+		    m->st.next - now : 0)) &&
+		    zs_cats(&l, "s next=") &&
+		    catnum(&l, (unsigned long long)m->st.next) &&
+		    zs_cats(&l, " attempts=") && catnum(&l, m->st.attempts) &&
+		    zs_cats(&l, " pending=") && catnum(&l, m->pending) &&
+		    catid(&l, m->id))
+			logline(&l);
+	} else if (zs_cats(&l, "end ") && catmsg(&l, m->ino) &&
+	    zs_cats(&l, " state=") && zs_cats(&l, queue_dir_name(m->to) + 5) &&
+	    catid(&l, m->id)) {
+		logline(&l);
+	}
+	s->stats_dirty = true;
+	zs_free(&l);
 	msg_free(m);
+}
+
+/* The messages whose results wait for room on the disk: try again. */
+static void
+unsaved_turn(struct send *s, long long now, bool all)
+{
+	size_t i;
+
+	for (i = s->nunsaved; i > 0; i--) {
+		struct msg *m = s->unsaved[i - 1];
+
+		if (i - 1 < s->nunsaved && (all || m->retry_at <= now))
+			settle(s, m, now);
+	}
 }
 
 /*
@@ -1906,7 +1989,7 @@ poll_loop(struct send *s)
 
 	for (;;) {
 		long long now = now_ms(), wake;
-		size_t n = 0, i;
+		size_t n = 0, nn, i;
 		int timeout, p, r;
 
 		if (got_hup) {
@@ -1969,6 +2052,13 @@ poll_loop(struct send *s)
 		}
 		due_deferred(s, now / 1000);
 		dispatch(s);
+		unsaved_turn(s, now / 1000, false);
+		notify_step(&s->notes, &s->q, now, s->stopping);
+		if (s->notes.queued > 0) {
+			s->stats[ST_NOTIFY] += s->notes.queued;
+			s->notes.queued = 0;
+			s->stats_dirty = true;
+		}
 		sync_dirs(s, false);
 		cleanup_turn(s, now);
 		if (s->stats_dirty && now - s->stats_at >= 1000)
@@ -1995,6 +2085,14 @@ poll_loop(struct send *s)
 			wake = now;
 		if (s->next_qrun < wake)
 			wake = s->next_qrun;
+		{
+			long long nw = notify_wake(&s->notes, now);
+
+			if (nw >= 0 && nw < wake)
+				wake = nw;
+		}
+		if (s->nunsaved > 0 && now + UNSAVED_RETRY * 1000 < wake)
+			wake = now + UNSAVED_RETRY * 1000;
 		for (p = 0; p < QD_COUNT; p++)
 			if (s->sync_dir[p] && s->sync_at + SYNC_GAP_MS < wake)
 				wake = s->sync_at + SYNC_GAP_MS;
@@ -2002,16 +2100,16 @@ poll_loop(struct send *s)
 		if (s->stopping && timeout > 100)
 			timeout = 100;
 
-		if (cap < s->nchild + 2) {
+		if (cap < s->nchild + 2 + NOTIFY_CHILDREN) {
 			struct pollfd *np = realloc(pf,
-			    (s->nchild + 2) * sizeof *pf);
+			    (s->nchild + 2 + NOTIFY_CHILDREN) * sizeof *pf);
 
 			if (np == NULL) {
 				sleep(1);
 				continue;
 			}
 			pf = np;
-			cap = s->nchild + 2;
+			cap = s->nchild + 2 + NOTIFY_CHILDREN;
 		}
 		pf[n].fd = s->sigpipe[0];
 		pf[n++].events = POLLIN;
@@ -2021,7 +2119,8 @@ poll_loop(struct send *s)
 			pf[n].fd = s->child[i].rfd;
 			pf[n++].events = POLLIN;
 		}
-		r = poll(pf, n, timeout);
+		nn = notify_pollfds(&s->notes, pf + n);
+		r = poll(pf, n + nn, timeout);
 		if (r == -1) {
 			if (errno != EINTR)
 				warn_sys("trouble in poll");
@@ -2041,6 +2140,7 @@ poll_loop(struct send *s)
 			for (p = 0; p < PRIO_COUNT; p++)
 				s->rescan[p] = true;
 		}
+		notify_input(&s->notes, pf + n, nn);
 		/* Children from the end: child_reap moves the last one. */
 		for (i = s->nchild; i > 0; i--)
 			if (2 + i - 1 < n && pf[2 + i - 1].revents &&
@@ -2098,6 +2198,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	s.remote = remote != NULL ? remote : remote_path();
 	s.local = sibling(s.remote, "zr-local", localbuf, sizeof localbuf);
 	s.bounce = sibling(s.remote, "zr-bounce", bouncebuf, sizeof bouncebuf);
+	notify_init(&s.notes, s.bounce, conf);
 	mx_open(&s.mx, conf);
 	s.trig_r = s.trig_w = -1;
 	if (!queue_open(&s.q, queuedir))
@@ -2139,12 +2240,20 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	load_deferred(&s);
 	for (p = 0; p < PRIO_COUNT; p++)
 		scan_todo(&s, (enum queue_prio)p);
+	/* Notifications a previous run owed and did not make. */
+	notify_load(&s.notes, &s.q);
 	s.next_cleanup = now_ms() + 1000;
 	s.next_qrun = now_ms() + (long long)conf->queueinterval * 1000;
 	status(&s, true);
 
 	code = poll_loop(&s);
 
+	/* A last try; what state/ cannot take is lost with this process. */
+	unsaved_turn(&s, now_ms() / 1000, true);
+	while (s.nunsaved > 0)
+		msg_free(s.unsaved[--s.nunsaved]);
+	free(s.unsaved);
+	notify_stop(&s.notes);
 	sync_dirs(&s, true);
 	stats_save(&s);
 	if (zs_cats(&l, "status: exiting"))

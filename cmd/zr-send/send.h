@@ -38,6 +38,7 @@ struct send_conf {
 	unsigned long maxhops;			/* control/maxhops */
 	bool bounces;				/* control/bounces: yes or no */
 	unsigned long long dnsnegttl;		/* control/dnsnegttl */
+	unsigned long long bouncetimeout;	/* control/bouncetimeout */
 	struct route_table routes;		/* smarthosts, domainroutes */
 	struct zs localdomains;			/* NUL after each entry */
 	size_t nlocal;

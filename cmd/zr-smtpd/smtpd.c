@@ -12,6 +12,7 @@
 #include "sasl.h"
 #include "fmt.h"
 #include "hops.h"
+#include "prio.h"
 #include "ratelimit.h"
 #include "smtpd.h"
 #include "smtpd_data.h"
@@ -24,6 +25,12 @@
 #define SMTPD_AUTHFAIL_FILE "lock/authfail"
 /* The queue file's buffer: a typical message goes out in one write. */
 #define SMTPD_FILEBUF 16384
+/*
+ * The start of the content held in memory before the envelope is written,
+ * so that its X-Priority or Priority field can set the priority the
+ * envelope records. A field further down than this is not read.
+ */
+#define SMTPD_PRIO_HOLD 65536
 
 /*
  * Replies. Every reply goes through smtpd_reply, which checks the code and
@@ -33,7 +40,7 @@
 enum smtpd_reply_id {
 	RPL_GREET, RPL_HELO, RPL_OK, RPL_SENDER_OK, RPL_RCPT_OK, RPL_QUEUED,
 	RPL_VRFY, RPL_HELP, RPL_DATA, RPL_BYE, RPL_TIMEOUT, RPL_ERRORS,
-	RPL_TEMP, RPL_RATE, RPL_JUNK, RPL_SESSIONTIME, RPL_SLOW,
+	RPL_TEMP, RPL_RATE, RPL_SENDERLIMIT, RPL_JUNK, RPL_SESSIONTIME, RPL_SLOW,
 	RPL_QUEUEFAIL, RPL_TOOMANYRCPT, RPL_UNKNOWN, RPL_LINELONG, RPL_BARELF,
 	RPL_BADBYTE, RPL_SYNTAX, RPL_NOPARAM, RPL_HELOSYNTAX, RPL_FROMSYNTAX,
 	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT,
@@ -75,6 +82,8 @@ static const struct smtpd_replytab {
 	[RPL_SLOW] = { 421, "4.4.2", "Data rate too low, closing connection" },
 	[RPL_RATE] = { 450, "4.7.1",
 	    "Too many messages from your address, try again later" },
+	[RPL_SENDERLIMIT] = { 450, "4.7.1",
+	    "Too many messages from this sender, try again later" },
 	[RPL_QUEUEFAIL] = { 451, "4.3.0",
 	    "Temporary queue failure, try again later" },
 	[RPL_TOOMANYRCPT] = { 452, "4.5.3", "Too many recipients" },
@@ -246,6 +255,7 @@ static void
 tx_reset(struct smtpd_session *s)
 {
 	envelope_free(&s->env);
+	s->has_mtprio = false;
 }
 
 /* The protocol name for Received: and the envelope (RFC 3848). */
@@ -617,6 +627,17 @@ auth_offered(struct smtpd_session *s)
 	    auth_configured(s);
 }
 
+/*
+ * RFC 6710 3: MT-PRIORITY to clients whose priorities we believe: relay
+ * clients, and those that may authenticate (the EHLO reply comes before
+ * AUTH; an unauthenticated client's value is ignored at MAIL).
+ */
+static bool
+mt_offered(struct smtpd_session *s)
+{
+	return s->conf->mtpriority && (may_relay(s) || auth_offered(s));
+}
+
 /* The greeting. */
 static int
 greet(struct smtpd_session *s)
@@ -672,6 +693,8 @@ smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 		    reply_line(s, 250, '-', NULL, "STARTTLS", NULL)) &&
 		    (!auth_offered(s) ||
 		    reply_line(s, 250, '-', NULL, "AUTH PLAIN LOGIN", NULL)) &&
+		    (!mt_offered(s) ||
+		    reply_line(s, 250, '-', NULL, "MT-PRIORITY", NULL)) &&
 		    (!(s->flags & SESS_TLS) ||
 		    reply_line(s, 250, '-', NULL, "REQUIRETLS", NULL)) &&
 		    reply_line(s, 250, ' ', NULL, "DSN", NULL);
@@ -709,6 +732,49 @@ static int
 copy0(struct zs *z, const char *p, size_t n)
 {
 	return zs_copyb(z, p, n) && zs_0(z);
+}
+
+/*
+ * control/senderlimits, for relay and authenticated clients (the mail that
+ * goes out): 2 when the message may go on (and was counted), else the
+ * result of the reply. A refusal is logged once per window, not at every
+ * try, so that a runaway client cannot fill the log.
+ */
+static int
+sender_limit(struct smtpd_session *s, const char *sender)
+{
+	const struct smtpd_limit *over = NULL;
+	long long now = (long long)time(NULL);
+	int r = -1, ok;
+
+	if (s->qopen)
+		r = smtpd_limit_take(&s->conf->senderlimits, s->q.rootfd, sender,
+		    (s->flags & SESS_AUTH) ? s->authuser.s : NULL, now, &over);
+	else
+		errno = ENOENT;
+	if (r == 1)
+		return 2;
+	if (r == -1) {
+		warn_sys("unable to update the sender limits in ",
+		    s->conf->queuedir, "/", SMTPD_LIMIT_FILE);
+		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
+	}
+	if (smtpd_limit_first(over, s->q.rootfd, now)) {
+		char cnt[FMT_ULONG], per[FMT_ULONG];
+
+		cnt[fmt_ulong(cnt, over->count)] = '\0';
+		per[fmt_ulong(per, over->period)] = '\0';
+		log_info("client=", s->conf->client, " reject=450 4.7.1 cmd=MAIL",
+		    " arg=<", sender, ">", s->authuser.len ? " user=" : "",
+		    s->authuser.len ? s->authuser.s : "", " senderlimit=",
+		    over->who, " limit=", cnt, "/", per,
+		    "s reason=\"sender limit reached; not logged again in "
+		    "this window\"");
+	}
+	s->quietlog = true;
+	ok = smtpd_reply(s, RPL_SENDERLIMIT, NULL);
+	s->quietlog = false;
+	return ok;
 }
 
 static int
@@ -751,6 +817,10 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 		ok = smtpd_reply(s, RPL_PARAM, NULL);
 		goto out;
 	}
+	if (mp.has_mtprio && !s->conf->mtpriority) {
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
+		goto out;
+	}
 	/* RFC 1870 6.1: refuse at once what the limit cannot take. */
 	if (mp.has_size && s->conf->databytes != 0 &&
 	    mp.size > s->conf->databytes) {
@@ -781,6 +851,11 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 			goto out;
 		}
 	}
+	if (may_relay(s) && s->conf->senderlimits.n != 0) {
+		ok = sender_limit(s, tmp.s);
+		if (ok != 2)
+			goto out;
+	}
 	tx_reset(s);
 	if (!envelope_set(&s->env.sender, tmp.s)) {
 		ok = 0;
@@ -789,6 +864,20 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 	s->env.body = mp.body;
 	s->env.ret = mp.ret;
 	s->env.requiretls = mp.requiretls != 0;
+	if (mp.has_mtprio && may_relay(s)) {
+		s->has_mtprio = true;
+		s->mtprio = mp.mtprio;
+	} else if (mp.has_mtprio) {
+		char v[4];
+
+		/* RFC 6710 5: a value from a client not trusted to set it. */
+		v[0] = mp.mtprio < 0 ? '-' : '+';
+		v[1] = (char)('0' + (mp.mtprio < 0 ? -mp.mtprio : mp.mtprio));
+		v[2] = '\0';
+		log_info("client=", s->conf->client, " from=<", tmp.s,
+		    "> mt-priority=", v, " ignored=\"not a relay or "
+		    "authenticated client\"");
+	}
 	if (mp.envid != NULL) {
 		struct zs envid = ZS_INIT;
 		int set = copy0(&envid, mp.envid, mp.envidlen) &&
@@ -977,13 +1066,6 @@ received(struct smtpd_session *s, struct zs *out)
 	    zs_cats(out, ";\n\t") && zs_cats(out, date) && zs_catc(out, '\n');
 }
 
-static ssize_t
-file_write(int fd, char *p, size_t n, void *ctx)
-{
-	(void)ctx;
-	return buf_write(fd, p, n, NULL);
-}
-
 static void
 log_message(struct smtpd_session *s, const struct smtpd_data *d,
     const char *result, const char *id, const struct smtpd_replytab *r)
@@ -1006,6 +1088,7 @@ log_message(struct smtpd_session *s, const struct smtpd_data *d,
 		    s->helo.s, s->authuser.len ? " user=" : "",
 		    s->authuser.len ? s->authuser.s : "", " from=<",
 		    s->env.sender, "> to=", to.s, " size=", size,
+		    " priority=", queue_prio_name(s->env.prio),
 		    " result=", result);
 	} else {
 		size[fmt_ulong(size, d->size)] = '\0';
@@ -1031,6 +1114,84 @@ smtpd_looping(const struct smtpd_session *s, const struct smtpd_data *d)
 }
 
 /*
+ * The priority of the message: the operator's control/priorityrules first;
+ * then, from relay and authenticated clients only, MT-PRIORITY, then the
+ * X-Priority or Priority field in the content held so far (p, n bytes);
+ * normal otherwise. An outsider cannot queue ahead of anyone.
+ */
+static enum queue_prio
+choose_prio(const struct smtpd_session *s, const char *p, size_t n,
+    bool *by_mt)
+{
+	const struct smtpd_conf *c = s->conf;
+	enum queue_prio prio;
+
+	*by_mt = false;
+	if (priorules_match(&c->prules, &s->env,
+	    c->client_known ? c->clientaddr : NULL,
+	    (s->flags & SESS_AUTH) ? s->authuser.s : NULL, &prio))
+		return prio;
+	if (!may_relay(s))
+		return PRIO_NORMAL;
+	if (s->has_mtprio) {
+		*by_mt = true;
+		return prio_mt(s->mtprio);
+	}
+	if (prio_headers(p, n, &prio))
+		return prio;
+	return PRIO_NORMAL;
+}
+
+/*
+ * The queue file's writer. The envelope records the priority, which the
+ * header fields may set, so the start of the content is held (up to
+ * SMTPD_PRIO_HOLD) and the envelope written when it is full or at the end
+ * of data (release), then what was held; later content goes straight on.
+ */
+struct smtpd_hold {
+	struct smtpd_session *s;
+	struct zs held;
+	bool released;
+};
+
+/* The envelope, our Received:, what was held, and then p (n bytes). */
+static int
+release(struct smtpd_hold *h, int fd, const char *p, size_t n)
+{
+	struct smtpd_session *s = h->s;
+	struct zs head = ZS_INIT;
+	struct buf out;
+	char space[1];	/* buf_put writes what does not fit at once */
+	int ok;
+
+	h->released = true;
+	s->env.prio = choose_prio(s, h->held.s, h->held.len,
+	    &s->env.has_mtprio);
+	/* RFC 6710 4.1: the value that decided is the one passed on. */
+	s->env.mtprio = s->mtprio;
+	buf_init(&out, buf_write, fd, NULL, space, sizeof space);
+	ok = envelope_format(&s->env, &head) && received(s, &head) &&
+	    buf_put(&out, head.s, head.len) &&
+	    (h->held.len == 0 || buf_put(&out, h->held.s, h->held.len)) &&
+	    (n == 0 || buf_put(&out, p, n)) && buf_flush(&out);
+	zs_free(&head);
+	zs_free(&h->held);
+	return ok;
+}
+
+static ssize_t
+hold_write(int fd, char *p, size_t n, void *ctx)
+{
+	struct smtpd_hold *h = ctx;
+
+	if (h->released)
+		return buf_write(fd, p, n, NULL);
+	if (h->held.len + n <= SMTPD_PRIO_HOLD)
+		return zs_catb(&h->held, p, n) ? (ssize_t)n : -1;
+	return release(h, fd, p, n) ? (ssize_t)n : -1;
+}
+
+/*
  * DATA: create the file, then stream the content into it through the byte
  * machine, then commit; 250 only after queue_commit made it durable.
  */
@@ -1038,7 +1199,7 @@ static int
 smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 {
 	char space[SMTPD_FILEBUF];
-	struct zs head = ZS_INIT;
+	struct smtpd_hold hold = { .s = s, .held = ZS_INIT };
 	struct smtpd_data d;
 	struct buf file;
 	enum smtpd_reply_id verdict;
@@ -1054,21 +1215,14 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 	s->env.prio = PRIO_NORMAL;
 	if (!envelope_set(&s->env.client, s->conf->client) ||
 	    !envelope_set(&s->env.helo, s->helo.s) ||
-	    !envelope_set(&s->env.proto, proto_name(s)) ||
-	    !envelope_format(&s->env, &head) || !received(s, &head)) {
+	    !envelope_set(&s->env.proto, proto_name(s))) {
 		/* Every value was checked on the way in: this is memory. */
 		warn_sys("unable to build the envelope", "");
 		queue_abort(&s->q, s->env.id, fd);
-		zs_free(&head);
 		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
 	}
-	buf_init(&file, file_write, fd, NULL, space, sizeof space);
+	buf_init(&file, hold_write, fd, &hold, space, sizeof space);
 	smtpd_data_init(&d, s->conf->databytes);
-	if (!buf_put(&file, head.s, head.len)) {
-		d.flags |= DATA_WERR;
-		d.werrno = errno;
-	}
-	zs_free(&head);
 	if (!smtpd_reply(s, RPL_DATA, NULL)) {
 		queue_abort(&s->q, s->env.id, fd);
 		return 0;
@@ -1083,6 +1237,7 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 			int saved = errno;
 
 			queue_abort(&s->q, s->env.id, fd);
+			zs_free(&hold.held);
 			log_message(s, &d, r == 0 ? "eof" : "error", NULL,
 			    NULL);
 			errno = saved;
@@ -1094,10 +1249,12 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 		buf_seek(&s->in, used);
 	}
 	s->rating = false;
-	if (d.flags == 0 && !buf_flush(&file)) {
+	if (d.flags == 0 && (!buf_flush(&file) ||
+	    (!hold.released && !release(&hold, fd, "", 0)))) {
 		d.flags |= DATA_WERR;
 		d.werrno = errno;
 	}
+	zs_free(&hold.held);
 	verdict = (d.flags & DATA_BIG) ? RPL_TOOBIG :
 	    (d.flags & DATA_BARE) ? RPL_BAREDATA :
 	    (d.flags & DATA_NUL) ? RPL_NULDATA :

@@ -27,7 +27,9 @@
 #include "buf.h"
 #include "cidr.h"
 #include "envelope.h"
+#include "priorules.h"
 #include "queue.h"
+#include "smtpd_limit.h"
 #include "timeoutio.h"
 #include "tls.h"
 #include "zs.h"
@@ -136,6 +138,10 @@ struct smtpd_conf {
 	unsigned long long authfailures;
 	unsigned long long authwindow;	/* seconds */
 	int (*authconfigured)(void);	/* authcheck_configured, or a stub */
+	/* Priorities. */
+	bool mtpriority;		/* control/mtpriority: RFC 6710 offered */
+	struct priorules prules;	/* control/priorityrules */
+	struct smtpd_limits senderlimits;	/* control/senderlimits */
 	int (*authcheck)(const char *user, const char *pass);
 	struct zs err;			/* what smtpd_conf_load failed on */
 };
@@ -151,6 +157,8 @@ struct smtpd_session {
 	struct zs line;			/* the current command, no CRLF */
 	struct zs helo;
 	struct envelope env;		/* the transaction */
+	bool has_mtprio;		/* MT-PRIORITY given, and believed */
+	int mtprio;			/* its value, -9..9 */
 	unsigned badcmds;
 	unsigned long long junk;	/* do-nothing commands (maxjunk) */
 	unsigned *iotimeout;		/* seconds the buf operations wait */

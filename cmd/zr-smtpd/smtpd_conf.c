@@ -12,6 +12,7 @@
 #include "authcheck.h"
 #include "control.h"
 #include "die.h"
+#include "fmt.h"
 #include "hops.h"
 #include "queue.h"
 #include "scan.h"
@@ -304,6 +305,44 @@ read_flag(const char *name, bool *flag, bool def)
 	return 1;
 }
 
+/* control/mtpriority: "yes" or "no"; missing is no. */
+static int
+read_mtpriority(struct smtpd_conf *c)
+{
+	struct zs line = ZS_INIT;
+	int r = control_readline("mtpriority", &line);
+
+	c->mtpriority = r == 1 && strcmp(line.s, "yes") == 0;
+	if (r == 1 && !c->mtpriority && strcmp(line.s, "no") != 0) {
+		errno = EINVAL;
+		r = -1;
+	}
+	zs_free(&line);
+	return r != -1;
+}
+
+/* control/senderlimits; a bad line is named in c->err. */
+static int
+read_senderlimits(struct smtpd_conf *c)
+{
+	struct zs lines = ZS_INIT;
+	size_t count = 0, bad = 0;
+	int r = control_readlines("senderlimits", &lines, &count);
+
+	if (r == 1 && !smtpd_limit_parse(&c->senderlimits, lines.s, count,
+	    &bad)) {
+		char what[64];
+
+		(void)fail(c, bad != 0 && fmt_snprintf(what, sizeof what,
+		    "senderlimits entry %zu", bad) != -1 ? what : "senderlimits");
+		r = -1;
+	} else if (r == -1) {
+		(void)fail(c, "senderlimits");
+	}
+	zs_free(&lines);
+	return r != -1;
+}
+
 /*
  * With control/localusers, the names that exist in local domains: those
  * users and the names control/localaliases defines (as zr-local sees them).
@@ -452,6 +491,20 @@ smtpd_conf_load(struct smtpd_conf *c)
 			errno = EINVAL;
 		return fail(c, "authwindow");
 	}
+	if (!read_mtpriority(c))
+		return fail(c, "mtpriority");
+	if (!read_senderlimits(c))
+		return 0;
+	{
+		struct zs where = ZS_INIT;
+
+		/* "priorityrules line N": which line to mend. */
+		r = priorules_load(&c->prules, &where) ? 1 :
+		    fail(c, where.len ? where.s : "priorityrules");
+		zs_free(&where);
+		if (!r)
+			return 0;
+	}
 	c->authdelay_ms = SMTPD_AUTHDELAY_MS;
 	c->authconfigured = authcheck_configured;
 	c->authcheck = authcheck;
@@ -471,4 +524,6 @@ smtpd_conf_free(struct smtpd_conf *c)
 	zs_free(&c->err);
 	free(c->relaynets);
 	c->relaynets = NULL;
+	priorules_free(&c->prules);
+	smtpd_limit_free(&c->senderlimits);
 }

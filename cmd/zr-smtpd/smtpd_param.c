@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "prio.h"
 #include "scan.h"
 #include "smtpd_param.h"
 #include "xtext.h"
@@ -95,15 +96,17 @@ smtpd_param_mail(const char *s, size_t n, struct smtpd_mailparam *m)
 			bit = 8;
 		else if (is(&p, "AUTH"))
 			bit = 16;
-		else if (is(&p, "REQUIRETLS"))
+		else if (is(&p, "MT-PRIORITY"))
 			bit = 32;
+		else if (is(&p, "REQUIRETLS"))
+			bit = 64;
 		else
 			return PARAM_UNKNOWN;
 		/* REQUIRETLS is the one without a value (RFC 8689 2). */
-		if ((seen & bit) || (p.val == NULL) != (bit == 32))
+		if ((seen & bit) || (p.val == NULL) != (bit == 64))
 			return PARAM_SYNTAX;
 		seen |= bit;
-		if (bit == 32) {
+		if (bit == 64) {
 			m->requiretls = 1;
 			continue;
 		}
@@ -136,6 +139,12 @@ smtpd_param_mail(const char *s, size_t n, struct smtpd_mailparam *m)
 				return PARAM_SYNTAX;
 			m->envid = p.val;
 			m->envidlen = p.vallen;
+			break;
+		case 32:
+			/* RFC 6710 2: -9..9; 10 or "abc" is a syntax error. */
+			if (!prio_mt_parse(p.val, p.vallen, &m->mtprio))
+				return PARAM_SYNTAX;
+			m->has_mtprio = 1;
 			break;
 		default:
 			/* RFC 4954 5: "<>" or an xtext mailbox; not kept. */

@@ -280,11 +280,13 @@ fetch_one(SSL_CTX *ctx, int fd, const char *host, long long deadline,
 	char err[TLS_ERR_MAX];
 	struct zs req = ZS_INIT;
 	struct tls *t;
+	struct tls_check chk = { .level = TLS_LEVEL_VERIFY };
 	size_t off = 0;
 	int ok = 0;
 
-	t = tls_connect(ctx, fd, host, TLS_LEVEL_VERIFY, NULL, NULL,
-	    POLICY_TIMEOUT, deadline, err, sizeof err);
+	/* RFC 8461 3.3: the policy host's certificate is always checked. */
+	t = tls_connect(ctx, fd, host, &chk, NULL, POLICY_TIMEOUT, deadline,
+	    err, sizeof err);
 	if (t == NULL) {
 		(void)(zs_copys(why, "TLS: ") && zs_cats(why, err));
 		return 0;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # zr-bounce: RFC 3464 reports, checked with Python's email parser.
 . "${0%/*}/../lib/harness.sh"
-plan 32
+plan 34
 zr_setup
 
 inject() { as_user zr-inject -v "$@"; }
@@ -190,6 +190,11 @@ bounce -t failure -k 'Bad/Key' "$id" 2>/dev/null
 is "$?" 100 'a key that is no plain word: exit 100'
 bounce -t failure -k f9 1234567890.123456.0123456789abcdef 2>/dev/null
 is "$?" 100 'an unknown message: exit 100'
+# The state does not (yet) say what the caller names: say so, write nothing.
+n0=$(find "$ZR_QUEUE/todo" -type f | wc -l)
+out=$(bounce -t failure -k f8 "$id" 2 2>"$T/log8")
+is "$?:$out" 111: 'a recipient named as failed that the state shows deferred: exit 111'
+is "$(find "$ZR_QUEUE/todo" -type f | wc -l)" "$n0" 'and no report is written'
 as_user zr-qstat --check >/dev/null 2>&1
 is "$?" 0 'the queue passes --check'
 # Root would write the queue with its own rights: refused.

@@ -5,7 +5,7 @@
 # that a real zr-send has delivered from and deferred in.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 4
+plan 5
 zr_setup
 sink_start
 control smarthosts "127.0.0.1:$SINK_PORT"
@@ -13,7 +13,7 @@ control smarthosts "127.0.0.1:$SINK_PORT"
 py_server busy --data-reply '451 4.3.0 busy'
 control domainroutes "down.test 127.0.0.1:$(port_of busy)"
 control retrybase 600
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 inj -f a@relay.test b@up.test
 inj -f a@relay.test c@down.test
@@ -58,6 +58,12 @@ print("nolabel:" + ",".join(sorted(set(nolabel))))
 PY
 is "$(sed -n 's/^missing://p' "$T/check")" '' 'every metric the dashboard names is exported'
 is "$(sed -n 's/^nolabel://p' "$T/check")" '' 'with the labels it groups by'
+ok 'a panel of deferrals by reason' "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = [p for p in d["panels"] if p["title"] == "Deferrals by reason"]
+assert p and "by (reason) (rate(zr_deferrals_total" in p[0]["targets"][0]["expr"]
+' "$ZR_ROOT/scripts/grafana/zr.json"
 like "$(cat "$T/metrics")" "^zr_queue_messages_by_host\\{host=\"127\\.0\\.0\\.1:$(port_of busy)\"\\} 1\$" \
 	'destinations: the deferred message shows under its host'
 done_testing

@@ -19,7 +19,7 @@ loop2: loop1
 hardfail: |echo no such thing; exit 100
 softfail: |echo busy; exit 75
 EOF
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 touch "$T/piped" "$T/pipe-env"; chmod 666 "$T/piped" "$T/pipe-env"
 
 # deliver ID ADDRESS...: one job for zr-local, as zr-send writes it.

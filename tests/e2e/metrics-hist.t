@@ -12,7 +12,7 @@ py_server rx --rcpt 'bad=550 5.1.1 no such user' --rcpt 'later=451 4.3.0 later'
 control smarthosts "127.0.0.1:$(port_of rx)"
 control retrybase 600
 control bounces no
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 inj -f a@relay.test good@to.test
 inj -f a@relay.test bad@to.test

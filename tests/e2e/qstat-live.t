@@ -8,7 +8,7 @@ zr_setup
 py_server slow --pipelining --delay-dot 4 --rcpt 'later=451 4.3.0 try later'
 control smarthosts "127.0.0.1:$(port_of slow)"
 control retrybase 600
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 qs() { as_user zr-qstat "$@"; }
 

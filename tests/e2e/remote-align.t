@@ -27,7 +27,7 @@ raw() {
 
 raw extra-greet
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\n\n")
-like "$out" "^H~Z4\\.4\\.1 no host answered: 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after the greeting: 250 2\\.0\\.0 unasked~$" \
+like "$out" "^H~Tpolicy=may outcome=unreached~Z4\\.4\\.1 no host answered: 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after the greeting: 250 2\\.0\\.0 unasked~$" \
 	'a reply after the greeting: the host is dropped, the message deferred'
 like "$(cat "$T/remote.err")" 'unsolicited reply after the greeting: 250 2\.0\.0 unasked' \
 	'and it is logged with what came'
@@ -37,13 +37,13 @@ like "$out" "^H127\\.0\\.0\\.1:$SINK_PORT~Ttls=none[^~]*~r250[^~]*~K250" 'the ne
 
 raw extra-rcpt
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\n\n")
-like "$out" "^H127\\.0\\.0\\.1:$TCP_PORT~Ttls=none~Z4\\.5\\.0 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after RCPT: 250 2\\.1\\.5 again~$" \
+like "$out" "^H127\\.0\\.0\\.1:$TCP_PORT~Ttls=none policy=may outcome=plaintext~Z4\\.5\\.0 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after RCPT: 250 2\\.1\\.5 again~$" \
 	'two replies to one RCPT: deferred, no recipient reported'
 ok 'nothing is reported delivered' sh -c "! printf '%s\n' \"\$1\" | grep -Eq '~[rK]'" - "$out"
 
 raw extra-pipe
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\n\n")
-like "$out" "^H127\\.0\\.0\\.1:$TCP_PORT~Ttls=none~Z4\\.5\\.0 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after DATA: 250 2\\.0\\.0 unasked~$" \
+like "$out" "^H127\\.0\\.0\\.1:$TCP_PORT~Ttls=none policy=may outcome=plaintext~Z4\\.5\\.0 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after DATA: 250 2\\.0\\.0 unasked~$" \
 	'a reply more after a pipelined group: deferred'
 ok 'nothing is reported delivered (the 554 for the message is never read as 250)' \
 	sh -c "! printf '%s\n' \"\$1\" | grep -Eq '~[rK]'" - "$out"
@@ -51,7 +51,7 @@ like "$(cat "$T/remote.err")" "127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply afte
 
 raw extra-dot
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\n\nhost 127.0.0.1:$TCP_PORT\nfile $msg\n\n")
-is "$out" "H127.0.0.1:$TCP_PORT~Ttls=none~r250 2.1.5 ok~K250 2.0.0 taken~H127.0.0.1:$TCP_PORT~Ttls=none~r250 2.1.5 ok~K250 2.0.0 taken~" \
+is "$out" "H127.0.0.1:$TCP_PORT~Ttls=none policy=may outcome=plaintext~r250 2.1.5 ok~K250 2.0.0 taken~H127.0.0.1:$TCP_PORT~Ttls=none policy=may outcome=plaintext~r250 2.1.5 ok~K250 2.0.0 taken~" \
 	'a reply more after the final 250: the message stands, the next job is sent'
 like "$(cat "$T/remote.err")" 'unsolicited reply after the end of the message: 250 2\.0\.0 unasked' \
 	'the extra reply is logged'
@@ -63,7 +63,7 @@ is "$(grep -c 'host=127.0.0.1:'"$TCP_PORT" "$T/remote.err")" 2 \
 mkcerts || { echo 'Bail out! unable to make certificates'; exit 1; }
 RAW_CERT=$C/good.pem RAW_KEY=$C/good.key raw starttls-extra
 out=$(remote "host 127.0.0.1:$TCP_PORT tls=encrypt\nfile $msg\n\n")
-like "$out" "^H~Z4\\.4\\.1 no host answered: 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after EHLO: 250 2\\.0\\.0 unasked~$" \
+like "$out" "^H~Tpolicy=encrypt outcome=unreached~Z4\\.4\\.1 no host answered: 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after EHLO: 250 2\\.0\\.0 unasked~$" \
 	'under TLS, a reply more after EHLO: the host is dropped'
 
 # In step, with PIPELINING, nothing is taken for unsolicited.

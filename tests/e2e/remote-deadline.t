@@ -29,7 +29,7 @@ raw() {
 # The greeting alone takes 11 s at 0.2 s a byte.
 raw drip-greet
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\n\n")
-like "$out" "^H~Z4\\.4\\.1 no host answered: 127\\.0\\.0\\.1:$TCP_PORT: .*control/timeouttransaction.*the greeting~$" \
+like "$out" "^H~Tpolicy=may outcome=unreached~Z4\\.4\\.1 no host answered: 127\\.0\\.0\\.1:$TCP_PORT: .*control/timeouttransaction.*the greeting~$" \
 	'a greeting that drips: deferred at the deadline, saying so'
 ok 'within the deadline, not the 11 s the greeting takes' test "$(cat "$T/secs")" -le 4
 sink_start
@@ -40,7 +40,7 @@ like "$out" "^H127\\.0\\.0\\.1:$SINK_PORT~Ttls=none[^~]*~r250[^~]*~K250" \
 # The reply to the final dot takes 10 s.
 raw drip-dot
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\nto <a@x.test>\n\n")
-like "$out" "^H127\\.0\\.0\\.1:$TCP_PORT~Ttls=none~r250[^~]*~Z4\\.4\\.2 .*control/timeouttransaction.*possible duplicate~$" \
+like "$out" "^H127\\.0\\.0\\.1:$TCP_PORT~Ttls=none policy=may outcome=plaintext~r250[^~]*~Z4\\.4\\.2 .*control/timeouttransaction.*possible duplicate~$" \
 	'a reply to the dot that drips: deferred at the deadline, as a possible duplicate'
 ok 'within the deadline' test "$(cat "$T/secs")" -le 4
 
@@ -49,7 +49,7 @@ control timeouttransaction 3
 export RAW_DRIP=0.04
 raw drip-dot
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\nto <a@x.test>\n\nhost 127.0.0.1:$TCP_PORT\nfile $msg\nto <b@x.test>\n\n")
-like "$out" "^(H127\\.0\\.0\\.1:$TCP_PORT~Ttls=none~r250[^~]*~K250[^~]*~){2}$" \
+like "$out" "^(H127\\.0\\.0\\.1:$TCP_PORT~Ttls=none policy=may outcome=plaintext~r250[^~]*~K250[^~]*~){2}$" \
 	'two transactions of 2.2 s each on one connection, 3 s allowed for each: both delivered'
 ok 'and they took longer together than one deadline' test "$(cat "$T/secs")" -ge 4
 done_testing

@@ -33,7 +33,7 @@ printf '#!/bin/sh\necho $$ >"%s/hang.pid"\nexec sleep 60\n' "$D" >"$D/hang"
 printf '#!/bin/sh\necho tokfail\nexit 3\n' >"$D/fail"
 printf '#!/bin/sh\nexit 0\n' >"$D/empty"
 printf '#!/bin/sh\nhead -c 100000 /dev/zero | tr "\\\\0" a\n' >"$D/huge"
-chmod 755 "$D"/*
+chmod 755 "${D:?}"/*
 touch "$D/current"
 [ "$(id -u)" = 0 ] && chown -R "$ZR_TEST_USER" "$D"
 secrets "ms alice@x.test oauth2 $D/issue $D
@@ -74,7 +74,7 @@ out=$({
 } | remote_feed)
 is "$(printf '%s\n' "$out" | grep -c '^K250')" 3 \
 	'three messages over OAuth2, one zr-remote process'
-like "$(cat "$T/remote.err")" "host=127\.0\.0\.1:$P1 tls=none auth=OAUTHBEARER" \
+like "$(cat "$T/remote.err")" "host=127\.0\.0\.1:$P1 tls=none policy=none outcome=plaintext auth=OAUTHBEARER" \
 	'OAUTHBEARER chosen when offered with XOAUTH2, and logged'
 is "$(grep -c '^oauthok alice@x.test tok1-' "$T/both.log")" 2 \
 	'the first token served two connections'
@@ -91,7 +91,7 @@ like "$(grep '^oauthbearer' "$T/both.log" | head -n 1)" \
 : >"$T/x2.log"
 out=$(jobfor "$X" ms | remote_feed)
 like "$out" '^K250' 'XOAUTH2 when it is the only mechanism: delivered'
-like "$(cat "$T/remote.err")" "host=127\.0\.0\.1:$X tls=none auth=XOAUTH2" \
+like "$(cat "$T/remote.err")" "host=127\.0\.0\.1:$X tls=none policy=none outcome=plaintext auth=XOAUTH2" \
 	'and the log names XOAUTH2'
 out=$({
 	jobfor "$X" ms

@@ -37,8 +37,9 @@ ap.add_argument('--delay-dot', type=float, default=0,
 ap.add_argument('--port', type=int, default=0)
 ap.add_argument('--requiretls', action='store_true',
                 help='offer REQUIRETLS inside TLS and take it on MAIL')
-ap.add_argument('--host', default='127.0.0.1',
-                help='the loopback address to listen on')
+ap.add_argument('--addr', default='127.0.0.1',
+                help='address to listen on (127.0.0.2: an MX host that '
+                'is not this host)')
 ap.add_argument('--listen', type=int, default=1,
                 help='listen on this many ports (one per line in portfile)')
 ap.add_argument('--tls-cert', help='PEM certificate chain: offer STARTTLS')
@@ -241,7 +242,7 @@ async def main():
                          enable_SMTPUTF8=False, decode_data=False,
                          hostname='sink.test', ident='sink',
                          tls_context=None if args.smtps else ctx, **kw),
-            args.host, args.port if i == 0 else 0, reuse_address=True,
+            args.addr, args.port if i == 0 else 0, reuse_address=True,
             ssl=ctx if args.smtps else None))
     with open(args.portfile + '.tmp', 'w') as f:
         for srv in srvs:

@@ -24,18 +24,18 @@ py_server pipe --pipelining --rcpt 'bad=550 5.1.1 no such user' \
 P=$(port_of pipe)
 out=$(remote "host 127.0.0.1:$P\nfile $msg\n\n")
 is "$out" "H127.0.0.1:$P
-Ttls=none
+Ttls=none policy=may outcome=plaintext
 r250 2.1.5 Ok
 h550 5.1.1 no such user
 s451 4.3.0 try later
 K250 2.0.0 Ok: queued" 'the report: H, T, r/h/s per recipient in order, then K'
 out=$(remote "host 127.0.0.1:$P\nfile $msg\nfrom <s@y.test>\nto <ok@x.test>\n\nhost 127.0.0.1:$P\nfile $msg\nto <later@x.test>\n\n")
 is "$out" "H127.0.0.1:$P
-Ttls=none
+Ttls=none policy=may outcome=plaintext
 r250 2.1.5 Ok
 K250 2.0.0 Ok: queued
 H127.0.0.1:$P
-Ttls=none
+Ttls=none policy=may outcome=plaintext
 s451 4.3.0 try later
 Z4.1.0 no recipient was accepted" 'two jobs: from/to override the envelope; none accepted is Z'
 is "$(grep -c '^ehlo' "$T/pipe.log")" 2 'the second job reused the first connection'

@@ -9,7 +9,7 @@
 . "${0%/*}/send-common.sh"
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
-plan 47
+plan 62
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -47,7 +47,8 @@ tls_server smtps good --smtps
 I=$(port_of smtps)
 
 out=$(job "127.0.0.1:$G tls=none")
-is "$(echo "$out" | sed -n 2p)" 'Ttls=none' 'tls=none: plain text though STARTTLS is offered'
+is "$(echo "$out" | sed -n 2p)" 'Ttls=none policy=none outcome=plaintext' \
+	'tls=none: plain text though STARTTLS is offered, and T names the policy'
 ok 'and the receiver saw one EHLO, outside TLS' \
 	test "$(grep -c '^ehlo' "$T/good.log")" = 1 -a \
 	"$(grep -c 'tls=0' "$T/good.log")" = 1
@@ -55,7 +56,8 @@ ok 'and the receiver saw one EHLO, outside TLS' \
 
 out=$(job "127.0.0.1:$PL tls=may")
 like "$out" '^K250' 'tls=may, no STARTTLS offered: delivered in plain text'
-is "$(echo "$out" | sed -n 2p)" 'Ttls=none' 'and the report says tls=none'
+is "$(echo "$out" | sed -n 2p)" 'Ttls=none policy=may outcome=plaintext' \
+	'and the report says tls=none, at policy may'
 
 out=$(job "127.0.0.1:$G tls=may")
 like "$out" '^K250' 'tls=may with STARTTLS: delivered'
@@ -65,12 +67,16 @@ is "$(grep '^ehlo' "$T/good.log" | cut -d' ' -f4 | tr '\n' ' ')" \
 	'tls=0 tls=1 ' 'EHLO sent again after STARTTLS, inside TLS'
 ok 'the transaction ran inside TLS only' \
 	test "$(rcpts good)" = 1
-like "$(cat "$T/remote.err")" "info: host=127.0.0.1:$G tls=TLSv1\.[23] cipher=" \
-	'the connection is logged with its protocol and cipher'
+like "$(cat "$T/remote.err")" "info: host=127.0.0.1:$G tls=TLSv1\.[23] cipher=.* policy=may outcome=encrypted" \
+	'the connection is logged with its protocol, cipher, policy and outcome'
+like "$out" '^Ttls=TLSv1.* policy=may outcome=encrypted$' \
+	'at may, a certificate that happens to verify is still only encrypted'
 
 out=$(job "127.0.0.1:$PL tls=encrypt")
 like "$out" "^Z4\.4\.1 no host answered: 127\.0\.0\.1:$PL: STARTTLS not offered, and tls=encrypt" \
 	'tls=encrypt, no STARTTLS: deferred, with the reason'
+is "$(echo "$out" | sed -n 1,2p | tr '\n' '~')" 'H~Tpolicy=encrypt outcome=failed:no-starttls~' \
+	'and no host took it: T alone names the policy and how it failed'
 is "$(rcpts plain)" 1 'and nothing was sent in plain text'
 out=$(job "127.0.0.1:$PL tls=encrypt" "127.0.0.1:$S tls=encrypt")
 like "$out" "^H127\.0\.0\.1:$S\$" 'tls=encrypt: the next host, with STARTTLS, took it'
@@ -79,18 +85,28 @@ like "$out" '^Ttls=TLSv1\.[23] .*verify=self-signed' \
 
 out=$(job "127.0.0.1:$G tls=verify")
 like "$out" '^K250' 'tls=verify: a chain to control/tlsca and the address in the certificate'
+like "$out" '^Ttls=TLSv1.* policy=verify outcome=verified$' 'T: policy verify, verified'
 : >"$T/good.log"
 out=$(job "localhost:$G tls=verify")
 like "$out" '^K250' 'tls=verify by host name'
 ok 'SNI carried the host name' grep -qx 'sni localhost' "$T/good.log"
 out=$(job "127.0.0.1:$S tls=verify")
-like "$out" '^Z4\.4\.1 no host answered: .*TLS: TLS handshake failed.*certificate verify failed' \
-	'tls=verify, self-signed: deferred'
+like "$out" '^Z4\.4\.1 no host answered: .*TLS: certificate rejected: self-signed \(' \
+	'tls=verify, self-signed: deferred, and the reason says self-signed'
 out=$(job "127.0.0.1:$W tls=verify")
-like "$out" '^Z4\.4\.1 .*certificate verify failed' 'tls=verify, wrong host name: deferred'
+like "$out" '^Z4\.4\.1 .*TLS: certificate rejected: name mismatch \(' \
+	'tls=verify, wrong host name: deferred as a name mismatch'
 out=$(job "127.0.0.1:$E tls=verify")
-like "$out" '^Z4\.4\.1 .*certificate verify failed' 'tls=verify, expired: deferred'
-is "$(rcpts self)$(rcpts wrong)$(rcpts expired)" 100 \
+like "$out" '^Z4\.4\.1 .*TLS: certificate rejected: expired \(' \
+	'tls=verify, expired: deferred as expired'
+like "$out" '^Tpolicy=verify outcome=failed:expired$' 'T: policy verify, failed: expired'
+tls_server stranger stranger
+out=$(job "127.0.0.1:$(port_of stranger) tls=verify")
+like "$out" '^Z4\.4\.1 .*TLS: certificate rejected: untrusted issuer \(' \
+	'tls=verify, signed by a CA not in control/tlsca: an untrusted issuer'
+like "$(cat "$T/remote.err")" 'certificate rejected: untrusted issuer' \
+	'and the log line says so too'
+is "$(rcpts self)$(rcpts wrong)$(rcpts expired)$(rcpts stranger)" 1000 \
 	'no transaction on a certificate that failed (one went at encrypt)'
 
 out=$(job "127.0.0.1:$S tls=fingerprint fingerprint=$(certfp self)")
@@ -98,7 +114,9 @@ like "$out" '^K250' 'tls=fingerprint: the certificate pinned, self-signed is fin
 out=$(job "127.0.0.1:$W tls=fingerprint fingerprint=$(keyfp wrongname)")
 like "$out" '^K250' 'tls=fingerprint: the public key pinned'
 out=$(job "127.0.0.1:$G tls=fingerprint fingerprint=$(certfp self)")
-like "$out" '^Z4\.4\.1 .*fingerprint mismatch' 'a fingerprint that does not match: deferred'
+like "$out" '^Z4\.4\.1 .*TLS: certificate rejected: pin mismatch' \
+	'a fingerprint that does not match: deferred as a pin mismatch'
+like "$out" '^Tpolicy=fingerprint outcome=failed:pin-mismatch$' 'T: failed: pin-mismatch'
 
 out=$(job "127.0.0.1:$I tls=smtps")
 like "$out" "^H127\.0\.0\.1:$I
@@ -107,6 +125,24 @@ is "$(grep '^ehlo' "$T/smtps.log" | cut -d' ' -f4)" 'tls=1' \
 	'the first byte was TLS: one EHLO, inside TLS'
 out=$(job "127.0.0.1:$I tls=may")
 like "$out" '^Z4\.4\.1 no host answered' 'an implicit TLS port spoken to in plain text fails'
+out=$(job "127.0.0.1:$I tls=smtps tls=verify")
+like "$out" '^K250' 'tls=smtps tls=verify: implicit TLS, a certificate that verifies'
+like "$out" '^Ttls=TLSv1.* policy=smtps\+verify outcome=verified$' 'T: policy smtps+verify'
+tls_server smtpsw wrongname --smtps
+out=$(job "127.0.0.1:$(port_of smtpsw) tls=smtps tls=verify")
+like "$out" '^Z4\.4\.1 .*TLS: certificate rejected: name mismatch' \
+	'tls=smtps tls=verify checks the certificate: a wrong name is refused'
+out=$(job "127.0.0.1:$(port_of smtpsw) tls=smtps")
+like "$out" '^K250' 'while tls=smtps alone still checks nothing'
+out=$(job "127.0.0.1:$I tls=smtps tls=fingerprint fingerprint=$(certfp self)")
+like "$out" '^Z4\.4\.1 .*TLS: certificate rejected: pin mismatch' \
+	'tls=smtps with a pin that does not match: deferred'
+out=$(job "127.0.0.1:$I tls=smtps tls=fingerprint fingerprint=$(keyfp good)")
+like "$out" '^K250' 'tls=smtps with the key pinned: delivered'
+is "$(rcpts smtpsw)" 1 'no transaction over implicit TLS that failed its check'
+out=$(job "127.0.0.1:$G tls=verify tls=may")
+like "$out" '^Z4\.3\.5 bad job: bad host line' \
+	'two tls= keys that conflict: a bad job, and it says so'
 
 # Resumption: the connection to good is closed in between (another host).
 : >"$T/good.log"

@@ -14,7 +14,7 @@ control localroot "$T/mail"
 control retrybase 1
 control delaywarn 1
 control bounces no
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 notices() {	# notices USER: the notices delivered to USER's Maildir
 	find "$T/mail/$1/new" -type f 2>/dev/null | wc -l | tr -d ' '
 }

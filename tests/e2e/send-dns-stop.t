@@ -16,7 +16,7 @@ wait_for 10 test -s "$T/dns.port"
 touch "$T/dns.log"
 control dnsservers "127.0.0.1:$(cat "$T/dns.port")"
 control shutdowntimeout 3
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 for i in 0 1 2 3 4 5 6 7 8 9; do
 	inj -f alice@relay.test "u@d$i.silent.test"
 done

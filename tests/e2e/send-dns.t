@@ -20,7 +20,7 @@ wait_for 10 "$PY" -c "import socket; socket.create_connection(('127.0.0.2', $SIN
 control dnsservers "127.0.0.1:$(cat "$T/dns.port")"
 control mxport "$SINK_PORT"
 control retrybase 600
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 
 inj -f alice@relay.test bob@many.test

@@ -15,7 +15,7 @@ wait_for 10 test -s "$T/dns.port"
 touch "$T/dns.log"
 control dnsservers "127.0.0.1:$(cat "$T/dns.port")"
 control retrybase 600
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 queries() {
 	grep -c "^udp $1 15$" "$T/dns.log"
 }

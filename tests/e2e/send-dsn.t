@@ -14,7 +14,7 @@ PLAIN_PORT=$TCP_PORT
 printf 'dsn.test 127.0.0.1:%s\nplain.test 127.0.0.1:%s\n' "$DSN_PORT" "$PLAIN_PORT" >"$ZR_CONTROL/domainroutes"
 control localdomains relay.test
 control localroot "$T/mail"
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 
 printf 'Subject: dsn\n\nbody\n' | as_user zr-inject -f alice@relay.test \

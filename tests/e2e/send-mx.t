@@ -34,7 +34,7 @@ control mxport "$SINK_PORT"
 control localdomains relay.test
 control localroot "$T/mail"
 control retrybase 600
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 
 inj -f alice@relay.test bob@mx.test

@@ -112,7 +112,7 @@ ok 'smtp-source -s 4 -m 20 completes' smtp-source -s 4 -m 20 -l 2000 \
 	-f a@b.test -t r@example.com 127.0.0.1:$P
 is "$(qcount todo/normal)" 20 'smtp-source: 20 messages queued'
 log=$(cat "$T"/.tcpserver.*.err)
-like "$log" 'zr-smtpd: info: id=[0-9.a-f]+ client=127\.0\.0\.1 helo=[^ ]+ from=<a@b\.test> to=<r@example\.com> size=[0-9]+ result=queued' \
+like "$log" 'zr-smtpd: info: id=[0-9.a-f]+ client=127\.0\.0\.1 helo=[^ ]+ from=<a@b\.test> to=<r@example\.com> size=[0-9]+ priority=normal result=queued' \
 	'one log line per message'
 like "$log" 'zr-smtpd: info: end client=127\.0\.0\.1 helo=[^ ]+ msgs=1 result=quit' \
 	'one log line per connection'

@@ -32,7 +32,8 @@ out=$(curl -s --http0.9 --max-time 20 --data-binary @"$T/body" \
 # It talks before the greeting, and is told what it reached.
 like "$out" '^554 5\.7\.0 Protocol violation: this is an SMTP server' \
 	'curl POST: 554 5.7.0'
-is "$(echo "$out" | grep -c '^[0-9][0-9][0-9]')" 1 \
+# The greeting may go out before the request arrives; no other reply may.
+is "$(echo "$out" | grep -v '^220 ' | grep -c '^[0-9][0-9][0-9]')" 1 \
 	'and nothing else: no command of the body was answered'
 like "$(cat "$LOG")" 'reject=554 5\.7\.0 cmd=POST' 'the refusal is logged'
 out=$($C "2:POST /form HTTP/1.1\\r\\nHost: relay.test\\r\\nContent-Length: 200\\r\\n\\r\\n$SESSION")

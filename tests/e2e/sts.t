@@ -3,7 +3,8 @@
 # policy (TXT through a DNS responder here, the policy over HTTPS from a
 # server on 127.0.0.1:443 under a test CA), caches it in queue/sts/, and
 # delivers by it: enforce leaves out MX hosts the policy does not name and
-# needs TLS verified against the MX name; testing delivers and logs.
+# needs TLS verified against the MX name; testing delivers and logs. At
+# tls=dane, when DANE finds no usable TLSA set, enforce applies again.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
 . "${0%/*}/tls-common.sh"
@@ -11,7 +12,7 @@ command -v openssl >/dev/null || skip_all 'no openssl tool'
 [ "$(id -u)" = 0 ] || skip_all 'the policy server needs port 443: run as root'
 "$PY" -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 443))' \
 	2>/dev/null || skip_all 'port 443 of 127.0.0.1 is taken'
-plan 17
+plan 20
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -23,7 +24,7 @@ cp "$C/ca.pem" "$ZR_CONTROL/tlsca"
 cp "$C/ca.pem" "$ZR_CONTROL/mtastsca"
 
 # MX hosts are not 127.0.0.1, which is this host (a loop).
-tls_server rx mx --pipelining --host 127.0.0.2
+tls_server rx mx --pipelining --addr 127.0.0.2
 RX=$(port_of rx)
 # c.test's MX is the server without STARTTLS, on its own address.
 bg smtp-sink -u "$ZR_TEST_USER" 127.0.0.3:"$RX" 100
@@ -144,5 +145,24 @@ like "$(cat "$T/send.log")" "success: .* rcpt=<x@e\.test>" \
 	'control/mtasts no: a policy that names none of the MX hosts does not apply'
 ok 'and zr-sts was not asked: nothing cached for e.test' \
 	test ! -e "$ZR_QUEUE/sts/e.test"
+send_stop
+
+# DANE and MTA-STS: at tls=dane with no usable TLSA set (here no trusted
+# resolver, so DANE acts as may), an enforce policy applies again.
+rm -f "${ZR_CONTROL:?}/mtasts"
+control tlsmx dane
+chmod 644 "$ZR_CONTROL/tlsmx"
+policy e.test enforce mx.e.test
+send_start
+inj y@e.test
+inj y@c.test
+log_has 30 'rcpt=<y@e\.test>'
+log_has 30 'rcpt=<y@c\.test>'
+log=$(cat "$T/send.log")
+like "$log" "success: .* rcpt=<y@e\.test> host=127\.0\.0\.2:$RX tls=TLSv1\.[23] cipher=[^ ]+ verify=ok policy=dane outcome=verified dane=untrusted mta-sts=enforce" \
+	'tls=dane, DANE falls back to may: enforce verifies against the MX name'
+like "$log" "deferral: .*STARTTLS_not_offered,_and_tls=verify/ msg=[^ ]+ rcpt=<y@c\.test>" \
+	'and an MX host without STARTTLS is not sent to in the clear'
+ok 'the TLS receiver got y@e.test' grep -q '^rcpt y@e\.test$' "$T/rx.log"
 send_stop
 done_testing

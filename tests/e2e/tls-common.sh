@@ -18,8 +18,9 @@ mkcert() {
 }
 
 # mkcerts: the CA and good (localhost, 127.0.0.1), wrongname
-# (other.test), expired (-days -1: it ended before it began) and self
-# (self-signed for localhost, 127.0.0.1).
+# (other.test), expired (-days -1: it ended before it began), self
+# (self-signed for localhost, 127.0.0.1) and stranger (localhost,
+# 127.0.0.1, signed by another CA that nothing trusts).
 mkcerts() {
 	mkdir -p "$C"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -31,7 +32,18 @@ mkcerts() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$C/self.key" -out "$C/self.pem" -subj "/CN=localhost" \
 		-addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' -days 2 \
-		2>/dev/null
+		2>/dev/null || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$C/ca2.key" -out "$C/ca2.pem" -subj "/CN=other CA" \
+		-days 2 2>/dev/null &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$C/stranger.key" -out "$C/stranger.csr" \
+		-subj /CN=stranger 2>/dev/null &&
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' \
+		>"$C/stranger.ext" &&
+	openssl x509 -req -in "$C/stranger.csr" -CA "$C/ca2.pem" \
+		-CAkey "$C/ca2.key" -CAcreateserial -out "$C/stranger.pem" \
+		-days 2 -extfile "$C/stranger.ext" 2>/dev/null
 }
 
 # certfp NAME: the SHA-256 of the certificate, as sha256:HEX.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the parsing of DNS answers: the whole-answer check (against the
- * message's own question, so that the rest is reached), MX and address
- * records, and TTLs.
+ * message's own question, so that the rest is reached), MX, address and
+ * TLSA records, and TTLs.
  */
 #include <arpa/nameser.h>
 #include <resolv.h>
@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int types[] = { ns_t_mx, ns_t_a, ns_t_aaaa };
+	static const int types[] = { ns_t_mx, ns_t_a, ns_t_aaaa, ns_t_tlsa };
+	static struct dns_tlsa tlsa[DNS_TLSA_MAX];
 	struct dns_mx mx[8];
 	struct dns_addr a[8];
 	char name[NS_MAXDNAME];
@@ -47,6 +48,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)dns_answer_addrs(data, (int)size, 28, a, 8, &n);
 	if (n > 8)
 		__builtin_trap();
+	n = 0;
+	if (dns_answer_tlsa(data, (int)size, tlsa, DNS_TLSA_MAX, &n))
+		for (i = 0; i < n; i++)
+			if (n > DNS_TLSA_MAX || tlsa[i].len > DNS_TLSA_DATA_MAX)
+				__builtin_trap();
 	(void)dns_answer_ttl(data, (int)size, 0);
 	(void)dns_answer_ttl(data, (int)size, 1);
 	return 0;

@@ -172,6 +172,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 */
 	c.pipecheck = (data[0] >> 2) == 59;
 	c.maxjunk = 30;
+	/* MT-PRIORITY is offered: its values reach the priority choice. */
+	c.mtpriority = true;
 	c.authfailures = 2;
 	c.authwindow = 60;
 	m.p = data + 1;
@@ -185,7 +187,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	smtpd_free(s);
 	free(s);
 	smtpd_conf_free(&c);
+	empty("todo/urgent");
+	empty("todo/high");
 	empty("todo/normal");
+	empty("todo/low");
 	empty("lock");
 	return 0;
 }

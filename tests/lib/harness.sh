@@ -30,6 +30,11 @@ _tap_plan=0
 _bg_pids=
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/zr-test.XXXXXX")
+# Every path of a test starts with $T: never go on without it.
+if [ -z "$T" ] || [ ! -d "$T" ]; then
+	echo "Bail out! no temporary directory"
+	exit 1
+fi
 chmod 755 "$T"
 
 # Whether pid $1 is still a child of this shell: one that ended and was

@@ -28,7 +28,7 @@ main(void)
 	struct qstate st, st2;
 	unsigned n;
 
-	plan(30);
+	plan(34);
 	envelope_init(&e);
 	envelope_init(&back);
 	ok(envelope_set(&e.sender, "a@b.test") && envelope_set(&e.client,
@@ -41,13 +41,18 @@ main(void)
 	e.prio = PRIO_HIGH;
 	e.ret = RET_HDRS;
 	e.body = BODY_8BITMIME;
+	e.has_mtprio = true;
+	e.mtprio = -3;
 	ok(envelope_format(&e, &out), "format");
+	ok(zs_0(&out) && strstr(out.s, "\nmtpriority -3\n") != NULL,
+	    "mtpriority is written");
 	ok(zs_cats(&out, "Subject: x\n\nbody\n") &&
 	    envelope_parse(&back, out.s, out.len), "parse what was formatted");
 	ok(strcmp(back.sender, "a@b.test") == 0 && back.prio == PRIO_HIGH &&
 	    back.ret == RET_HDRS && back.body == BODY_8BITMIME &&
 	    back.arrival == 1795852212 && strcmp(back.envid, "QQ+2B1") == 0,
 	    "message fields survive the round trip");
+	ok(back.has_mtprio && back.mtprio == -3, "and mtpriority with them");
 	ok(back.nrcpt == 2 && strcmp(back.rcpt[1].addr, "\"q q\"@y.test") == 0 &&
 	    back.rcpt[0].notify == (NOTIFY_SUCCESS | NOTIFY_FAILURE) &&
 	    strcmp(back.rcpt[0].orcpt, "rfc822;x@y.test") == 0 &&
@@ -87,6 +92,14 @@ main(void)
 
 #define HEAD "zr-envelope 1\narrival 5\n"
 	ok(parses(HEAD "sender <a@b>\nrcpt <c@d>\ndata\n"), "a minimal envelope");
+	ok(parses(HEAD "sender <a@b>\nmtpriority -9\nrcpt <c@d>\ndata\n") &&
+	    parses(HEAD "sender <a@b>\nmtpriority 9\nrcpt <c@d>\ndata\n"),
+	    "mtpriority from -9 to 9");
+	ok(!parses(HEAD "sender <a@b>\nmtpriority 10\nrcpt <c@d>\ndata\n") &&
+	    !parses(HEAD "sender <a@b>\nmtpriority +1\nrcpt <c@d>\ndata\n") &&
+	    !parses(HEAD "sender <a@b>\nmtpriority -\nrcpt <c@d>\ndata\n") &&
+	    !parses(HEAD "sender <a@b>\nmtpriority 1\nmtpriority 1\n"
+	    "rcpt <c@d>\ndata\n"), "a bad or second mtpriority: damaged");
 	ok(!parses(HEAD "sender <a@b>\nrcpt <c@d>\n") && errno == EPROTO,
 	    "no data line: damaged");
 	ok(!parses("zr-envelope 2\narrival 5\nsender <a@b>\nrcpt <c@d>\ndata\n"),

@@ -60,7 +60,7 @@ main(void)
 	size_t order[16], i, n;
 	int counts[3] = { 0, 0, 0 }, okall;
 
-	plan(49);
+	plan(53);
 	ok(parse("# comment\n\n10.0.0.1\n  [::1]:2525 priority=5 weight=3\n"
 	    "relay.test:587\n", 0) && t.smart.nhost == 3,
 	    "smart hosts parse, comments and blank lines skipped");
@@ -221,6 +221,38 @@ main(void)
 		ok(!parse("10.0.0.9 mx=mx1.a.test\n", 0) &&
 		    strcmp(err.s, "smarthosts:1: mx= is for MX hosts only") == 0,
 		    "mx= in a control file is refused");
+		ok(!parse("10.0.0.1 tls=verify tls=may\n", 0) &&
+		    strcmp(err.s, "smarthosts:1: conflicting tls= keys: "
+		    "tls=may") == 0 &&
+		    !parse("10.0.0.1 tls=smtps tls=none\n", 0) &&
+		    strstr(err.s, "conflicting tls= keys: smtps") != NULL &&
+		    !parse("10.0.0.1 tls=smtps tls=verify tls=encrypt\n", 0) &&
+		    parse("10.0.0.1 tls=verify tls=verify\n", 0),
+		    "two tls= that conflict are refused; one twice is not");
+		ok(parse("10.0.0.1 tls=smtps tls=verify\n10.0.0.2 tls=smtps\n"
+		    "10.0.0.3 tls=fingerprint tls=smtps fingerprint=" FP "\n",
+		    0) && t.smart.host[0].smtps &&
+		    t.smart.host[0].tls == TLS_LEVEL_VERIFY &&
+		    t.smart.host[0].port == 465 && t.smart.host[1].smtps &&
+		    t.smart.host[1].tls == TLS_LEVEL_ENCRYPT &&
+		    t.smart.host[2].smtps &&
+		    t.smart.host[2].tls == TLS_LEVEL_FINGERPRINT,
+		    "tls=smtps takes tls=verify or tls=fingerprint beside it");
+		line.len = 0;
+		full = "10.0.0.9 tls=smtps tls=verify";
+		ok(route_host_line(&h, full, strlen(full), &what, &w,
+		    &wn) && route_host_fmt(&h, &line) && zs_0(&line) &&
+		    strcmp(line.s, "10.0.0.9:465 tls=smtps tls=verify") == 0,
+		    "smtps with a check is written back with both");
+		line.len = 0;
+		full = "10.0.0.9 mx=mx1.example.test";
+		ok(route_host_line(&h, full, strlen(full), &what, &w,
+		    &wn) && h.mx && !h.tls_set &&
+		    strcmp(h.mxname, "mx1.example.test") == 0 &&
+		    route_host_fmt(&h, &line) && zs_0(&line) &&
+		    strcmp(line.s, "10.0.0.9:25 mx=mx1.example.test") == 0 &&
+		    !route_host_line(&h, "10.0.0.9 mx=a/b", 15, &what, &w, &wn),
+		    "mx= names an MX host, is written back, is a name");
 		zs_free(&line);
 	}
 	ok(parse_senders("# app first\napp@Corp.test 10.0.0.1:587 auth=app "

@@ -134,6 +134,7 @@ struct result {
 	int connected;
 	int pong;
 	int resumed;
+	enum tls_reason reason;
 	char err[TLS_ERR_MAX];
 	SSL_SESSION *session;
 };
@@ -143,6 +144,7 @@ try(SSL_CTX *server, SSL_CTX *client, const char *host, enum tls_level level,
     const char *fp, SSL_SESSION *session, int silent)
 {
 	struct result r = { 0 };
+	struct tls_check chk = { .level = level, .fingerprint = fp };
 	int sv[2], status;
 	struct tls *t;
 	pid_t pid;
@@ -151,8 +153,9 @@ try(SSL_CTX *server, SSL_CTX *client, const char *host, enum tls_level level,
 		return r;
 	pid = serve(server, sv[1], sv[0], silent);
 	close(sv[1]);
-	t = tls_connect(client, sv[0], host, level, fp, session, 1, 0, r.err,
+	t = tls_connect(client, sv[0], host, &chk, session, 1, 0, r.err,
 	    sizeof r.err);
+	r.reason = chk.reason;
 	if (t != NULL) {
 		char buf[16];
 
@@ -176,7 +179,7 @@ int
 main(void)
 {
 	struct tls_opts so = { 0 }, co = { 0 }, ca = { 0 }, oo = { 0 };
-	SSL_CTX *server, *oldserver, *client, *vclient, *bad;
+	SSL_CTX *server, *oldserver, *client, *vclient, *oclient, *bad;
 	char err[TLS_ERR_MAX];
 	struct result r, r2;
 
@@ -219,17 +222,26 @@ main(void)
 	    "right name passes (%s)", r.err);
 	SSL_SESSION_free(r.session);
 	r = try(server, vclient, "other.test", TLS_LEVEL_VERIFY, NULL, NULL, 0);
-	ok(!r.connected && strstr(r.err, "certificate verify failed"),
-	    "level verify: the wrong host name fails: %s", r.err);
+	ok(!r.connected && r.reason == TLS_REASON_NAME &&
+	    strstr(r.err, "certificate rejected: name mismatch"),
+	    "level verify: the wrong host name fails, and says so: %s", r.err);
 	r = try(server, client, "mx.test", TLS_LEVEL_VERIFY, NULL, NULL, 0);
-	ok(!r.connected, "level verify: an untrusted (self-signed) "
-	    "certificate fails");
+	ok(!r.connected && r.reason == TLS_REASON_SELF_SIGNED &&
+	    strstr(r.err, "certificate rejected: self-signed"),
+	    "level verify: a self-signed certificate fails, and says so: %s",
+	    r.err);
 	r = try(server, client, "other.test", TLS_LEVEL_ENCRYPT, NULL, NULL, 0);
 	ok(r.connected && r.pong, "level encrypt: no verification asked");
 	SSL_SESSION_free(r.session);
-	r = try(oldserver, vclient, "mx.test", TLS_LEVEL_VERIFY, NULL, NULL, 0);
-	ok(!r.connected && strstr(r.err, "certificate verify failed"),
-	    "level verify: an expired certificate fails");
+	/* Trusted, so that expiry is all that is wrong with it. */
+	ca.cafile = oldpem;
+	oclient = tls_client_ctx(&ca, err, sizeof err);
+	r = try(oldserver, oclient, "mx.test", TLS_LEVEL_VERIFY, NULL, NULL, 0);
+	SSL_CTX_free(oclient);
+	ok(!r.connected && r.reason == TLS_REASON_EXPIRED &&
+	    strstr(r.err, "certificate rejected: expired"),
+	    "level verify: an expired certificate fails, and says so: %s",
+	    r.err);
 	r = try(server, client, "mx.test", TLS_LEVEL_FINGERPRINT, fp_cert, NULL,
 	    0);
 	ok(r.connected, "fingerprint of the certificate matches");
@@ -240,8 +252,9 @@ main(void)
 	SSL_SESSION_free(r.session);
 	r = try(oldserver, client, "mx.test", TLS_LEVEL_FINGERPRINT, fp_cert,
 	    NULL, 0);
-	ok(!r.connected && strstr(r.err, "fingerprint mismatch"),
-	    "another certificate does not match the pin");
+	ok(!r.connected && r.reason == TLS_REASON_PIN &&
+	    strstr(r.err, "certificate rejected: pin mismatch"),
+	    "another certificate does not match the pin: %s", r.err);
 	r = try(server, client, "mx.test", TLS_LEVEL_FINGERPRINT, "sha256:zz",
 	    NULL, 0);
 	ok(!r.connected, "a malformed pin matches nothing");
