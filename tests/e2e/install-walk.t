@@ -10,7 +10,7 @@
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
 [ "$(id -u)" = 0 ] || skip_all 'the walk needs root: setup-server, chown, chgrp'
-plan 32
+plan 34
 R=$T/root
 INSTALL=$ZR_ROOT/INSTALL
 U=$ZR_TEST_USER
@@ -167,6 +167,22 @@ ok 'which zr-passwd -c accepts with the password, refuses without' sh -c "
 	cd '$R/etc/zr' && export ZR_CONTROL='$R/etc/zr' &&
 	printf 'alice\0secret\0\0' | '$R/usr/local/sbin/zr-passwd' -c true 3<&0 &&
 	! printf 'alice\0wrong\0\0' | '$R/usr/local/sbin/zr-passwd' -c true 3<&0"
+
+# Priorities and caps per sender: the files, read by a zr-smtpd that
+# would answer 421 to a line it cannot read.
+run "echo 'sender @vip.example urgent' >> /etc/zr/priorityrules"
+run "echo 'client 10.20.0.0/16 low' >> /etc/zr/priorityrules"
+run "echo 'authuser:app1 500/1h' >> /etc/zr/senderlimits"
+run "echo '@newsletter.example 2000/1d' >> /etc/zr/senderlimits"
+is "$(cat "$R/etc/zr/priorityrules" "$R/etc/zr/senderlimits" | wc -l |
+	tr -d ' ')" 4 'the priority rules and sender limits are written'
+tcpserver_start env ZR_QUEUE="$R/var/spool/zr" ZR_CONTROL="$R/etc/zr" \
+	setpriv --reuid="$U" --regid="$G" --clear-groups -- \
+	"$R/usr/local/sbin/zr-smtpd"
+out=$(python3 "$ZR_ROOT/tests/e2e/smtpd-client.py" "$TCP_PORT" \
+	'1:EHLO c.test\r\n' '1:MAIL FROM:<a@vip.example>\r\n' '1:QUIT\r\n' 2>&1)
+is "$(printf '%s\n' "$out" | grep -v '^250-' | cut -c1-3 | tr '\n' ' ')" \
+	'220 250 250 221 ' 'which the installed zr-smtpd takes as they are'
 
 # 7a. DANE: control files only; a validating resolver is not run here.
 run 'echo 127.0.0.1 > /etc/zr/dnsservers'
