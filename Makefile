@@ -55,6 +55,8 @@ SSL_STATIC_LIBS := $(shell pkg-config --static --libs openssl 2>/dev/null || \
 LIBS_common := -lresolv
 LIBS_zr-passwd := $(SSL_LIBS)
 LIBS_zr-remote := $(SSL_LIBS)
+# zr-sts fetches MTA-STS policies over HTTPS.
+LIBS_zr-sts := $(SSL_LIBS)
 # zr-send reads TLS level names in control/smarthosts through lib/tls.
 LIBS_zr-send := $(SSL_LIBS)
 # zr-smtpd is exec'ed per connection: a static link skips the dynamic

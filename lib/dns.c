@@ -799,6 +799,65 @@ dns_addrs(struct dns *d, const char *host, struct dns_addr *out, size_t max,
 }
 
 int
+dns_answer_txt(const unsigned char *p, int len, struct zs *out, size_t *n)
+{
+	ns_msg msg;
+	int k;
+
+	out->len = 0;
+	*n = 0;
+	if (ns_initparse(p, len, &msg) != 0)
+		return 0;
+	for (k = 0; k < ns_msg_count(msg, ns_s_an); k++) {
+		const unsigned char *d;
+		size_t dn, i = 0;
+		ns_rr rr;
+
+		if (ns_parserr(&msg, ns_s_an, k, &rr) != 0)
+			return 0;
+		if (ns_rr_type(rr) != ns_t_txt)
+			continue;
+		d = ns_rr_rdata(rr);
+		dn = ns_rr_rdlen(rr);
+		/* RFC 1035 3.3.14: one or more <character-string>s. */
+		if (dn == 0)
+			return 0;
+		while (i < dn) {
+			size_t sl = d[i];
+
+			if (sl > dn - i - 1)
+				return 0;
+			if (!zs_catb(out, (const char *)d + i + 1, sl))
+				return 0;
+			i += 1 + sl;
+		}
+		if (!zs_catc(out, '\0'))
+			return 0;
+		++*n;
+	}
+	return 1;
+}
+
+enum dns_status
+dns_txt(struct dns *d, const char *name, struct zs *out, size_t *n)
+{
+	enum dns_status st;
+	ns_msg msg;
+
+	out->len = 0;
+	*n = 0;
+	st = query(d, name, ns_t_txt, &msg);
+	if (st != DNS_OK)
+		return st;
+	if (!dns_answer_txt(ns_msg_base(msg), (int)(ns_msg_end(msg) -
+	    ns_msg_base(msg)), out, n)) {
+		d->why = "malformed DNS answer (a TXT record)";
+		return DNS_TEMP;
+	}
+	return *n > 0 ? DNS_OK : DNS_NODATA;
+}
+
+int
 dns_local_addrs(struct dns_addr *out, size_t max)
 {
 	struct ifaddrs *ifa, *i;

@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "zs.h"
+
 #define DNS_NAME_MAX 255
 #define DNS_MAX_SERVERS 8
 #define DNS_CACHE_MAX 1024
@@ -133,6 +135,13 @@ enum dns_status dns_mx(struct dns *, const char *domain, struct dns_mx *out,
 enum dns_status dns_addrs(struct dns *, const char *host,
     struct dns_addr *out, size_t max, size_t *n);
 /*
+ * TXT records of name: each record's strings joined, each record followed
+ * by a NUL, into out (replaced); *n their number. A record whose strings
+ * run past its data makes the answer malformed (DNS_TEMP).
+ */
+enum dns_status dns_txt(struct dns *, const char *name, struct zs *out,
+    size_t *n);
+/*
  * The addresses to try for mail to domain, best first (RFC 5321 5.1):
  * MX hosts by preference and their addresses; without MX, the domain's
  * own addresses; a null MX, NXDOMAIN and loops are permanent answers.
@@ -162,6 +171,9 @@ int dns_answer_mx(const unsigned char *msg, int len, struct dns_mx *out,
 int dns_answer_addrs(const unsigned char *msg, int len, int type,
     struct dns_addr *out, size_t max, size_t *n);
 unsigned dns_answer_ttl(const unsigned char *msg, int len, int negative);
+/* The TXT records of an answer, as dns_txt gives them; 0 if malformed. */
+int dns_answer_txt(const unsigned char *msg, int len, struct zs *out,
+    size_t *n);
 
 /*
  * DNSSEC as a stub sees it (RFC 4035 3.2, RFC 6840 5.7): queries with

@@ -205,7 +205,8 @@ envelope_format(const struct envelope *e, struct zs *out)
 	    e->ret == RET_HDRS ? "hdrs" : NULL) ||
 	    !field(out, "envid", e->envid) ||
 	    !field(out, "body", e->body == BODY_7BIT ? "7bit" :
-	    e->body == BODY_8BITMIME ? "8bitmime" : NULL))
+	    e->body == BODY_8BITMIME ? "8bitmime" : NULL) ||
+	    !field(out, "requiretls", e->requiretls ? "yes" : NULL))
 		return 0;
 	if (e->has_mtprio) {
 		if (e->mtprio < -9 || e->mtprio > 9) {
@@ -323,6 +324,13 @@ parse_line(struct envelope *e, const char *key, size_t klen, const char *v,
 		e->body = strcmp(tmp, "7bit") == 0 ? BODY_7BIT :
 		    strcmp(tmp, "8bitmime") == 0 ? BODY_8BITMIME : BODY_UNSET;
 		return e->body != BODY_UNSET;
+	}
+	/* Written only when set, so older files read as they always did. */
+	if (KEY("requiretls")) {
+		if (e->requiretls || strcmp(tmp, "yes") != 0)
+			return 0;
+		e->requiretls = true;
+		return 1;
 	}
 	if (KEY("rcpt")) {
 		char *a = NULL;

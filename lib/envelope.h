@@ -54,6 +54,7 @@ struct envelope {
 	char *envid;			/* DSN ENVID as xtext, or NULL */
 	enum envelope_ret ret;
 	enum envelope_body body;
+	bool requiretls;		/* MAIL FROM ... REQUIRETLS (RFC 8689) */
 	bool has_mtprio;		/* MT-PRIORITY (RFC 6710) to pass on */
 	int mtprio;			/* its value, -9..9 */
 	struct envelope_rcpt *rcpt;

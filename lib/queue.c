@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -971,6 +972,89 @@ queue_stats_write(struct queue *q, const char *name, const char *p, size_t n)
 		return 0;
 	dfd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ok = replace_at(q, dfd, name, tmp, p, n);
+	if (dfd != -1) {
+		int saved = errno;
+
+		close(dfd);
+		errno = saved;
+	}
+	return ok;
+}
+
+/*
+ * sts/, made on first use (queues older than it lack it) with the mode of
+ * stats/, as only the scheduler's user writes either. -1 with errno.
+ */
+static int
+sts_dirfd(struct queue *q, bool make)
+{
+	struct stat st;
+	int fd = openat(q->rootfd, "sts", O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+
+	if (fd != -1 || errno != ENOENT || !make)
+		return fd;
+	if (fstatat(q->rootfd, "stats", &st, 0) == -1)
+		st.st_mode = 0700;
+	if (mkdirat(q->rootfd, "sts", 0700) == -1 && errno != EEXIST)
+		return -1;
+	fd = openat(q->rootfd, "sts", O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+	/* mkdir's mode passed through the umask; set it as meant. */
+	if (fd == -1 || fchmod(fd, st.st_mode & 07777) == -1 ||
+	    fsync(q->rootfd) == -1) {
+		int saved = errno;
+
+		if (fd != -1)
+			close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* A domain as a file name: as tmp/sts.<domain> fits NAME_MAX. */
+static int
+sts_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > NAME_MAX - 4 || name[0] == '.' ||
+	    strchr(name, '/') != NULL) {
+		errno = EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+int
+queue_sts_read(struct queue *q, const char *domain, struct zs *out)
+{
+	int dfd, r;
+
+	out->len = 0;
+	if (!sts_name_ok(domain))
+		return -1;
+	dfd = sts_dirfd(q, false);
+	if (dfd == -1)
+		return errno == ENOENT ? 0 : -1;
+	r = read_at(dfd, domain, out);
+	close(dfd);
+	return r;
+}
+
+int
+queue_sts_write(struct queue *q, const char *domain, const char *p, size_t n)
+{
+	char tmp[NAME_MAX + 1];
+	int dfd, ok;
+
+	/* "sts.<domain>" in tmp/ is never an id, so never taken for mail. */
+	if (!sts_name_ok(domain) ||
+	    fmt_snprintf(tmp, sizeof tmp, "sts.%s", domain) == -1)
+		return 0;
+	dfd = sts_dirfd(q, true);
+	ok = replace_at(q, dfd, domain, tmp, p, n);
 	if (dfd != -1) {
 		int saved = errno;
 

@@ -246,6 +246,15 @@ int queue_stats_write(struct queue *, const char *name, const char *p,
     size_t n);
 
 /*
+ * The MTA-STS cache record sts/<domain> (lower case, no '/'), as
+ * queue_stats_*: read (1, 0 when absent, -1), replace durably. sts/ is
+ * made at the first write when the queue lacks it.
+ */
+int queue_sts_read(struct queue *, const char *domain, struct zs *out);
+int queue_sts_write(struct queue *, const char *domain, const char *p,
+    size_t n);
+
+/*
  * For the scheduler: open lock/trigger for reading without blocking, and
  * hold a write end too so that the reader never sees EOF. 1, or 0.
  */

@@ -350,7 +350,14 @@ route_host_line(struct route_host *h, const char *p, size_t n,
 				    len);
 			memcpy(h->fingerprint, v, vlen);
 			h->fingerprint[vlen] = '\0';
+		} else if (is_key(k, klen, "auth")) {
+			if (!auth_name_ok(v, vlen))
+				return host_bad(what, "bad value", w, wn, k,
+				    len);
+			memcpy(h->auth, v, vlen);
+			h->auth[vlen] = '\0';
 		} else if (is_key(k, klen, "mx")) {
+			/* zr-send names the MX host behind an address. */
 			if (vlen == 0 || vlen > ROUTE_NAME_MAX ||
 			    !name_ok(v, vlen))
 				return host_bad(what, "bad value", w, wn, k,
@@ -358,12 +365,6 @@ route_host_line(struct route_host *h, const char *p, size_t n,
 			memcpy(h->mxname, v, vlen);
 			h->mxname[vlen] = '\0';
 			h->mx = true;
-		} else if (is_key(k, klen, "auth")) {
-			if (!auth_name_ok(v, vlen))
-				return host_bad(what, "bad value", w, wn, k,
-				    len);
-			memcpy(h->auth, v, vlen);
-			h->auth[vlen] = '\0';
 		} else if (is_key(k, klen, "authplain")) {
 			if (vlen == 3 && memcmp(v, "yes", 3) == 0)
 				h->authplain = true;
@@ -451,6 +452,10 @@ parse_line(struct route_table *t, const char *file, size_t lineno,
 	}
 	if (!route_host_line(&h, p + i, n - i, &what, &w, &len))
 		return bad(err, file, lineno, what, w, len);
+	/* mx= belongs to the hosts of MX records, never to a file's. */
+	if (h.mxname[0] != '\0')
+		return bad(err, file, lineno, "mx= is for MX hosts only",
+		    NULL, 0);
 	return add_host(s, &h);
 }
 

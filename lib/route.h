@@ -10,15 +10,16 @@
  * Keys: priority=N, weight=N, and for the SMTP client tls=LEVEL (none,
  * may, encrypt, verify, fingerprint, smtps, dane), fingerprint=sha256:HEX
  * (with tls=fingerprint and only then), mx=NAME (the host is that MX
- * host's address: control/tlsmx applies, and DANE looks up its TLSA
- * records and matches its name; zr-send writes it, people need not),
- * auth=NAME (credentials in control/smarthost-secrets) and authplain=yes
- * (credentials may go out without TLS). A host is an IP literal or a
- * name; IPv6 is written in brackets ("[::1]:2525"). tls=smtps (implicit
- * TLS) may be written with a second tls= that checks the certificate,
- * tls=verify or tls=fingerprint; any other two tls= that differ conflict
- * and the line is refused. Defaults: port 25 (465 with tls=smtps),
- * priority 10, weight 1, tls=may, no auth. A domain is
+ * host's address: control/tlsmx applies, SNI and verify use the name,
+ * DANE looks up its TLSA records and MTA-STS matches it to the policy's
+ * patterns; zr-send writes it in a job's host lines, a file's line may
+ * not carry it), auth=NAME (credentials in control/smarthost-secrets) and
+ * authplain=yes (credentials may go out without TLS). A host is an IP
+ * literal or a name; IPv6 is written in brackets ("[::1]:2525").
+ * tls=smtps (implicit TLS) may be written with a second tls= that checks
+ * the certificate, tls=verify or tls=fingerprint; any other two tls= that
+ * differ conflict and the line is refused. Defaults: port 25 (465 with
+ * tls=smtps), priority 10, weight 1, tls=may, no auth. A domain is
  * exact ("example.com") or, with a leading dot, its subdomains
  * (".example.com"); several lines for one domain make one host set.
  * Lookup order: exact domain, then the closest ".parent" line, then the
@@ -77,6 +78,8 @@ struct route_host {
 	bool authplain;			/* authplain=yes */
 	bool mx;			/* from MX records: control/tlsmx */
 	char mxname[ROUTE_NAME_MAX + 1];	/* mx=: the MX host's name */
+	bool sts_enforce;		/* MTA-STS enforce, in zr-remote; no
+					   key: verify if DANE falls back */
 	char fingerprint[ROUTE_FP_MAX + 1];	/* with tls=fingerprint */
 	char auth[ROUTE_AUTH_MAX + 1];	/* auth=NAME, or "" */
 	long long cw;			/* round-robin state */

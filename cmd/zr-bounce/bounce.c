@@ -376,7 +376,11 @@ write_report(struct job *j)
 	rep.envid = j->e.envid;
 	rep.arrival = j->e.arrival;
 	rep.now = (long long)time(NULL);
-	rep.ret = j->e.ret;
+	/*
+	 * RFC 8689 4.3: a REQUIRETLS message comes back as with RET=HDRS,
+	 * since the notice itself may travel in the clear.
+	 */
+	rep.ret = j->e.requiretls ? RET_HDRS : j->e.ret;
 	rep.maxbytes = (size_t)maxbytes;
 	rep.boundary = boundary.s;
 	rep.rcpt = j->rc;

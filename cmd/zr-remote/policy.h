@@ -7,7 +7,9 @@
  * NAME is the level (none, may, encrypt, verify, fingerprint, dane), or
  * smtps alone or with its check ("smtps+verify", "smtps+fingerprint").
  * WORD is one of the POLICY_* outcomes, or "failed:" and a reason word
- * (tls_reason_word, or no-starttls, starttls-refused).
+ * (tls_reason_word, or no-starttls, starttls-refused). At dane, notes
+ * follow (policy_note): dane=WHAT the TLSA lookup found, and
+ * mta-sts=enforce when DANE fell back and an MTA-STS policy made it verify.
  */
 #ifndef ZR_REMOTE_POLICY_H
 #define ZR_REMOTE_POLICY_H

@@ -21,7 +21,9 @@
 #include "envelope.h"
 #include "fmt.h"
 #include "loop.h"
+#include "mtasts.h"
 #include "remote.h"
+#include "requiretls.h"
 #include "sasl.h"
 #include "scan.h"
 #include "job.h"
@@ -219,7 +221,7 @@ remote_conf_load(struct remote_conf *c)
 	    (unsigned)u;
 	if (!conf_dnssec(c))
 		return 0;
-	return conf_tls(c);
+	return conf_tls(c) && mtasts_conf(c);
 }
 
 /* Connection. */
@@ -232,8 +234,10 @@ sess_slot(struct remote *r, const struct route_host *h, bool any)
 	for (i = 0; i < REMOTE_SESSIONS; i++) {
 		struct remote_sess *e = &r->sess[i];
 
+		/* A resumed session skips the name check: same name only. */
 		if (e->s != NULL && e->level == h->tls &&
 		    strcmp(e->key, h->key) == 0 &&
+		    strcmp(e->mxname, h->mxname) == 0 &&
 		    strcmp(e->fingerprint, h->fingerprint) == 0)
 			return e;
 	}
@@ -265,6 +269,7 @@ sess_keep(struct remote *r)
 	if (e->s != NULL)
 		SSL_SESSION_free(e->s);
 	memcpy(e->key, r->cur.key, sizeof e->key);
+	memcpy(e->mxname, r->cur.mxname, sizeof e->mxname);
 	memcpy(e->fingerprint, r->cur.fingerprint, sizeof e->fingerprint);
 	e->level = r->cur.tls;
 	e->s = ss;
@@ -567,6 +572,8 @@ parse_ehlo(struct remote *r)
 			r->ext |= EXT_MTPRIORITY;
 		else if (n == 8 && strncasecmp(l, "STARTTLS", 8) == 0)
 			r->ext |= EXT_STARTTLS;
+		else if (n == 10 && strncasecmp(l, "REQUIRETLS", 10) == 0)
+			r->ext |= EXT_REQUIRETLS;
 		else if (n >= 5 && strncasecmp(l, "AUTH", 4) == 0 &&
 		    (l[4] == ' ' || l[4] == '='))
 			r->ext |= parse_auth(l, n);
@@ -669,6 +676,10 @@ set_policy(struct remote *r, enum tls_level level, bool smtps,
 	if (level == TLS_LEVEL_DANE && r->dr.note != NULL)
 		(void)policy_note(r->policy, sizeof r->policy, "dane",
 		    r->dr.note);
+	/* DANE fell back, and an MTA-STS policy asked for verify. */
+	if (level == TLS_LEVEL_DANE && r->eff == TLS_LEVEL_VERIFY)
+		(void)policy_note(r->policy, sizeof r->policy, "mta-sts",
+		    "enforce");
 }
 
 /* The handshake on r->fd; 1, or 0 with why set. */
@@ -685,8 +696,12 @@ start_tls(struct remote *r, const struct route_host *h)
 		set_why(r, h->key, "TLS: ", err);
 		return 0;
 	}
-	/* TLSA records may have changed since: no shortcut past them. */
-	e = r->eff == TLS_LEVEL_DANE ? NULL : sess_slot(r, &r->cur, false);
+	/*
+	 * TLSA records may have changed since: no shortcut past them, nor
+	 * past the name check that MTA-STS asks for when DANE falls back.
+	 */
+	e = r->cur.tls == TLS_LEVEL_DANE ? NULL :
+	    sess_slot(r, &r->cur, false);
 	/* An MX host is known by its name (RFC 7672 3.2.2), not its address. */
 	r->tls = tls_connect(r->ctx, r->fd, h->mxname[0] ? h->mxname : h->name,
 	    &chk, e != NULL ? e->s : NULL, r->conf->timeoutremote,
@@ -952,8 +967,10 @@ not_myself(struct remote *r, const struct route_host *h)
 
 /*
  * At tls=dane, what the TLSA records make of the connection (RFC 7672
- * 2.2): r->eff becomes dane, encrypt or may. 0 with why set when the
- * host is to be skipped: its TLSA records cannot be known now.
+ * 2.2): r->eff becomes dane, encrypt or may; verify instead of the last
+ * two when MTA-STS enforce holds for the host (sts_enforce). 0 with why
+ * set when the host is to be skipped: its TLSA records cannot be known
+ * now.
  */
 static int
 dane_decide(struct remote *r, const struct route_host *h)
@@ -971,16 +988,23 @@ dane_decide(struct remote *r, const struct route_host *h)
 		return 1;
 	case DANE_ENCRYPT:
 		r->eff = TLS_LEVEL_ENCRYPT;
-		return 1;
+		break;
 	case DANE_MAY:
 		r->eff = TLS_LEVEL_MAY;
-		return 1;
-	case DANE_DEFER:
 		break;
+	case DANE_DEFER:
+		set_why(r, h->key, "DANE: ", r->dr.why);
+		set_policy(r, TLS_LEVEL_DANE, false, "failed", "tlsa-lookup");
+		return 0;
 	}
-	set_why(r, h->key, "DANE: ", r->dr.why);
-	set_policy(r, TLS_LEVEL_DANE, false, "failed", "tlsa-lookup");
-	return 0;
+	/*
+	 * No usable TLSA set: DANE is not in force, so an MTA-STS policy in
+	 * enforce mode applies again (RFC 8461 2 lets DANE win only where it
+	 * applies): TLS verified against the MX name.
+	 */
+	if (h->sts_enforce)
+		r->eff = TLS_LEVEL_VERIFY;
+	return 1;
 }
 
 static int
@@ -993,8 +1017,8 @@ conn_open(struct remote *r, const struct route_host *h)
 
 	r->looped = false;
 	r->dr.note = NULL;
-	set_policy(r, level, h->smtps, POLICY_UNREACHED, NULL);
 	r->eff = level;
+	set_policy(r, level, h->smtps, POLICY_UNREACHED, NULL);
 	if (level == TLS_LEVEL_DANE && !dane_decide(r, h))
 		return 0;
 	r->fd = connect_to(r, h);
@@ -1218,6 +1242,9 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	}
 	if ((r->ext & EXT_8BITMIME) && e->body == BODY_8BITMIME &&
 	    !put(r, " BODY=8BITMIME"))
+		goto lost_early;
+	/* RFC 8689 4.2.1: passed on; do_job saw to it that it is offered. */
+	if (e->requiretls && !put(r, " REQUIRETLS"))
 		goto lost_early;
 	/* RFC 3461 4: a next hop with DSN gets the request, and reports. */
 	if ((r->ext & EXT_DSN) && ((e->ret != RET_UNSET &&
@@ -1453,7 +1480,8 @@ same_host(const struct remote *r, const struct route_host *h)
 	    strcmp(r->cur.mxname, h->mxname) == 0 &&
 	    strcmp(r->cur.fingerprint, h->fingerprint) == 0 &&
 	    strcmp(r->cur.auth, h->auth) == 0 &&
-	    r->cur.authplain == h->authplain;
+	    r->cur.authplain == h->authplain &&
+	    r->cur.sts_enforce == h->sts_enforce;
 }
 
 static int
@@ -1463,7 +1491,7 @@ do_job(struct remote *r, struct job_req *j)
 	struct result res;
 	struct zs envr = ZS_INIT;
 	const char *from, *rcpts;
-	size_t nrcpt, i, h;
+	size_t nrcpt, i, h, short_tls = 0;
 	int mfd = -1, ok = 0;
 
 	memset(&res, 0, sizeof res);
@@ -1502,6 +1530,12 @@ do_job(struct remote *r, struct job_req *j)
 	res.rt = calloc(nrcpt, sizeof *res.rt);
 	if (res.rl == NULL || res.rt == NULL)
 		goto nomem;
+	/* RFC 8689 4.2.2: TLS-Required: No sets the domain's policy aside. */
+	if (!requiretls_optional(mfd, &e) &&
+	    !mtasts_apply(r->conf, j, rcpts, &r->why)) {
+		ok = report_fail(r, j, JOB_MSG_TEMP, "4.7.5 ", r->why.s, NULL);
+		goto out;
+	}
 	/*
 	 * A kept connection serves only a job that starts with its host, and
 	 * with the same settings: a reload may have changed them.
@@ -1521,12 +1555,35 @@ do_job(struct remote *r, struct job_req *j)
 
 		/* Each host, and a kept connection's transaction, has it all. */
 		deadline_set(r, timeoutio_deadline(r->conf->timeouttransaction));
+		if (e.requiretls && r->fd == -1 &&
+		    !requiretls_level_ok(j->host[h].tls_set ? j->host[h].tls :
+		    r->conf->tlsmx)) {
+			set_why(r, j->host[h].key, "REQUIRETLS needs verified "
+			    "TLS, and the host's level is ", tls_level_name(
+			    j->host[h].tls_set ? j->host[h].tls :
+			    r->conf->tlsmx));
+			short_tls++;
+			h++;
+			continue;
+		}
 		if (r->fd == -1) {
 			if (!conn_open(r, &j->host[h])) {
 				h++;
 				continue;
 			}
 			fresh = true;
+		}
+		if (e.requiretls && (r->tls == NULL ||
+		    !requiretls_level_ok(r->eff) ||
+		    !(r->ext & EXT_REQUIRETLS))) {
+			set_why(r, j->host[h].key, "REQUIRETLS: ", r->tls == NULL ||
+			    !requiretls_level_ok(r->eff) ?
+			    "the connection's TLS is not verified" :
+			    "the server does not offer REQUIRETLS");
+			short_tls++;
+			conn_close(r, true);
+			h++;
+			continue;
 		}
 		t = transaction(r, &e, mfd, from, rcpts, nrcpt, fresh, &res);
 		if (t == TX_RETRY)
@@ -1536,6 +1593,16 @@ do_job(struct remote *r, struct job_req *j)
 			continue;
 		}
 		ok = report(r, j, j->host[h].key, &res);
+		goto out;
+	}
+	/*
+	 * RFC 8689 4.2.1: when no host could take the message on its terms
+	 * it fails (5.7.30), rather than wait for one that never will.
+	 */
+	if (e.requiretls && short_tls == j->nhost && j->nhost > 0) {
+		ok = report_fail(r, j, JOB_MSG_PERM, "5.7.30 REQUIRETLS support "
+		    "required: ", r->why.len ? r->why.s : "no host",
+		    r->policy);
 		goto out;
 	}
 	/* RFC 3463 3.5: X.4.6 is a routing loop. */

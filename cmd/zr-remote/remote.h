@@ -51,6 +51,7 @@ struct remote_conf {
 	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
 	unsigned timeouttoken;		/* control/timeouttoken (oauth.h) */
 	bool syncresults;		/* control/syncresults */
+	bool mtasts;			/* control/mtasts: not "no" (mtasts.h) */
 };
 
 /* What the server said it can do (RFC 1869 EHLO keywords). */
@@ -63,12 +64,14 @@ struct remote_conf {
 #define EXT_DSN 64u
 #define EXT_AUTH_XOAUTH2 128u
 #define EXT_AUTH_OAUTHBEARER 256u
-#define EXT_MTPRIORITY 512u
+#define EXT_REQUIRETLS 512u
+#define EXT_MTPRIORITY 1024u
 
 /* A TLS session to offer again to the same host at the same level. */
 struct remote_sess {
 	char key[ROUTE_KEY_MAX + 1];
 	enum tls_level level;
+	char mxname[ROUTE_NAME_MAX + 1];	/* the name it was made for */
 	char fingerprint[ROUTE_FP_MAX + 1];
 	SSL_SESSION *s;
 };

@@ -95,8 +95,15 @@ mx_set(const struct dns_target *t, size_t nt, const struct route_set *smart,
 		s->host[s->nhost].prio = t[i].pref;
 		s->host[s->nhost].weight = 1;
 		s->host[s->nhost].mx = true;
-		/* zr-remote needs the name for DANE (RFC 7672 2.2.3). */
-		if (strlen(t[i].host) <= ROUTE_NAME_MAX)
+		/*
+		 * zr-remote needs the name for DANE (RFC 7672 2.2.3) and
+		 * matches it to an MTA-STS policy (zr-sts(8)); a name a host
+		 * line cannot carry is left out, and no policy pattern would
+		 * have matched it.
+		 */
+		if (strlen(t[i].host) <= ROUTE_NAME_MAX &&
+		    t[i].host[strspn(t[i].host, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")] == '\0')
 			memcpy(s->host[s->nhost].mxname, t[i].host,
 			    strlen(t[i].host) + 1);
 		s->nhost++;

@@ -695,6 +695,8 @@ smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 		    reply_line(s, 250, '-', NULL, "AUTH PLAIN LOGIN", NULL)) &&
 		    (!mt_offered(s) ||
 		    reply_line(s, 250, '-', NULL, "MT-PRIORITY", NULL)) &&
+		    (!(s->flags & SESS_TLS) ||
+		    reply_line(s, 250, '-', NULL, "REQUIRETLS", NULL)) &&
 		    reply_line(s, 250, ' ', NULL, "DSN", NULL);
 	}
 }
@@ -810,6 +812,11 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 		ok = smtpd_reply(s, RPL_SYNTAX, NULL);
 		goto out;
 	}
+	/* RFC 8689 2: offered inside TLS only, so unknown outside it. */
+	if (mp.requiretls && !(s->flags & SESS_TLS)) {
+		ok = smtpd_reply(s, RPL_PARAM, NULL);
+		goto out;
+	}
 	if (mp.has_mtprio && !s->conf->mtpriority) {
 		ok = smtpd_reply(s, RPL_PARAM, NULL);
 		goto out;
@@ -856,6 +863,7 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 	}
 	s->env.body = mp.body;
 	s->env.ret = mp.ret;
+	s->env.requiretls = mp.requiretls != 0;
 	if (mp.has_mtprio && may_relay(s)) {
 		s->has_mtprio = true;
 		s->mtprio = mp.mtprio;

@@ -98,11 +98,18 @@ smtpd_param_mail(const char *s, size_t n, struct smtpd_mailparam *m)
 			bit = 16;
 		else if (is(&p, "MT-PRIORITY"))
 			bit = 32;
+		else if (is(&p, "REQUIRETLS"))
+			bit = 64;
 		else
 			return PARAM_UNKNOWN;
-		if ((seen & bit) || p.val == NULL)
+		/* REQUIRETLS is the one without a value (RFC 8689 2). */
+		if ((seen & bit) || (p.val == NULL) != (bit == 64))
 			return PARAM_SYNTAX;
 		seen |= bit;
+		if (bit == 64) {
+			m->requiretls = 1;
+			continue;
+		}
 		switch (bit) {
 		case 1:
 			/* Digits only; an overflowing number is no number. */

@@ -8,9 +8,10 @@
 # that accept only the bearer token a file holds at the time.
 # It writes the port it got to --portfile, one line per event to --log
 # ("ehlo NAME port=N tls=0|1 resumed=0|1", "sni NAME", "auth MECH",
-# "authok USER", "authfail USER", "rcpt ADDR", "data N RCPTS ...", then
-# "msgid N <ID>" with its Message-ID) and each message's content, as it
-# came off the wire after dot removal (CRLF kept), to --save/N.
+# "authok USER", "authfail USER", "mail requiretls", "rcpt ADDR",
+# "data N RCPTS ...", then "msgid N <ID>" with its Message-ID) and each
+# message's content, as it came off the wire after dot removal (CRLF
+# kept), to --save/N.
 import argparse
 import asyncio
 import base64
@@ -35,6 +36,8 @@ ap.add_argument('--stall-after-dot', action='store_true')
 ap.add_argument('--delay-dot', type=float, default=0,
                 help='seconds to wait before answering the final dot')
 ap.add_argument('--port', type=int, default=0)
+ap.add_argument('--requiretls', action='store_true',
+                help='offer REQUIRETLS inside TLS and take it on MAIL')
 ap.add_argument('--addr', default='127.0.0.1',
                 help='address to listen on (127.0.0.2: an MX host that '
                 'is not this host)')
@@ -124,6 +127,19 @@ async def oauth(server, args_, bearer):
     return AuthResult(success=False, handled=False)
 
 
+class RequireTLS(SMTP):
+    """Logs a MAIL with REQUIRETLS ("mail requiretls"), and with
+    --requiretls takes it, which aiosmtpd itself would refuse with 555."""
+    async def smtp_MAIL(self, arg):
+        words = (arg or '').split()
+        rt = any(w.upper() == 'REQUIRETLS' for w in words)
+        if rt:
+            log('mail requiretls')
+        if rt and args.requiretls:
+            arg = ' '.join(w for w in words if w.upper() != 'REQUIRETLS')
+        return await super().smtp_MAIL(arg)
+
+
 class Handler:
     async def auth_XOAUTH2(self, server, args_):
         return await oauth(server, args_, False)
@@ -151,6 +167,8 @@ class Handler:
                if args.size or not r[4:].upper().startswith('SIZE')]
         if args.pipelining:
             out.insert(len(out) - 1, '250-PIPELINING')
+        if args.requiretls and so is not None:
+            out.insert(len(out) - 1, '250-REQUIRETLS')
         return out
 
     async def handle_RCPT(self, server, session, envelope, address,
@@ -231,7 +249,7 @@ async def main():
                   (['PLAIN'] if args.no_plain else []))
     for i in range(args.listen):
         srvs.append(await loop.create_server(
-            lambda: SMTP(handler, data_size_limit=args.size or None,
+            lambda: RequireTLS(handler, data_size_limit=args.size or None,
                          enable_SMTPUTF8=False, decode_data=False,
                          hostname='sink.test', ident='sink',
                          tls_context=None if args.smtps else ctx, **kw),

@@ -9,7 +9,7 @@
 . "${0%/*}/send-common.sh"
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
-plan 59
+plan 62
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -217,4 +217,22 @@ rm "$ZR_CONTROL/tlsclientcert" "$ZR_CONTROL/tlsclientkey"
 
 out=$(job "127.0.0.1:$G tls=verify fingerprint=sha256:00")
 like "$out" '^Z4\.3\.5 bad job: bad host line' 'a malformed host setting is a bad job'
+
+# An MX host's address with its name (mx=): the name is sent and checked,
+# and a connection or session made for one name does not serve another.
+control mtasts no
+mkcert mxn 'DNS:mx1.a.test,DNS:mx2.b.test'
+tls_server mxn mxn --pipelining
+M=$(port_of mxn)
+# one NAME: a job as remote() takes it (its printf makes the line ends).
+one() {
+	echo "host 127.0.0.1:$M tls=verify mx=$1\\nfile $msg\\nto <ok@x.test>\\n\\n"
+}
+out=$(remote "$(one mx1.a.test)$(one mx2.b.test)$(one evil.test)")
+like "$(echo "$out" | grep -c '^K250')" '^2$' \
+	'mx= names: the certificate is checked against each name'
+like "$out" 'Z4\.4\.1 .*certificate' 'and a name the certificate lacks is refused'
+is "$(grep '^sni' "$T/mxn.log" | tr '\n' ' ')" \
+	'sni mx1.a.test sni mx2.b.test sni evil.test ' \
+	'one connection per name: none is kept for a job with another name'
 done_testing

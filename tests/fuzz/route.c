@@ -36,7 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(h.key, again.key) != 0 || h.tls != again.tls ||
 		    strcmp(h.fingerprint, again.fingerprint) != 0 ||
 		    strcmp(h.auth, again.auth) != 0 ||
-		    h.authplain != again.authplain)
+		    h.authplain != again.authplain ||
+		    strcmp(h.mxname, again.mxname) != 0)
 			abort();
 	}
 	zs_free(&line);

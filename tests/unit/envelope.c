@@ -28,7 +28,7 @@ main(void)
 	struct qstate st, st2;
 	unsigned n;
 
-	plan(31);
+	plan(34);
 	envelope_init(&e);
 	envelope_init(&back);
 	ok(envelope_set(&e.sender, "a@b.test") && envelope_set(&e.client,
@@ -60,6 +60,23 @@ main(void)
 	    "recipient fields survive, per recipient");
 	ok(memcmp(out.s + back.data_offset, "Subject: x\n", 11) == 0,
 	    "the content starts after the data line");
+	ok(zs_0(&out) && !back.requiretls &&
+	    strstr(out.s, "requiretls") == NULL,
+	    "without REQUIRETLS the envelope has no such line (as before)");
+	e.requiretls = true;
+	out.len = 0;
+	envelope_free(&back);
+	envelope_init(&back);
+	ok(envelope_format(&e, &out) && zs_0(&out) &&
+	    strstr(out.s, "\nrequiretls yes\n") &&
+	    envelope_parse(&back, out.s, out.len) && back.requiretls,
+	    "requiretls yes survives the round trip");
+	e.requiretls = false;
+	ok(!parses("zr-envelope 1\narrival 1\nsender <>\nrequiretls no\n"
+	    "rcpt <a@b.test>\ndata\n") &&
+	    !parses("zr-envelope 1\narrival 1\nsender <>\nrequiretls yes\n"
+	    "requiretls yes\nrcpt <a@b.test>\ndata\n"),
+	    "requiretls takes yes only, and once");
 
 	envelope_set(&e.helo, "evil\nrcpt <x@evil.test>");
 	out.len = 0;

@@ -60,7 +60,7 @@ main(void)
 	size_t order[16], i, n;
 	int counts[3] = { 0, 0, 0 }, okall;
 
-	plan(51);
+	plan(53);
 	ok(parse("# comment\n\n10.0.0.1\n  [::1]:2525 priority=5 weight=3\n"
 	    "relay.test:587\n", 0) && t.smart.nhost == 3,
 	    "smart hosts parse, comments and blank lines skipped");
@@ -212,6 +212,15 @@ main(void)
 		ok(!route_host_line(&h, "10.0.0.9 tls=bad", 16, &what, &w,
 		    &wn) && strcmp(what, "bad value") == 0 && wn == 7,
 		    "route_host_line says what and where");
+		line.len = 0;
+		ok(route_host_line(&h, "10.0.0.9 mx=MX1.a.test", 22, &what, &w,
+		    &wn) && h.mx && strcmp(h.mxname, "MX1.a.test") == 0 &&
+		    route_host_fmt(&h, &line) && zs_0(&line) &&
+		    strcmp(line.s, "10.0.0.9:25 mx=MX1.a.test") == 0,
+		    "a job's mx= names the MX host, and is written back");
+		ok(!parse("10.0.0.9 mx=mx1.a.test\n", 0) &&
+		    strcmp(err.s, "smarthosts:1: mx= is for MX hosts only") == 0,
+		    "mx= in a control file is refused");
 		ok(!parse("10.0.0.1 tls=verify tls=may\n", 0) &&
 		    strcmp(err.s, "smarthosts:1: conflicting tls= keys: "
 		    "tls=may") == 0 &&

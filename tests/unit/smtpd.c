@@ -114,7 +114,7 @@ main(void)
 	size_t rest, step;
 	int f;
 
-	plan(62);
+	plan(64);
 
 	/* Paths. */
 	ok(path("<a@b.test>", &p) == 10 && addr_is(&p, "a@b.test") && !p.route,
@@ -183,6 +183,12 @@ main(void)
 	    smtpd_param_mail(big, 7 + 100, &mp) == PARAM_OK,
 	    "ENVID of at most 100 octets");
 	ok(MAIL(" AUTH=<>") == PARAM_OK && mp.has_auth, "AUTH=<>");
+	ok(MAIL(" SIZE=1 requiretls") == PARAM_OK && mp.requiretls &&
+	    MAIL(" SIZE=1") == PARAM_OK && !mp.requiretls,
+	    "REQUIRETLS, any case (RFC 8689 2)");
+	ok(MAIL(" REQUIRETLS=YES") == PARAM_SYNTAX &&
+	    MAIL(" REQUIRETLS REQUIRETLS") == PARAM_SYNTAX,
+	    "REQUIRETLS with a value, or twice");
 	ok(MAIL(" AUTH=a+0A") == PARAM_SYNTAX, "AUTH with a control byte");
 	ok(MAIL(" XFOO=1") == PARAM_UNKNOWN, "unknown keyword");
 	ok(MAIL("SIZE=1") == PARAM_SYNTAX, "no space before a parameter");
