@@ -175,3 +175,22 @@ buf_getline(struct buf *b, struct zs *line, char delim, size_t max)
 			return 1;
 	}
 }
+
+int
+buf_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return 0;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 1;
+}

@@ -37,6 +37,8 @@ struct buf {
 /* Plain read(2)/write(2), restarted on EINTR. */
 ssize_t buf_read(int fd, char *p, size_t n, void *ctx);
 ssize_t buf_write(int fd, char *p, size_t n, void *ctx);
+/* All n bytes of p to fd, unbuffered, again after EINTR: 1, or 0 with errno. */
+int buf_write_all(int fd, const char *p, size_t n);
 
 void buf_init(struct buf *, buf_op, int fd, void *ctx, char *space, size_t size);
 

@@ -176,10 +176,11 @@ int dns_answer_txt(const unsigned char *msg, int len, struct zs *out,
     size_t *n);
 
 /*
- * DNSSEC as a stub sees it (RFC 4035 3.2, RFC 6840 5.7): queries with
- * EDNS0 and the DO bit, never cached, and the AD bit of the answer, which
- * means something only when the server validates and the path to it is
- * trusted; the caller decides whether to believe it (control/dnssec).
+ * DNSSEC as a non-validating stub resolver sees it (RFC 4035 3.2, RFC
+ * 6840 5.7): queries with EDNS0 and the DO bit, never cached, and the AD
+ * bit of the answer, which means something only when the server
+ * validates and the path to it is trusted; the caller decides whether
+ * to believe it (control/dnssec).
  *
  * dns_query_ad: the status of name/type as dns_answer_check sees it, and
  * in *ad the AD bit; *msg, when not NULL, gets the answer (free it).

@@ -431,22 +431,6 @@ job_report_free(struct job_report *r)
 	memset(r, 0, sizeof *r);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return 0;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
-
 int
 job_report_send(struct queue *q, struct job_journal *jj,
     const struct job_req *j, const struct zs *rep, struct buf *out)
@@ -469,7 +453,7 @@ job_report_send(struct queue *q, struct job_journal *jj,
 		 * interleaved, and only a crash of this process can cut one.
 		 */
 		ok = job_write(j, &t) && zs_catb(&t, rep->s, rep->len) &&
-		    write_all(jj->fd, t.s, t.len) &&
+		    buf_write_all(jj->fd, t.s, t.len) &&
 		    (jj->nosync || fdatasync(jj->fd) == 0);
 		zs_free(&t);
 		/* A torn record may end the journal; none may follow it. */

@@ -130,22 +130,6 @@ trace_lines(const struct local *l, const char *rcpt, struct zs *out)
 	    zs_catc(out, '\n');
 }
 
-static int
-writeall(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return 0;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
-
 static enum result
 maildir(struct local *l, const char *box, const char *rcpt, struct zs *text)
 {
@@ -190,8 +174,8 @@ maildir(struct local *l, const char *box, const char *rcpt, struct zs *text)
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto sys;
-	if (!writeall(fd, head.s, head.len) ||
-	    !writeall(fd, l->content.s, l->content.len) || fsync(fd) == -1 ||
+	if (!buf_write_all(fd, head.s, head.len) ||
+	    !buf_write_all(fd, l->content.s, l->content.len) || fsync(fd) == -1 ||
 	    close(fd) == -1) {
 		fd = -1;
 		unlink(tmp.s);
@@ -516,8 +500,8 @@ forward(struct local *l, const char *rcpt)
 	/* Delivered-To records the hop, so a forwarding loop can be seen. */
 	if (!envelope_format(&f, &head) || !zs_cats(&head, "Delivered-To: ") ||
 	    !zs_cats(&head, rcpt) || !zs_catc(&head, '\n') ||
-	    !writeall(fd, head.s, head.len) ||
-	    !writeall(fd, l->content.s, l->content.len)) {
+	    !buf_write_all(fd, head.s, head.len) ||
+	    !buf_write_all(fd, l->content.s, l->content.len)) {
 		queue_abort(&l->q, id, fd);
 		goto out;
 	}

@@ -146,7 +146,8 @@ lp=$T/lp
 mkdir "$lp" && chmod 777 "$lp"
 mkfifo "$lp/jobs" && chmod 666 "$lp/jobs"
 bg as_user sh -c 'zr-local <"$1/jobs" >"$1/out" & echo $! >"$1/pid"
-	while [ ! -e "$1/go" ]; do sleep 0.02; done' sh "$lp"
+	n=0	# the parent waits for the test to say go, for 30 s at most
+	while [ ! -e "$1/go" ] && [ "$n" -lt 1500 ]; do sleep 0.02; n=$((n + 1)); done' sh "$lp"
 parent=$BG_PID
 exec 3>"$lp/jobs"
 id1=$(msg dave@relay.test)
