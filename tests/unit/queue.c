@@ -15,6 +15,7 @@
 #include "queue.h"
 #include "ratelimit.h"
 #include "zs.h"
+#include "../lib/rmtree.h"
 #include "../lib/tap.h"
 
 #define ID1 "1700000000.000001.0000000000000001"
@@ -99,30 +100,6 @@ on_stray(const char *name, const char *kind, void *ctx)
 	strncat(s->kinds, kind, sizeof s->kinds - strlen(s->kinds) - 2);
 	strncat(s->kinds, " ", sizeof s->kinds - strlen(s->kinds) - 1);
 	return 1;
-}
-
-static void
-rm_tree(int dfd, const char *name)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	DIR *d;
-	struct dirent *de;
-
-	if (fd == -1) {
-		unlinkat(dfd, name, 0);
-		return;
-	}
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			rm_tree(dirfd(d), de->d_name);
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
 static int
