@@ -4,8 +4,24 @@
 # postqueue -j. Only what depends on the clock and the queue's path is
 # replaced (sed below) before the comparison with tests/golden/.
 . "${0%/*}/../lib/harness.sh"
-plan 5
+plan 8
 zr_setup
+
+q=$(printf '%s' "$ZR_QUEUE" | sed 's/[.[\*^$/]/\\&/g')
+run() {
+	as_user env TZ=UTC zr-qstat "$@" >"$T/raw" 2>"$T/err"
+	_rc=$?
+	sed -e "s/$q/QUEUEDIR/g" "$T/raw"
+	return $_rc
+}
+
+# An empty queue first: no times, hosts or counters to show.
+run >"$T/empty.txt"
+golden qstat-empty.txt "$T/empty.txt" 'the summary of an empty queue'
+run --json >"$T/empty.json"
+golden qstat-empty.json "$T/empty.json" 'the same, --json'
+run --prometheus >"$T/empty.prom"
+golden qstat-empty.prom "$T/empty.prom" 'the same, --prometheus'
 
 # msg DIR ID ARRIVAL PRIO SENDER RCPT...: a message file as lib/envelope
 # writes it.
@@ -43,14 +59,6 @@ put "state/$G" 'zr-state 1\nattempts 1\nnext 0\nlast 1790000700\nrcpt 0 failed 1
 put "bad/$H" 'not an envelope\n'
 put stats/counters 'zr-stats 1\nmessages_delivered 7\nmessages_deferred 2\nrcpts_delivered 8\nrcpts_failed 2\ndeferrals_busy 3\nattempts 11\nbounces 1\n'
 put stats/histograms 'zr-hist 1\nbounds queue 1000 60000\nqueue delivered 5050 1 2 0\nqueue failed 70000 0 0 1\nbounds delivery 50 1000\ndelivery delivered 120 3 1 0\n'
-
-q=$(printf '%s' "$ZR_QUEUE" | sed 's/[.[\*^$/]/\\&/g')
-run() {
-	as_user env TZ=UTC zr-qstat "$@" >"$T/raw" 2>"$T/err"
-	_rc=$?
-	sed -e "s/$q/QUEUEDIR/g" "$T/raw"
-	return $_rc
-}
 
 run >"$T/summary.txt" || diag "zr-qstat: $(cat "$T/err")"
 sed -i -e 's/^\(oldest message  *[^(]*\)(.* ago)$/\1(AGE ago)/' \
