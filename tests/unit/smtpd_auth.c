@@ -13,36 +13,10 @@
 #include <unistd.h>
 
 #include "../../cmd/zr-smtpd/smtpd.h"
+#include "../lib/memio.h"
 #include "../lib/tap.h"
 
-struct mem {
-	const char *p;
-	size_t n;
-};
-
 static struct zs out;
-
-static ssize_t
-mem_read(int fd, char *p, size_t n, void *ctx)
-{
-	struct mem *m = ctx;
-
-	(void)fd;
-	if (n > m->n)
-		n = m->n;
-	memcpy(p, m->p, n);
-	m->p += n;
-	m->n -= n;
-	return (ssize_t)n;
-}
-
-static ssize_t
-mem_write(int fd, char *p, size_t n, void *ctx)
-{
-	(void)fd;
-	(void)ctx;
-	return zs_catb(&out, p, n) ? (ssize_t)n : -1;
-}
 
 static int
 configured(void)
@@ -69,7 +43,7 @@ run(const char *in, unsigned opts)
 	static const char local[] = "example.com\0";
 	struct smtpd_conf c;
 	struct smtpd_session *s = malloc(sizeof *s);
-	struct mem m = { in, strlen(in) };
+	struct memio_in m = { in, strlen(in), 0 };
 
 	memset(&c, 0, sizeof c);
 	if (s == NULL || !zs_copys(&c.me, "relay.test") || !zs_0(&c.me) ||
@@ -87,7 +61,7 @@ run(const char *in, unsigned opts)
 		c.authcheck = check;
 	}
 	out.len = 0;
-	smtpd_init(s, &c, mem_read, -1, &m, mem_write, -1, NULL);
+	smtpd_init(s, &c, memio_read, -1, &m, memio_write, -1, &out);
 	smtpd_serve(s);
 	smtpd_free(s);
 	free(s);
