@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "envelope.h"
@@ -18,6 +17,7 @@
 #include "qwrite.h"
 #include "zs.h"
 #include "../lib/rmtree.h"
+#include "../lib/syncwatch.h"
 #include "../lib/tap.h"
 
 static char root[64];
@@ -46,35 +46,26 @@ exists(const char *dir, const char *name)
 	return path(p, sizeof p, dir, name) && lstat(p, &st) == 0;
 }
 
-/*
- * The syncs, counted and checked where they happen: the program's own
- * definitions stand in front of libc's for lib/queue.c.
- */
+/* The publish protocol, seen at each sync of a commit of watch.id. */
 static struct {
 	const char *id, *dir;
-	int datasyncs, syncs, order_ok;
+	int order_ok;
 } watch;
 
-int
-fdatasync(int fd)
+static void
+on_sync(int datasync, int fd)
 {
-	watch.datasyncs++;
+	(void)fd;
+	if (watch.id == NULL)
+		return;
 	/* The file is synced while it is still only in tmp/. */
-	if (watch.id != NULL && (!exists("tmp", watch.id) ||
+	if (datasync && (!exists("tmp", watch.id) ||
 	    exists(watch.dir, watch.id)))
 		watch.order_ok = 0;
-	return (int)syscall(SYS_fdatasync, fd);
-}
-
-int
-fsync(int fd)
-{
-	watch.syncs++;
 	/* The directory is synced after the rename published the file. */
-	if (watch.id != NULL && (exists("tmp", watch.id) ||
+	if (!datasync && (exists("tmp", watch.id) ||
 	    !exists(watch.dir, watch.id)))
 		watch.order_ok = 0;
-	return (int)syscall(SYS_fsync, fd);
 }
 
 static void
@@ -150,10 +141,12 @@ main(void)
 	watch.id = id;
 	watch.dir = "todo/high";
 	watch.order_ok = 1;
+	syncwatch_hook = on_sync;
+	syncwatch_datasyncs = syncwatch_syncs = 0;
 	ok(qwrite_commit(&w, PRIO_HIGH), "commit");
-	ok(watch.datasyncs == 1 && watch.syncs == 1,
+	ok(syncwatch_datasyncs == 1 && syncwatch_syncs == 1,
 	    "one fdatasync and one fsync per message (%d, %d)",
-	    watch.datasyncs, watch.syncs);
+	    syncwatch_datasyncs, syncwatch_syncs);
 	ok(watch.order_ok, "the file is synced in tmp/, the directory after "
 	    "the rename");
 	watch.id = NULL;
