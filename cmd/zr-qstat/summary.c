@@ -70,6 +70,43 @@ static const struct summary_row {
 	    "", NULL, NULL },
 };
 
+/*
+ * The value of a row of one number: a count (*u), a time (*u, 0 when there
+ * is none) or a fraction (*d); SV_NONE for the other rows.
+ */
+enum summary_value { SV_NONE, SV_COUNT, SV_TIME, SV_FRACTION };
+
+static enum summary_value
+scalar(const struct report_counts *rc, enum summary_kind kind,
+    unsigned long long *u, double *d)
+{
+	switch (kind) {
+	case SK_TOTAL:
+		*u = rc->total;
+		return SV_COUNT;
+	case SK_BYTES:
+		*u = rc->bytes;
+		return SV_COUNT;
+	case SK_OLDEST:
+		*u = (unsigned long long)rc->oldest;
+		return SV_TIME;
+	case SK_OLDEST_PENDING:
+		*u = (unsigned long long)rc->oldest_pending;
+		return SV_TIME;
+	case SK_NEXT_RETRY:
+		*u = rc->next_retry > 0 ? (unsigned long long)rc->next_retry : 0;
+		return SV_TIME;
+	case SK_AVG_AGE:
+		*d = rc->avg_age;
+		return SV_FRACTION;
+	case SK_AVG_ATTEMPTS:
+		*d = rc->avg_attempts;
+		return SV_FRACTION;
+	default:
+		return SV_NONE;
+	}
+}
+
 /* The column where the text's values start. */
 #define TEXT_LABEL 22
 
@@ -181,20 +218,22 @@ json_key(struct buf *o, int *first, const char *key)
 	out_s(o, "\":");
 }
 
-/* A number, or null when it is 0 (no such time). */
+/* The kth "name":n of an object, the name escaped. */
 static void
-json_time(struct buf *o, long long t)
+json_entry(struct buf *o, size_t k, const char *name, unsigned long long n)
 {
-	if (t > 0)
-		out_u(o, (unsigned long long)t);
-	else
-		out_s(o, "null");
+	out_s(o, k ? "," : "");
+	out_json(o, name);
+	out_s(o, ":");
+	out_u(o, n);
 }
 
 static void
 json_row(struct buf *o, const struct summary_row *r, const char *root,
     const struct report_counts *rc, int *first)
 {
+	unsigned long long u = 0;
+	double d = 0;
 	size_t k;
 	int inner = 1;
 
@@ -208,12 +247,25 @@ json_row(struct buf *o, const struct summary_row *r, const char *root,
 		return;
 	}
 	json_key(o, first, r->json);
+	switch (scalar(rc, r->kind, &u, &d)) {
+	case SV_COUNT:
+		out_u(o, u);
+		return;
+	case SV_TIME:
+		if (u != 0)
+			out_u(o, u);
+		else
+			out_s(o, "null");
+		return;
+	case SV_FRACTION:
+		out_f(o, d);
+		return;
+	case SV_NONE:
+		break;
+	}
 	switch (r->kind) {
 	case SK_QUEUE:
 		out_json(o, root);
-		break;
-	case SK_TOTAL:
-		out_u(o, rc->total);
 		break;
 	case SK_PRIO:
 		out_s(o, "{");
@@ -223,39 +275,17 @@ json_row(struct buf *o, const struct summary_row *r, const char *root,
 		}
 		out_s(o, "}");
 		break;
-	case SK_BYTES:
-		out_u(o, rc->bytes);
-		break;
-	case SK_OLDEST:
-		json_time(o, (long long)rc->oldest);
-		break;
-	case SK_AVG_AGE:
-		out_f(o, rc->avg_age);
-		break;
-	case SK_AVG_ATTEMPTS:
-		out_f(o, rc->avg_attempts);
-		break;
-	case SK_NEXT_RETRY:
-		json_time(o, rc->next_retry);
-		break;
 	case SK_HOSTS:
 		out_s(o, "{");
-		for (k = 0; k < rc->nhosts; k++) {
-			out_s(o, k ? "," : "");
-			out_json(o, rc->hosts[k].host);
-			out_s(o, ":");
-			out_u(o, rc->hosts[k].n);
-		}
+		for (k = 0; k < rc->nhosts; k++)
+			json_entry(o, k, rc->hosts[k].host, rc->hosts[k].n);
 		out_s(o, "}");
 		break;
 	case SK_COUNTERS:
 		out_s(o, "{");
-		for (k = 0; k < rc->ncounters; k++) {
-			out_s(o, k ? "," : "");
-			out_json(o, rc->counter[k].name);
-			out_s(o, ":");
-			out_u(o, rc->counter[k].value);
-		}
+		for (k = 0; k < rc->ncounters; k++)
+			json_entry(o, k, rc->counter[k].name,
+			    rc->counter[k].value);
 		out_s(o, "}");
 		break;
 	default:
@@ -277,6 +307,16 @@ prom_sample(struct buf *o, const char *name, const char *label,
 		out_s(o, "\"}");
 	}
 	out_s(o, " ");
+}
+
+/* A whole sample line with a count. */
+static void
+prom_line(struct buf *o, const char *name, const char *label,
+    const char *value, unsigned long long n)
+{
+	prom_sample(o, name, label, value);
+	out_u(o, n);
+	out_s(o, "\n");
 }
 
 /*
@@ -311,9 +351,8 @@ prom_counters(struct buf *o, const struct report_counts *rc)
 			if (!head++)
 				out_metric(o, fam[f].metric, "counter",
 				    fam[f].help);
-			prom_sample(o, fam[f].metric, fam[f].label, n + pl);
-			out_u(o, rc->counter[k].value);
-			out_s(o, "\n");
+			prom_line(o, fam[f].metric, fam[f].label, n + pl,
+			    rc->counter[k].value);
 		}
 	}
 	for (k = 0; k < rc->ncounters; k++) {
@@ -328,9 +367,7 @@ prom_counters(struct buf *o, const struct report_counts *rc)
 		    strspn(n, "abcdefghijklmnopqrstuvwxyz_") != strlen(n))
 			continue;
 		out_metric(o, name, "counter", "A counter of zr-send.");
-		prom_sample(o, name, NULL, NULL);
-		out_u(o, rc->counter[k].value);
-		out_s(o, "\n");
+		prom_line(o, name, NULL, NULL, rc->counter[k].value);
 	}
 }
 
@@ -338,6 +375,8 @@ static void
 prom_row(struct buf *o, const struct summary_row *r,
     const struct report_counts *rc)
 {
+	unsigned long long u = 0;
+	double d = 0;
 	size_t k;
 
 	if (r->kind == SK_COUNTERS) {
@@ -350,55 +389,43 @@ prom_row(struct buf *o, const struct summary_row *r,
 		for (k = 0; k < qstat_nstates; k++) {
 			if (qstat_states[k].json == NULL)
 				continue;
-			prom_sample(o, r->metric, r->label,
-			    qstat_states[k].json);
-			out_u(o, report_state_count(rc, k));
-			out_s(o, "\n");
+			prom_line(o, r->metric, r->label, qstat_states[k].json,
+			    report_state_count(rc, k));
 		}
 		return;
 	case SK_PRIO:
 		for (k = 0; k < PRIO_COUNT; k++) {
-			prom_sample(o, r->metric, r->label,
-			    queue_prio_name((enum queue_prio)k));
-			out_u(o, rc->prio[k]);
-			out_s(o, "\n");
+			prom_line(o, r->metric, r->label,
+			    queue_prio_name((enum queue_prio)k), rc->prio[k]);
 		}
 		return;
 	case SK_HOSTS:
 		for (k = 0; k < rc->nhosts; k++) {
-			prom_sample(o, r->metric, r->label, rc->hosts[k].host);
-			out_u(o, rc->hosts[k].n);
-			out_s(o, "\n");
+			prom_line(o, r->metric, r->label, rc->hosts[k].host,
+			    rc->hosts[k].n);
 		}
 		return;
-	case SK_OLDEST_PENDING:
-		if (rc->oldest_pending == 0)
+	default:
+		break;
+	}
+	switch (scalar(rc, r->kind, &u, &d)) {
+	case SV_TIME:
+		/* Pending messages only, and no sample without one. */
+		if (r->kind == SK_OLDEST_PENDING && u == 0)
 			return;
+		prom_line(o, r->metric, NULL, NULL, u);
 		break;
-	default:
+	case SV_COUNT:
+		prom_line(o, r->metric, NULL, NULL, u);
 		break;
-	}
-	prom_sample(o, r->metric, NULL, NULL);
-	switch (r->kind) {
-	case SK_BYTES:
-		out_u(o, rc->bytes);
+	case SV_FRACTION:
+		prom_sample(o, r->metric, NULL, NULL);
+		out_f(o, d);
+		out_s(o, "\n");
 		break;
-	case SK_OLDEST_PENDING:
-		out_u(o, (unsigned long long)rc->oldest_pending);
-		break;
-	case SK_AVG_AGE:
-		out_f(o, rc->avg_age);
-		break;
-	case SK_AVG_ATTEMPTS:
-		out_f(o, rc->avg_attempts);
-		break;
-	case SK_NEXT_RETRY:
-		out_u(o, (unsigned long long)rc->next_retry);
-		break;
-	default:
+	case SV_NONE:
 		break;
 	}
-	out_s(o, "\n");
 }
 
 void
