@@ -4,9 +4,10 @@
  *
  * The layout and its invariants are specified in queue-layout/README and
  * zr-queue(5). A message is one file named by its id; its directory is its
- * state. Every state change is one rename(2) followed by an fsync of the
- * destination directory. New files are written in tmp/ and renamed into
- * place only when complete and durable.
+ * state. Every state change is one rename(2); queue_move fsyncs the
+ * destination directory after it, queue_move_nosync leaves that to a later
+ * queue_sync for a whole batch (zr-send). New files are written in tmp/
+ * and renamed into place only when complete and durable (lib/qwrite).
  *
  * The queue never follows a symbolic link nor reads anything but a regular
  * file: every open of a file in it uses O_NOFOLLOW (and O_NONBLOCK, so that

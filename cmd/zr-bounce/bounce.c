@@ -12,6 +12,7 @@
 #include "envelope.h"
 #include "qstate.h"
 #include "queue.h"
+#include "qwrite.h"
 #include "scan.h"
 
 /* Defaults of the control files (zr-control(5)). */
@@ -154,7 +155,7 @@ struct job {
 	struct envelope e;
 	struct qstate st;
 	struct zs content;
-	struct zs me, from, to, report, head;
+	struct zs me, from, to, report;
 	struct dsn_rcpt *rc;
 	struct extra {			/* text the dsn_rcpt points into */
 		char status[16];
@@ -356,9 +357,9 @@ write_report(struct job *j)
 	struct envelope b;
 	struct dsn_report rep;
 	struct zs msgid = ZS_INIT, boundary = ZS_INIT;
+	struct qwrite w;
 	unsigned long long maxbytes;
-	size_t off = 0;
-	int fd = -1, ok = 0;
+	int ok = 0;
 
 	if (control_readulong("bouncemaxbytes", &maxbytes,
 	    BOUNCEMAXBYTES_DEFAULT) == -1)
@@ -396,39 +397,24 @@ write_report(struct job *j)
 			goto out;
 	}
 	envelope_init(&b);
-	memcpy(b.id, j->bid, QUEUE_ID_SIZE);
 	b.arrival = rep.now;
 	if (!envelope_set(&b.sender, "") ||
 	    !envelope_set(&b.client, "local") ||
 	    !envelope_set(&b.proto, j->double_bounce ? "double-bounce" :
 	    "bounce") ||
 	    !envelope_add_rcpt(&b, j->to.s, NULL, 0) ||
-	    !envelope_format(&b, &j->head)) {
+	    !qwrite_open(&w, &j->q, j->bid)) {
 		envelope_free(&b);
 		goto out;
 	}
-	envelope_free(&b);
-	fd = queue_create_as(&j->q, j->bid);
-	if (fd == -1)
+	if (!qwrite_envelope(&w, &b) ||
+	    !qwrite_put(&w, j->report.s, j->report.len)) {
+		envelope_free(&b);
+		qwrite_abort(&w);
 		goto out;
-	while (off < j->head.len + j->report.len) {
-		const char *p = off < j->head.len ? j->head.s + off :
-		    j->report.s + (off - j->head.len);
-		size_t n = off < j->head.len ? j->head.len - off :
-		    j->report.len - (off - j->head.len);
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			queue_abort(&j->q, j->bid, fd);
-			goto out;
-		}
-		off += (size_t)w;
 	}
-	ok = queue_commit(&j->q, j->bid, fd, queue_todo(PRIO_NORMAL));
-	if (ok)
-		queue_trigger(&j->q);
+	envelope_free(&b);
+	ok = qwrite_commit(&w, PRIO_NORMAL);
 out:
 	zs_free(&msgid);
 	zs_free(&boundary);
@@ -512,7 +498,6 @@ out:
 	zs_free(&j.from);
 	zs_free(&j.to);
 	zs_free(&j.report);
-	zs_free(&j.head);
 	free(j.rc);
 	free(j.x);
 	return code;

@@ -23,6 +23,7 @@
 #include "prio.h"
 #include "priorules.h"
 #include "queue.h"
+#include "qwrite.h"
 #include "scan.h"
 #include "xtext.h"
 
@@ -591,14 +592,14 @@ build_header(struct inject *in, struct zs *out)
 
 /* Copy the rest of standard input into the message, line by line. */
 static int
-copy_body(struct inject *in, struct buf *b, struct buf *out,
+copy_body(struct inject *in, struct buf *b, struct qwrite *out,
     unsigned long long *size)
 {
 	struct zs line = ZS_INIT;
 	int r, code = EX_OK, at_start = 1, write_err = 0;
 
 	if (in->firstbody.len > 0) {
-		if (!buf_put(out, in->firstbody.s, in->firstbody.len))
+		if (!qwrite_put(out, in->firstbody.s, in->firstbody.len))
 			write_err = errno;
 		*size += in->firstbody.len;
 	}
@@ -636,7 +637,7 @@ copy_body(struct inject *in, struct buf *b, struct buf *out,
 			return fail(EX_DATAERR, "message is larger than ",
 			    "control/databytes allows");
 		}
-		if (!buf_put(out, line.s, line.len))
+		if (!qwrite_put(out, line.s, line.len))
 			write_err = errno;
 	}
 	zs_free(&line);
@@ -651,13 +652,6 @@ copy_body(struct inject *in, struct buf *b, struct buf *out,
 	if (code != EX_OK)
 		return fail_sys(code, "unable to read the message", NULL);
 	return EX_OK;
-}
-
-static ssize_t
-write_file(int fd, char *p, size_t n, void *ctx)
-{
-	(void)ctx;
-	return buf_write(fd, p, n, NULL);
 }
 
 /*
@@ -681,58 +675,56 @@ give_to_queue(struct inject *in, int fd)
 static int
 queue_message(struct inject *in, struct buf *b)
 {
-	char space[BUF_SIZE];
 	struct zs head = ZS_INIT;
-	struct buf out;
+	struct qwrite w;
 	unsigned long long size;
-	int fd, code;
+	int code;
 
 	if (!queue_open(&in->q, in->conf->queuedir))
 		return fail_sys(queue_exit(errno), "unable to open queue ",
 		    in->conf->queuedir);
-	fd = queue_create(&in->q, in->id);
-	if (fd == -1) {
+	if (!qwrite_open(&w, &in->q, NULL)) {
 		code = queue_exit(errno);
 		return fail_sys(code, "unable to create a file in ",
 		    in->conf->queuedir);
 	}
-	if (!give_to_queue(in, fd)) {
+	memcpy(in->id, w.id, sizeof in->id);
+	if (!give_to_queue(in, w.fd)) {
 		code = fail_sys(EX_TEMPFAIL, "unable to give the file to the "
 		    "owner of ", in->conf->queuedir);
 		goto abort;
 	}
-	memcpy(in->env.id, in->id, sizeof in->id);
-	if (!envelope_format(&in->env, &head) || !build_header(in, &head)) {
+	if (!qwrite_envelope(&w, &in->env) || !build_header(in, &head)) {
 		code = errno == EINVAL ?
 		    fail(EX_DATAERR, "unacceptable envelope value", NULL) :
-		    fail_sys(EX_TEMPFAIL, "unable to build the envelope", NULL);
+		    errno == ENOMEM ?
+		    fail_sys(EX_TEMPFAIL, "unable to build the envelope", NULL) :
+		    fail_sys(queue_exit(errno), "unable to write to ",
+		    in->conf->queuedir);
 		goto abort;
 	}
-	buf_init(&out, write_file, fd, NULL, space, sizeof space);
-	size = head.len;
-	if (!buf_put(&out, head.s, head.len)) {
+	if (!qwrite_put(&w, head.s, head.len)) {
 		code = fail_sys(queue_exit(errno), "unable to write to ",
 		    in->conf->queuedir);
 		goto abort;
 	}
 	size = 0;
-	code = copy_body(in, b, &out, &size);
+	code = copy_body(in, b, &w, &size);
 	if (code != EX_OK)
 		goto abort;
-	if (!buf_flush(&out)) {
+	if (!qwrite_flush(&w)) {
 		code = fail_sys(queue_exit(errno), "unable to write to ",
 		    in->conf->queuedir);
 		goto abort;
 	}
 	zs_free(&head);
-	if (!queue_commit(&in->q, in->id, fd, queue_todo(in->env.prio)))
+	if (!qwrite_commit(&w, in->env.prio))
 		return fail_sys(queue_exit(errno), "unable to commit to ",
 		    in->conf->queuedir);
-	queue_trigger(&in->q);
 	return EX_OK;
 abort:
 	zs_free(&head);
-	queue_abort(&in->q, in->id, fd);
+	qwrite_abort(&w);
 	return code;
 }
 

@@ -22,6 +22,7 @@
 #include "job.h"
 #include "local.h"
 #include "queue.h"
+#include "qwrite.h"
 #include "scan.h"
 
 #define LOCALROOT_DEFAULT "/var/spool/zr-mail"
@@ -476,10 +477,9 @@ static int
 forward(struct local *l, const char *rcpt)
 {
 	struct envelope f;
-	struct zs head = ZS_INIT;
-	char id[QUEUE_ID_SIZE];
+	struct qwrite w;
 	size_t off = 0, i;
-	int fd, ok = 0;
+	int ok = 0;
 
 	envelope_init(&f);
 	f.arrival = (long long)time(NULL);
@@ -493,26 +493,20 @@ forward(struct local *l, const char *rcpt)
 			goto out;
 		off += strlen(l->forward.s + off) + 1;
 	}
-	fd = queue_create(&l->q, id);
-	if (fd == -1)
+	if (!qwrite_open(&w, &l->q, NULL))
 		goto out;
-	memcpy(f.id, id, sizeof id);
 	/* Delivered-To records the hop, so a forwarding loop can be seen. */
-	if (!envelope_format(&f, &head) || !zs_cats(&head, "Delivered-To: ") ||
-	    !zs_cats(&head, rcpt) || !zs_catc(&head, '\n') ||
-	    !buf_write_all(fd, head.s, head.len) ||
-	    !buf_write_all(fd, l->content.s, l->content.len)) {
-		queue_abort(&l->q, id, fd);
+	if (!qwrite_envelope(&w, &f) || !qwrite_puts(&w, "Delivered-To: ") ||
+	    !qwrite_puts(&w, rcpt) || !qwrite_puts(&w, "\n") ||
+	    !qwrite_put(&w, l->content.s, l->content.len)) {
+		qwrite_abort(&w);
 		goto out;
 	}
-	ok = queue_commit(&l->q, id, fd, queue_todo(f.prio));
-	if (ok) {
-		queue_trigger(&l->q);
+	ok = qwrite_commit(&w, f.prio);
+	if (ok)
 		log_info("id=", l->e.id[0] ? l->e.id : "?", " forwarded for <",
-		    rcpt, "> as id=", id);
-	}
+		    rcpt, "> as id=", w.id);
 out:
-	zs_free(&head);
 	envelope_free(&f);
 	return ok;
 }

@@ -11,96 +11,8 @@
 #include "qstate.h"
 #include "report.h"
 #include "scan.h"
+#include "summary.h"
 #include "zs.h"
-
-static void
-metric_head(struct buf *o, const char *name, const char *type,
-    const char *help)
-{
-	out_s(o, "# HELP ");
-	out_s(o, name);
-	out_s(o, " ");
-	out_s(o, help);
-	out_s(o, "\n# TYPE ");
-	out_s(o, name);
-	out_s(o, " ");
-	out_s(o, type);
-	out_s(o, "\n");
-}
-
-/* A label value: backslash, quote and line feed escaped. */
-static void
-out_label(struct buf *o, const char *v)
-{
-	for (; *v != '\0'; v++) {
-		char c[3] = { '\\', *v == '\n' ? 'n' : *v, '\0' };
-
-		if (*v == '\\' || *v == '"' || *v == '\n')
-			out_s(o, c);
-		else
-			(void)buf_put(o, v, 1);
-	}
-}
-
-/*
- * zr-send's counters: messages_X and rcpts_X as results of one family
- * each, deferrals_X as the reasons of one, the others as counters of
- * their own.
- */
-static void
-counters(struct buf *o, const struct report_counts *rc)
-{
-	static const struct {
-		const char *prefix, *metric, *label, *help;
-	} fam[] = {
-		{ "messages_", "zr_messages_total", "result",
-		    "Messages that reached a state (deferred: deferrals)." },
-		{ "rcpts_", "zr_deliveries_total", "result",
-		    "Recipient results of delivery attempts." },
-		{ "deferrals_", "zr_deferrals_total", "reason",
-		    "Deferred recipients, by the reason of the deferral." },
-	};
-	size_t f, k;
-
-	for (f = 0; f < sizeof fam / sizeof fam[0]; f++) {
-		int head = 0;
-
-		for (k = 0; k < rc->ncounters; k++) {
-			const char *n = rc->counter[k].name;
-			size_t pl = strlen(fam[f].prefix);
-
-			if (strncmp(n, fam[f].prefix, pl) != 0)
-				continue;
-			if (!head++)
-				metric_head(o, fam[f].metric, "counter", fam[f].help);
-			out_s(o, fam[f].metric);
-			out_s(o, "{");
-			out_s(o, fam[f].label);
-			out_s(o, "=\"");
-			out_label(o, n + pl);
-			out_s(o, "\"} ");
-			out_u(o, rc->counter[k].value);
-			out_s(o, "\n");
-		}
-	}
-	for (k = 0; k < rc->ncounters; k++) {
-		char name[64];
-		const char *n = rc->counter[k].name;
-
-		if (strncmp(n, "messages_", 9) == 0 ||
-		    strncmp(n, "rcpts_", 6) == 0 ||
-		    strncmp(n, "deferrals_", 10) == 0 ||
-		    fmt_snprintf(name, sizeof name, "zr_%s_total",
-		    strcmp(n, "attempts") == 0 ? "delivery_attempts" : n) == -1 ||
-		    strspn(n, "abcdefghijklmnopqrstuvwxyz_") != strlen(n))
-			continue;
-		metric_head(o, name, "counter", "A counter of zr-send.");
-		out_s(o, name);
-		out_s(o, " ");
-		out_u(o, rc->counter[k].value);
-		out_s(o, "\n");
-	}
-}
 
 /* Milliseconds as seconds in decimal: 50 as 0.05, 1000 as 1. */
 static void
@@ -202,7 +114,7 @@ histograms(struct queue *q, struct buf *o)
 			if (k < nw)
 				continue;
 			if (!head++)
-				metric_head(o, fam[f].metric, "histogram",
+				out_metric(o, fam[f].metric, "histogram",
 				    fam[f].help);
 			for (k = 0; k <= nbound; k++) {
 				(void)scan_ulong_all(w[3 + k], &u);
@@ -241,74 +153,10 @@ int
 export_prometheus(struct queue *q, struct buf *o)
 {
 	struct report_counts rc;
-	size_t k;
 
 	if (!report_count(q, &rc))
 		return EXIT_TEMP;
-
-	metric_head(o, "zr_queue_messages", "gauge",
-	    "Messages in the queue, by state.");
-	for (k = 0; k < qstat_nstates; k++) {
-		if (qstat_states[k].json == NULL)
-			continue;
-		out_s(o, "zr_queue_messages{state=\"");
-		out_s(o, qstat_states[k].json);
-		out_s(o, "\"} ");
-		out_u(o, report_state_count(&rc, k));
-		out_s(o, "\n");
-	}
-	metric_head(o, "zr_queue_pending_messages", "gauge",
-	    "Messages not yet finished (queued, in progress, deferred, held), "
-	    "by priority.");
-	for (k = 0; k < PRIO_COUNT; k++) {
-		out_s(o, "zr_queue_pending_messages{priority=\"");
-		out_s(o, queue_prio_name((enum queue_prio)k));
-		out_s(o, "\"} ");
-		out_u(o, rc.prio[k]);
-		out_s(o, "\n");
-	}
-	metric_head(o, "zr_queue_size_bytes", "gauge",
-	    "Bytes in the queue's message files.");
-	out_s(o, "zr_queue_size_bytes ");
-	out_u(o, rc.bytes);
-	out_s(o, "\n");
-	/*
-	 * Pending messages only, and no sample at all without one: a queue-age
-	 * alert (time() - this) must neither count delivered mail nor read an
-	 * empty queue as 1970.
-	 */
-	metric_head(o, "zr_queue_oldest_message_timestamp_seconds", "gauge",
-	    "Arrival time of the oldest pending message; absent when none is.");
-	if (rc.oldest_pending != 0) {
-		out_s(o, "zr_queue_oldest_message_timestamp_seconds ");
-		out_u(o, (unsigned long long)rc.oldest_pending);
-		out_s(o, "\n");
-	}
-	metric_head(o, "zr_queue_average_age_seconds", "gauge",
-	    "Average time pending messages have spent in the queue.");
-	out_s(o, "zr_queue_average_age_seconds ");
-	out_f(o, rc.avg_age);
-	out_s(o, "\n");
-	metric_head(o, "zr_queue_average_attempts", "gauge",
-	    "Average delivery attempts of pending messages.");
-	out_s(o, "zr_queue_average_attempts ");
-	out_f(o, rc.avg_attempts);
-	out_s(o, "\n");
-	metric_head(o, "zr_queue_next_retry_timestamp_seconds", "gauge",
-	    "When the earliest deferred message is due, 0 when none is.");
-	out_s(o, "zr_queue_next_retry_timestamp_seconds ");
-	out_u(o, (unsigned long long)rc.next_retry);
-	out_s(o, "\n");
-	metric_head(o, "zr_queue_messages_by_host", "gauge",
-	    "Messages by the host of their last delivery attempt.");
-	for (k = 0; k < rc.nhosts; k++) {
-		out_s(o, "zr_queue_messages_by_host{host=\"");
-		out_label(o, rc.hosts[k].host);
-		out_s(o, "\"} ");
-		out_u(o, rc.hosts[k].n);
-		out_s(o, "\n");
-	}
-	counters(o, &rc);
+	summary_render(SUMMARY_PROM, q->root, &rc, time(NULL), o);
 	histograms(q, o);
 	report_counts_free(&rc);
 	return EXIT_OK;

@@ -21,5 +21,10 @@ void out_json(struct buf *, const char *);
 void out_f(struct buf *, double);
 /* 42s, 5m, 3h, 2d. */
 void out_age(struct buf *, long long secs);
+/* A Prometheus metric's # HELP and # TYPE lines. */
+void out_metric(struct buf *, const char *name, const char *type,
+    const char *help);
+/* A Prometheus label value: backslash, quote and line feed escaped. */
+void out_label(struct buf *, const char *);
 
 #endif

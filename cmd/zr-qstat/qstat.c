@@ -18,6 +18,7 @@
 #include "export.h"
 #include "http.h"
 #include "report.h"
+#include "summary.h"
 
 /* A notification pending longer than this (s) is a problem for --check. */
 #define NOTIFY_PENDING_MAX 3600
@@ -97,131 +98,11 @@ static int
 summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 {
 	struct report_counts rc;
-	time_t now = time(NULL), oldest;
-	size_t k;
 
 	if (!report_count(q, &rc))
 		return EXIT_TEMP;
-	oldest = rc.oldest;
-
-	if (c->json) {
-		out_s(o, "{\"queue\":");
-		out_json(o, q->root);
-		out_s(o, ",\"total\":");
-		out_u(o, rc.total);
-		for (k = 0; k < qstat_nstates; k++) {
-			if (qstat_states[k].json == NULL)
-				continue;
-			out_s(o, ",\"");
-			out_s(o, qstat_states[k].json);
-			out_s(o, "\":");
-			out_u(o, report_state_count(&rc, k));
-		}
-		out_s(o, ",\"total_size\":");
-		out_u(o, rc.bytes);
-		out_s(o, ",\"oldest_message_time\":");
-		if (oldest != 0)
-			out_u(o, (unsigned long long)oldest);
-		else
-			out_s(o, "null");
-		out_s(o, ",\"by_priority\":{");
-		for (k = 0; k < PRIO_COUNT; k++) {
-			out_s(o, k ? ",\"" : "\"");
-			out_s(o, queue_prio_name((enum queue_prio)k));
-			out_s(o, "\":");
-			out_u(o, rc.prio[k]);
-		}
-		out_s(o, "},\"average_queue_time\":");
-		out_f(o, rc.avg_age);
-		out_s(o, ",\"average_retry_count\":");
-		out_f(o, rc.avg_attempts);
-		out_s(o, ",\"next_retry_time\":");
-		if (rc.next_retry > 0)
-			out_u(o, (unsigned long long)rc.next_retry);
-		else
-			out_s(o, "null");
-		out_s(o, ",\"by_host\":{");
-		for (k = 0; k < rc.nhosts; k++) {
-			out_s(o, k ? "," : "");
-			out_json(o, rc.hosts[k].host);
-			out_s(o, ":");
-			out_u(o, rc.hosts[k].n);
-		}
-		out_s(o, "},\"counters\":{");
-		for (k = 0; k < rc.ncounters; k++) {
-			out_s(o, k ? "," : "");
-			out_json(o, rc.counter[k].name);
-			out_s(o, ":");
-			out_u(o, rc.counter[k].value);
-		}
-		out_s(o, "}}\n");
-		report_counts_free(&rc);
-		return EXIT_OK;
-	}
-	out_s(o, "queue ");
-	out_s(o, q->root);
-	out_s(o, "\nmessages              ");
-	out_upad(o, rc.total, 8);
-	out_s(o, "\n");
-	for (k = 0; k < qstat_nstates; k++) {
-		if (qstat_states[k].json == NULL)
-			continue;
-		out_s(o, "  ");
-		out_pad(o, qstat_states[k].name, 20, 0);
-		out_upad(o, report_state_count(&rc, k), 8);
-		out_s(o, "\n");
-	}
-	out_s(o, "by priority          ");
-	for (k = 0; k < PRIO_COUNT; k++) {
-		out_s(o, " ");
-		out_s(o, queue_prio_name((enum queue_prio)k));
-		out_s(o, "=");
-		out_u(o, rc.prio[k]);
-	}
-	out_s(o, "\ntotal size            ");
-	out_upad(o, rc.bytes, 8);
-	out_s(o, " bytes\noldest message        ");
-	if (oldest != 0) {
-		char when[64];
-		struct tm tm;
-
-		if (localtime_r(&oldest, &tm) != NULL &&
-		    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", &tm))
-			out_s(o, when);
-		out_s(o, " (");
-		out_age(o, (long long)(now - oldest));
-		out_s(o, " ago)");
-	} else {
-		out_s(o, "none");
-	}
-	out_s(o, "\naverage queue time    ");
-	out_age(o, (long long)rc.avg_age);
-	out_s(o, " (pending messages)\naverage attempts      ");
-	out_f(o, rc.avg_attempts);
-	out_s(o, "\nnext retry            ");
-	if (rc.next_retry > 0) {
-		out_s(o, "in ");
-		out_age(o, rc.next_retry - (long long)now);
-	} else {
-		out_s(o, "none");
-	}
-	out_s(o, "\n");
-	if (rc.nhosts > 0)
-		out_s(o, "by host (last attempt)\n");
-	for (k = 0; k < rc.nhosts; k++) {
-		out_s(o, "  ");
-		out_pad(o, rc.hosts[k].host, 28, 0);
-		out_upad(o, rc.hosts[k].n, 8);
-		out_s(o, "\n");
-	}
-	if (rc.ncounters > 0)
-		out_s(o, "since the counters began (zr-send)\n");
-	for (k = 0; k < rc.ncounters; k++) {
-		out_s(o, "  ");
-		out_pad(o, rc.counter[k].name, 28, 0);
-		out_upad(o, rc.counter[k].value, 8);
-		out_s(o, "\n");
-	}
+	summary_render(c->json ? SUMMARY_JSON : SUMMARY_TEXT, q->root, &rc,
+	    time(NULL), o);
 	report_counts_free(&rc);
 	return EXIT_OK;
 }

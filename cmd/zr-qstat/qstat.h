@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * qstat: queue statistics and inspection. Reads the queue, never writes it,
- * except the operations and `--check --fix`, which sets damaged files,
- * strays and extra copies aside in bad/ and removes orphan state files.
+ * qstat: queue statistics and inspection. The reports (the summary, -l,
+ * -s, -p, -j, --prometheus, --http, and --check without --fix) only read
+ * the queue. Three things write it, all through lib/queue:
+ *  - the operations (ops.h): --hold, --release, --cancel and --retry move
+ *    a message (one rename and a directory sync); --remove, --clear-expired
+ *    and --purge unlink terminal messages and their state files;
+ *  - --release and --retry then poke lock/trigger to wake zr-send;
+ *  - --check --fix sets damaged files, strays and extra copies aside in
+ *    bad/ (making bad/ when an older queue lacks it), removes strays that
+ *    cannot be moved, and removes state files whose message is gone.
+ * It never creates a message, nor edits an envelope or a state file.
  */
 #ifndef ZR_QSTAT_H
 #define ZR_QSTAT_H

@@ -13,6 +13,7 @@
 #include "fmt.h"
 #include "hops.h"
 #include "prio.h"
+#include "qwrite.h"
 #include "ratelimit.h"
 #include "smtpd.h"
 #include "smtpd_data.h"
@@ -1150,18 +1151,17 @@ choose_prio(const struct smtpd_session *s, const char *p, size_t n,
  */
 struct smtpd_hold {
 	struct smtpd_session *s;
+	struct qwrite *w;
 	struct zs held;
 	bool released;
 };
 
 /* The envelope, our Received:, what was held, and then p (n bytes). */
 static int
-release(struct smtpd_hold *h, int fd, const char *p, size_t n)
+release(struct smtpd_hold *h, const char *p, size_t n)
 {
 	struct smtpd_session *s = h->s;
 	struct zs head = ZS_INIT;
-	struct buf out;
-	char space[1];	/* buf_put writes what does not fit at once */
 	int ok;
 
 	h->released = true;
@@ -1169,11 +1169,10 @@ release(struct smtpd_hold *h, int fd, const char *p, size_t n)
 	    &s->env.has_mtprio);
 	/* RFC 6710 4.1: the value that decided is the one passed on. */
 	s->env.mtprio = s->mtprio;
-	buf_init(&out, buf_write, fd, NULL, space, sizeof space);
-	ok = envelope_format(&s->env, &head) && received(s, &head) &&
-	    buf_put(&out, head.s, head.len) &&
-	    (h->held.len == 0 || buf_put(&out, h->held.s, h->held.len)) &&
-	    (n == 0 || buf_put(&out, p, n)) && buf_flush(&out);
+	ok = qwrite_envelope(h->w, &s->env) && received(s, &head) &&
+	    qwrite_put(h->w, head.s, head.len) &&
+	    qwrite_put(h->w, h->held.s, h->held.len) &&
+	    qwrite_put(h->w, p, n);
 	zs_free(&head);
 	zs_free(&h->held);
 	return ok;
@@ -1184,33 +1183,36 @@ hold_write(int fd, char *p, size_t n, void *ctx)
 {
 	struct smtpd_hold *h = ctx;
 
+	(void)fd;
 	if (h->released)
-		return buf_write(fd, p, n, NULL);
+		return qwrite_put(h->w, p, n) ? (ssize_t)n : -1;
 	if (h->held.len + n <= SMTPD_PRIO_HOLD)
 		return zs_catb(&h->held, p, n) ? (ssize_t)n : -1;
-	return release(h, fd, p, n) ? (ssize_t)n : -1;
+	return release(h, p, n) ? (ssize_t)n : -1;
 }
 
 /*
  * DATA: create the file, then stream the content into it through the byte
- * machine, then commit; 250 only after queue_commit made it durable.
+ * machine, then commit; 250 only after qwrite_commit made it durable.
  */
 static int
 smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 {
 	char space[SMTPD_FILEBUF];
-	struct smtpd_hold hold = { .s = s, .held = ZS_INIT };
+	struct qwrite w;
+	struct smtpd_hold hold = { .s = s, .w = &w, .held = ZS_INIT };
 	struct smtpd_data d;
 	struct buf file;
 	enum smtpd_reply_id verdict;
-	int fd, end = 0, ok = 1;
+	int end = 0, ok = 1;
 
 	if (strspn(arg, " ") != n)
 		return smtpd_reply(s, RPL_NOPARAM, NULL);
-	if (!s->qopen || (fd = queue_create(&s->q, s->env.id)) == -1) {
+	if (!s->qopen || !qwrite_open(&w, &s->q, NULL)) {
 		warn_sys("unable to create a message in ", s->conf->queuedir);
 		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
 	}
+	memcpy(s->env.id, w.id, sizeof w.id);
 	s->env.arrival = (long long)time(NULL);
 	s->env.prio = PRIO_NORMAL;
 	if (!envelope_set(&s->env.client, s->conf->client) ||
@@ -1218,13 +1220,13 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 	    !envelope_set(&s->env.proto, proto_name(s))) {
 		/* Every value was checked on the way in: this is memory. */
 		warn_sys("unable to build the envelope", "");
-		queue_abort(&s->q, s->env.id, fd);
+		qwrite_abort(&w);
 		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
 	}
-	buf_init(&file, hold_write, fd, &hold, space, sizeof space);
+	buf_init(&file, hold_write, -1, &hold, space, sizeof space);
 	smtpd_data_init(&d, s->conf->databytes);
 	if (!smtpd_reply(s, RPL_DATA, NULL)) {
-		queue_abort(&s->q, s->env.id, fd);
+		qwrite_abort(&w);
 		return 0;
 	}
 	rate_begin(s);
@@ -1236,7 +1238,7 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 			/* The client went away (or timed out) in the middle. */
 			int saved = errno;
 
-			queue_abort(&s->q, s->env.id, fd);
+			qwrite_abort(&w);
 			zs_free(&hold.held);
 			log_message(s, &d, r == 0 ? "eof" : "error", NULL,
 			    NULL);
@@ -1250,7 +1252,7 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 	}
 	s->rating = false;
 	if (d.flags == 0 && (!buf_flush(&file) ||
-	    (!hold.released && !release(&hold, fd, "", 0)))) {
+	    (!hold.released && !release(&hold, "", 0)) || !qwrite_flush(&w))) {
 		d.flags |= DATA_WERR;
 		d.werrno = errno;
 	}
@@ -1267,15 +1269,13 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 			warn_sys("unable to write a message in ",
 			    s->conf->queuedir);
 		}
-		queue_abort(&s->q, s->env.id, fd);
-	} else if (!queue_commit(&s->q, s->env.id, fd,
-	    queue_todo(s->env.prio))) {
+		qwrite_abort(&w);
+	} else if (!qwrite_commit(&w, s->env.prio)) {
 		warn_sys("unable to commit a message in ", s->conf->queuedir);
 		verdict = RPL_QUEUEFAIL;
 	}
 	s->quietlog = true;
 	if (verdict == RPL_QUEUED) {
-		queue_trigger(&s->q);
 		s->msgs++;
 		log_message(s, &d, "queued", s->env.id, NULL);
 		ok = smtpd_reply(s, RPL_QUEUED, s->env.id);

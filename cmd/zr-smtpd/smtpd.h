@@ -11,7 +11,7 @@
  * The session is a state (enum smtpd_state) plus fact bits (SESS_*); a verb
  * table says in which states each command is legal. Every reply goes
  * through one function and one table of codes. A message is acknowledged
- * only after queue_commit made it durable.
+ * only after qwrite_commit made it durable.
  *
  * TLS (STARTTLS, or implicit with conf.smtps) replaces the two buf
  * operations by tls_read/tls_write; OpenSSL is touched only then, so a

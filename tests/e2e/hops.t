@@ -5,15 +5,11 @@
 # the end of DATA (554 5.4.6; its own Received: counts as a hop) and by
 # zr-inject (exit 65), and the fields are counted in the header only.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 16
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
-if [ "$(id -u)" = 0 ]; then
-	tcpserver_start setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$ZR_BIN/zr-smtpd"
-else
-	tcpserver_start "$ZR_BIN/zr-smtpd"
-fi
+smtpd_start
 P=$TCP_PORT
 
 # msg FILE RECEIVED DELIVERED [BODY-RECEIVED]: a message with that many

@@ -32,13 +32,7 @@ spkihash() {
 
 ZONE=$T/zone
 : >"$ZONE"
-start_dns() {
-	rm -f "$T/$1.port"
-	bg "$PY" "$ZR_ROOT/tests/e2e/dane-dns.py" --zone "$ZONE" \
-		--portfile "$T/$1.port" --log "$T/$1.log" "${@:2}"
-	wait_for 20 test -s "$T/$1.port"
-}
-start_dns dns
+dns_start dns dane-dns.py --zone "$ZONE"
 control dnsservers "127.0.0.1:$(port_of dns)"
 control dnssec trust
 
@@ -153,7 +147,7 @@ like "$out" 'policy=dane outcome=encrypted dane=untrusted$' \
 	'without control/dnssec the AD bit means nothing: may, though the TLSA record would not match'
 
 control dnssec trust
-start_dns noad --no-ad
+dns_start noad dane-dns.py --zone "$ZONE" --no-ad
 control dnsservers "127.0.0.1:$(port_of noad)"
 out=$(remote "host 127.0.0.1:$EE mx=ee.dane.test tls=dane\nfile $msg\nto <ok@dane.test>\n\nhost 127.0.0.1:$EE mx=ee.dane.test tls=dane\nfile $msg\nto <ok@dane.test>\n\n")
 is "$(grep -c '^K250' <<<"$out")" 2 \

@@ -20,15 +20,10 @@ cp "$C/good.key" "$ZR_CONTROL/tlskey"
 mkdir -p "$T/mail" && chmod 777 "$T/mail"
 control localdomains relay.test
 control localroot "$T/mail"
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 chmod 600 "$ZR_CONTROL/tlskey"
 chown -R "$ZR_TEST_USER" "$ZR_CONTROL"
-if [ "$(id -u)" = 0 ]; then
-	tcpserver_start env RELAYCLIENT= setpriv --reuid="$ZR_TEST_USER" \
-		--regid="$ZR_TEST_GROUP" --clear-groups -- zr-smtpd
-else
-	tcpserver_start env RELAYCLIENT= zr-smtpd
-fi
+smtpd_start RELAYCLIENT=
 P=$TCP_PORT
 
 # smtp STEP...: Python's smtplib against zr-smtpd; prints what it saw.

@@ -2,29 +2,8 @@
 # Helpers shared by the zr-send and zr-remote end-to-end tests; sourced
 # after harness.sh.
 
-PY=/usr/bin/python3
-SERVER=$ZR_ROOT/tests/e2e/remote-server.py
-
-# py_server NAME ARGS...: the scriptable receiver; its port goes to
-# $T/NAME.port, its events to $T/NAME.log.
-py_server() {
-	_n=$1
-	shift
-	rm -f "$T/$_n.port"
-	bg "$PY" "$SERVER" --portfile "$T/$_n.port" --log "$T/$_n.log" "$@"
-	wait_for 20 test -s "$T/$_n.port" || return 1
-	touch "$T/$_n.log"
-}
-port_of() {
-	cat "$T/$1.port"
-}
-
-# sink_start: smtp-sink on a free port; sets SINK_PORT.
-sink_start() {
-	SINK_PORT=$(free_port)
-	bg smtp-sink -u "$ZR_TEST_USER" 127.0.0.1:"$SINK_PORT" 200
-	wait_for 10 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $SINK_PORT)).close()"
-}
+# The servers (zr-smtpd, smtp-sink, remote-server.py, DNS responders).
+. "$ZR_ROOT/tests/lib/smtpd.sh"
 
 # send_start: zr-send in the background, its log in $T/send.log.
 send_start() {

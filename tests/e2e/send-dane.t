@@ -24,16 +24,13 @@ secure bad.test MX 10 mx.bad.test
 secure mx.bad.test A 127.0.0.2
 secure _$P._tcp.mx.bad.test TLSA 3 1 1 $other
 EOZ
-rm -f "$T/dns.port"
-bg "$PY" "$ZR_ROOT/tests/e2e/dane-dns.py" --zone "$T/zone" \
-	--portfile "$T/dns.port" --log "$T/dns.log"
-wait_for 20 test -s "$T/dns.port"
+dns_start dns dane-dns.py --zone "$T/zone"
 control dnsservers "127.0.0.1:$(cat "$T/dns.port")"
 control dnssec trust
 control tlsmx dane
 control mxport "$P"
 control retrybase 600
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 inj -f alice@relay.test bob@dane.test
 inj -f alice@relay.test eve@bad.test

@@ -11,9 +11,7 @@
 . "${0%/*}/send-common.sh"
 plan 9
 zr_setup
-bg "$PY" "$ZR_ROOT/tests/e2e/dns-responder.py" --portfile "$T/dns.port" \
-	--log "$T/dns.log" --sink 127.0.0.2
-wait_for 10 test -s "$T/dns.port"
+dns_start dns dns-responder.py --sink 127.0.0.2
 tcpserver_start "$PY" "$ZR_ROOT/tests/e2e/remote-raw.py" greet421
 busy=$TCP_PORT
 closed=$(free_port)

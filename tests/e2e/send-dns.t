@@ -10,12 +10,8 @@ bad="badptr loop longname longlabel cut class other question id"
 plan 9
 zr_setup
 
-bg "$PY" "$ZR_ROOT/tests/e2e/dns-responder.py" --portfile "$T/dns.port" \
-	--log "$T/dns.log" --sink 127.0.0.2
-wait_for 10 test -s "$T/dns.port"
-SINK_PORT=$(free_port)
-bg smtp-sink -u "$ZR_TEST_USER" "127.0.0.2:$SINK_PORT" 100
-wait_for 10 "$PY" -c "import socket; socket.create_connection(('127.0.0.2', $SINK_PORT)).close()"
+dns_start dns dns-responder.py --sink 127.0.0.2
+sink_start 127.0.0.2
 
 control dnsservers "127.0.0.1:$(cat "$T/dns.port")"
 control mxport "$SINK_PORT"

@@ -9,10 +9,7 @@
 plan 6
 zr_setup
 
-bg "$PY" "$ZR_ROOT/tests/e2e/dns-responder.py" --portfile "$T/dns.port" \
-	--log "$T/dns.log"
-wait_for 10 test -s "$T/dns.port"
-touch "$T/dns.log"
+dns_start dns dns-responder.py
 control dnsservers "127.0.0.1:$(cat "$T/dns.port")"
 control retrybase 600
 chmod 644 "${ZR_CONTROL:?}"/*

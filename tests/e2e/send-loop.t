@@ -15,25 +15,15 @@ mail=$T/mail
 mkdir -p "$mail"
 [ "$(id -u)" = 0 ] && chown "$ZR_TEST_USER:$ZR_TEST_GROUP" "$mail"
 
-# smtpd QUEUE CONTROL: zr-smtpd on that queue, relaying for anyone (the
-# routes decide); sets TCP_PORT.
-smtpd() {
-	if [ "$(id -u)" = 0 ]; then
-		tcpserver_start env ZR_QUEUE="$1" ZR_CONTROL="$2" RELAYCLIENT= \
-			setpriv --reuid="$ZR_TEST_USER" \
-			--regid="$ZR_TEST_GROUP" --clear-groups -- zr-smtpd
-	else
-		tcpserver_start env ZR_QUEUE="$1" ZR_CONTROL="$2" RELAYCLIENT= \
-			zr-smtpd
-	fi
-}
+# zr-smtpd on each queue relays for anyone (RELAYCLIENT): the routes
+# decide.
 # pending QUEUE: messages not yet finished in a queue.
 pending() {
 	find "$1/todo" "$1/active" "$1/deferred" -type f | wc -l | tr -d ' '
 }
 
 # 1. A route back to ourselves.
-smtpd "$ZR_QUEUE" "$ZR_CONTROL"
+smtpd_start ZR_QUEUE="$ZR_QUEUE" ZR_CONTROL="$ZR_CONTROL" RELAYCLIENT=
 PA=$TCP_PORT
 control domainroutes "loop.test 127.0.0.1:$PA"
 control retrybase 3600
@@ -80,7 +70,7 @@ ZR_MKQUEUE_PRIVATE=1 "$ZR_ROOT/queue-layout/mkqueue" "$Q2"
 echo hop.test >"$C2/me"
 echo 127.0.0.1:1 >"$C2/dnsservers"
 [ "$(id -u)" = 0 ] && chown -R "$ZR_TEST_USER:$ZR_TEST_GROUP" "$Q2" "$C2"
-smtpd "$Q2" "$C2"
+smtpd_start ZR_QUEUE="$Q2" ZR_CONTROL="$C2" RELAYCLIENT=
 PB=$TCP_PORT
 max=${LOOP_MAXHOPS:-100}
 for c in "$ZR_CONTROL" "$C2"; do

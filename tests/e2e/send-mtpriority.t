@@ -11,17 +11,6 @@ plan 9
 zr_setup
 echo yes >"$ZR_CONTROL/mtpriority"
 
-# smtpd QUEUE CONTROL: a zr-smtpd for relay clients on queue QUEUE.
-smtpd() {
-	if [ "$(id -u)" = 0 ]; then
-		tcpserver_start env ZR_QUEUE="$1" ZR_CONTROL="$2" RELAYCLIENT= \
-			setpriv --reuid="$ZR_TEST_USER" --regid="$ZR_TEST_GROUP" \
-			--clear-groups -- zr-smtpd
-	else
-		tcpserver_start env ZR_QUEUE="$1" ZR_CONTROL="$2" RELAYCLIENT= \
-			zr-smtpd
-	fi
-}
 # hop NAME: a second queue and control directory, named NAME.
 hop() {
 	mkdir -p "$T/$1.control"
@@ -34,11 +23,11 @@ hop with
 echo yes >"$T/with.control/mtpriority"
 hop without
 
-smtpd "$ZR_QUEUE" "$ZR_CONTROL"
+smtpd_start ZR_QUEUE="$ZR_QUEUE" ZR_CONTROL="$ZR_CONTROL" RELAYCLIENT=
 IN=$TCP_PORT
-smtpd "$T/with.queue" "$T/with.control"
+smtpd_start ZR_QUEUE="$T/with.queue" ZR_CONTROL="$T/with.control" RELAYCLIENT=
 WITH=$TCP_PORT
-smtpd "$T/without.queue" "$T/without.control"
+smtpd_start ZR_QUEUE="$T/without.queue" ZR_CONTROL="$T/without.control" RELAYCLIENT=
 WITHOUT=$TCP_PORT
 control domainroutes "with.test 127.0.0.1:$WITH
 without.test 127.0.0.1:$WITHOUT"

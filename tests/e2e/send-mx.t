@@ -22,10 +22,8 @@ bg /usr/sbin/dnsmasq --keep-in-foreground --listen-address=127.0.0.1 \
 	--address=/nx.test/ \
 	--mx-host=loop.test,self.loop.test,10 --host-record=self.loop.test,127.0.0.1 \
 	--server=/fail.test/127.0.0.1#9
-for ip in 127.0.0.2 127.0.0.4; do
-	bg smtp-sink -u "$ZR_TEST_USER" "$ip:$SINK_PORT" 100
-done
-wait_for 10 "$PY" -c "import socket; socket.create_connection(('127.0.0.2', $SINK_PORT)).close(); socket.create_connection(('127.0.0.4', $SINK_PORT)).close()"
+sink_start 127.0.0.2 "$SINK_PORT"
+sink_start 127.0.0.4 "$SINK_PORT"
 wait_for 10 test -s "$T/dns.log"
 
 mkdir -p "$T/mail" && chmod 777 "$T/mail"
@@ -85,9 +83,8 @@ is "$(grep -c 'query\[MX\] mx.test' "$T/dns.log")" "$before" 'with no new MX que
 is "$before" 1 'one MX query in all for mx.test'
 
 # control/mxrouting: MX first, the smart hosts as fallback.
-SMART=$(free_port)
-bg smtp-sink -u "$ZR_TEST_USER" "127.0.0.6:$SMART" 100
-wait_for 10 "$PY" -c "import socket; socket.create_connection(('127.0.0.6', $SMART)).close()"
+sink_start 127.0.0.6
+SMART=$SINK_PORT
 control smarthosts "127.0.0.6:$SMART"
 chmod 644 "$ZR_CONTROL/smarthosts"
 kill -HUP "$SEND_PID"

@@ -15,13 +15,7 @@ mkdir -p "$C2"
 ZR_MKQUEUE_PRIVATE=1 "$ZR_ROOT/queue-layout/mkqueue" "$Q2"
 echo hop.test >"$C2/me"
 [ "$(id -u)" = 0 ] && chown -R "$ZR_TEST_USER:$ZR_TEST_GROUP" "$Q2" "$C2"
-if [ "$(id -u)" = 0 ]; then
-	tcpserver_start env ZR_QUEUE="$Q2" ZR_CONTROL="$C2" RELAYCLIENT= \
-		setpriv --reuid="$ZR_TEST_USER" --regid="$ZR_TEST_GROUP" \
-		--clear-groups -- zr-smtpd
-else
-	tcpserver_start env ZR_QUEUE="$Q2" ZR_CONTROL="$C2" RELAYCLIENT= zr-smtpd
-fi
+smtpd_start ZR_QUEUE="$Q2" ZR_CONTROL="$C2" RELAYCLIENT=
 control smarthosts "127.0.0.1:$TCP_PORT"
 printf 'Subject: hop\n\n.dot\nbare\rcr\nplain\n' |
 	as_user zr-inject -v -f from@x.test a@y.test b@z.test >"$T/id"

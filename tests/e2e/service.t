@@ -7,6 +7,7 @@
 # supervisor's own stop command stops them. A supervisor that is not
 # installed is skipped, saying so.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 [ "$(id -u)" = 0 ] || skip_all 'setup-server and the supervisors need root'
 command -v tcpserver >/dev/null || skip_all 'ucspi-tcp is not installed'
 plan 18
@@ -17,8 +18,7 @@ zr_setup
 # A name of its own: a receiver greeting as the sender's control/me is a
 # loop back to that host.
 echo receiver.test >"$ZR_CONTROL/me"
-tcpserver_start env RELAYCLIENT= setpriv --reuid="$ZR_TEST_USER" \
-	--regid="$ZR_TEST_GROUP" --clear-groups -- zr-smtpd
+smtpd_start RELAYCLIENT=
 RECV_PORT=$TCP_PORT
 RECV_QUEUE=$ZR_QUEUE
 unset ZR_QUEUE ZR_CONTROL

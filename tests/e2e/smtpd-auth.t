@@ -5,6 +5,7 @@
 # wrong, the failure limit, a checkpassword program, passwords kept out of
 # the log, relaying once authenticated, and control/requireauth.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 . "${0%/*}/../lib/certs.sh"
 plan 46
 zr_setup
@@ -18,15 +19,7 @@ chmod 600 "$ZR_CONTROL/passwords"
 echo 100 >"$ZR_CONTROL/authfailures"
 [ "$(id -u)" = 0 ] && chown "$ZR_TEST_USER:$ZR_TEST_GROUP" "$ZR_CONTROL/passwords"
 # start [ENV=VALUE...]: zr-smtpd under tcpserver with that environment.
-start() {
-	if [ "$(id -u)" = 0 ]; then
-		tcpserver_start env "$@" setpriv --reuid=nobody --regid=nogroup \
-			--clear-groups "$ZR_BIN/zr-smtpd"
-	else
-		tcpserver_start env "$@" "$ZR_BIN/zr-smtpd"
-	fi
-}
-start
+smtpd_start
 P=$TCP_PORT
 LOG=$T/.tcpserver.$_seq.err
 C="python3 ${0%/*}/smtpd-client.py"
@@ -54,7 +47,7 @@ like "$out" '<~  250 2\.0\.0 Ok: queued' 'and the message queued'
 f=$(find "$ZR_QUEUE/todo/normal" -type f)
 ok 'Received: says ESMTPSA' grep -q 'with ESMTPSA id' "$f"
 ok 'envelope: proto ESMTPSA' grep -qx 'proto ESMTPSA' "$f"
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 like "$(cat "$LOG")" 'id=[0-9.a-f]+ client=127\.0\.0\.1 helo=[^ ]+ user=alice from=<a@b\.test> to=<r@foreign\.test>' \
 	'the message log line names the user'
 like "$(cat "$LOG")" 'end client=127\.0\.0\.1 helo=[^ ]+ tls=TLSv1\.3 cipher=[^ ]+ verify=[^ ]+ user=alice msgs=1 result=quit' \
@@ -69,7 +62,7 @@ out=$(swaks --server 127.0.0.1:$P --tls --auth LOGIN --auth-user mallory \
 	--auth-password "$PASS" --from a@b.test --to r@foreign.test 2>&1)
 like "$out" '<~\* 535 5\.7\.8' 'unknown user, LOGIN: 535 5.7.8'
 is "$(qcount todo/normal)" 1 'only the authenticated sessions queued mail'
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 
 # The exchange, step by step, inside TLS.
 pre=('1:EHLO c.test\r\n' '1:STARTTLS\r\n' tls '1:EHLO c.test\r\n')
@@ -127,7 +120,7 @@ out=$(swaks --server 127.0.0.1:$P --auth PLAIN --auth-user alice \
 like "$out" '<-  235 2\.7\.0' 'authplaintext: AUTH in plain text'
 f=$(find "$ZR_QUEUE/todo/normal" -type f)
 ok 'Received: says ESMTPA' grep -q 'with ESMTPA id' "$f"
-rm -f "$ZR_QUEUE"/todo/normal/* "$ZR_CONTROL/authplaintext"
+rm -f "${ZR_QUEUE:?}"/todo/normal/* "$ZR_CONTROL/authplaintext"
 
 # A checkpassword program (fd 3) instead of control/passwords.
 cat >"$T/checkpw" <<'SH'
@@ -167,7 +160,7 @@ is "$(mail $P)" '530 5.7.0' 'requireauth: an unauthenticated client gets 530 5.7
 echo 127.0.0.0/8 >"$ZR_CONTROL/relaynets"
 is "$(mail $P)" '250 2.1.0' 'requireauth: a client in relaynets needs no AUTH'
 echo 192.0.2.0/24 >"$ZR_CONTROL/relaynets"
-start RELAYCLIENT=
+smtpd_start RELAYCLIENT=
 is "$(mail $TCP_PORT)" '250 2.1.0' 'requireauth: RELAYCLIENT needs no AUTH'
 out=$(swaks --server 127.0.0.1:$P --tls --auth LOGIN --auth-user alice \
 	--auth-password "$PASS" --from a@b.test --to r@foreign.test 2>&1)

@@ -4,6 +4,7 @@
 # and processes (control/authfailures in control/authwindow); a guesser
 # that reconnects gets 421 4.7.0 before its credentials are looked at.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 9
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
@@ -18,12 +19,7 @@ tr '\0' '\n' <&3 | { read -r u; read -r p; [ "\$u" = alice ] && [ "\$p" = right 
 SH
 chmod 755 "$T/checkpw"
 echo "$T/checkpw" >"$ZR_CONTROL/checkpassword"
-if [ "$(id -u)" = 0 ]; then
-	tcpserver_start setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$ZR_BIN/zr-smtpd"
-else
-	tcpserver_start "$ZR_BIN/zr-smtpd"
-fi
+smtpd_start
 P=$TCP_PORT
 LOG=$T/.tcpserver.$_seq.err
 try() {

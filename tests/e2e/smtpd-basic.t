@@ -3,15 +3,11 @@
 # zr-smtpd: the protocol with real clients (swaks, smtp-source) and raw
 # bytes: reply codes, the envelope and content queued, pipelining.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 39
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
-if [ "$(id -u)" = 0 ]; then
-	tcpserver_start setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$ZR_BIN/zr-smtpd"
-else
-	tcpserver_start "$ZR_BIN/zr-smtpd"
-fi
+smtpd_start
 P=$TCP_PORT
 C="python3 ${0%/*}/smtpd-client.py $P"
 
@@ -37,7 +33,7 @@ ok 'dot-unstuffing: ".leading dot" stored as ".leading dot"' \
 ok 'nothing left in tmp/' test "$(qcount tmp)" = 0
 
 # DSN parameters go into the envelope.
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 out=$($C '1:EHLO c.test\r\n' \
 	'1:MAIL FROM:<> SIZE=100 BODY=8BITMIME RET=HDRS ENVID=a+2Bb\r\n' \
 	'1:RCPT TO:<x@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x+40example.com\r\n' \
@@ -85,7 +81,7 @@ like "$out" '^250-ENHANCEDSTATUSCODES' 'EHLO offers ENHANCEDSTATUSCODES'
 like "$out" '^250 DSN' 'EHLO offers DSN'
 
 # Pipelining: a whole transaction in one write, replies in order.
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 out=$($C '1:EHLO c.test\r\n' \
 	'3:MAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.com>\r\nRCPT TO:<y@example.com>\r\n' \
 	'1:DATA\r\n' '2:Subject: p\r\n\r\nbody\r\n.\r\nQUIT\r\n')
@@ -96,7 +92,7 @@ f=$(find "$ZR_QUEUE/todo/normal" -type f)
 is "$(grep -c '^rcpt ' "$f")" 2 'both recipients in the envelope'
 
 # swaks with --pipeline and a --data file.
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 printf 'Subject: from a file\r\n\r\nfile body\r\n' >"$T/data.eml"
 out=$(swaks --server 127.0.0.1:$P --pipeline --from a@b.test \
 	--to c@example.com,d@example.com --data "$T/data.eml" 2>&1)
@@ -107,7 +103,7 @@ ok 'the file content is stored' grep -qx 'file body' "$f"
 is "$(grep -c '^rcpt ' "$f")" 2 'two recipients from one pipelined group'
 
 # smtp-source: several sessions, one message each.
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 ok 'smtp-source -s 4 -m 20 completes' smtp-source -s 4 -m 20 -l 2000 \
 	-f a@b.test -t r@example.com 127.0.0.1:$P
 is "$(qcount todo/normal)" 20 'smtp-source: 20 messages queued'

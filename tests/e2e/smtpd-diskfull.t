@@ -3,6 +3,7 @@
 # zr-smtpd: a queue that cannot take the message (a full disk, no
 # permission) answers 451 4.3.0 and leaves nothing visible or half-written.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 [ "$(id -u)" = 0 ] || skip_all 'needs root to mount a small tmpfs'
 zr_setup
 mkdir "$T/small"
@@ -16,8 +17,7 @@ ZR_MKQUEUE_PRIVATE=1 "$ZR_ROOT/queue-layout/mkqueue" "$ZR_QUEUE"
 chown -R "$ZR_TEST_USER:$ZR_TEST_GROUP" "$ZR_QUEUE"
 echo example.com >"$ZR_CONTROL/localdomains"
 echo 0 >"$ZR_CONTROL/databytes"
-tcpserver_start setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	"$ZR_BIN/zr-smtpd"
+smtpd_start
 C="python3 ${0%/*}/smtpd-client.py $TCP_PORT"
 python3 -c "import sys; sys.stdout.write('Subject: big\r\n\r\n' + ('d' * 98 + '\r\n') * 5000 + '.\r\n')" >"$T/big"
 
@@ -41,7 +41,7 @@ like "$out" '^250 2\.0\.0 Ok: queued' 'a small message still goes in'
 is "$(qcount todo/normal)" 1 'and is visible'
 
 # No permission to create in tmp/: 451 at DATA, before any data.
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 chmod 500 "$ZR_QUEUE/tmp"
 out=$($C '1:EHLO c.test\r\n' '3:MAIL FROM:<a@b.test>\r\nRCPT TO:<u@example.com>\r\nDATA\r\n' \
 	'1:RSET\r\n' '1:QUIT\r\n')

@@ -7,15 +7,11 @@
 # --pipe, smtp-source) work; control/maxjunk ends a session of commands
 # that do no work with 421.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 27
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
-if [ "$(id -u)" = 0 ]; then
-	tcpserver_start setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$ZR_BIN/zr-smtpd"
-else
-	tcpserver_start "$ZR_BIN/zr-smtpd"
-fi
+smtpd_start
 P=$TCP_PORT
 LOG=$T/.tcpserver.$_seq.err
 C="python3 ${0%/*}/smtpd-client.py $P"
@@ -77,12 +73,12 @@ out=$($C '1:EHLO c.test\r\n' \
 like "$out" '^250 2\.0\.0 Ok: queued' 'after the EHLO reply, a pipelined group is fine'
 out=$(swaks --server 127.0.0.1:$P --pipeline --from a@b.test --to u@example.com 2>&1)
 like "$out" '<-  250 2\.0\.0 Ok: queued' 'swaks --pipeline: queued'
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 ok 'smtp-source, 4 messages over 2 sessions, and 3 over one' sh -c \
 	"smtp-source -s 2 -m 4 -f a@b.test -t u@example.com 127.0.0.1:$P &&
 	smtp-source -d -m 3 -f a@b.test -t u@example.com 127.0.0.1:$P"
 is "$(qcount todo/normal)" 7 'all seven queued'
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 
 # control/maxjunk: NOOP, RSET, VRFY, HELP and bad commands do no work.
 echo 5 >"$ZR_CONTROL/maxjunk"

@@ -4,20 +4,13 @@
 # idle timeout, bad commands, NUL and 8-bit bytes, early talkers, and
 # running as root.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 32
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
 echo 3 >"$ZR_CONTROL/maxrcpt"
 echo 20000 >"$ZR_CONTROL/databytes"
-start() {
-	if [ "$(id -u)" = 0 ]; then
-		tcpserver_start "$@" setpriv --reuid=nobody --regid=nogroup \
-			--clear-groups "$ZR_BIN/zr-smtpd"
-	else
-		tcpserver_start "$@" "$ZR_BIN/zr-smtpd"
-	fi
-}
-start
+smtpd_start
 P=$TCP_PORT
 C="python3 ${0%/*}/smtpd-client.py $P"
 codes() {
@@ -57,7 +50,7 @@ is "$(echo "$out" | codes)" '220 250 250 250 250 250 452 221 ' 'maxrcpt 3: fourt
 like "$out" '^452 4\.5\.3 ' '452 4.5.3'
 
 # databytes 20000: SIZE at MAIL, and the real size after the dot.
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 out=$($C '1:EHLO c.test\r\n' '1:MAIL FROM:<a@b.test> SIZE=20001\r\n' '1:QUIT\r\n')
 like "$out" '^552 5\.3\.4 ' 'SIZE over databytes: 552 5.3.4 at MAIL'
 python3 -c "import sys; sys.stdout.write('Subject: big\r\n\r\n' + ('y' * 98 + '\r\n') * 400 + '.\r\n')" >"$T/big"
@@ -65,7 +58,7 @@ out=$($C '1:EHLO c.test\r\n' '3:MAIL FROM:<a@b.test>\r\nRCPT TO:<u@example.com>\
 	"1:@$T/big" '1:NOOP\r\n' '1:QUIT\r\n')
 is "$(echo "$out" | codes)" '220 250 250 250 354 552 250 221 ' '40 KB message: 552 after the dot, in step'
 is "$(qcount todo/normal)$(qcount tmp)" 00 'nothing queued, nothing left in tmp'
-DATABYTES=50000 start
+DATABYTES=50000 smtpd_start
 out=$(python3 "${0%/*}/smtpd-client.py" "$TCP_PORT" '1:EHLO c.test\r\n' \
 	'3:MAIL FROM:<a@b.test>\r\nRCPT TO:<u@example.com>\r\nDATA\r\n' "1:@$T/big" '1:QUIT\r\n')
 like "$out" '^250-SIZE 50000' 'DATABYTES in the environment overrides control/databytes'
@@ -130,14 +123,14 @@ if [ "$(id -u)" = 0 ]; then
 	like "$out" 'refusing to run as root' 'and says why'
 	out=$(env UID=0 GID=0 "$ZR_BIN/zr-smtpd" </dev/null 2>&1)
 	like "$out" 'refusing to run as root' 'UID=0 is no answer'
-	rm -f "$ZR_QUEUE"/todo/normal/*
+	rm -f "${ZR_QUEUE:?}"/todo/normal/*
 	tcpserver_start env UID="$(id -u nobody)" GID="$(id -g nobody)" \
 		"$ZR_BIN/zr-smtpd"
 	out=$(python3 "${0%/*}/smtpd-client.py" "$TCP_PORT" '1:HELO c.test\r\n' \
 		'3:MAIL FROM:<a@b.test>\r\nRCPT TO:<u@example.com>\r\nDATA\r\n' '1:x\r\n.\r\n' '1:QUIT\r\n')
 	like "$out" '^250 2\.0\.0 Ok: queued' 'started as root with UID/GID: works'
 	is "$(stat -c %U "$ZR_QUEUE"/todo/normal/*)" nobody 'and the message belongs to that user'
-	rm -f "$ZR_QUEUE"/todo/normal/*
+	rm -f "${ZR_QUEUE:?}"/todo/normal/*
 	bg tcpserver -1 -H -R -l 0 -u "$(id -u nobody)" -g "$(id -g nobody)" \
 		127.0.0.1 0 "$ZR_BIN/zr-smtpd" >"$T/ug.port" 2>"$T/ug.err"
 	wait_for 10 test -s "$T/ug.port"

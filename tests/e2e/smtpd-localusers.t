@@ -3,18 +3,14 @@
 # zr-smtpd with control/localusers: unknown local users are refused at
 # RCPT (550 5.1.1); users, aliases, user+ext and postmaster pass.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 9
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
 printf '%s\n' alice bob >"$ZR_CONTROL/localusers"
 printf '%s\n' 'sales: alice, bob' 'help: |/bin/true' >"$ZR_CONTROL/localaliases"
 [ "$(id -u)" = 0 ] && chown -R "$ZR_TEST_USER" "$ZR_CONTROL"
-if [ "$(id -u)" = 0 ]; then
-	tcpserver_start setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$ZR_BIN/zr-smtpd"
-else
-	tcpserver_start "$ZR_BIN/zr-smtpd"
-fi
+smtpd_start
 rcpt() {
 	python3 "${0%/*}/smtpd-client.py" "$TCP_PORT" '1:HELO c.test\r\n' \
 		'1:MAIL FROM:<a@b.test>\r\n' "1:RCPT TO:$1\\r\\n" '1:QUIT\r\n' |

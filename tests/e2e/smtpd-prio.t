@@ -5,6 +5,7 @@
 # authenticated clients only, and control/priorityrules for everyone; the
 # priority is in the queue directory, the envelope, zr-qstat -j and the log.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 24
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
@@ -19,18 +20,10 @@ authuser alice high
 sender @vip.test urgent
 rcpt bulk@example.com low
 R
-start() {
-	if [ "$(id -u)" = 0 ]; then
-		tcpserver_start env "$@" setpriv --reuid=nobody --regid=nogroup \
-			--clear-groups "$ZR_BIN/zr-smtpd"
-	else
-		tcpserver_start env "$@" "$ZR_BIN/zr-smtpd"
-	fi
-}
-start
+smtpd_start
 OUT=$TCP_PORT
 OUTLOG=$T/.tcpserver.$_seq.err
-start RELAYCLIENT=
+smtpd_start RELAYCLIENT=
 RELAY=$TCP_PORT
 # swaks writes "MAIL FROM:<FROM>"; a FROM of 'a@x.test> MT-PRIORITY=N AUTH=<'
 # makes it "MAIL FROM:<a@x.test> MT-PRIORITY=N AUTH=<>", legal parameters.

@@ -3,19 +3,12 @@
 # zr-smtpd: control/ratelimit counts messages per client address across all
 # zr-smtpd processes; over the limit MAIL gets 450 4.7.1.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 9
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
 echo '5 3600' >"$ZR_CONTROL/ratelimit"
-start() {
-	if [ "$(id -u)" = 0 ]; then
-		tcpserver_start "$@" setpriv --reuid=nobody --regid=nogroup \
-			--clear-groups "$ZR_BIN/zr-smtpd"
-	else
-		tcpserver_start "$@" "$ZR_BIN/zr-smtpd"
-	fi
-}
-start
+smtpd_start
 P=$TCP_PORT
 send() {
 	python3 "${0%/*}/smtpd-client.py" "$1" '1:HELO c.test\r\n' \
@@ -46,7 +39,7 @@ wait_for 10 sh -c "python3 '${0%/*}/smtpd-client.py' $P '1:HELO c.test\r\n' '1:M
 ok 'after the window, accepted again' test $? = 0
 
 # Relay clients are exempt unless the line says "relay".
-RELAYCLIENT= start
+RELAYCLIENT= smtpd_start
 R=$TCP_PORT
 for i in 1 2 3; do send "$R" >/dev/null; done
 like "$(send "$R")" '^250 ' 'relay clients are not counted by default'

@@ -4,19 +4,12 @@
 # relaynets (CIDR), RELAYCLIENT, and the address tricks that must not open
 # a relay.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 38
 zr_setup
 printf '%s\n' '# local' example.com .sub.test >"$ZR_CONTROL/localdomains"
 printf '%s\n' relay.example >"$ZR_CONTROL/relaydomains"
-start() {
-	if [ "$(id -u)" = 0 ]; then
-		tcpserver_start "$@" setpriv --reuid=nobody --regid=nogroup \
-			--clear-groups "$ZR_BIN/zr-smtpd"
-	else
-		tcpserver_start "$@" "$ZR_BIN/zr-smtpd"
-	fi
-}
-start
+smtpd_start
 P=$TCP_PORT
 # rcpt PORT ADDRESS: the reply code to RCPT TO:<ADDRESS>.
 rcpt() {
@@ -68,27 +61,27 @@ rm "$ZR_CONTROL/relaynets"
 # Where the client's address comes from: ${PROTO}REMOTEIP, REMOTE_ADDR,
 # else the socket.
 printf '%s\n' '2001:db8::/32' '10.0.0.0/8' >"$ZR_CONTROL/relaynets"
-start env PROTO=TCP6 TCP6REMOTEIP=2001:db8::5
+smtpd_start PROTO=TCP6 TCP6REMOTEIP=2001:db8::5
 is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '250 2.1.5' 'PROTO=TCP6: TCP6REMOTEIP in an IPv6 relaynet'
-start env PROTO=TCP6 TCP6REMOTEIP=2001:db9::5
+smtpd_start PROTO=TCP6 TCP6REMOTEIP=2001:db9::5
 is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '550 5.7.1' 'PROTO=TCP6: outside it, refused'
-start env -u PROTO -u TCPREMOTEIP REMOTE_ADDR=10.1.2.3
+smtpd_start -u PROTO -u TCPREMOTEIP REMOTE_ADDR=10.1.2.3
 is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '250 2.1.5' 'systemd REMOTE_ADDR used without PROTO'
-start env TCPREMOTEIP='10.1.2.3 evil'
+smtpd_start TCPREMOTEIP='10.1.2.3 evil'
 is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '550 5.7.1' 'a malformed address is no address'
 printf '%s\n' '127.0.0.1' >"$ZR_CONTROL/relaynets"
-start env -u PROTO -u TCPREMOTEIP -u REMOTE_ADDR
+smtpd_start -u PROTO -u TCPREMOTEIP -u REMOTE_ADDR
 is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '250 2.1.5' 'no environment: the socket peer (127.0.0.1)'
 like "$(cat "$T"/.tcpserver.*.err)" 'client=2001:db9::5 reject=550 5\.7\.1' 'the IPv6 client is logged'
 rm "$ZR_CONTROL/relaynets"
 
 # RELAYCLIENT, even empty, means "may relay".
-RELAYCLIENT= start
+RELAYCLIENT= smtpd_start
 R=$TCP_PORT
 is "$(rcpt "$R" '<u@foreign.test>')" '250 2.1.5' 'RELAYCLIENT="": foreign domain accepted'
 is "$(rcpt "$R" '<u%foreign.test@example.com>')" '250 2.1.5' 'RELAYCLIENT: % routing allowed'
 is "$(rcpt "$R" '<@a.test:u@foreign.test>')" '250 2.1.5' 'RELAYCLIENT: source route accepted'
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 python3 "${0%/*}/smtpd-client.py" "$R" '1:HELO c.test\r\n' '1:MAIL FROM:<a@b.test>\r\n' \
 	'1:RCPT TO:<@a.test,@b.test:u@foreign.test>\r\n' '1:DATA\r\n' '1:x\r\n.\r\n' \
 	'1:QUIT\r\n' >/dev/null

@@ -4,6 +4,7 @@
 # domain and per AUTH user across connections and processes (the shared
 # rate table); over a cap MAIL gets 450 4.7.1, logged once per window.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 16
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
@@ -19,18 +20,10 @@ app@x.test 3/1h
 authuser:alice 2/1h
 w@x.test 1/3s
 L
-start() {
-	if [ "$(id -u)" = 0 ]; then
-		tcpserver_start env "$@" setpriv --reuid=nobody --regid=nogroup \
-			--clear-groups "$ZR_BIN/zr-smtpd"
-	else
-		tcpserver_start env "$@" "$ZR_BIN/zr-smtpd"
-	fi
-}
-start
+smtpd_start
 OUT=$TCP_PORT
 OUTLOG=$T/.tcpserver.$_seq.err
-start RELAYCLIENT=
+smtpd_start RELAYCLIENT=
 RELAY=$TCP_PORT
 RELAYLOG=$T/.tcpserver.$_seq.err
 # One message per connection: MAIL's reply code.

@@ -4,16 +4,12 @@
 # busy; control/mindatarate ends a DATA that drips, window by window; a
 # slow but honest client gets through.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 . "${0%/*}/../lib/certs.sh"
 plan 14
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
-if [ "$(id -u)" = 0 ]; then
-	tcpserver_start setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$ZR_BIN/zr-smtpd"
-else
-	tcpserver_start "$ZR_BIN/zr-smtpd"
-fi
+smtpd_start
 P=$TCP_PORT
 LOG=$T/.tcpserver.$_seq.err
 D="python3 ${0%/*}/smtpd-drip.py $P"
@@ -50,7 +46,7 @@ line=$(python3 -c "print('y' * 98, end='')")
 out=$($D --every 0.05 --chunk 200 --for 3 --end '\r\n.\r\n' "${TX[@]}" -- \
 	"$line\\r\\n")
 like "$out" '^250 2\.0\.0 Ok: queued' 'DATA over the rate for several windows: queued'
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 
 # The defaults (100 octets/s over 60 s): a slow but short message is never
 # measured, and neither is a client that thinks between commands.

@@ -4,20 +4,16 @@
 # with a bare CR or LF is refused whole (554 5.6.0) and the session stays in
 # step: commands hidden after a fake end of data are never run.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 plan 26
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
-if [ "$(id -u)" = 0 ]; then
-	tcpserver_start setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$ZR_BIN/zr-smtpd"
-else
-	tcpserver_start "$ZR_BIN/zr-smtpd"
-fi
+smtpd_start
 C="python3 ${0%/*}/smtpd-client.py $TCP_PORT"
 hidden='MAIL FROM:<evil@x.test>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nsmuggled\r\n'
 
 for v in '\n.\n' '\n.\r\n' '\r\n.\n' '\r.\r' '\r\n.\r' '\n.\r'; do
-	rm -f "$ZR_QUEUE"/todo/normal/*
+	rm -f "${ZR_QUEUE:?}"/todo/normal/*
 	out=$($C '1:EHLO c.test\r\n' '3:MAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.com>\r\nDATA\r\n' \
 		"1:Subject: real\\r\\n\\r\\nbody$v$hidden.\\r\\n" '1:QUIT\r\n')
 	is "$(echo "$out" | grep -v '^250-' | cut -c1-3 | tr '\n' ' ')" \
@@ -28,7 +24,7 @@ for v in '\n.\n' '\n.\r\n' '\r\n.\n' '\r.\r' '\r\n.\r' '\n.\r'; do
 done
 
 # The same session goes on cleanly after a refused message.
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 out=$($C '1:EHLO c.test\r\n' '3:MAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.com>\r\nDATA\r\n' \
 	'1:Subject: bad\r\n\r\nbare\nlf\r\n.\r\n' \
 	'3:MAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.com>\r\nDATA\r\n' \
@@ -41,7 +37,7 @@ ok 'it is the good one' grep -qx 'Subject: good' "$f"
 is "$(tail -n 2 "$f" | tr '\n' '|')" '.|x|' 'its content ends with the unstuffed lines'
 
 # A real end of data followed by a pipelined second message: two messages.
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 out=$($C '1:EHLO c.test\r\n' '3:MAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.com>\r\nDATA\r\n' \
 	'4:Subject: one\r\n\r\n.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<y@example.com>\r\nDATA\r\n' \
 	'1:Subject: two\r\n\r\n.\r\n' '1:QUIT\r\n')

@@ -5,21 +5,14 @@
 # handshake, plaintext injection, protocol and cipher settings, a key that
 # others may read, and the protocol names in Received:.
 . "${0%/*}/../lib/harness.sh"
+. "${0%/*}/../lib/smtpd.sh"
 . "${0%/*}/../lib/certs.sh"
 plan 38
 zr_setup
 echo example.com >"$ZR_CONTROL/localdomains"
 make_certs "$T/pki" || { echo 'Bail out! openssl could not make certificates'; exit 1; }
 tls_install "$T/pki"
-start() {
-	if [ "$(id -u)" = 0 ]; then
-		tcpserver_start setpriv --reuid=nobody --regid=nogroup \
-			--clear-groups "$ZR_BIN/zr-smtpd" "$@"
-	else
-		tcpserver_start "$ZR_BIN/zr-smtpd" "$@"
-	fi
-}
-start
+smtpd_start
 P=$TCP_PORT
 LOG=$T/.tcpserver.$_seq.err
 C="python3 ${0%/*}/smtpd-client.py"
@@ -43,7 +36,7 @@ ok 'envelope: proto ESMTPS' grep -qx 'proto ESMTPS' "$f"
 ok 'Received: says ESMTPS' grep -q 'with ESMTPS id' "$f"
 like "$(cat "$LOG")" 'end client=127\.0\.0\.1 helo=[^ ]+ tls=TLSv1\.3 cipher=TLS_[A-Z0-9_]+ verify=no-certificate msgs=1 result=quit' \
 	'the connection log line names protocol and cipher'
-rm -f "$ZR_QUEUE"/todo/normal/*
+rm -f "${ZR_QUEUE:?}"/todo/normal/*
 
 out=$(printf 'EHLO c.test\r\nQUIT\r\n' | s_client)
 like "$out" 'Verification: OK' 'openssl s_client -starttls smtp: the chain verifies against the test CA'
@@ -121,7 +114,7 @@ like "$(cat "$LOG")" 'tlskey is missing: STARTTLS not offered' 'a certificate wi
 mv "$T/key.saved" "$ZR_CONTROL/tlskey"
 
 # Implicit TLS (RFC 8314): -s.
-start -s
+smtpd_start -- -s
 S=$TCP_PORT
 SLOG=$T/.tcpserver.$_seq.err
 out=$(swaks --server 127.0.0.1:$S --tlsc --from a@b.test --to u@example.com 2>&1)

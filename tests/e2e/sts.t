@@ -27,8 +27,7 @@ cp "$C/ca.pem" "$ZR_CONTROL/mtastsca"
 tls_server rx mx --pipelining --addr 127.0.0.2
 RX=$(port_of rx)
 # c.test's MX is the server without STARTTLS, on its own address.
-bg smtp-sink -u "$ZR_TEST_USER" 127.0.0.3:"$RX" 100
-wait_for 10 "$PY" -c "import socket; socket.create_connection(('127.0.0.3', $RX)).close()"
+sink_start 127.0.0.3 "$RX"
 
 Z=$T/zone
 {
@@ -71,7 +70,7 @@ wait_for 20 test -s "$T/dns.port" && wait_for 20 test -s "$T/https.ready" ||
 touch "$T/https.log"
 control dnsservers "127.0.0.1:$(cat "$T/dns.port")"
 control mxport "$RX"
-chmod 644 "$ZR_CONTROL"/*
+chmod 644 "${ZR_CONTROL:?}"/*
 chown -R "$ZR_TEST_USER" "$ZR_CONTROL"
 
 send_start

@@ -19,39 +19,9 @@
 
 #include "../../cmd/zr-smtpd/smtpd.h"
 #include "fmt.h"
+#include "../lib/memio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-struct mem {
-	const uint8_t *p;
-	size_t n;
-	size_t piece;
-};
-
-static ssize_t
-mem_read(int fd, char *p, size_t n, void *ctx)
-{
-	struct mem *m = ctx;
-
-	(void)fd;
-	if (n > m->n)
-		n = m->n;
-	if (n > m->piece)
-		n = m->piece;
-	memcpy(p, m->p, n);
-	m->p += n;
-	m->n -= n;
-	return (ssize_t)n;
-}
-
-static ssize_t
-discard(int fd, char *p, size_t n, void *ctx)
-{
-	(void)fd;
-	(void)p;
-	(void)ctx;
-	return (ssize_t)n;
-}
 
 static int
 auth_configured(void)
@@ -130,7 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char local[] = "example.com\0.sub.test\0";
 	struct smtpd_conf c;
 	struct smtpd_session *s;
-	struct mem m;
+	struct memio_in m;
 
 	if (!ready) {
 		if (!setup())
@@ -176,13 +146,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.mtpriority = true;
 	c.authfailures = 2;
 	c.authwindow = 60;
-	m.p = data + 1;
+	m.p = (const char *)data + 1;
 	m.n = size - 1;
 	m.piece = (size_t)(data[0] >> 2) + 1;
 	s = malloc(sizeof *s);
 	if (s == NULL)
 		abort();
-	smtpd_init(s, &c, mem_read, -1, &m, discard, -1, NULL);
+	smtpd_init(s, &c, memio_read, -1, &m, memio_discard, -1, NULL);
 	smtpd_serve(s);
 	smtpd_free(s);
 	free(s);

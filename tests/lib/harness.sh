@@ -198,3 +198,16 @@ qfiles() {
 	find "$ZR_QUEUE/todo" "$ZR_QUEUE/active" "$ZR_QUEUE/deferred" \
 		"$ZR_QUEUE/hold" "$ZR_QUEUE/done" -type f
 }
+
+# golden NAME FILE DESCRIPTION: FILE must be tests/golden/NAME to the byte
+# (a format that is a contract). ZR_GOLDEN_UPDATE=1 writes it instead.
+golden() {
+	_g=$ZR_ROOT/tests/golden/$1
+	[ -z "${ZR_GOLDEN_UPDATE:-}" ] || cp "$2" "$_g"
+	if cmp -s "$_g" "$2"; then
+		_result 0 "$3"
+	else
+		_result 1 "$3"
+		diff -u "$_g" "$2" | head -n 40 | sed 's/^/#   /'
+	fi
+}

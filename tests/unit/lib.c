@@ -11,29 +11,8 @@
 #include "scan.h"
 #include "xtext.h"
 #include "zs.h"
+#include "../lib/memio.h"
 #include "../lib/tap.h"
-
-/* An in-memory reader that hands out at most 3 bytes per call. */
-struct mem {
-	const char *p;
-	size_t n;
-};
-
-static ssize_t
-mem_read(int fd, char *p, size_t n, void *ctx)
-{
-	struct mem *m = ctx;
-
-	(void)fd;
-	if (n > 3)
-		n = 3;
-	if (n > m->n)
-		n = m->n;
-	memcpy(p, m->p, n);
-	m->p += n;
-	m->n -= n;
-	return (ssize_t)n;
-}
 
 int
 main(void)
@@ -42,7 +21,8 @@ main(void)
 	unsigned long long u;
 	char tmp[FMT_ULONG];
 	char space[8];
-	struct mem m = { "one\ntwo\nthree-is-long\nend", 25 };
+	/* At most 3 bytes a read, so lines come in pieces. */
+	struct memio_in m = { "one\ntwo\nthree-is-long\nend", 25, 3 };
 	struct buf b;
 
 	plan(38);
@@ -111,7 +91,7 @@ main(void)
 		ok(addr_valid(big + 1, 71), "64 octets are fine");
 	}
 
-	buf_init(&b, mem_read, 0, &m, space, sizeof space);
+	buf_init(&b, memio_read, 0, &m, space, sizeof space);
 	ok(buf_getline(&b, &s, '\n', 100) == 1 && s.len == 4 &&
 	    memcmp(s.s, "one\n", 4) == 0, "getline reads across small reads");
 	s.len = 0;

@@ -2,19 +2,26 @@
 /*
  * Unit tests for lib/queue: entries that are not regular files (symlinks,
  * FIFOs, directories) are never opened as queue files, never handed on by
- * the scans, and are set aside in bad/ (made on demand) or removed.
+ * the scans, and are set aside in bad/ (made on demand) or removed; the
+ * publish protocol and its syncs; every move between directories; what a
+ * crash leaves (a tmp file that was never published, a state file whose
+ * message is gone).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "queue.h"
 #include "ratelimit.h"
 #include "zs.h"
+#include "../lib/rmtree.h"
+#include "../lib/syncwatch.h"
 #include "../lib/tap.h"
 
 #define ID1 "1700000000.000001.0000000000000001"
@@ -101,28 +108,201 @@ on_stray(const char *name, const char *kind, void *ctx)
 	return 1;
 }
 
-static void
-rm_tree(int dfd, const char *name)
+/* Which directories hold id, as a bit per enum queue_dir. */
+static unsigned
+where(struct queue *q, const char *id)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	DIR *d;
-	struct dirent *de;
+	unsigned bits = 0;
+	struct stat st;
+	int d;
 
-	if (fd == -1) {
-		unlinkat(dfd, name, 0);
+	for (d = 0; d < QD_COUNT; d++)
+		if (queue_stat(q, (enum queue_dir)d, id, &st) == 1)
+			bits |= 1u << d;
+	return bits;
+}
+
+static int
+count_id(const char *id, void *ctx)
+{
+	(void)id;
+	++*(int *)ctx;
+	return 1;
+}
+
+/* Messages the scans hand on, in every directory. */
+static int
+visible(struct queue *q)
+{
+	int n = 0, d;
+
+	for (d = 0; d < QD_COUNT; d++)
+		(void)queue_scan(q, (enum queue_dir)d, count_id, &n);
+	return n;
+}
+
+/* Whether tmp/<id> exists. */
+static int
+tmp_has(const char *id)
+{
+	char p[256];
+	struct stat st;
+
+	return at("/tmp/", p, sizeof p) &&
+	    strlen(p) + strlen(id) < sizeof p && (strncat(p, id, QUEUE_ID_LEN),
+	    lstat(p, &st) == 0);
+}
+
+static void
+diag_move(enum queue_dir from, enum queue_dir to)
+{
+	printf("#   move from %s to %s failed\n", queue_dir_name(from),
+	    queue_dir_name(to));
+}
+
+/* At each sync of a commit: where the message is (tmp/: bit QD_COUNT). */
+static struct {
+	struct queue *q;
+	const char *id;
+	unsigned at_datasync, at_sync;
+} seen;
+
+static void
+on_sync(int datasync, int fd)
+{
+	unsigned in_tmp;
+
+	(void)fd;
+	if (seen.q == NULL)
 		return;
+	in_tmp = tmp_has(seen.id) ? 1u << QD_COUNT : 0;
+	if (datasync)
+		seen.at_datasync = where(seen.q, seen.id) | in_tmp;
+	else
+		seen.at_sync = where(seen.q, seen.id) | in_tmp;
+}
+
+/* The publish protocol, every move, and what crashes leave. */
+static void
+moves(struct queue *q)
+{
+	const unsigned tmp = 1u << QD_COUNT;
+	char id[QUEUE_ID_SIZE], id2[QUEUE_ID_SIZE], p[256];
+	struct stat st;
+	struct zs z = ZS_INIT;
+	enum queue_dir d, here;
+	ino_t ino;
+	int fd, n, r, bad = 0;
+
+	for (d = 0; d < QD_COUNT; d++) {
+		at("/", p, sizeof p);
+		strncat(p, queue_dir_name(d), sizeof p - strlen(p) - 1);
+		mkdir(p, 0700);
 	}
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
+	mk("/done", 1);
+	for (d = QD_DONE_DELIVERED; d <= QD_DONE_CANCELLED; d++) {
+		at("/", p, sizeof p);
+		strncat(p, queue_dir_name(d), sizeof p - strlen(p) - 1);
+		mkdir(p, 0700);
 	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			rm_tree(dirfd(d), de->d_name);
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
+
+	n = visible(q);
+	fd = queue_create(q, id);
+	ok(fd != -1 && queue_id_valid(id) && write(fd, "zr-envelope 1\n", 14) == 14 &&
+	    visible(q) == n && where(q, id) == 0,
+	    "a message being written is in tmp/ only, seen by no scan");
+	seen.q = q;
+	seen.id = id;
+	syncwatch_hook = on_sync;
+	syncwatch_datasyncs = syncwatch_syncs = 0;
+	ok(queue_commit(q, id, fd, QD_TODO_HIGH), "commit");
+	ok(syncwatch_datasyncs == 1 && syncwatch_syncs == 1,
+	    "one fdatasync and one fsync (%d, %d)",
+	    syncwatch_datasyncs, syncwatch_syncs);
+	ok(seen.at_datasync == tmp && seen.at_sync == 1u << QD_TODO_HIGH,
+	    "the file is synced in tmp/, the directory after the rename "
+	    "(%x, %x)", seen.at_datasync, seen.at_sync);
+	syncwatch_hook = NULL;
+	ok(queue_locate(q, id, &here) == 1 && here == QD_TODO_HIGH &&
+	    visible(q) == n + 1, "then it is in todo/high and the scans see it");
+
+	/* Every directory in turn, and back: one rename and one sync each. */
+	ino = queue_stat(q, QD_TODO_HIGH, id, &st) == 1 ? st.st_ino : 0;
+	here = QD_TODO_HIGH;
+	for (d = 0; d <= QD_COUNT; d++) {
+		enum queue_dir to = d == QD_COUNT ? QD_TODO_NORMAL :
+		    (enum queue_dir)d;
+
+		if (to == here)
+			continue;
+		syncwatch_syncs = 0;
+		if (!queue_move(q, id, here, to) || syncwatch_syncs != 1 ||
+		    where(q, id) != 1u << to ||
+		    queue_stat(q, to, id, &st) != 1 || st.st_ino != ino) {
+			diag_move(here, to);
+			bad++;
+		}
+		here = to;
+	}
+	ok(bad == 0, "every move: the file is in the new directory only, "
+	    "the same inode, one fsync");
+	errno = 0;
+	ok(!queue_move(q, id, QD_DEFERRED, QD_ACTIVE) && errno == ENOENT &&
+	    where(q, id) == 1u << QD_TODO_NORMAL,
+	    "a move from where the message is not fails and changes nothing");
+	syncwatch_syncs = 0;
+	ok(queue_move_nosync(q, id, QD_TODO_NORMAL, QD_ACTIVE) &&
+	    syncwatch_syncs == 0 && queue_sync(q, QD_ACTIVE) &&
+	    syncwatch_syncs == 1 && where(q, id) == 1u << QD_ACTIVE,
+	    "the scheduler's batch: moves without a sync, then one");
+	ok(queue_move(q, id, QD_ACTIVE, QD_DONE_DELIVERED) &&
+	    queue_remove(q, QD_DONE_DELIVERED, id) && where(q, id) == 0,
+	    "a terminal message is removed");
+
+	/* A commit that cannot publish leaves nothing, not even in tmp/. */
+	at("/done/expired", p, sizeof p);
+	rmdir(p);
+	fd = queue_create(q, id);
+	ok(fd != -1 && !queue_commit(q, id, fd, QD_DONE_EXPIRED) &&
+	    where(q, id) == 0 && !tmp_has(id),
+	    "a failed commit removes its tmp file");
+
+	/* A writer killed before its commit: tmp/<id>, never published. */
+	fd = queue_create(q, id);
+	close(fd);
+	fd = queue_create(q, id2);
+	close(fd);
+	ok(visible(q) == n && where(q, id) == 0,
+	    "a crashed writer's file is seen by no scan");
+	ok(queue_tmp_sweep(q, time(NULL) - 3600) == 0,
+	    "the sweep leaves young files to their writers");
+	{
+		struct timespec old[2] = { { .tv_sec = 1 }, { .tv_sec = 1 } };
+
+		at("/tmp/", p, sizeof p);
+		strncat(p, id, sizeof p - strlen(p) - 1);
+		utimensat(AT_FDCWD, p, old, 0);
+		ok(queue_tmp_sweep(q, time(NULL) - 3600) == 1 &&
+		    !tmp_has(id) && tmp_has(id2), "and removes an old one");
+	}
+	ok(queue_create_as(q, id2) != -1,
+	    "a derived message's retry replaces its crashed try in tmp/");
+	queue_abort(q, id2, -1);
+
+	/* state/: replaced whole; an orphan is handed on, junk is not. */
+	ok(queue_state_write(q, id, "zr-state 1\n", 11) &&
+	    queue_state_write(q, id, "zr-state 1\nattempts 2\n", 22) &&
+	    queue_state_read(q, id, &z) == 1 && z.len == 22,
+	    "a state file is replaced whole");
+	mk("/state/junk", 0);
+	n = 0;
+	r = queue_state_scan(q, count_id, &n);
+	ok(r == 1 && n == 2,
+	    "the state scan hands on state files of gone messages (%d), "
+	    "and passes other names by", n);
+	ok(queue_state_remove(q, id) && queue_state_read(q, id, &z) == 0,
+	    "and a state file is removed");
+	zs_free(&z);
 }
 
 static int
@@ -142,7 +322,7 @@ main(void)
 	char p[256];
 	int fd, r;
 
-	plan(31);
+	plan(48);
 	memcpy(root, "/tmp/zr-unit-queue.XXXXXX", 26);
 	if (mkdtemp(root) == NULL)
 		return 1;
@@ -309,6 +489,7 @@ main(void)
 		    "the scan sees each journal, and no id's state file");
 	}
 
+	moves(&q);
 	queue_close(&q);
 	zs_free(&z);
 	rm_tree(AT_FDCWD, root);

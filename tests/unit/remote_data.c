@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
+#include "../lib/memio.h"
 #include "../lib/tap.h"
 #include "buf.h"
 #include "../../cmd/zr-remote/data.h"
 #include "zs.h"
 
 static struct zs wire;
-
-static ssize_t
-sink(int fd, char *p, size_t n, void *ctx)
-{
-	(void)fd;
-	(void)ctx;
-	return zs_catb(&wire, p, n) ? (ssize_t)n : -1;
-}
 
 /* Encode in as one piece, or byte by byte when piece is 1. */
 static int
@@ -26,7 +19,7 @@ enc(const char *in, size_t n, size_t piece, const char *want)
 	size_t i;
 
 	wire.len = 0;
-	buf_init(&b, sink, -1, NULL, space, sizeof space);
+	buf_init(&b, memio_write, -1, &wire, space, sizeof space);
 	data_init(&d);
 	for (i = 0; i < n; i += piece)
 		if (!data_put(&d, &b, in + i, n - i < piece ? n - i : piece))

@@ -9,6 +9,7 @@
 #include "../../cmd/zr-smtpd/smtpd_data.h"
 #include "../../cmd/zr-smtpd/smtpd_param.h"
 #include "../../cmd/zr-smtpd/smtpd_path.h"
+#include "../lib/memio.h"
 #include "../lib/tap.h"
 #include "zs.h"
 
@@ -43,14 +44,6 @@ listed(const char *d)
 /* Memory as a buf output: collects what the machine writes. */
 static struct zs sink;
 
-static ssize_t
-sink_write(int fd, char *p, size_t n, void *ctx)
-{
-	(void)fd;
-	(void)ctx;
-	return zs_catb(&sink, p, n) ? (ssize_t)n : -1;
-}
-
 /* Run the machine over s in pieces of step bytes; the flags, or -1. */
 static int
 datan(const char *s, size_t n, size_t step, unsigned long long max,
@@ -63,7 +56,7 @@ datan(const char *s, size_t n, size_t step, unsigned long long max,
 	int end = 0;
 
 	sink.len = 0;
-	buf_init(&out, sink_write, -1, NULL, space, sizeof space);
+	buf_init(&out, memio_write, -1, &sink, space, sizeof space);
 	smtpd_data_init(&d, max);
 	while (i < n && !end) {
 		size_t k = n - i < step ? n - i : step;

@@ -10,92 +10,27 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../cmd/zr-smtpd/smtpd.h"
+#include "../lib/smtpd_mem.h"
 #include "../lib/tap.h"
 
-struct mem {
-	const char *p;
-	size_t n;
-};
-
 static struct zs out;
-
-static ssize_t
-mem_read(int fd, char *p, size_t n, void *ctx)
-{
-	struct mem *m = ctx;
-
-	(void)fd;
-	if (n > m->n)
-		n = m->n;
-	memcpy(p, m->p, n);
-	m->p += n;
-	m->n -= n;
-	return (ssize_t)n;
-}
-
-static ssize_t
-mem_write(int fd, char *p, size_t n, void *ctx)
-{
-	(void)fd;
-	(void)ctx;
-	return zs_catb(&out, p, n) ? (ssize_t)n : -1;
-}
 
 /* Run a session on in; out holds the replies, NUL-terminated. */
 static void
 run(const char *in, bool pipecheck, unsigned long long maxjunk)
 {
-	static const char local[] = "example.com\0";
 	struct smtpd_conf c;
-	struct smtpd_session *s = malloc(sizeof *s);
-	struct mem m = { in, strlen(in) };
 
-	memset(&c, 0, sizeof c);
-	if (s == NULL || !zs_copys(&c.me, "relay.test") || !zs_0(&c.me) ||
-	    !zs_copyb(&c.localdomains, local, sizeof local - 1))
-		abort();
-	c.nlocaldomains = 1;
-	c.maxrcpt = 10;
-	c.timeout = 10;
-	c.queuedir = "/nonexistent";
-	c.client = "192.0.2.1";
+	smtpd_mem_conf(&c, "/nonexistent");
 	c.pipecheck = pipecheck;
 	c.maxjunk = maxjunk;
-	out.len = 0;
-	smtpd_init(s, &c, mem_read, -1, &m, mem_write, -1, NULL);
-	smtpd_serve(s);
-	smtpd_free(s);
-	free(s);
-	smtpd_conf_free(&c);
-	if (!zs_0(&out))
-		abort();
+	smtpd_mem_run(&c, in, &out);
 }
 
-/* The reply codes, one per reply (continuation lines skipped). */
 static int
 codes(const char *want)
 {
-	char got[512];
-	size_t k = 0;
-	const char *p;
-
-	for (p = out.s; *p != '\0' && k + 4 < sizeof got;) {
-		const char *nl = strchr(p, '\n');
-
-		if (nl == NULL)
-			break;
-		if (nl - p >= 4 && p[3] == ' ') {
-			memcpy(got + k, p, 3);
-			got[k + 3] = ' ';
-			k += 4;
-		}
-		p = nl + 1;
-	}
-	got[k] = '\0';
-	if (strcmp(got, want) != 0)
-		printf("#   got:  %s\n#   want: %s\n", got, want);
-	return strcmp(got, want) == 0;
+	return smtpd_mem_codes(&out, want);
 }
 
 static int
