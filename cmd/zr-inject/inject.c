@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "control.h"
 #include "die.h"
+#include "dkimsign.h"
 #include "fmt.h"
 #include "headers.h"
 #include "hops.h"
@@ -725,6 +726,11 @@ queue_message(struct inject *in, struct buf *b)
 		goto abort;
 	}
 	zs_free(&head);
+	if (!dkimsign_file(fd)) {
+		code = fail(EX_TEMPFAIL, "unable to sign the message with DKIM",
+		    NULL);
+		goto abort;
+	}
 	if (!queue_commit(&in->q, in->id, fd, queue_todo(in->env.prio)))
 		return fail_sys(queue_exit(errno), "unable to commit to ",
 		    in->conf->queuedir);

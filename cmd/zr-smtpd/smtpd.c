@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "die.h"
+#include "dkimsign.h"
 #include "sasl.h"
 #include "fmt.h"
 #include "hops.h"
@@ -1261,6 +1262,11 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 	    (d.flags & DATA_LONG) ? RPL_LONGDATA :
 	    (d.flags & DATA_WERR) ? RPL_QUEUEFAIL :
 	    smtpd_looping(s, &d) ? RPL_LOOP : RPL_QUEUED;
+	/* Ours to sign: mail of relay and authenticated clients only. */
+	if (verdict == RPL_QUEUED && may_relay(s) && !dkimsign_file(fd)) {
+		warn_sys("unable to sign a message with DKIM", "");
+		verdict = RPL_QUEUEFAIL;
+	}
 	if (verdict != RPL_QUEUED) {
 		if (d.flags & DATA_WERR) {
 			errno = d.werrno;
