@@ -526,8 +526,8 @@ sign_one(const struct dkim_key *k, const char *h, const struct field *f,
 			names++;
 		}
 	}
-	w.col++;
-	if (!zs_catc(&field, ';') || !fold_tag(&w, "bh", bh) ||
+	/* FWS may come before the ';' (RFC 6376 3.2): it folds too. */
+	if (!fold_put(&w, "", ";", 1) || !fold_tag(&w, "bh", bh) ||
 	    !fold_put(&w, " ", "b=", 2))
 		goto out;
 	/* The field as signed: b= empty, no CR LF at its end (RFC 6376 3.7). */
