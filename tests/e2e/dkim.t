@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # DKIM signing at queue time, checked by a real verifier: messages queued
-# by zr-inject and by a relay client of zr-smtpd are signed with an RSA and
-# an Ed25519 key made by zr-dkim keygen, delivered by zr-send and
-# zr-remote to an aiosmtpd receiver that verifies each signature with
+# by zr-inject, by a relay client and by an authenticated client of
+# zr-smtpd are signed with an RSA and an Ed25519 key made by zr-dkim
+# keygen, delivered by zr-send and zr-remote to an aiosmtpd receiver
+# that verifies each signature with
 # python3-dkim (keys served through its dnsfunc: no DNS). Mail from
 # outside is not signed, a retry is not signed again, and a key file the
 # group or others may read stops the signing with a clear error.
@@ -11,7 +12,7 @@
 . "${0%/*}/send-common.sh"
 "$PY" -c 'import dkim, aiosmtpd' 2>/dev/null ||
 	skip_all 'python3-dkim or python3-aiosmtpd is missing'
-plan 26
+plan 28
 zr_setup
 C=$ZR_CONTROL
 
@@ -111,8 +112,10 @@ RELAY=$TCP_PORT
 smtpd "$C2"
 OUTSIDE=$TCP_PORT
 swaks_to() {
-	swaks --server 127.0.0.1 --port "$1" --from a@example.test \
-		--to b@dest.test --data "$2" >"$T/swaks.out" 2>&1
+	_p=$1 _d=$2
+	shift 2
+	swaks --server 127.0.0.1 --port "$_p" --from a@example.test \
+		--to b@dest.test --data "$_d" "$@" >"$T/swaks.out" 2>&1
 }
 printf 'From: a@example.test\nTo: b@dest.test\nSubject: relayed\nDate: Tue, 1 Dec 2026 12:00:00 +0000\nMessage-ID: <r1@example.test>\n\ntrailing   \n\n\n' >"$T/m1"
 ok 'a relay client'"'"'s message is accepted' swaks_to "$RELAY" "$T/m1"
@@ -120,6 +123,16 @@ ok 'and arrives signed twice, both verified' received relayed 2
 sed 's/relayed/outside/' "$T/m1" >"$T/m2"
 ok 'an outsider'"'"'s message for a relay domain is accepted' swaks_to "$OUTSIDE" "$T/m2"
 ok 'and arrives unsigned' received outside 0
+# The same server, to a client that logs in (AUTH PLAIN, allowed
+# without TLS here): its mail is signed.
+echo 1 >"$C2/authplaintext"
+echo secret | zr-passwd -i 1000 alice >"$C2/passwords"
+chmod 600 "$C2/passwords"
+[ "$(id -u)" = 0 ] && chown "$ZR_TEST_USER:$ZR_TEST_GROUP" "$C2/passwords" "$C2/authplaintext"
+sed 's/relayed/authed/' "$T/m1" >"$T/m3"
+ok 'an authenticated client'"'"'s message is accepted' swaks_to "$OUTSIDE" \
+	"$T/m3" --auth PLAIN --auth-user alice --auth-password secret
+ok 'and arrives signed twice, both verified' received authed 2
 
 # A retry: deferred once by the receiver, delivered at the next attempt.
 printf 'From: a@one.test\nSubject: retry\n\nagain\n' |
