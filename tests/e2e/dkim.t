@@ -112,10 +112,10 @@ RELAY=$TCP_PORT
 smtpd "$C2"
 OUTSIDE=$TCP_PORT
 swaks_to() {
-	_p=$1 _d=$2
+	local port=$1 data=$2
 	shift 2
-	swaks --server 127.0.0.1 --port "$_p" --from a@example.test \
-		--to b@dest.test --data "$_d" "$@" >"$T/swaks.out" 2>&1
+	swaks --server 127.0.0.1 --port "$port" --from a@example.test \
+		--to b@dest.test --data "$data" "$@" >"$T/swaks.out" 2>&1
 }
 printf 'From: a@example.test\nTo: b@dest.test\nSubject: relayed\nDate: Tue, 1 Dec 2026 12:00:00 +0000\nMessage-ID: <r1@example.test>\n\ntrailing   \n\n\n' >"$T/m1"
 ok 'a relay client'"'"'s message is accepted' swaks_to "$RELAY" "$T/m1"
