@@ -148,15 +148,12 @@ sign(void)
 	if (r == -1)
 		die_x(EXIT_TEMP, "unable to sign: ", err.len > 0 ? err.s :
 		    strerror(errno));
-	if (r == 0)
-		return EXIT_OK;
-	if (!dkim_sign_file(&keys, 0, (off_t)env.data_offset,
+	if (r == 1 && !dkim_sign_file(&keys, 0, (off_t)env.data_offset,
 	    (long long)time(NULL), &hdr))
 		die_sys(EXIT_TEMP, "unable to sign message ", env.id);
 	dkim_keys_free(&keys);
-	if (hdr.len == 0)
-		return EXIT_OK;
-	if (!dkimtool_insert(0, (off_t)env.data_offset, hdr.s, hdr.len))
+	if (hdr.len > 0 &&
+	    !dkimtool_insert(0, (off_t)env.data_offset, hdr.s, hdr.len))
 		die_sys(EXIT_TEMP, "unable to add the signature to message ",
 		    env.id);
 	/*
