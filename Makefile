@@ -54,6 +54,8 @@ SSL_STATIC_LIBS := $(shell pkg-config --static --libs openssl 2>/dev/null || \
 # that a fork+exec per connection stays cheap.
 LIBS_common := -lresolv
 LIBS_zr-passwd := $(SSL_LIBS)
+# zr-dkim signs for zr-inject and zr-smtpd, which run it (lib/dkimsign).
+LIBS_zr-dkim := $(SSL_LIBS)
 LIBS_zr-remote := $(SSL_LIBS)
 # zr-sts fetches MTA-STS policies over HTTPS.
 LIBS_zr-sts := $(SSL_LIBS)

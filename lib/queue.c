@@ -276,7 +276,8 @@ queue_create(struct queue *q, char id[QUEUE_ID_SIZE])
 
 		if (!queue_id_new(id))
 			return -1;
-		fd = openat(tfd, id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		/* Readable too: queue-time work (DKIM) reads the content. */
+		fd = openat(tfd, id, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0640);
 		if (fd != -1 || errno != EEXIST)
 			return fd;

@@ -95,7 +95,8 @@ time_t queue_id_time(const char *id);
 
 /*
  * Create tmp/<id> for a new message (a fresh id is chosen and written to
- * id). Returns the descriptor, or -1.
+ * id). Returns the descriptor, open for reading and writing (DKIM signing
+ * reads the content back before the commit), or -1.
  */
 int queue_create(struct queue *, char id[QUEUE_ID_SIZE]);
 /*

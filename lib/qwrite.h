@@ -27,6 +27,10 @@
  * written by holding the content's head back in the buffer until commit
  * or by rewriting the same file in place, never through a second file.
  *
+ * Today the hook signs with DKIM (lib/dkimsign) when the writer set
+ * `sign` after qwrite_open: zr-inject for local submitters, zr-smtpd for
+ * relay and authenticated clients; forwards and notices are not signed.
+ *
  * Output is buffered (BUF_SIZE); qwrite_flush writes what is pending, so
  * that a caller can tell a write error from a commit error. Functions
  * return 1, or 0 with errno set (EINVAL from qwrite_envelope: a value
@@ -47,6 +51,7 @@ struct qwrite {
 	int fd;			/* tmp/<id>, -1 when spent */
 	unsigned long long content;	/* where the content starts */
 	unsigned long long size;	/* bytes put so far */
+	int sign;		/* DKIM-sign at commit (lib/dkimsign) */
 	struct buf out;
 	char space[BUF_SIZE];
 };

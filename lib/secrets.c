@@ -17,8 +17,8 @@ secrets_private(const char *file)
 	struct stat st;
 	int r = -1;
 
-	if (!zs_cats(&path, control_dir()) || !zs_catc(&path, '/') ||
-	    !zs_cats(&path, file) || !zs_0(&path))
+	if ((file[0] != '/' && (!zs_cats(&path, control_dir()) ||
+	    !zs_catc(&path, '/'))) || !zs_cats(&path, file) || !zs_0(&path))
 		goto out;
 	if (stat(path.s, &st) == -1) {
 		r = errno == ENOENT ? 0 : -1;

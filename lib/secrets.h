@@ -22,7 +22,8 @@
  */
 int secrets_find(const char *name, struct zs *user, struct zs *pass);
 /*
- * Whether control/FILE is kept from the group and others: 1 when it is,
+ * Whether control/FILE (FILE itself when it starts with '/', as the key
+ * files that control/dkim names may) is kept from the group and others: 1 when it is,
  * 0 when it is missing, -1 on error (EPERM when they may access it). Every
  * control file that holds secrets is checked this way before it is read.
  */

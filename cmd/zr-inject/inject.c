@@ -718,6 +718,8 @@ queue_message(struct inject *in, struct buf *b)
 		goto abort;
 	}
 	zs_free(&head);
+	/* A local submitter's mail is ours to sign (qwrite's seal). */
+	w.sign = 1;
 	if (!qwrite_commit(&w, in->env.prio))
 		return fail_sys(queue_exit(errno), "unable to commit to ",
 		    in->conf->queuedir);

@@ -1212,6 +1212,8 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 		warn_sys("unable to create a message in ", s->conf->queuedir);
 		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
 	}
+	/* Ours to sign: mail of relay and authenticated clients only. */
+	w.sign = may_relay(s);
 	memcpy(s->env.id, w.id, sizeof w.id);
 	s->env.arrival = (long long)time(NULL);
 	s->env.prio = PRIO_NORMAL;

@@ -10,7 +10,7 @@
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
 [ "$(id -u)" = 0 ] || skip_all 'the walk needs root: setup-server, chown, chgrp'
-plan 34
+plan 39
 R=$T/root
 INSTALL=$ZR_ROOT/INSTALL
 U=$ZR_TEST_USER
@@ -194,6 +194,50 @@ skipped 'setpriv --reuid=zrs zr-sts -q /var/spool/zr example.com' \
 	'needs the network: the TXT record and HTTPS to the policy host'
 # No program of this walk looks anything up; should one, it asks here.
 echo 127.0.0.1:1 >"$R/etc/zr/dnsservers"
+
+# 7b. DKIM: keys made as told, the records printed, signing turned on;
+# a message the installed sendmail queues is signed with both keys, and
+# python3-dkim verifies them against the records printed.
+run 'mkdir -p /etc/zr/dkimkeys && chown zrd /etc/zr/dkimkeys'
+run 'setpriv --reuid=zrd zr-dkim keygen -d /etc/zr/dkimkeys example.org rsa2026 > rsa2026.txt'
+run 'setpriv --reuid=zrd zr-dkim keygen -d /etc/zr/dkimkeys example.org ed2026 ed25519 > ed2026.txt'
+run 'head -q -n 1 rsa2026.txt ed2026.txt'
+skipped 'dig +short TXT rsa2026._domainkey.example.org' \
+	'needs the DNS of the domain'
+run 'tail -q -n 1 rsa2026.txt ed2026.txt >> /etc/zr/dkim'
+run 'chown zrd /usr/local/sbin/zr-dkim && chmod 4755 /usr/local/sbin/zr-dkim'
+ok 'step 7b: two keys of mode 0600, the TXT records printed' sh -c "
+	test \"\$(stat -c '%a %U' '$R/etc/zr/dkimkeys/example.org.rsa2026.key')\" = '600 $U' &&
+	test \"\$(stat -c '%a %U' '$R/etc/zr/dkimkeys/example.org.ed2026.key')\" = '600 $U' &&
+	grep -q '^rsa2026._domainkey.example.org. IN TXT \"v=DKIM1; k=rsa; p=' '$T/run.out' &&
+	grep -q '^ed2026._domainkey.example.org. IN TXT \"v=DKIM1; k=ed25519; p=' '$T/run.out'"
+is "$(cat "$R/etc/zr/dkim")" "example.org rsa2026 $R/etc/zr/dkimkeys/example.org.rsa2026.key rsa
+example.org ed2026 $R/etc/zr/dkimkeys/example.org.ed2026.key ed25519" \
+	'the lines of /etc/zr/dkim'
+is "$(stat -c '%a %U' "$R/usr/local/sbin/zr-dkim")" "4755 $U" \
+	'zr-dkim set-user-id to the owner of the keys'
+id=$(printf 'From: a@example.org\nSubject: signed\n\nhello  \n' |
+	env ZR_QUEUE="$R/var/spool/zr" ZR_CONTROL="$R/etc/zr" \
+	setpriv --reuid="$U" --regid="$G" --clear-groups -- \
+	"$R/usr/sbin/sendmail" -v b@example.net 2>"$T/dkim.err")
+f=$R/var/spool/zr/todo/normal/$id
+"$PY" - "$f" "$T/cwd/rsa2026.txt" "$T/cwd/ed2026.txt" >"$T/dkim.out" 2>&1 <<'PY'
+import sys, dkim
+msg = open(sys.argv[1], 'rb').read().split(b'\ndata\n', 1)[1]
+msg = msg.replace(b'\n', b'\r\n')
+recs = {}
+for name in sys.argv[2:]:
+    line = open(name).readline()
+    recs[line.split()[0]] = ''.join(line.split('"')[1::2]).encode()
+def txt(name, timeout=5):
+    return recs.get(name.decode())
+d = dkim.DKIM(msg)
+print(msg.count(b'DKIM-Signature:'), d.verify(0, dnsfunc=txt),
+      d.verify(1, dnsfunc=txt))
+PY
+is "$(cat "$T/dkim.out")" '2 True True' \
+	'sendmail mail from example.org carries both signatures, both verified'
+rm -f "${R:?}/var/spool/zr/todo/normal/${id:?}"
 
 # 8. Supervision: the links; starting them is service.t's (svscan and
 # runsvdir in a temporary root).
