@@ -1223,6 +1223,12 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 	}
 	buf_init(&file, hold_write, fd, &hold, space, sizeof space);
 	smtpd_data_init(&d, s->conf->databytes);
+	/*
+	 * Mail software on a relay or submission client often sends LF-only
+	 * lines (curl, scripts); they are taken as CRLF, as Postfix's
+	 * smtpd_forbid_bare_newline_exclusions does. Outsiders get 554.
+	 */
+	d.lfok = may_relay(s);
 	if (!smtpd_reply(s, RPL_DATA, NULL)) {
 		queue_abort(&s->q, s->env.id, fd);
 		return 0;

@@ -10,8 +10,11 @@
  *	CR		a CR that an LF must follow
  *	DOT		a '.' at the start of a line
  *	DOTCR		".<CR>" at the start of a line: an LF ends the data
+ *	LFSTART		a bare LF taken as a line end (lfok): a '.' here is
+ *			a transparency dot, but never the start of the end
+ *	LFDOT		a '.' at the start of such a line
  */
-enum { DS_LINESTART, DS_TEXT, DS_CR, DS_DOT, DS_DOTCR };
+enum { DS_LINESTART, DS_TEXT, DS_CR, DS_DOT, DS_DOTCR, DS_LFSTART, DS_LFDOT };
 
 void
 smtpd_data_init(struct smtpd_data *d, unsigned long long max)
@@ -23,6 +26,7 @@ smtpd_data_init(struct smtpd_data *d, unsigned long long max)
 	d->size = 0;
 	d->max = max;
 	d->stored = 0;
+	d->lfok = false;
 	hops_init(&d->hops);
 }
 
@@ -83,6 +87,14 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 				break;
 			}
 			__attribute__((fallthrough));
+		case DS_LFSTART:
+			if (d->state == DS_LFSTART && c == '.') {
+				d->state = DS_LFDOT;
+				d->linelen = 1;
+				i++;
+				break;
+			}
+			__attribute__((fallthrough));
 		case DS_TEXT:
 			/* The common case: a run of plain bytes at once. */
 			for (j = i; j < n && p[j] != '\r' && p[j] != '\n' &&
@@ -96,6 +108,11 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 			}
 			if (c == '\r') {
 				d->state = DS_CR;
+			} else if (c == '\n' && d->lfok) {
+				/* Taken as CRLF: counted as the CRLF it becomes. */
+				emit(d, "\n", 1, 2, out);
+				d->linelen = 0;
+				d->state = DS_LFSTART;
 			} else {
 				/* A bare LF, or a NUL: never a line end. */
 				d->flags |= c == '\n' ? DATA_BARE : DATA_NUL;
@@ -119,10 +136,28 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 			if (c == '\r') {
 				d->state = DS_DOTCR;
 				i++;
+			} else if (c == '\n') {
+				/*
+				 * "<CR><LF>.<LF>": an end of data to some
+				 * servers, never to us; normalised it would
+				 * be a line that hides one, so it is refused.
+				 */
+				d->flags |= DATA_BARE;
+				d->state = DS_TEXT;
 			} else {
 				/* A stuffed dot; what follows is text. */
 				d->state = DS_TEXT;
 			}
+			break;
+		case DS_LFDOT:
+			/*
+			 * "<LF>.<CR><LF>" or "<LF>.<LF>" would end the data
+			 * for a server that takes a bare LF as a line end:
+			 * the smuggler's end. Refused whoever sends it.
+			 */
+			if (c == '\r' || c == '\n')
+				d->flags |= DATA_BARE;
+			d->state = DS_TEXT;
 			break;
 		case DS_DOTCR:
 			if (c == '\n') {

@@ -9,12 +9,17 @@
  * writing, but not the reading: the machine still ends only at the one
  * true end, so the session stays in step with the client whatever it sent
  * (SMTP smuggling needs a second end of data that a server believes).
+ * With lfok (relay and authenticated clients, whose software may send
+ * LF-only lines), a bare LF is a line end, stored as CRLF would be; the
+ * end of data is still only <CR><LF>.<CR><LF>, and a dot line next to a
+ * bare LF, the shape of every smuggled end, is refused.
  * On the way, the content's trace fields are counted (lib/hops), so that
  * a looping message is known at the end of data without a second pass.
  */
 #ifndef ZR_SMTPD_DATA_H
 #define ZR_SMTPD_DATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -38,9 +43,10 @@ struct smtpd_data {
 	unsigned long long max;		/* 0: no limit */
 	unsigned long long stored;	/* octets written to the output */
 	struct hops hops;		/* Received: and Delivered-To: seen */
+	bool lfok;			/* a bare LF ends a line (not data) */
 };
 
-/* Start a message with the size limit max (0 for none). */
+/* Start a message with the size limit max (0 for none); lfok false. */
 void smtpd_data_init(struct smtpd_data *, unsigned long long max);
 /*
  * Consume bytes from p (n of them) up to and including the end of data;

@@ -51,6 +51,9 @@ sink_write(int fd, char *p, size_t n, void *ctx)
 	return zs_catb(&sink, p, n) ? (ssize_t)n : -1;
 }
 
+/* Whether the machine takes a bare LF as a line end (relay clients). */
+static bool lfok;
+
 /* Run the machine over s in pieces of step bytes; the flags, or -1. */
 static int
 datan(const char *s, size_t n, size_t step, unsigned long long max,
@@ -65,6 +68,7 @@ datan(const char *s, size_t n, size_t step, unsigned long long max,
 	sink.len = 0;
 	buf_init(&out, sink_write, -1, NULL, space, sizeof space);
 	smtpd_data_init(&d, max);
+	d.lfok = lfok;
 	while (i < n && !end) {
 		size_t k = n - i < step ? n - i : step;
 
@@ -114,7 +118,7 @@ main(void)
 	size_t rest, step;
 	int f;
 
-	plan(64);
+	plan(68);
 
 	/* Paths. */
 	ok(path("<a@b.test>", &p) == 10 && addr_is(&p, "a@b.test") && !p.route,
@@ -227,6 +231,24 @@ main(void)
 	    data("a\n.\r\nb\r\n.\r\n", 3, 0, &rest) == DATA_BARE,
 	    "CRLF.LF, CR.CR, CRLF.CR, LF.CRLF: flagged, not ends");
 	ok(data("a\n.\r", 3, 0, &rest) == -1, "LF.CR alone is no end");
+	lfok = true;
+	for (f = 1, step = 1; step <= 7; step++)
+		f &= data("a\nb\r\n.c\n..d\n\r\n.\r\nMAIL", step, 0,
+		    &rest) == 0 && stored("a\nb\nc\n.d\n\n") && rest == 4;
+	ok(f, "lfok: a bare LF ends a line, a dot after it is unstuffed");
+	ok(data("ab\ncd\r\n.\r\n", 2, 8, &rest) == 0 &&
+	    data("ab\ncde\r\n.\r\n", 2, 8, &rest) == DATA_BIG,
+	    "lfok: a normalised LF counts as the two octets it becomes");
+	ok(data("a\n.\nb\r\n.\r\n", 3, 0, &rest) == DATA_BARE &&
+	    data("a\n.\r\nb\r\n.\r\n", 3, 0, &rest) == DATA_BARE &&
+	    data("a\r\n.\nb\r\n.\r\n", 3, 0, &rest) == DATA_BARE &&
+	    data("a\r.\rb\r\n.\r\n", 3, 0, &rest) == DATA_BARE &&
+	    data("a\rb\r\n.\r\n", 3, 0, &rest) == DATA_BARE,
+	    "lfok: LF.LF, LF.CRLF, CRLF.LF, a bare CR: refused, not ends");
+	ok(data("a\n.\r\n", 1, 0, &rest) == -1 &&
+	    data("a\n.\n", 1, 0, &rest) == -1,
+	    "lfok: only CRLF.CRLF ends the data");
+	lfok = false;
 	ok(datan("a\0b\r\n.\r\n", 8, 2, 0, &rest) == DATA_NUL, "NUL flagged");
 	memset(big, 'x', sizeof big);
 	memcpy(big + 998, "\r\n.\r\n", 6);
