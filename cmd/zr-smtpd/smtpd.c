@@ -15,6 +15,7 @@
 #include "prio.h"
 #include "ratelimit.h"
 #include "smtpd.h"
+#include "smtpd_bdat.h"
 #include "smtpd_data.h"
 #include "smtpd_param.h"
 #include "smtpd_path.h"
@@ -46,7 +47,7 @@ enum smtpd_reply_id {
 	RPL_TOSYNTAX, RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NESTED, RPL_NEEDRCPT,
 	RPL_RELAY, RPL_ROUTED, RPL_NOUSER, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
 	RPL_LONGDATA, RPL_LOOP, RPL_EARLY, RPL_PIPELINE, RPL_HTTP,
-	RPL_PARAM, RPL_NOSPACE, RPL_INTX,
+	RPL_PARAM, RPL_NOSPACE, RPL_INTX, RPL_CHUNK, RPL_BDATSYNTAX, RPL_MIXED,
 	RPL_TLS_READY, RPL_TLS_TEMP, RPL_TLS_NO, RPL_TLS_ACTIVE,
 	RPL_AUTH_OK, RPL_AUTH_NO, RPL_AUTH_ENCRYPT, RPL_AUTH_AGAIN,
 	RPL_AUTH_MECH, RPL_AUTH_CANCEL, RPL_AUTH_DECODE, RPL_AUTH_LONG,
@@ -68,7 +69,7 @@ static const struct smtpd_replytab {
 	[RPL_QUEUED] = { 250, "2.0.0", "Ok: queued as " },
 	[RPL_VRFY] = { 252, "2.0.0",
 	    "Cannot VRFY user, but will accept message and attempt delivery" },
-	[RPL_HELP] = { 214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA "
+	[RPL_HELP] = { 214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT "
 	    "RSET NOOP QUIT VRFY HELP STARTTLS AUTH" },
 	[RPL_DATA] = { 354, NULL, "End data with <CR><LF>.<CR><LF>" },
 	[RPL_BYE] = { 221, "2.0.0", "Bye" },
@@ -123,6 +124,12 @@ static const struct smtpd_replytab {
 	[RPL_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
 	[RPL_NOSPACE] = { 452, "4.3.1", "Insufficient system storage" },
 	[RPL_INTX] = { 503, "5.5.1", "Not allowed during a mail transaction" },
+	/* RFC 3030 2 and 4.2. */
+	[RPL_CHUNK] = { 250, "2.0.0", "Ok: chunk received" },
+	[RPL_BDATSYNTAX] = { 501, "5.5.4",
+	    "Syntax: BDAT size [LAST], closing connection" },
+	[RPL_MIXED] = { 503, "5.5.1",
+	    "BDAT and DATA do not mix in one transaction; it is reset" },
 	/* RFC 3207 4. */
 	[RPL_TLS_READY] = { 220, "2.0.0", "Ready to start TLS" },
 	[RPL_TLS_TEMP] = { 454, "4.7.0",
@@ -162,6 +169,8 @@ state_name(enum smtpd_state st)
 		return "mail";
 	case ST_RCPT:
 		return "rcpt";
+	case ST_BDAT:
+		return "bdat";
 	default:
 		return "?";
 	}
@@ -251,9 +260,12 @@ smtpd_reply(struct smtpd_session *s, enum smtpd_reply_id id,
 	return reply_line(s, r->code, ' ', r->esc, r->text, extra);
 }
 
+static void msg_drop(struct smtpd_session *);
+
 static void
 tx_reset(struct smtpd_session *s)
 {
+	msg_drop(s);
 	envelope_free(&s->env);
 	s->has_mtprio = false;
 }
@@ -314,7 +326,7 @@ zs_wipe(struct zs *z)
 void
 smtpd_free(struct smtpd_session *s)
 {
-	envelope_free(&s->env);
+	tx_reset(s);
 	zs_wipe(&s->line);
 	zs_free(&s->authuser);
 	if (s->tlsops != NULL)
@@ -687,6 +699,7 @@ smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 		    reply_line(s, 250, '-', NULL, "PIPELINING", NULL) &&
 		    reply_line(s, 250, '-', NULL, size, NULL) &&
 		    reply_line(s, 250, '-', NULL, "8BITMIME", NULL) &&
+		    reply_line(s, 250, '-', NULL, "CHUNKING", NULL) &&
 		    reply_line(s, 250, '-', NULL, "ENHANCEDSTATUSCODES",
 		    NULL) &&
 		    (!s->conf->tls || (s->flags & SESS_TLS) ||
@@ -1192,24 +1205,51 @@ hold_write(int fd, char *p, size_t n, void *ctx)
 }
 
 /*
- * DATA: create the file, then stream the content into it through the byte
- * machine, then commit; 250 only after queue_commit made it durable.
+ * The message being received, from DATA's 354 or the first BDAT to the end
+ * of data: its queue file, written through the hold, and the byte machine.
  */
-static int
-smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
-{
-	char space[SMTPD_FILEBUF];
-	struct smtpd_hold hold = { .s = s, .held = ZS_INIT };
+struct smtpd_msg {
+	struct smtpd_hold hold;
 	struct smtpd_data d;
 	struct buf file;
-	enum smtpd_reply_id verdict;
-	int fd, end = 0, ok = 1;
+	int fd;
+	char space[SMTPD_FILEBUF];
+};
 
-	if (strspn(arg, " ") != n)
-		return smtpd_reply(s, RPL_NOPARAM, NULL);
+/* Drop the message being received, if any: its file is removed. */
+static void
+msg_drop(struct smtpd_session *s)
+{
+	struct smtpd_msg *m = s->msg;
+
+	if (m == NULL)
+		return;
+	queue_abort(&s->q, s->env.id, m->fd);
+	zs_free(&m->hold.held);
+	free(m);
+	s->msg = NULL;
+	s->rating = false;
+}
+
+/*
+ * Create the queue file of a new message (DATA and BDAT alike); raw for
+ * BDAT's chunks. RPL_OK, or the reply that refuses it.
+ */
+static enum smtpd_reply_id
+msg_open(struct smtpd_session *s, bool raw)
+{
+	struct smtpd_msg *m;
+	int fd;
+
+	m = malloc(sizeof *m);
+	if (m == NULL) {
+		warn_sys("unable to start a message", "");
+		return RPL_QUEUEFAIL;
+	}
 	if (!s->qopen || (fd = queue_create(&s->q, s->env.id)) == -1) {
 		warn_sys("unable to create a message in ", s->conf->queuedir);
-		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
+		free(m);
+		return RPL_QUEUEFAIL;
 	}
 	s->env.arrival = (long long)time(NULL);
 	s->env.prio = PRIO_NORMAL;
@@ -1219,62 +1259,74 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 		/* Every value was checked on the way in: this is memory. */
 		warn_sys("unable to build the envelope", "");
 		queue_abort(&s->q, s->env.id, fd);
-		return smtpd_reply(s, RPL_QUEUEFAIL, NULL);
+		free(m);
+		return RPL_QUEUEFAIL;
 	}
-	buf_init(&file, hold_write, fd, &hold, space, sizeof space);
-	smtpd_data_init(&d, s->conf->databytes);
+	m->fd = fd;
+	m->hold.s = s;
+	m->hold.held = (struct zs)ZS_INIT;
+	m->hold.released = false;
+	buf_init(&m->file, hold_write, fd, &m->hold, m->space,
+	    sizeof m->space);
+	smtpd_data_init(&m->d, s->conf->databytes);
 	/*
 	 * Mail software on a relay or submission client often sends LF-only
 	 * lines (curl, scripts); they are taken as CRLF, as Postfix's
 	 * smtpd_forbid_bare_newline_exclusions does. Outsiders get 554.
 	 */
-	d.lfok = may_relay(s);
-	if (!smtpd_reply(s, RPL_DATA, NULL)) {
-		queue_abort(&s->q, s->env.id, fd);
-		return 0;
-	}
-	rate_begin(s);
-	while (!end) {
-		ssize_t r = fill(s);
-		size_t used;
+	m->d.lfok = may_relay(s);
+	m->d.raw = raw;
+	s->msg = m;
+	return RPL_OK;
+}
 
-		if (r <= 0) {
-			/* The client went away (or timed out) in the middle. */
-			int saved = errno;
+/* The client went away (or timed out) in the middle of a message. 0. */
+static int
+msg_lost(struct smtpd_session *s, ssize_t r)
+{
+	int saved = errno;
 
-			queue_abort(&s->q, s->env.id, fd);
-			zs_free(&hold.held);
-			log_message(s, &d, r == 0 ? "eof" : "error", NULL,
-			    NULL);
-			errno = saved;
-			s->eof = r == 0;
-			return 0;
-		}
-		used = smtpd_data_scan(&d, buf_peek(&s->in), (size_t)r, &file,
-		    &end);
-		buf_seek(&s->in, used);
-	}
+	log_message(s, &s->msg->d, r == 0 ? "eof" : "error", NULL, NULL);
+	msg_drop(s);
+	errno = saved;
+	s->eof = r == 0;
+	return 0;
+}
+
+/*
+ * The end of a message, from DATA or BDAT: the verdict on what the byte
+ * machine saw, the commit, and the one reply; 250 only after queue_commit
+ * made it durable. The transaction is over either way.
+ */
+static int
+msg_end(struct smtpd_session *s)
+{
+	struct smtpd_msg *m = s->msg;
+	struct smtpd_data *d = &m->d;
+	enum smtpd_reply_id verdict;
+	int ok;
+
 	s->rating = false;
-	if (d.flags == 0 && (!buf_flush(&file) ||
-	    (!hold.released && !release(&hold, fd, "", 0)))) {
-		d.flags |= DATA_WERR;
-		d.werrno = errno;
+	if (d->flags == 0 && (!buf_flush(&m->file) ||
+	    (!m->hold.released && !release(&m->hold, m->fd, "", 0)))) {
+		d->flags |= DATA_WERR;
+		d->werrno = errno;
 	}
-	zs_free(&hold.held);
-	verdict = (d.flags & DATA_BIG) ? RPL_TOOBIG :
-	    (d.flags & DATA_BARE) ? RPL_BAREDATA :
-	    (d.flags & DATA_NUL) ? RPL_NULDATA :
-	    (d.flags & DATA_LONG) ? RPL_LONGDATA :
-	    (d.flags & DATA_WERR) ? RPL_QUEUEFAIL :
-	    smtpd_looping(s, &d) ? RPL_LOOP : RPL_QUEUED;
+	zs_free(&m->hold.held);
+	verdict = (d->flags & DATA_BIG) ? RPL_TOOBIG :
+	    (d->flags & DATA_BARE) ? RPL_BAREDATA :
+	    (d->flags & DATA_NUL) ? RPL_NULDATA :
+	    (d->flags & DATA_LONG) ? RPL_LONGDATA :
+	    (d->flags & DATA_WERR) ? RPL_QUEUEFAIL :
+	    smtpd_looping(s, d) ? RPL_LOOP : RPL_QUEUED;
 	if (verdict != RPL_QUEUED) {
-		if (d.flags & DATA_WERR) {
-			errno = d.werrno;
+		if (d->flags & DATA_WERR) {
+			errno = d->werrno;
 			warn_sys("unable to write a message in ",
 			    s->conf->queuedir);
 		}
-		queue_abort(&s->q, s->env.id, fd);
-	} else if (!queue_commit(&s->q, s->env.id, fd,
+		queue_abort(&s->q, s->env.id, m->fd);
+	} else if (!queue_commit(&s->q, s->env.id, m->fd,
 	    queue_todo(s->env.prio))) {
 		warn_sys("unable to commit a message in ", s->conf->queuedir);
 		verdict = RPL_QUEUEFAIL;
@@ -1283,16 +1335,132 @@ smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 	if (verdict == RPL_QUEUED) {
 		queue_trigger(&s->q);
 		s->msgs++;
-		log_message(s, &d, "queued", s->env.id, NULL);
+		log_message(s, d, "queued", s->env.id, NULL);
 		ok = smtpd_reply(s, RPL_QUEUED, s->env.id);
 	} else {
-		log_message(s, &d, "rejected", NULL, &replies[verdict]);
+		log_message(s, d, "rejected", NULL, &replies[verdict]);
 		ok = smtpd_reply(s, verdict, NULL);
 	}
 	s->quietlog = false;
+	free(m);
+	s->msg = NULL;
 	tx_reset(s);
 	smtpd_enter(s, ST_READY);
 	return ok;
+}
+
+/*
+ * DATA: create the file, then stream the content into it through the byte
+ * machine, then the end of the message.
+ */
+static int
+smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
+{
+	enum smtpd_reply_id why;
+	int end = 0;
+
+	if (strspn(arg, " ") != n)
+		return smtpd_reply(s, RPL_NOPARAM, NULL);
+	/* RFC 3030 2: a message sent in chunks is not finished by DATA. */
+	if (s->state == ST_BDAT) {
+		tx_reset(s);
+		smtpd_enter(s, ST_READY);
+		return smtpd_reply(s, RPL_MIXED, NULL);
+	}
+	why = msg_open(s, false);
+	if (why != RPL_OK)
+		return smtpd_reply(s, why, NULL);
+	if (!smtpd_reply(s, RPL_DATA, NULL)) {
+		msg_drop(s);
+		return 0;
+	}
+	rate_begin(s);
+	while (!end) {
+		ssize_t r = fill(s);
+		size_t used;
+
+		if (r <= 0)
+			return msg_lost(s, r);
+		used = smtpd_data_scan(&s->msg->d, buf_peek(&s->in),
+		    (size_t)r, &s->msg->file, &end);
+		buf_seek(&s->in, used);
+	}
+	return msg_end(s);
+}
+
+/*
+ * BDAT (RFC 3030): the chunk's octets are read whatever happens, so that
+ * the session stays in step, but stored only in a transaction that may
+ * have them. Any refused chunk ends the transaction (RFC 3030 2: the
+ * client must start again; a server that kept the transaction would take
+ * the chunks after a refused one as a message, as 2026's audit found).
+ * A size over what control/databytes leaves is refused before a byte of
+ * the chunk is stored.
+ */
+static int
+smtpd_do_bdat(struct smtpd_session *s, const char *arg, size_t n)
+{
+	enum smtpd_reply_id why = RPL_OK;
+	unsigned long long size, left;
+	bool last;
+
+	if (!smtpd_bdat_parse(arg, n, &size, &last)) {
+		/* Without a size, nothing says where the chunk ends. */
+		tx_reset(s);
+		(void)(smtpd_reply(s, RPL_BDATSYNTAX, NULL) &&
+		    buf_flush(&s->out));
+		s->result = "bdat-syntax";
+		return 0;
+	}
+	if (s->state == ST_GREETED)
+		why = RPL_NEEDHELO;
+	else if (s->state == ST_READY)
+		why = RPL_NEEDMAIL;
+	else if (s->state == ST_MAIL)
+		why = RPL_NEEDRCPT;
+	else if (s->state == ST_RCPT && (why = msg_open(s, true)) == RPL_OK)
+		smtpd_enter(s, ST_BDAT);
+	if (why == RPL_OK && s->conf->databytes != 0 &&
+	    (s->msg->d.size > s->conf->databytes ||
+	    size > s->conf->databytes - s->msg->d.size))
+		why = RPL_TOOBIG;
+	rate_begin(s);
+	for (left = size; left > 0;) {
+		ssize_t r = fill(s);
+		size_t take;
+		int end;
+
+		if (r <= 0) {
+			if (s->msg != NULL)
+				return msg_lost(s, r);
+			s->eof = r == 0;
+			return 0;
+		}
+		take = (unsigned long long)r < left ? (size_t)r : (size_t)left;
+		if (why == RPL_OK)
+			(void)smtpd_data_scan(&s->msg->d, buf_peek(&s->in),
+			    take, &s->msg->file, &end);
+		buf_seek(&s->in, take);
+		left -= take;
+	}
+	s->rating = false;
+	if (why != RPL_OK) {
+		if (s->msg != NULL)
+			log_message(s, &s->msg->d, "rejected", NULL,
+			    &replies[why]);
+		tx_reset(s);
+		if (s->state != ST_GREETED)
+			smtpd_enter(s, ST_READY);
+		return smtpd_reply(s, why, NULL);
+	}
+	/* What the end would refuse, refused now: the rest is not wanted. */
+	if (s->msg->d.flags != 0)
+		return msg_end(s);
+	if (last) {
+		smtpd_data_finish(&s->msg->d, &s->msg->file);
+		return msg_end(s);
+	}
+	return smtpd_reply(s, RPL_CHUNK, NULL);
 }
 
 static int
@@ -1624,7 +1792,9 @@ static const struct smtpd_verb verbs[] = {
 	{ "MAIL", ST_READY, smtpd_do_mail, SMTPD_CMD_PARAM_MAX, false },
 	{ "RCPT", ST_MAIL | ST_RCPT, smtpd_do_rcpt, SMTPD_CMD_PARAM_MAX,
 	    false },
-	{ "DATA", ST_RCPT, smtpd_do_data, SMTPD_CMD_MAX, false },
+	{ "DATA", ST_RCPT | ST_BDAT, smtpd_do_data, SMTPD_CMD_MAX, false },
+	/* Any state: its chunk is read even when it is refused. */
+	{ "BDAT", ST_ANY, smtpd_do_bdat, SMTPD_CMD_MAX, false },
 	{ "RSET", ST_ANY, smtpd_do_rset, SMTPD_CMD_MAX, true },
 	{ "NOOP", ST_ANY, smtpd_do_noop, SMTPD_CMD_MAX, true },
 	{ "QUIT", ST_ANY, smtpd_do_quit, SMTPD_CMD_MAX, false },

@@ -78,8 +78,11 @@ enum smtpd_state {
 	ST_READY = 2,		/* HELO/EHLO done, no transaction */
 	ST_MAIL = 4,		/* MAIL accepted, no recipient yet */
 	ST_RCPT = 8,		/* at least one recipient accepted */
-	ST_ANY = 15
+	ST_BDAT = 16,		/* BDAT chunks of the message coming in */
+	ST_ANY = 31
 };
+
+struct smtpd_msg;
 
 /* Facts about the session, independent of the state. */
 #define SESS_ESMTP 1u		/* EHLO rather than HELO */
@@ -157,6 +160,7 @@ struct smtpd_session {
 	struct zs line;			/* the current command, no CRLF */
 	struct zs helo;
 	struct envelope env;		/* the transaction */
+	struct smtpd_msg *msg;		/* its queue file, during DATA or BDAT */
 	bool has_mtprio;		/* MT-PRIORITY given, and believed */
 	int mtprio;			/* its value, -9..9 */
 	unsigned badcmds;

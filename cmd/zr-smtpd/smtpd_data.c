@@ -27,6 +27,7 @@ smtpd_data_init(struct smtpd_data *d, unsigned long long max)
 	d->max = max;
 	d->stored = 0;
 	d->lfok = false;
+	d->raw = false;
 	hops_init(&d->hops);
 }
 
@@ -79,7 +80,7 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 
 		switch (d->state) {
 		case DS_LINESTART:
-			if (c == '.') {
+			if (c == '.' && !d->raw) {
 				/* RFC 5321 4.5.2: the first dot goes. */
 				d->state = DS_DOT;
 				d->linelen = 1;
@@ -88,7 +89,7 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 			}
 			__attribute__((fallthrough));
 		case DS_LFSTART:
-			if (d->state == DS_LFSTART && c == '.') {
+			if (d->state == DS_LFSTART && c == '.' && !d->raw) {
 				d->state = DS_LFDOT;
 				d->linelen = 1;
 				i++;
@@ -172,4 +173,15 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 		}
 	}
 	return i;
+}
+
+void
+smtpd_data_finish(struct smtpd_data *d, struct buf *out)
+{
+	if (d->state == DS_CR)
+		d->flags |= DATA_BARE;
+	else if (d->state == DS_TEXT)
+		/* A last line without its line end gets one, as stored. */
+		emit(d, "\n", 1, 0, out);
+	d->state = DS_LINESTART;
 }

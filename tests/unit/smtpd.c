@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "../../cmd/zr-smtpd/smtpd_bdat.h"
 #include "../../cmd/zr-smtpd/smtpd_data.h"
 #include "../../cmd/zr-smtpd/smtpd_param.h"
 #include "../../cmd/zr-smtpd/smtpd_path.h"
@@ -79,6 +80,52 @@ datan(const char *s, size_t n, size_t step, unsigned long long max,
 	return end ? (int)d.flags : -1;
 }
 
+/* BDAT: the chunks of s (cut every step bytes) in raw mode; the flags. */
+static unsigned
+rawn(const char *s, size_t step)
+{
+	char space[64];
+	struct buf out;
+	struct smtpd_data d;
+	size_t i = 0, n = strlen(s);
+	int end = 0;
+
+	sink.len = 0;
+	buf_init(&out, sink_write, -1, NULL, space, sizeof space);
+	smtpd_data_init(&d, 0);
+	d.raw = true;
+	while (i < n) {
+		size_t k = n - i < step ? n - i : step;
+
+		/* A chunk is consumed whole: nothing in it is an end. */
+		if (smtpd_data_scan(&d, s + i, k, &out, &end) != k || end)
+			return 999;
+		i += k;
+	}
+	smtpd_data_finish(&d, &out);
+	buf_flush(&out);
+	return d.flags;
+}
+
+static int
+bdat(const char *arg, unsigned long long want, bool wlast)
+{
+	unsigned long long size;
+	bool last;
+
+	return smtpd_bdat_parse(arg, strlen(arg), &size, &last) &&
+	    size == want && last == wlast;
+}
+
+static int
+bdat_bad(const char *arg)
+{
+	unsigned long long size;
+	bool last;
+
+	return !smtpd_bdat_parse(arg, strlen(arg), &size, &last);
+}
+
 /* The trace fields the machine counted in s, fed in pieces of step. */
 static unsigned long
 hopsof(const char *s, size_t step)
@@ -118,7 +165,7 @@ main(void)
 	size_t rest, step;
 	int f;
 
-	plan(68);
+	plan(72);
 
 	/* Paths. */
 	ok(path("<a@b.test>", &p) == 10 && addr_is(&p, "a@b.test") && !p.route,
@@ -249,6 +296,22 @@ main(void)
 	    data("a\n.\n", 1, 0, &rest) == -1,
 	    "lfok: only CRLF.CRLF ends the data");
 	lfok = false;
+
+	/* BDAT. */
+	ok(bdat(" 0", 0, false) && bdat(" 12 LAST", 12, true) &&
+	    bdat(" 5 last", 5, true) && bdat(" 18446744073709551615",
+	    18446744073709551615ULL, false), "BDAT size [LAST]");
+	ok(bdat_bad("") && bdat_bad(" ") && bdat_bad(" x") &&
+	    bdat_bad(" 1 FIRST") && bdat_bad(" 1  LAST") &&
+	    bdat_bad(" 1 LAST ") && bdat_bad(" -1") && bdat_bad("  1") &&
+	    bdat_bad(" 18446744073709551616"), "BDAT syntax errors, overflow");
+	for (f = 1, step = 1; step <= 7; step++)
+		f &= rawn("a\r\n.\r\n..b\r\nc", step) == 0 &&
+		    stored("a\n.\n..b\nc\n");
+	ok(f, "raw: dots kept, CRLF to LF across cuts, a last line ended");
+	ok(rawn("a\r\nb\r", 1) == DATA_BARE && rawn("a\nb\r\n", 2) ==
+	    DATA_BARE && rawn("a\rb\r\n", 2) == DATA_BARE,
+	    "raw: a trailing CR, a bare LF, a bare CR are flagged");
 	ok(datan("a\0b\r\n.\r\n", 8, 2, 0, &rest) == DATA_NUL, "NUL flagged");
 	memset(big, 'x', sizeof big);
 	memcpy(big + 998, "\r\n.\r\n", 6);
