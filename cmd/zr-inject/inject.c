@@ -24,6 +24,7 @@
 #include "priorules.h"
 #include "queue.h"
 #include "scan.h"
+#include "utf8.h"
 #include "xtext.h"
 
 /* control/databytes when missing: the same as zr-smtpd's. */
@@ -49,6 +50,7 @@ struct inject {
 	unsigned long long databytes;
 	unsigned long maxhops;		/* control/maxhops */
 	struct priorules rules;		/* control/priorityrules */
+	int utf8;			/* a UTF-8 address: needs SMTPUTF8 */
 	char id[QUEUE_ID_SIZE];
 };
 
@@ -210,6 +212,12 @@ take_addr(struct inject *in, const char *a, size_t n, struct zs *out)
 	if (addr_at(a, n) == n &&
 	    (!zs_catc(out, '@') || !zs_cat(out, &in->defaulthost)))
 		return EX_TEMPFAIL;
+	/* RFC 6531 3.3: UTF-8 is taken, well-formed, and then needs it. */
+	if (!utf8_ascii(out->s + start, out->len - start) &&
+	    addr_valid_utf8(out->s + start, out->len - start)) {
+		in->utf8 = 1;
+		return EX_OK;
+	}
 	if (!addr_valid(out->s + start, out->len - start)) {
 		if (!zs_0(out))
 			return EX_TEMPFAIL;
@@ -472,6 +480,13 @@ make_envelope(struct inject *in)
 		goto out;
 	in->env.arrival = (long long)time(NULL);
 	in->env.ret = in->conf->ret;
+	/*
+	 * A UTF-8 address, or a header in UTF-8, goes on only with SMTPUTF8
+	 * (RFC 6532 3); other 8-bit header text is an old charset, as before.
+	 */
+	in->env.smtputf8 = in->utf8 ||
+	    (!utf8_ascii(in->hdr.raw.s, in->hdr.raw.len) &&
+	    utf8_valid(in->hdr.raw.s, in->hdr.raw.len));
 	if (in->conf->envid != NULL) {
 		struct zs x = ZS_INIT;
 		int ok = xtext_encode(in->conf->envid, strlen(in->conf->envid),

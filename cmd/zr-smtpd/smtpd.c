@@ -19,6 +19,7 @@
 #include "smtpd_data.h"
 #include "smtpd_param.h"
 #include "smtpd_path.h"
+#include "utf8.h"
 
 /* Where the per-client message counts live, under the queue. */
 #define SMTPD_RATE_FILE "lock/ratelimit"
@@ -48,6 +49,7 @@ enum smtpd_reply_id {
 	RPL_RELAY, RPL_ROUTED, RPL_NOUSER, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
 	RPL_LONGDATA, RPL_LOOP, RPL_EARLY, RPL_PIPELINE, RPL_HTTP,
 	RPL_PARAM, RPL_NOSPACE, RPL_INTX, RPL_CHUNK, RPL_BDATSYNTAX, RPL_MIXED,
+	RPL_UTF8,
 	RPL_TLS_READY, RPL_TLS_TEMP, RPL_TLS_NO, RPL_TLS_ACTIVE,
 	RPL_AUTH_OK, RPL_AUTH_NO, RPL_AUTH_ENCRYPT, RPL_AUTH_AGAIN,
 	RPL_AUTH_MECH, RPL_AUTH_CANCEL, RPL_AUTH_DECODE, RPL_AUTH_LONG,
@@ -124,6 +126,8 @@ static const struct smtpd_replytab {
 	[RPL_PARAM] = { 555, "5.5.4", "Unsupported parameter" },
 	[RPL_NOSPACE] = { 452, "4.3.1", "Insufficient system storage" },
 	[RPL_INTX] = { 503, "5.5.1", "Not allowed during a mail transaction" },
+	/* RFC 6531 3.5 names 5.6.7 for addresses it cannot take. */
+	[RPL_UTF8] = { 553, "5.6.7", "Malformed UTF-8 in the address" },
 	/* RFC 3030 2 and 4.2. */
 	[RPL_CHUNK] = { 250, "2.0.0", "Ok: chunk received" },
 	[RPL_BDATSYNTAX] = { 501, "5.5.4",
@@ -539,8 +543,14 @@ read_line(struct smtpd_session *s, size_t max, enum smtpd_reply_id toolong_id)
 	for (i = 0; i < s->line.len; i++) {
 		unsigned char c = (unsigned char)s->line.s[i];
 
-		/* No CR, NUL, other control or 8-bit byte in a command. */
-		if (c < 32 || c > 126) {
+		/*
+		 * No CR, NUL, other control or 8-bit byte in a command; but
+		 * MAIL and RCPT may carry UTF-8 addresses (RFC 6531 3.3),
+		 * which their handlers check.
+		 */
+		if (c < 32 || c == 127 || (c > 127 && !(s->line.len >= 5 &&
+		    (strncasecmp(s->line.s, "MAIL ", 5) == 0 ||
+		    strncasecmp(s->line.s, "RCPT ", 5) == 0)))) {
 			s->line.len = 0;
 			return smtpd_reply(s, RPL_BADBYTE, NULL) ? 2 : -1;
 		}
@@ -700,6 +710,7 @@ smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 		    reply_line(s, 250, '-', NULL, size, NULL) &&
 		    reply_line(s, 250, '-', NULL, "8BITMIME", NULL) &&
 		    reply_line(s, 250, '-', NULL, "CHUNKING", NULL) &&
+		    reply_line(s, 250, '-', NULL, "SMTPUTF8", NULL) &&
 		    reply_line(s, 250, '-', NULL, "ENHANCEDSTATUSCODES",
 		    NULL) &&
 		    (!s->conf->tls || (s->flags & SESS_TLS) ||
@@ -806,7 +817,8 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 		return smtpd_reply(s, RPL_FROMSYNTAX, NULL);
 	used = smtpd_path_parse(arg + at, n - at, &path);
 	if (used == 0)
-		return smtpd_reply(s, RPL_FROMSYNTAX, NULL);
+		return smtpd_reply(s, utf8_valid(arg, n) ? RPL_FROMSYNTAX :
+		    RPL_UTF8, NULL);
 	if (!copy0(&tmp, path.addr, path.len))
 		return 0;
 	s->logarg = tmp.s;
@@ -823,6 +835,11 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 		goto out;
 	default:
 		ok = smtpd_reply(s, RPL_SYNTAX, NULL);
+		goto out;
+	}
+	/* RFC 6531 3.4: 8-bit addresses only with SMTPUTF8; else as ever. */
+	if (!mp.smtputf8 && !utf8_ascii(arg, n)) {
+		ok = smtpd_reply(s, RPL_BADBYTE, NULL);
 		goto out;
 	}
 	/* RFC 8689 2: offered inside TLS only, so unknown outside it. */
@@ -877,6 +894,8 @@ smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 	s->env.body = mp.body;
 	s->env.ret = mp.ret;
 	s->env.requiretls = mp.requiretls != 0;
+	/* As the client declared it: the message goes on only with it. */
+	s->env.smtputf8 = mp.smtputf8 != 0;
 	if (mp.has_mtprio && may_relay(s)) {
 		s->has_mtprio = true;
 		s->mtprio = mp.mtprio;
@@ -975,7 +994,8 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 	} else {
 		used = smtpd_path_parse(arg + at, n - at, &path);
 		if (used == 0 || path.len == 0)
-			return smtpd_reply(s, RPL_TOSYNTAX, NULL);
+			return smtpd_reply(s, utf8_valid(arg, n) ?
+			    RPL_TOSYNTAX : RPL_UTF8, NULL);
 		if (!copy0(&addr, path.addr, path.len))
 			return 0;
 	}
@@ -983,6 +1003,11 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 	at += used;
 	if (!(s->flags & SESS_ESMTP) && strspn(arg + at, " ") != n - at) {
 		ok = smtpd_reply(s, RPL_PARAM, NULL);
+		goto out;
+	}
+	/* A UTF-8 recipient in a transaction begun without SMTPUTF8. */
+	if (!s->env.smtputf8 && !utf8_ascii(arg, n)) {
+		ok = smtpd_reply(s, RPL_BADBYTE, NULL);
 		goto out;
 	}
 	switch (smtpd_param_rcpt(arg + at, n - at, &rp)) {

@@ -4,6 +4,7 @@
 
 #include "addr.h"
 #include "smtpd_path.h"
+#include "utf8.h"
 
 /*
  * The end of a source route "@d1,@d2:" at s, or 0 when there is none or it
@@ -57,6 +58,7 @@ smtpd_path_parse(const char *s, size_t n, struct smtpd_path *p)
 		return 0;
 	end = i;
 	p->route = 0;
+	p->utf8 = 0;
 	p->addr = s + 1;
 	p->len = end - 1;
 	if (p->len == 0)
@@ -69,8 +71,13 @@ smtpd_path_parse(const char *s, size_t n, struct smtpd_path *p)
 		p->addr += r;
 		p->len -= r;
 	}
-	if (!addr_valid(p->addr, p->len))
+	if (!utf8_ascii(p->addr, p->len)) {
+		if (!addr_valid_utf8(p->addr, p->len))
+			return 0;
+		p->utf8 = 1;
+	} else if (!addr_valid(p->addr, p->len)) {
 		return 0;
+	}
 	return end + 1;
 }
 

@@ -165,7 +165,7 @@ main(void)
 	size_t rest, step;
 	int f;
 
-	plan(72);
+	plan(75);
 
 	/* Paths. */
 	ok(path("<a@b.test>", &p) == 10 && addr_is(&p, "a@b.test") && !p.route,
@@ -175,6 +175,12 @@ main(void)
 	    addr_is(&p, "a@b.test"), "source route parsed and dropped");
 	ok(path("<\"a>b\"@b.test>", &p) != 0 && addr_is(&p, "\"a>b\"@b.test"),
 	    "'>' inside a quoted local part");
+	ok(path("<j\xc3\xb6rg@b\xc3\xbc" "cher.test>", &p) != 0 && p.utf8 &&
+	    path("<a@b.test>", &p) != 0 && !p.utf8,
+	    "a UTF-8 mailbox is parsed and said to be one");
+	ok(path("<j\xc0\xafrg@b.test>", &p) == 0 &&
+	    path("<j\xed\xa0\x80@b.test>", &p) == 0,
+	    "malformed UTF-8 is no path");
 	ok(path("<a@b.test", &p) == 0, "no closing bracket");
 	ok(path("a@b.test", &p) == 0, "no brackets");
 	ok(path("<a@b.test.>", &p) == 0, "trailing dot");
@@ -240,6 +246,10 @@ main(void)
 	ok(MAIL(" REQUIRETLS=YES") == PARAM_SYNTAX &&
 	    MAIL(" REQUIRETLS REQUIRETLS") == PARAM_SYNTAX,
 	    "REQUIRETLS with a value, or twice");
+	ok(MAIL(" smtputf8 SIZE=1") == PARAM_OK && mp.smtputf8 &&
+	    MAIL(" SMTPUTF8=1") == PARAM_SYNTAX &&
+	    MAIL(" SMTPUTF8 SMTPUTF8") == PARAM_SYNTAX,
+	    "SMTPUTF8: no value, once (RFC 6531 3.4)");
 	ok(MAIL(" AUTH=a+0A") == PARAM_SYNTAX, "AUTH with a control byte");
 	ok(MAIL(" XFOO=1") == PARAM_UNKNOWN, "unknown keyword");
 	ok(MAIL("SIZE=1") == PARAM_SYNTAX, "no space before a parameter");
