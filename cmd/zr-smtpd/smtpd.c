@@ -11,6 +11,7 @@
 #include "die.h"
 #include "sasl.h"
 #include "fmt.h"
+#include "hdrqual.h"
 #include "hops.h"
 #include "prio.h"
 #include "ratelimit.h"
@@ -1192,6 +1193,36 @@ struct smtpd_hold {
 	bool released;
 };
 
+/*
+ * control/qualifyheaders, for relay and authenticated clients: addresses
+ * without a domain in the header get defaultdomain (lib/hdrqual), as
+ * zr-inject does for local programs. Only a header section that ends
+ * within what was held is rewritten; a longer one is left as it came.
+ */
+static int
+qualify(struct smtpd_hold *h)
+{
+	const char *p = h->held.s;
+	size_t n = h->held.len, end;
+	struct zs q = ZS_INIT;
+
+	if (n == 0 || p[0] == '\n')
+		return 1;
+	for (end = 1; end < n && !(p[end] == '\n' && p[end - 1] == '\n');
+	    end++)
+		;
+	if (end >= n)
+		return 1;
+	if (!hdrqual_section(p, end, h->s->conf->defaultdomain.s, &q) ||
+	    !zs_catb(&q, p + end, n - end)) {
+		zs_free(&q);
+		return 0;
+	}
+	zs_free(&h->held);
+	h->held = q;
+	return 1;
+}
+
 /* The envelope, our Received:, what was held, and then p (n bytes). */
 static int
 release(struct smtpd_hold *h, int fd, const char *p, size_t n)
@@ -1203,6 +1234,8 @@ release(struct smtpd_hold *h, int fd, const char *p, size_t n)
 	int ok;
 
 	h->released = true;
+	if (s->conf->qualifyheaders && may_relay(s) && !qualify(h))
+		return 0;
 	s->env.prio = choose_prio(s, h->held.s, h->held.len,
 	    &s->env.has_mtprio);
 	/* RFC 6710 4.1: the value that decided is the one passed on. */

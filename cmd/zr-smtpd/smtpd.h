@@ -93,6 +93,8 @@ struct smtpd_msg;
 
 struct smtpd_conf {
 	struct zs me;			/* control/me: greeting, Received */
+	struct zs defaultdomain;	/* control/defaultdomain, or me */
+	bool qualifyheaders;		/* control/qualifyheaders */
 	struct zs localdomains;		/* NUL-separated entries */
 	size_t nlocaldomains;
 	struct zs relaydomains;

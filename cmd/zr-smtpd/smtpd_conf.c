@@ -477,6 +477,15 @@ smtpd_conf_load(struct smtpd_conf *c)
 		return fail(c, "tlsciphers");
 	if (r == 0)
 		c->tlsciphers.len = 0;
+	/* Off by default: a relay passes mail on as its client wrote it. */
+	if (!read_flag("qualifyheaders", &c->qualifyheaders, false))
+		return fail(c, "qualifyheaders");
+	r = control_readline("defaultdomain", &c->defaultdomain);
+	if (r == -1)
+		return fail(c, "defaultdomain");
+	if ((r == 0 && !zs_copyb(&c->defaultdomain, c->me.s, c->me.len)) ||
+	    !zs_0(&c->defaultdomain))
+		return fail(c, "defaultdomain");
 	if (!read_flag("authplaintext", &c->authplaintext, false))
 		return fail(c, "authplaintext");
 	if (!read_flag("requireauth", &c->requireauth, false))
@@ -515,6 +524,7 @@ void
 smtpd_conf_free(struct smtpd_conf *c)
 {
 	zs_free(&c->me);
+	zs_free(&c->defaultdomain);
 	zs_free(&c->localdomains);
 	zs_free(&c->relaydomains);
 	zs_free(&c->localusers);
