@@ -149,6 +149,31 @@ addr_valid_utf8(const char *s, size_t n)
 	return utf8_valid(s, n) && valid(s, n, true);
 }
 
+size_t
+addr_route_len(const char *s, size_t n, int *bad)
+{
+	size_t i = 0;
+
+	*bad = 0;
+	if (n == 0 || s[0] != '@')
+		return 0;
+	for (;;) {
+		size_t start;
+
+		if (i >= n || s[i] != '@')
+			break;
+		start = ++i;
+		while (i < n && s[i] != ',' && s[i] != ':')
+			i++;
+		if (i >= n || !addr_domain_valid(s + start, i - start))
+			break;
+		if (s[i++] == ':')
+			return i;
+	}
+	*bad = 1;
+	return 0;
+}
+
 int
 addr_match(const char *pattern, const char *a)
 {

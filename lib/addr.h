@@ -32,6 +32,12 @@ int addr_domain_valid(const char *s, size_t n);
  */
 size_t addr_at(const char *s, size_t n);
 /*
+ * The length of an obsolete source route "@d1,@d2:" at the start of s (n
+ * bytes; RFC 5321 4.1.2 A-d-l), which callers drop (RFC 5321 C); 0 when
+ * there is none, or when it is malformed (*bad set to 1 then).
+ */
+size_t addr_route_len(const char *s, size_t n, int *bad);
+/*
  * Whether address a matches pattern: a full address (case-insensitive),
  * "@domain" (that domain), or "@.domain" (any subdomain of it, not the
  * domain itself). The null sender "" matches nothing.

@@ -126,6 +126,8 @@ inject_args(struct inject_conf *c, int argc, char **argv)
 				c->mode = MODE_ALIASES;
 			else if (strcmp(optarg, "m") == 0)
 				c->mode = MODE_SEND;
+			else if (strcmp(optarg, "s") == 0)
+				c->mode = MODE_SMTP;
 			else
 				return fail(EX_USAGE, "mode not supported: -b",
 				    optarg);
@@ -155,9 +157,11 @@ inject_args(struct inject_conf *c, int argc, char **argv)
 			c->prio_set = 1;
 			break;
 		case 'q':
-			/* -q flushes; -q30m (a daemon interval) means nothing. */
-			if (optarg == NULL)
-				c->mode = MODE_FLUSH;
+			/*
+			 * -q flushes; -q30m asks a daemon to run the queue
+			 * that often, which zr-send does by itself: nothing.
+			 */
+			c->mode = optarg == NULL ? MODE_FLUSH : MODE_NOTHING;
 			break;
 		case 'R':
 			if (strcasecmp(optarg, "full") == 0)
@@ -203,12 +207,17 @@ inject_args(struct inject_conf *c, int argc, char **argv)
 static int
 take_addr(struct inject *in, const char *a, size_t n, struct zs *out)
 {
-	size_t start = out->len;
+	size_t start = out->len, route;
+	int bad;
 
 	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
 		a++;
 		n -= 2;
 	}
+	/* An obsolete source route is dropped (RFC 5321 4.1.2 and C). */
+	route = addr_route_len(a, n, &bad);
+	a += route;
+	n -= route;
 	if (!zs_catb(out, a, n))
 		return EX_TEMPFAIL;
 	if (addr_at(a, n) == n &&
@@ -848,6 +857,69 @@ abort:
 	return code;
 }
 
+/* zr-smtpd's SMTPD_LOCAL_ENV (cmd/zr-smtpd/smtpd.h). */
+#define INJECT_SMTPD_LOCAL "ZR_SMTPD_LOCAL=1"
+
+/*
+ * -bs: SMTP on standard input and output, by the sibling zr-smtpd, for
+ * the local user: a relay client, as a local user may send anywhere
+ * through sendmail already. Its environment is made here, not passed on,
+ * so a set-id zr-inject lets the caller choose nothing (no DATABYTES, no
+ * queue); run by root, zr-smtpd runs as the queue's owner.
+ */
+static int
+exec_smtpd(const struct inject_conf *c)
+{
+	char self[4096], path[4200];
+	char *argv[] = { "zr-smtpd", NULL };
+	char *envp[8];
+	struct zs q = ZS_INIT, ctl = ZS_INIT, uid = ZS_INIT, gid = ZS_INIT;
+	size_t k = 0;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	struct stat st;
+	const char *v;
+
+	envp[k++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+	envp[k++] = "TCPREMOTEIP=127.0.0.1";
+	envp[k++] = INJECT_SMTPD_LOCAL;
+	if (c->trusted_env && (v = getenv("ZR_QUEUE")) != NULL &&
+	    zs_cats(&q, "ZR_QUEUE=") && zs_cats(&q, v) && zs_0(&q))
+		envp[k++] = q.s;
+	if (c->trusted_env && (v = getenv("ZR_CONTROL")) != NULL &&
+	    zs_cats(&ctl, "ZR_CONTROL=") && zs_cats(&ctl, v) && zs_0(&ctl))
+		envp[k++] = ctl.s;
+	if (geteuid() == 0) {
+		if (stat(c->queuedir, &st) == -1)
+			return fail_sys(queue_exit(errno), "unable to find queue ",
+			    c->queuedir);
+		if (!zs_cats(&uid, "UID=") ||
+		    !zs_catulong(&uid, (unsigned long long)st.st_uid) ||
+		    !zs_0(&uid) || !zs_cats(&gid, "GID=") ||
+		    !zs_catulong(&gid, (unsigned long long)st.st_gid) ||
+		    !zs_0(&gid))
+			return fail_sys(EX_TEMPFAIL, "out of memory", NULL);
+		envp[k++] = uid.s;
+		envp[k++] = gid.s;
+	}
+	envp[k] = NULL;
+	/* zr-smtpd logs on standard error: a mail program's screen, not. */
+	if (!c->verbose) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd != -1 && fd != 2) {
+			(void)dup2(fd, 2);
+			close(fd);
+		}
+	}
+	if (n > 0) {
+		self[n] = '\0';
+		if (fmt_snprintf(path, sizeof path, "%s/zr-smtpd",
+		    dirname(self)) != -1)
+			execve(path, argv, envp);
+	}
+	return fail_sys(EX_UNAVAILABLE, "unable to run zr-smtpd", NULL);
+}
+
 static int
 exec_qstat(void)
 {
@@ -885,6 +957,10 @@ inject_run(struct inject_conf *c)
 			    c->queuedir);
 		queue_trigger(&in.q);
 		queue_close(&in.q);
+		return EX_OK;
+	case MODE_SMTP:
+		return exec_smtpd(c);
+	case MODE_NOTHING:
 		return EX_OK;
 	case MODE_SEND:
 		break;

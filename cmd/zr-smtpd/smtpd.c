@@ -1026,10 +1026,14 @@ smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 		goto out;
 	}
 	if (!may_relay(s) && !is_postmaster(arg + at - used, used)) {
-		/* Routing a domain check cannot see is refused outright. */
+		/*
+		 * Routing a domain check cannot see is refused outright. A
+		 * source route is not that: it was dropped, and the mailbox
+		 * is what is checked and stored (RFC 5321 4.1.1.3, C).
+		 */
 		path.addr = addr.s;
 		path.len = addr.len;
-		if (path.route || smtpd_path_routed(&path)) {
+		if (smtpd_path_routed(&path)) {
 			ok = smtpd_reply(s, RPL_ROUTED, NULL);
 			goto out;
 		}
@@ -2001,8 +2005,10 @@ smtpd_serve(struct smtpd_session *s)
 			goto out;
 		}
 		r = 0;
-	} else {
+	} else if (!s->conf->local) {
 		r = early_talker(s);
+	} else {
+		r = 0;	/* zr-inject -bs: a script writes all at once */
 	}
 	if (r != 0) {
 		if (r == 1 && early_http(s)) {

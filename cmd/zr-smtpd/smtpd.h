@@ -125,6 +125,7 @@ struct smtpd_conf {
 	const char *remotehost;		/* its DNS name when known and sane */
 	const char *localip;		/* ${PROTO}LOCALIP when well-formed */
 	bool relayclient;		/* RELAYCLIENT was set */
+	bool local;			/* SMTPD_LOCAL_ENV: zr-inject -bs */
 	bool debug;			/* ZR_DEBUG: log state changes */
 	/* TLS: offered when tlscert and a private tlskey exist. */
 	bool tls;
@@ -222,6 +223,14 @@ void smtpd_tls_restart(struct smtpd_session *, buf_op rd, buf_op wr,
  * variable, so that STARTTLS does not start the session's time afresh.
  */
 #define SMTPD_SESSION_END_ENV "ZR_SMTPD_SESSION_END"
+
+/*
+ * zr-inject -bs runs zr-smtpd on its own standard input and output with
+ * this variable set (and a clean environment): the client is the local
+ * user, a relay client, and no early-talker or pipelining check applies.
+ * A network service must never set it.
+ */
+#define SMTPD_LOCAL_ENV "ZR_SMTPD_LOCAL"
 
 /* The whole program: options, privileges, control files, one session. */
 int smtpd_main(int argc, char **argv, const struct smtpd_tlsops *);

@@ -391,6 +391,14 @@ smtpd_conf_load(struct smtpd_conf *c)
 	c->localip = find_local();
 	/* qmail: set, even to the empty string, means "may relay". */
 	c->relayclient = getenv("RELAYCLIENT") != NULL;
+	/*
+	 * zr-inject -bs: a local user's own SMTP session on a pipe, who may
+	 * send anywhere already (it is sendmail); scripts write the whole
+	 * session at once, so early input is no sign of a spam engine.
+	 */
+	c->local = getenv(SMTPD_LOCAL_ENV) != NULL;
+	if (c->local)
+		c->relayclient = true;
 
 	r = control_readline("me", &c->me);
 	if (r == -1)
@@ -467,7 +475,9 @@ smtpd_conf_load(struct smtpd_conf *c)
 	if (control_readulong("maxjunk", &c->maxjunk,
 	    SMTPD_MAXJUNK_DEFAULT) == -1)
 		return fail(c, "maxjunk");
-	c->pipecheck = true;
+	c->pipecheck = !c->local;
+	if (c->local)
+		c->greetdelay = 0;
 	if (!read_tls(c))
 		return fail(c, "tlscert or control/tlskey");
 	if (!read_tlsprotocols(c))

@@ -6,35 +6,6 @@
 #include "smtpd_path.h"
 #include "utf8.h"
 
-/*
- * The end of a source route "@d1,@d2:" at s, or 0 when there is none or it
- * is malformed (*bad set then).
- */
-static size_t
-route_end(const char *s, size_t n, int *bad)
-{
-	size_t i = 0;
-
-	*bad = 0;
-	if (n == 0 || s[0] != '@')
-		return 0;
-	for (;;) {
-		size_t start;
-
-		if (i >= n || s[i] != '@')
-			break;
-		start = ++i;
-		while (i < n && s[i] != ',' && s[i] != ':')
-			i++;
-		if (i >= n || !addr_domain_valid(s + start, i - start))
-			break;
-		if (s[i++] == ':')
-			return i;
-	}
-	*bad = 1;
-	return 0;
-}
-
 size_t
 smtpd_path_parse(const char *s, size_t n, struct smtpd_path *p)
 {
@@ -63,7 +34,7 @@ smtpd_path_parse(const char *s, size_t n, struct smtpd_path *p)
 	p->len = end - 1;
 	if (p->len == 0)
 		return end + 1;
-	r = route_end(p->addr, p->len, &bad);
+	r = addr_route_len(p->addr, p->len, &bad);
 	if (bad)
 		return 0;
 	if (r > 0) {
