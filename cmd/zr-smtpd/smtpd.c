@@ -50,7 +50,7 @@ enum smtpd_reply_id {
 	RPL_RELAY, RPL_ROUTED, RPL_NOUSER, RPL_TOOBIG, RPL_BAREDATA, RPL_NULDATA,
 	RPL_LONGDATA, RPL_LOOP, RPL_EARLY, RPL_PIPELINE, RPL_HTTP,
 	RPL_PARAM, RPL_NOSPACE, RPL_INTX, RPL_CHUNK, RPL_BDATSYNTAX, RPL_MIXED,
-	RPL_UTF8,
+	RPL_UTF8, RPL_UTF8DATA,
 	RPL_TLS_READY, RPL_TLS_TEMP, RPL_TLS_NO, RPL_TLS_ACTIVE,
 	RPL_AUTH_OK, RPL_AUTH_NO, RPL_AUTH_ENCRYPT, RPL_AUTH_AGAIN,
 	RPL_AUTH_MECH, RPL_AUTH_CANCEL, RPL_AUTH_DECODE, RPL_AUTH_LONG,
@@ -129,6 +129,8 @@ static const struct smtpd_replytab {
 	[RPL_INTX] = { 503, "5.5.1", "Not allowed during a mail transaction" },
 	/* RFC 6531 3.5 names 5.6.7 for addresses it cannot take. */
 	[RPL_UTF8] = { 553, "5.6.7", "Malformed UTF-8 in the address" },
+	[RPL_UTF8DATA] = { 554, "5.6.7",
+	    "Message refused: malformed UTF-8 in the header (SMTPUTF8)" },
 	/* RFC 3030 2 and 4.2. */
 	[RPL_CHUNK] = { 250, "2.0.0", "Ok: chunk received" },
 	[RPL_BDATSYNTAX] = { 501, "5.5.4",
@@ -1195,7 +1197,28 @@ struct smtpd_hold {
 	struct smtpd_session *s;
 	struct zs held;
 	bool released;
+	bool badutf8;		/* SMTPUTF8, and the header is not UTF-8 */
 };
+
+/*
+ * RFC 6532 3: in an SMTPUTF8 message, header fields are UTF-8. The header
+ * section held (through its blank line, or through the last whole line
+ * when it is longer than what is held) must be well-formed.
+ */
+static bool
+header_utf8_ok(const struct zs *held)
+{
+	size_t end, last = 0;
+
+	for (end = 0; end < held->len; end++) {
+		if (held->s[end] != '\n')
+			continue;
+		last = end + 1;
+		if (end == 0 || held->s[end - 1] == '\n')
+			break;
+	}
+	return utf8_valid(held->s, last);
+}
 
 /*
  * control/qualifyheaders, for relay and authenticated clients: addresses
@@ -1238,6 +1261,8 @@ release(struct smtpd_hold *h, int fd, const char *p, size_t n)
 	int ok;
 
 	h->released = true;
+	if (s->env.smtputf8 && !header_utf8_ok(&h->held))
+		h->badutf8 = true;
 	if (s->conf->qualifyheaders && may_relay(s) && !qualify(h))
 		return 0;
 	s->env.prio = choose_prio(s, h->held.s, h->held.len,
@@ -1328,6 +1353,7 @@ msg_open(struct smtpd_session *s, bool raw)
 	m->hold.s = s;
 	m->hold.held = (struct zs)ZS_INIT;
 	m->hold.released = false;
+	m->hold.badutf8 = false;
 	buf_init(&m->file, hold_write, fd, &m->hold, m->space,
 	    sizeof m->space);
 	smtpd_data_init(&m->d, s->conf->databytes);
@@ -1380,6 +1406,7 @@ msg_end(struct smtpd_session *s)
 	    (d->flags & DATA_NUL) ? RPL_NULDATA :
 	    (d->flags & DATA_LONG) ? RPL_LONGDATA :
 	    (d->flags & DATA_WERR) ? RPL_QUEUEFAIL :
+	    m->hold.badutf8 ? RPL_UTF8DATA :
 	    smtpd_looping(s, d) ? RPL_LOOP : RPL_QUEUED;
 	if (verdict != RPL_QUEUED) {
 		if (d->flags & DATA_WERR) {

@@ -8,7 +8,7 @@
 # notice that says so.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 16
+plan 17
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
@@ -61,6 +61,15 @@ out=$($C '1:EHLO c.test\r\n' '1:MAIL FROM:<j\xc3\xb6rg@b.test>\r\n' \
 	'1:RCPT TO:<ok\xc3\xa9@utf8.test>\r\n' '1:NOOP \xc3\xa9\r\n' '1:QUIT\r\n')
 is "$(codes "$out")" '220 relay 250 DSN 500 5.5.2 250 2.1.0 500 5.5.2 250 2.0.0 553 5.6.7 553 5.6.7 250 2.1.0 553 5.6.7 250 2.1.5 500 5.5.2 221 2.0.0 ' \
 	'8-bit without SMTPUTF8: 500 as before; malformed UTF-8: 553 5.6.7; only MAIL and RCPT carry it'
+
+# RFC 6532: with SMTPUTF8 the header must be UTF-8; without it, 8-bit
+# header text (an old charset) is taken as before.
+out=$($C '1:EHLO c.test\r\n' '1:MAIL FROM:<a@b.test> SMTPUTF8\r\n' \
+	'1:RCPT TO:<x@utf8.test>\r\n' '1:DATA\r\n' '1:Subject: \xc0\xaf\r\n\r\nb\r\n.\r\n' \
+	'1:MAIL FROM:<a@b.test>\r\n' '1:RCPT TO:<latin1@utf8.test>\r\n' '1:DATA\r\n' \
+	'1:Subject: Gr\xfc\xdfe\r\n\r\nb\r\n.\r\n' '1:QUIT\r\n')
+is "$(codes "$out")" '220 relay 250 DSN 250 2.1.0 250 2.1.5 354 End d 554 5.6.7 250 2.1.0 250 2.1.5 354 End d 250 2.0.0 221 2.0.0 ' \
+	'malformed UTF-8 in an SMTPUTF8 header: 554 5.6.7; Latin-1 without SMTPUTF8: queued'
 
 # An ASCII message needs nothing new.
 printf 'Subject: plain\n\nbody\n' | as_user zr-inject -f alice@relay.test x@utf8.test
