@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
 #include "addr.h"
+#include "utf8.h"
 
 static int
 isalnum_c(unsigned char c)
@@ -30,8 +32,12 @@ addr_at(const char *s, size_t n)
 	return n;
 }
 
+/*
+ * utf8: RFC 6531 3.3, where atext, qtextSMTP and sub-domain also take
+ * UTF8-non-ascii; the caller checked that the whole is well-formed UTF-8.
+ */
 static int
-local_valid(const char *s, size_t n)
+local_valid(const char *s, size_t n, bool utf8)
 {
 	size_t i;
 
@@ -48,9 +54,10 @@ local_valid(const char *s, size_t n)
 				if (++i >= n - 1)
 					return 0;
 				c = (unsigned char)s[i];
-				if (c < 32 || c > 126)
+				if (c < 32 || c == 127 || (c > 127 && !utf8))
 					return 0;
-			} else if (c < 32 || c > 126 || c == '"') {
+			} else if (c < 32 || c == 127 || (c > 127 && !utf8) ||
+			    c == '"') {
 				return 0;
 			}
 		}
@@ -63,7 +70,7 @@ local_valid(const char *s, size_t n)
 		if (c == '.') {
 			if (i == 0 || i == n - 1 || s[i - 1] == '.')
 				return 0;
-		} else if (!isatext(c)) {
+		} else if (!isatext(c) && !(utf8 && c >= 0x80)) {
 			return 0;
 		}
 	}
@@ -85,8 +92,8 @@ literal_valid(const char *s, size_t n)
 	return inet_pton(AF_INET, tmp, bin) == 1;
 }
 
-int
-addr_domain_valid(const char *s, size_t n)
+static int
+domain_valid(const char *s, size_t n, bool utf8)
 {
 	size_t i, label = 0;
 
@@ -102,7 +109,8 @@ addr_domain_valid(const char *s, size_t n)
 			if (label == 0 || s[i - 1] == '-')
 				return 0;
 			label = 0;
-		} else if (isalnum_c(c) || (c == '-' && label > 0)) {
+		} else if (isalnum_c(c) || (c == '-' && label > 0) ||
+		    (utf8 && c >= 0x80)) {
 			if (++label > 63)
 				return 0;
 		} else {
@@ -113,13 +121,57 @@ addr_domain_valid(const char *s, size_t n)
 }
 
 int
-addr_valid(const char *s, size_t n)
+addr_domain_valid(const char *s, size_t n)
+{
+	return domain_valid(s, n, false);
+}
+
+static int
+valid(const char *s, size_t n, bool utf8)
 {
 	size_t at = addr_at(s, n);
 
 	if (n > ADDR_MAX || at == n)
 		return 0;
-	return local_valid(s, at) && addr_domain_valid(s + at + 1, n - at - 1);
+	return local_valid(s, at, utf8) &&
+	    domain_valid(s + at + 1, n - at - 1, utf8);
+}
+
+int
+addr_valid(const char *s, size_t n)
+{
+	return valid(s, n, false);
+}
+
+int
+addr_valid_utf8(const char *s, size_t n)
+{
+	return utf8_valid(s, n) && valid(s, n, true);
+}
+
+size_t
+addr_route_len(const char *s, size_t n, int *bad)
+{
+	size_t i = 0;
+
+	*bad = 0;
+	if (n == 0 || s[0] != '@')
+		return 0;
+	for (;;) {
+		size_t start;
+
+		if (i >= n || s[i] != '@')
+			break;
+		start = ++i;
+		while (i < n && s[i] != ',' && s[i] != ':')
+			i++;
+		if (i >= n || !addr_domain_valid(s + start, i - start))
+			break;
+		if (s[i++] == ':')
+			return i;
+	}
+	*bad = 1;
+	return 0;
 }
 
 int

@@ -206,7 +206,8 @@ envelope_format(const struct envelope *e, struct zs *out)
 	    !field(out, "envid", e->envid) ||
 	    !field(out, "body", e->body == BODY_7BIT ? "7bit" :
 	    e->body == BODY_8BITMIME ? "8bitmime" : NULL) ||
-	    !field(out, "requiretls", e->requiretls ? "yes" : NULL))
+	    !field(out, "requiretls", e->requiretls ? "yes" : NULL) ||
+	    !field(out, "smtputf8", e->smtputf8 ? "yes" : NULL))
 		return 0;
 	if (e->has_mtprio) {
 		if (e->mtprio < -9 || e->mtprio > 9) {
@@ -330,6 +331,13 @@ parse_line(struct envelope *e, const char *key, size_t klen, const char *v,
 		if (e->requiretls || strcmp(tmp, "yes") != 0)
 			return 0;
 		e->requiretls = true;
+		return 1;
+	}
+	/* Likewise: a file without it needs no SMTPUTF8. */
+	if (KEY("smtputf8")) {
+		if (e->smtputf8 || strcmp(tmp, "yes") != 0)
+			return 0;
+		e->smtputf8 = true;
 		return 1;
 	}
 	if (KEY("rcpt")) {

@@ -55,6 +55,7 @@ struct envelope {
 	enum envelope_ret ret;
 	enum envelope_body body;
 	bool requiretls;		/* MAIL FROM ... REQUIRETLS (RFC 8689) */
+	bool smtputf8;			/* needs SMTPUTF8 (RFC 6531) to go on */
 	bool has_mtprio;		/* MT-PRIORITY (RFC 6710) to pass on */
 	int mtprio;			/* its value, -9..9 */
 	struct envelope_rcpt *rcpt;

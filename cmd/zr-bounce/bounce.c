@@ -14,6 +14,7 @@
 #include "queue.h"
 #include "qwrite.h"
 #include "scan.h"
+#include "utf8.h"
 
 /* Defaults of the control files (zr-control(5)). */
 #define BOUNCEMAXBYTES_DEFAULT 65536
@@ -398,6 +399,11 @@ write_report(struct job *j)
 	}
 	envelope_init(&b);
 	b.arrival = rep.now;
+	/*
+	 * A notice quotes the message's header and may go to a UTF-8
+	 * sender: it needs SMTPUTF8 when the message did (RFC 6533 3).
+	 */
+	b.smtputf8 = j->e.smtputf8 || !utf8_ascii(j->to.s, j->to.len);
 	if (!envelope_set(&b.sender, "") ||
 	    !envelope_set(&b.client, "local") ||
 	    !envelope_set(&b.proto, j->double_bounce ? "double-bounce" :

@@ -196,6 +196,9 @@ headers_addresses(const char *v, size_t n, struct zs *out, size_t *count)
 			break;
 		case ',':
 		case ';':
+			/* "<@a,@b:u@c>": a source route's commas (RFC 5322 4.4). */
+			if (in_angle && c == ',')
+				break;
 			if (in_angle)
 				goto bad;
 			if (!had_angle && !emit(v + item, i - item, out, count))

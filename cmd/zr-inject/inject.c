@@ -17,6 +17,7 @@
 #include "control.h"
 #include "die.h"
 #include "fmt.h"
+#include "hdrqual.h"
 #include "headers.h"
 #include "hops.h"
 #include "inject.h"
@@ -25,6 +26,7 @@
 #include "queue.h"
 #include "qwrite.h"
 #include "scan.h"
+#include "utf8.h"
 #include "xtext.h"
 
 /* control/databytes when missing: the same as zr-smtpd's. */
@@ -42,7 +44,8 @@ struct inject {
 	struct envelope env;
 	struct headers hdr;
 	struct zs me;			/* control/me */
-	struct zs defaulthost;		/* qualifies bare names */
+	struct zs defaultdomain;	/* qualifies bare names; NUL-ended */
+	struct zs fullname;		/* from GECOS, for a From: we write */
 	struct zs rcpts;		/* NUL-separated, qualified */
 	size_t nrcpts;
 	struct zs firstbody;		/* a body line read while in headers */
@@ -50,6 +53,7 @@ struct inject {
 	unsigned long long databytes;
 	unsigned long maxhops;		/* control/maxhops */
 	struct priorules rules;		/* control/priorityrules */
+	int utf8;			/* a UTF-8 address: needs SMTPUTF8 */
 	char id[QUEUE_ID_SIZE];
 };
 
@@ -123,6 +127,8 @@ inject_args(struct inject_conf *c, int argc, char **argv)
 				c->mode = MODE_ALIASES;
 			else if (strcmp(optarg, "m") == 0)
 				c->mode = MODE_SEND;
+			else if (strcmp(optarg, "s") == 0)
+				c->mode = MODE_SMTP;
 			else
 				return fail(EX_USAGE, "mode not supported: -b",
 				    optarg);
@@ -152,9 +158,11 @@ inject_args(struct inject_conf *c, int argc, char **argv)
 			c->prio_set = 1;
 			break;
 		case 'q':
-			/* -q flushes; -q30m (a daemon interval) means nothing. */
-			if (optarg == NULL)
-				c->mode = MODE_FLUSH;
+			/*
+			 * -q flushes; -q30m asks a daemon to run the queue
+			 * that often, which zr-send does by itself: nothing.
+			 */
+			c->mode = optarg == NULL ? MODE_FLUSH : MODE_NOTHING;
 			break;
 		case 'R':
 			if (strcasecmp(optarg, "full") == 0)
@@ -196,21 +204,32 @@ inject_args(struct inject_conf *c, int argc, char **argv)
 	return EX_OK;
 }
 
-/* Qualify a bare name with defaulthost, validate, and append to out. */
+/* Qualify a bare name with defaultdomain, validate, and append to out. */
 static int
 take_addr(struct inject *in, const char *a, size_t n, struct zs *out)
 {
-	size_t start = out->len;
+	size_t start = out->len, route;
+	int bad;
 
 	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
 		a++;
 		n -= 2;
 	}
+	/* An obsolete source route is dropped (RFC 5321 4.1.2 and C). */
+	route = addr_route_len(a, n, &bad);
+	a += route;
+	n -= route;
 	if (!zs_catb(out, a, n))
 		return EX_TEMPFAIL;
 	if (addr_at(a, n) == n &&
-	    (!zs_catc(out, '@') || !zs_cat(out, &in->defaulthost)))
+	    (!zs_catc(out, '@') || !zs_cat(out, &in->defaultdomain)))
 		return EX_TEMPFAIL;
+	/* RFC 6531 3.3: UTF-8 is taken, well-formed, and then needs it. */
+	if (!utf8_ascii(out->s + start, out->len - start) &&
+	    addr_valid_utf8(out->s + start, out->len - start)) {
+		in->utf8 = 1;
+		return EX_OK;
+	}
 	if (!addr_valid(out->s + start, out->len - start)) {
 		if (!zs_0(out))
 			return EX_TEMPFAIL;
@@ -265,11 +284,15 @@ read_controls(struct inject *in)
 		if (!zs_copys(&in->me, host))
 			return EX_TEMPFAIL;
 	}
-	r = control_readline("defaulthost", &in->defaulthost);
+	/* defaulthost is the older name, still read when it is alone. */
+	r = control_readline("defaultdomain", &in->defaultdomain);
+	if (r == 0)
+		r = control_readline("defaulthost", &in->defaultdomain);
 	if (r == -1)
 		return fail_sys(EX_TEMPFAIL,
-		    "unable to read control/defaulthost in ", control_dir());
-	if (r == 0 && !zs_copyb(&in->defaulthost, in->me.s, in->me.len))
+		    "unable to read control/defaultdomain in ", control_dir());
+	if ((r == 0 && !zs_copyb(&in->defaultdomain, in->me.s, in->me.len)) ||
+	    !zs_0(&in->defaultdomain))
 		return EX_TEMPFAIL;
 	if (control_readulong("databytes", &in->databytes, DATABYTES_DEFAULT) == -1)
 		return fail_sys(EX_TEMPFAIL,
@@ -385,10 +408,31 @@ check_hops(const struct inject *in)
 	return EX_DATAERR;
 }
 
+/* Whether the header has Resent- fields: the message is being resent. */
+static bool
+resent(const struct headers *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->f[i].namelen > 7 &&
+		    strncasecmp(h->raw.s + h->f[i].off, "Resent-", 7) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * -t: the recipients of the header; of a resent message those of its
+ * Resent- fields, as sendmail does (RFC 5322 3.6.6: the others name the
+ * first sending's recipients).
+ */
 static int
 header_rcpts(struct inject *in)
 {
 	static const char *const names[] = { "To", "Cc", "Bcc" };
+	static const char *const rnames[] = { "Resent-To", "Resent-Cc",
+	    "Resent-Bcc" };
+	const char *const *use = resent(&in->hdr) ? rnames : names;
 	struct zs value = ZS_INIT, list = ZS_INIT;
 	size_t k;
 	int r = EX_OK;
@@ -397,7 +441,7 @@ header_rcpts(struct inject *in)
 		long i = -1;
 
 		while (r == EX_OK &&
-		    (i = headers_find(&in->hdr, names[k], (size_t)(i + 1))) >= 0) {
+		    (i = headers_find(&in->hdr, use[k], (size_t)(i + 1))) >= 0) {
 			size_t count = 0, j;
 
 			list.len = 0;
@@ -439,6 +483,69 @@ header_prio(struct inject *in)
 		in->env.prio = p;
 }
 
+/*
+ * The full name of a passwd entry: the GECOS field up to its first comma,
+ * each '&' standing for the login name with a capital (sendmail's rule).
+ * Empty when there is none. 1, or 0 (ENOMEM).
+ */
+static int
+gecos_name(const struct passwd *pw, struct zs *out)
+{
+	const char *g = pw->pw_gecos != NULL ? pw->pw_gecos : "";
+	size_t i, n = strcspn(g, ",");
+
+	out->len = 0;
+	for (i = 0; i < n; i++) {
+		if (g[i] != '&') {
+			if (!zs_catc(out, g[i]))
+				return 0;
+			continue;
+		}
+		if (pw->pw_name[0] != '\0' &&
+		    (!zs_catc(out, (char)(pw->pw_name[0] >= 'a' &&
+		    pw->pw_name[0] <= 'z' ? pw->pw_name[0] - 32 :
+		    pw->pw_name[0])) || !zs_cats(out, pw->pw_name + 1)))
+			return 0;
+	}
+	return zs_0(out);
+}
+
+/*
+ * Addresses without a domain in From, Sender, Reply-To, To, Cc (and
+ * Resent- ones) get defaultdomain, as the envelope's do: a message that
+ * leaves with "From: root" is unanswerable and junked (lib/hdrqual).
+ */
+static int
+qualify_header(struct inject *in)
+{
+	struct zs q = ZS_INIT;
+	struct headers h;
+	size_t i;
+	int ok;
+
+	memset(&h, 0, sizeof h);
+	ok = hdrqual_section(in->hdr.raw.s, in->hdr.raw.len,
+	    in->defaultdomain.s, &q);
+	/* The same fields again, from the qualified bytes. */
+	for (i = 0; ok && i < q.len;) {
+		const char *nl = memchr(q.s + i, '\n', q.len - i);
+		size_t end = nl != NULL ? (size_t)(nl - q.s) + 1 : q.len;
+
+		ok = headers_add(&h, q.s + i, end - i,
+		    q.s[i] == ' ' || q.s[i] == '\t');
+		i = end;
+	}
+	zs_free(&q);
+	if (!ok) {
+		headers_free(&h);
+		return fail_sys(EX_TEMPFAIL, "unable to read the message",
+		    NULL);
+	}
+	headers_free(&in->hdr);
+	in->hdr = h;
+	return EX_OK;
+}
+
 static int
 make_envelope(struct inject *in)
 {
@@ -466,6 +573,10 @@ make_envelope(struct inject *in)
 			goto out;
 		r = EX_TEMPFAIL;
 	}
+	/* As sendmail: the user's own From gets the passwd full name. */
+	if (in->conf->sender == NULL && pw != NULL &&
+	    !gecos_name(pw, &in->fullname))
+		goto out;
 	if (!zs_0(&sender) || !envelope_set(&in->env.sender, sender.s) ||
 	    !envelope_set(&in->env.proto, "local") ||
 	    !envelope_set(&in->env.client, "local") ||
@@ -473,6 +584,13 @@ make_envelope(struct inject *in)
 		goto out;
 	in->env.arrival = (long long)time(NULL);
 	in->env.ret = in->conf->ret;
+	/*
+	 * A UTF-8 address, or a header in UTF-8, goes on only with SMTPUTF8
+	 * (RFC 6532 3); other 8-bit header text is an old charset, as before.
+	 */
+	in->env.smtputf8 = in->utf8 ||
+	    (!utf8_ascii(in->hdr.raw.s, in->hdr.raw.len) &&
+	    utf8_valid(in->hdr.raw.s, in->hdr.raw.len));
 	if (in->conf->envid != NULL) {
 		struct zs x = ZS_INIT;
 		int ok = xtext_encode(in->conf->envid, strlen(in->conf->envid),
@@ -532,7 +650,7 @@ cat_phrase(struct zs *out, const char *name)
 	return zs_cats(out, "\" ");
 }
 
-/* The header as it will be queued: Bcc removed, missing fields added. */
+/* The header as queued: Bcc, Resent-Bcc removed, missing fields added. */
 static int
 build_header(struct inject *in, struct zs *out)
 {
@@ -544,8 +662,10 @@ build_header(struct inject *in, struct zs *out)
 	for (i = 0; i < in->hdr.n; i++) {
 		const struct hdr_field *f = &in->hdr.f[i];
 
-		if (f->namelen == 3 &&
-		    strncasecmp(in->hdr.raw.s + f->off, "Bcc", 3) == 0)
+		if ((f->namelen == 3 &&
+		    strncasecmp(in->hdr.raw.s + f->off, "Bcc", 3) == 0) ||
+		    (f->namelen == 10 &&
+		    strncasecmp(in->hdr.raw.s + f->off, "Resent-Bcc", 10) == 0))
 			continue;
 		if (!zs_catb(out, in->hdr.raw.s + f->off, f->len))
 			return 0;
@@ -573,14 +693,15 @@ build_header(struct inject *in, struct zs *out)
 		if (*from == '\0') {
 			if (!zs_cats(&fallback, in->env.user) ||
 			    !zs_catc(&fallback, '@') ||
-			    !zs_cat(&fallback, &in->defaulthost) ||
+			    !zs_cat(&fallback, &in->defaultdomain) ||
 			    !zs_0(&fallback))
 				return 0;
 			from = fallback.s;
 		}
 		ok = zs_cats(out, "From: ") &&
-		    (in->conf->fullname == NULL ||
-		    cat_phrase(out, in->conf->fullname)) &&
+		    (in->conf->fullname != NULL ?
+		    cat_phrase(out, in->conf->fullname) :
+		    in->fullname.len == 0 || cat_phrase(out, in->fullname.s)) &&
 		    zs_catc(out, '<') && zs_cats(out, from) &&
 		    zs_cats(out, ">\n");
 		zs_free(&fallback);
@@ -730,6 +851,69 @@ abort:
 	return code;
 }
 
+/* zr-smtpd's SMTPD_LOCAL_ENV (cmd/zr-smtpd/smtpd.h). */
+#define INJECT_SMTPD_LOCAL "ZR_SMTPD_LOCAL=1"
+
+/*
+ * -bs: SMTP on standard input and output, by the sibling zr-smtpd, for
+ * the local user: a relay client, as a local user may send anywhere
+ * through sendmail already. Its environment is made here, not passed on,
+ * so a set-id zr-inject lets the caller choose nothing (no DATABYTES, no
+ * queue); run by root, zr-smtpd runs as the queue's owner.
+ */
+static int
+exec_smtpd(const struct inject_conf *c)
+{
+	char self[4096], path[4200];
+	char *argv[] = { "zr-smtpd", NULL };
+	char *envp[8];
+	struct zs q = ZS_INIT, ctl = ZS_INIT, uid = ZS_INIT, gid = ZS_INIT;
+	size_t k = 0;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	struct stat st;
+	const char *v;
+
+	envp[k++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+	envp[k++] = "TCPREMOTEIP=127.0.0.1";
+	envp[k++] = INJECT_SMTPD_LOCAL;
+	if (c->trusted_env && (v = getenv("ZR_QUEUE")) != NULL &&
+	    zs_cats(&q, "ZR_QUEUE=") && zs_cats(&q, v) && zs_0(&q))
+		envp[k++] = q.s;
+	if (c->trusted_env && (v = getenv("ZR_CONTROL")) != NULL &&
+	    zs_cats(&ctl, "ZR_CONTROL=") && zs_cats(&ctl, v) && zs_0(&ctl))
+		envp[k++] = ctl.s;
+	if (geteuid() == 0) {
+		if (stat(c->queuedir, &st) == -1)
+			return fail_sys(queue_exit(errno), "unable to find queue ",
+			    c->queuedir);
+		if (!zs_cats(&uid, "UID=") ||
+		    !zs_catulong(&uid, (unsigned long long)st.st_uid) ||
+		    !zs_0(&uid) || !zs_cats(&gid, "GID=") ||
+		    !zs_catulong(&gid, (unsigned long long)st.st_gid) ||
+		    !zs_0(&gid))
+			return fail_sys(EX_TEMPFAIL, "out of memory", NULL);
+		envp[k++] = uid.s;
+		envp[k++] = gid.s;
+	}
+	envp[k] = NULL;
+	/* zr-smtpd logs on standard error: a mail program's screen, not. */
+	if (!c->verbose) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd != -1 && fd != 2) {
+			(void)dup2(fd, 2);
+			close(fd);
+		}
+	}
+	if (n > 0) {
+		self[n] = '\0';
+		if (fmt_snprintf(path, sizeof path, "%s/zr-smtpd",
+		    dirname(self)) != -1)
+			execve(path, argv, envp);
+	}
+	return fail_sys(EX_UNAVAILABLE, "unable to run zr-smtpd", NULL);
+}
+
 static int
 exec_qstat(void)
 {
@@ -768,6 +952,10 @@ inject_run(struct inject_conf *c)
 		queue_trigger(&in.q);
 		queue_close(&in.q);
 		return EX_OK;
+	case MODE_SMTP:
+		return exec_smtpd(c);
+	case MODE_NOTHING:
+		return EX_OK;
 	case MODE_SEND:
 		break;
 	}
@@ -786,6 +974,8 @@ inject_run(struct inject_conf *c)
 		code = check_hops(&in);
 	if (code == EX_OK && c->from_headers)
 		code = header_rcpts(&in);
+	if (code == EX_OK)
+		code = qualify_header(&in);
 	if (code == EX_OK && in.nrcpts == 0)
 		code = fail(EX_USAGE, "no recipients", NULL);
 	if (code == EX_OK)
@@ -807,7 +997,8 @@ inject_run(struct inject_conf *c)
 	headers_free(&in.hdr);
 	priorules_free(&in.rules);
 	zs_free(&in.me);
-	zs_free(&in.defaulthost);
+	zs_free(&in.defaultdomain);
+	zs_free(&in.fullname);
 	zs_free(&in.rcpts);
 	zs_free(&in.firstbody);
 	return code;

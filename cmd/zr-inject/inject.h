@@ -14,7 +14,8 @@
 
 #include "envelope.h"
 
-enum inject_mode { MODE_SEND, MODE_LIST, MODE_FLUSH, MODE_ALIASES };
+enum inject_mode { MODE_SEND, MODE_LIST, MODE_FLUSH, MODE_ALIASES, MODE_SMTP,
+    MODE_NOTHING };
 
 struct inject_conf {
 	enum inject_mode mode;

@@ -574,6 +574,8 @@ parse_ehlo(struct remote *r)
 			r->ext |= EXT_STARTTLS;
 		else if (n == 10 && strncasecmp(l, "REQUIRETLS", 10) == 0)
 			r->ext |= EXT_REQUIRETLS;
+		else if (n == 8 && strncasecmp(l, "SMTPUTF8", 8) == 0)
+			r->ext |= EXT_SMTPUTF8;
 		else if (n >= 5 && strncasecmp(l, "AUTH", 4) == 0 &&
 		    (l[4] == ' ' || l[4] == '='))
 			r->ext |= parse_auth(l, n);
@@ -1246,6 +1248,9 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	/* RFC 8689 4.2.1: passed on; do_job saw to it that it is offered. */
 	if (e->requiretls && !put(r, " REQUIRETLS"))
 		goto lost_early;
+	/* RFC 6531 3.4: likewise, do_job saw to it that it is offered. */
+	if (e->smtputf8 && !put(r, " SMTPUTF8"))
+		goto lost_early;
 	/* RFC 3461 4: a next hop with DSN gets the request, and reports. */
 	if ((r->ext & EXT_DSN) && ((e->ret != RET_UNSET &&
 	    !put(r, e->ret == RET_FULL ? " RET=FULL" : " RET=HDRS")) ||
@@ -1491,7 +1496,7 @@ do_job(struct remote *r, struct job_req *j)
 	struct result res;
 	struct zs envr = ZS_INIT;
 	const char *from, *rcpts;
-	size_t nrcpt, i, h, short_tls = 0;
+	size_t nrcpt, i, h, short_tls = 0, short_utf8 = 0;
 	int mfd = -1, ok = 0;
 
 	memset(&res, 0, sizeof res);
@@ -1585,6 +1590,18 @@ do_job(struct remote *r, struct job_req *j)
 			h++;
 			continue;
 		}
+		/*
+		 * RFC 6531 3.2: a message that needs SMTPUTF8 is never
+		 * downgraded; a host without it is tried no further.
+		 */
+		if (e.smtputf8 && !(r->ext & EXT_SMTPUTF8)) {
+			set_why(r, j->host[h].key, "SMTPUTF8: ",
+			    "the server does not offer SMTPUTF8");
+			short_utf8++;
+			conn_close(r, true);
+			h++;
+			continue;
+		}
 		t = transaction(r, &e, mfd, from, rcpts, nrcpt, fresh, &res);
 		if (t == TX_RETRY)
 			continue;
@@ -1603,6 +1620,17 @@ do_job(struct remote *r, struct job_req *j)
 		ok = report_fail(r, j, JOB_MSG_PERM, "5.7.30 REQUIRETLS support "
 		    "required: ", r->why.len ? r->why.s : "no host",
 		    r->policy);
+		goto out;
+	}
+	/*
+	 * RFC 6531 3.5 and RFC 6533 3: the hosts that answered cannot take
+	 * UTF-8 addresses or header fields, so the message fails (5.6.7).
+	 */
+	if (short_utf8 > 0 && short_utf8 + short_tls == j->nhost) {
+		ok = report_fail(r, j, JOB_MSG_PERM, "5.6.7 SMTPUTF8 support "
+		    "required (the message has UTF-8 addresses or header "
+		    "fields and is not downgraded): ", r->why.len ? r->why.s :
+		    "no host", r->policy);
 		goto out;
 	}
 	/* RFC 3463 3.5: X.4.6 is a routing loop. */

@@ -66,6 +66,7 @@ struct remote_conf {
 #define EXT_AUTH_OAUTHBEARER 256u
 #define EXT_REQUIRETLS 512u
 #define EXT_MTPRIORITY 1024u
+#define EXT_SMTPUTF8 2048u
 
 /* A TLS session to offer again to the same host at the same level. */
 struct remote_sess {

@@ -78,8 +78,11 @@ enum smtpd_state {
 	ST_READY = 2,		/* HELO/EHLO done, no transaction */
 	ST_MAIL = 4,		/* MAIL accepted, no recipient yet */
 	ST_RCPT = 8,		/* at least one recipient accepted */
-	ST_ANY = 15
+	ST_BDAT = 16,		/* BDAT chunks of the message coming in */
+	ST_ANY = 31
 };
+
+struct smtpd_msg;
 
 /* Facts about the session, independent of the state. */
 #define SESS_ESMTP 1u		/* EHLO rather than HELO */
@@ -90,6 +93,8 @@ enum smtpd_state {
 
 struct smtpd_conf {
 	struct zs me;			/* control/me: greeting, Received */
+	struct zs defaultdomain;	/* control/defaultdomain, or me */
+	bool qualifyheaders;		/* control/qualifyheaders */
 	struct zs localdomains;		/* NUL-separated entries */
 	size_t nlocaldomains;
 	struct zs relaydomains;
@@ -120,6 +125,7 @@ struct smtpd_conf {
 	const char *remotehost;		/* its DNS name when known and sane */
 	const char *localip;		/* ${PROTO}LOCALIP when well-formed */
 	bool relayclient;		/* RELAYCLIENT was set */
+	bool local;			/* SMTPD_LOCAL_ENV: zr-inject -bs */
 	bool debug;			/* ZR_DEBUG: log state changes */
 	/* TLS: offered when tlscert and a private tlskey exist. */
 	bool tls;
@@ -157,6 +163,7 @@ struct smtpd_session {
 	struct zs line;			/* the current command, no CRLF */
 	struct zs helo;
 	struct envelope env;		/* the transaction */
+	struct smtpd_msg *msg;		/* its queue file, during DATA or BDAT */
 	bool has_mtprio;		/* MT-PRIORITY given, and believed */
 	int mtprio;			/* its value, -9..9 */
 	unsigned badcmds;
@@ -216,6 +223,14 @@ void smtpd_tls_restart(struct smtpd_session *, buf_op rd, buf_op wr,
  * variable, so that STARTTLS does not start the session's time afresh.
  */
 #define SMTPD_SESSION_END_ENV "ZR_SMTPD_SESSION_END"
+
+/*
+ * zr-inject -bs runs zr-smtpd on its own standard input and output with
+ * this variable set (and a clean environment): the client is the local
+ * user, a relay client, and no early-talker or pipelining check applies.
+ * A network service must never set it.
+ */
+#define SMTPD_LOCAL_ENV "ZR_SMTPD_LOCAL"
 
 /* The whole program: options, privileges, control files, one session. */
 int smtpd_main(int argc, char **argv, const struct smtpd_tlsops *);

@@ -391,6 +391,14 @@ smtpd_conf_load(struct smtpd_conf *c)
 	c->localip = find_local();
 	/* qmail: set, even to the empty string, means "may relay". */
 	c->relayclient = getenv("RELAYCLIENT") != NULL;
+	/*
+	 * zr-inject -bs: a local user's own SMTP session on a pipe, who may
+	 * send anywhere already (it is sendmail); scripts write the whole
+	 * session at once, so early input is no sign of a spam engine.
+	 */
+	c->local = getenv(SMTPD_LOCAL_ENV) != NULL;
+	if (c->local)
+		c->relayclient = true;
 
 	r = control_readline("me", &c->me);
 	if (r == -1)
@@ -467,7 +475,9 @@ smtpd_conf_load(struct smtpd_conf *c)
 	if (control_readulong("maxjunk", &c->maxjunk,
 	    SMTPD_MAXJUNK_DEFAULT) == -1)
 		return fail(c, "maxjunk");
-	c->pipecheck = true;
+	c->pipecheck = !c->local;
+	if (c->local)
+		c->greetdelay = 0;
 	if (!read_tls(c))
 		return fail(c, "tlscert or control/tlskey");
 	if (!read_tlsprotocols(c))
@@ -477,6 +487,15 @@ smtpd_conf_load(struct smtpd_conf *c)
 		return fail(c, "tlsciphers");
 	if (r == 0)
 		c->tlsciphers.len = 0;
+	/* Off by default: a relay passes mail on as its client wrote it. */
+	if (!read_flag("qualifyheaders", &c->qualifyheaders, false))
+		return fail(c, "qualifyheaders");
+	r = control_readline("defaultdomain", &c->defaultdomain);
+	if (r == -1)
+		return fail(c, "defaultdomain");
+	if ((r == 0 && !zs_copyb(&c->defaultdomain, c->me.s, c->me.len)) ||
+	    !zs_0(&c->defaultdomain))
+		return fail(c, "defaultdomain");
 	if (!read_flag("authplaintext", &c->authplaintext, false))
 		return fail(c, "authplaintext");
 	if (!read_flag("requireauth", &c->requireauth, false))
@@ -515,6 +534,7 @@ void
 smtpd_conf_free(struct smtpd_conf *c)
 {
 	zs_free(&c->me);
+	zs_free(&c->defaultdomain);
 	zs_free(&c->localdomains);
 	zs_free(&c->relaydomains);
 	zs_free(&c->localusers);

@@ -10,8 +10,11 @@
  *	CR		a CR that an LF must follow
  *	DOT		a '.' at the start of a line
  *	DOTCR		".<CR>" at the start of a line: an LF ends the data
+ *	LFSTART		a bare LF taken as a line end (lfok): a '.' here is
+ *			a transparency dot, but never the start of the end
+ *	LFDOT		a '.' at the start of such a line
  */
-enum { DS_LINESTART, DS_TEXT, DS_CR, DS_DOT, DS_DOTCR };
+enum { DS_LINESTART, DS_TEXT, DS_CR, DS_DOT, DS_DOTCR, DS_LFSTART, DS_LFDOT };
 
 void
 smtpd_data_init(struct smtpd_data *d, unsigned long long max)
@@ -23,6 +26,8 @@ smtpd_data_init(struct smtpd_data *d, unsigned long long max)
 	d->size = 0;
 	d->max = max;
 	d->stored = 0;
+	d->lfok = false;
+	d->raw = false;
 	hops_init(&d->hops);
 }
 
@@ -75,9 +80,17 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 
 		switch (d->state) {
 		case DS_LINESTART:
-			if (c == '.') {
+			if (c == '.' && !d->raw) {
 				/* RFC 5321 4.5.2: the first dot goes. */
 				d->state = DS_DOT;
+				d->linelen = 1;
+				i++;
+				break;
+			}
+			__attribute__((fallthrough));
+		case DS_LFSTART:
+			if (d->state == DS_LFSTART && c == '.' && !d->raw) {
+				d->state = DS_LFDOT;
 				d->linelen = 1;
 				i++;
 				break;
@@ -96,6 +109,11 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 			}
 			if (c == '\r') {
 				d->state = DS_CR;
+			} else if (c == '\n' && d->lfok) {
+				/* Taken as CRLF: counted as the CRLF it becomes. */
+				emit(d, "\n", 1, 2, out);
+				d->linelen = 0;
+				d->state = DS_LFSTART;
 			} else {
 				/* A bare LF, or a NUL: never a line end. */
 				d->flags |= c == '\n' ? DATA_BARE : DATA_NUL;
@@ -119,10 +137,28 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 			if (c == '\r') {
 				d->state = DS_DOTCR;
 				i++;
+			} else if (c == '\n') {
+				/*
+				 * "<CR><LF>.<LF>": an end of data to some
+				 * servers, never to us; normalised it would
+				 * be a line that hides one, so it is refused.
+				 */
+				d->flags |= DATA_BARE;
+				d->state = DS_TEXT;
 			} else {
 				/* A stuffed dot; what follows is text. */
 				d->state = DS_TEXT;
 			}
+			break;
+		case DS_LFDOT:
+			/*
+			 * "<LF>.<CR><LF>" or "<LF>.<LF>" would end the data
+			 * for a server that takes a bare LF as a line end:
+			 * the smuggler's end. Refused whoever sends it.
+			 */
+			if (c == '\r' || c == '\n')
+				d->flags |= DATA_BARE;
+			d->state = DS_TEXT;
 			break;
 		case DS_DOTCR:
 			if (c == '\n') {
@@ -137,4 +173,15 @@ smtpd_data_scan(struct smtpd_data *d, const char *p, size_t n,
 		}
 	}
 	return i;
+}
+
+void
+smtpd_data_finish(struct smtpd_data *d, struct buf *out)
+{
+	if (d->state == DS_CR)
+		d->flags |= DATA_BARE;
+	else if (d->state == DS_TEXT)
+		/* A last line without its line end gets one, as stored. */
+		emit(d, "\n", 1, 0, out);
+	d->state = DS_LINESTART;
 }

@@ -9,12 +9,21 @@
  * writing, but not the reading: the machine still ends only at the one
  * true end, so the session stays in step with the client whatever it sent
  * (SMTP smuggling needs a second end of data that a server believes).
+ * With lfok (relay and authenticated clients, whose software may send
+ * LF-only lines), a bare LF is a line end, stored as CRLF would be; the
+ * end of data is still only <CR><LF>.<CR><LF>, and a dot line next to a
+ * bare LF, the shape of every smuggled end, is refused.
+ *
+ * With raw (BDAT, RFC 3030), the octets are the message as they are: no
+ * dot is special and nothing in them ends it; the caller counts the chunk
+ * and calls smtpd_data_finish after the last one.
  * On the way, the content's trace fields are counted (lib/hops), so that
  * a looping message is known at the end of data without a second pass.
  */
 #ifndef ZR_SMTPD_DATA_H
 #define ZR_SMTPD_DATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -38,9 +47,11 @@ struct smtpd_data {
 	unsigned long long max;		/* 0: no limit */
 	unsigned long long stored;	/* octets written to the output */
 	struct hops hops;		/* Received: and Delivered-To: seen */
+	bool lfok;			/* a bare LF ends a line (not data) */
+	bool raw;			/* BDAT: no dots, no end of data */
 };
 
-/* Start a message with the size limit max (0 for none). */
+/* Start a message with the size limit max (0 for none); lfok, raw false. */
 void smtpd_data_init(struct smtpd_data *, unsigned long long max);
 /*
  * Consume bytes from p (n of them) up to and including the end of data;
@@ -49,5 +60,7 @@ void smtpd_data_init(struct smtpd_data *, unsigned long long max);
  */
 size_t smtpd_data_scan(struct smtpd_data *, const char *p, size_t n,
     struct buf *out, int *end);
+/* raw: after the last chunk; a bare CR at the end, or a last line end. */
+void smtpd_data_finish(struct smtpd_data *, struct buf *out);
 
 #endif

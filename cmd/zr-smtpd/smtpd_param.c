@@ -100,14 +100,20 @@ smtpd_param_mail(const char *s, size_t n, struct smtpd_mailparam *m)
 			bit = 32;
 		else if (is(&p, "REQUIRETLS"))
 			bit = 64;
+		else if (is(&p, "SMTPUTF8"))
+			bit = 128;
 		else
 			return PARAM_UNKNOWN;
-		/* REQUIRETLS is the one without a value (RFC 8689 2). */
-		if ((seen & bit) || (p.val == NULL) != (bit == 64))
+		/* REQUIRETLS and SMTPUTF8 take no value (RFC 8689 2, 6531). */
+		if ((seen & bit) || (p.val == NULL) != (bit >= 64))
 			return PARAM_SYNTAX;
 		seen |= bit;
 		if (bit == 64) {
 			m->requiretls = 1;
+			continue;
+		}
+		if (bit == 128) {
+			m->smtputf8 = 1;
 			continue;
 		}
 		switch (bit) {

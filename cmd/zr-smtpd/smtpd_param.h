@@ -6,7 +6,8 @@
  *	MAIL: SIZE=n (RFC 1870), BODY=7BIT|8BITMIME (RFC 6152),
  *	      RET=FULL|HDRS and ENVID=xtext (RFC 3461), AUTH=xtext|<> (RFC 4954),
  *	      MT-PRIORITY=-9..9 (RFC 6710; the caller says if it is offered),
- *	      REQUIRETLS (RFC 8689; the caller checks that TLS is on)
+ *	      REQUIRETLS (RFC 8689; the caller checks that TLS is on),
+ *	      SMTPUTF8 (RFC 6531 3.4)
  *	RCPT: NOTIFY=NEVER|list and ORCPT=addr-type;xtext (RFC 3461)
  *
  * An unknown keyword is PARAM_UNKNOWN (555); a repeated keyword, an empty
@@ -36,6 +37,7 @@ struct smtpd_mailparam {
 	size_t envidlen;
 	int has_auth;		/* AUTH= was given (and is not trusted) */
 	int requiretls;		/* REQUIRETLS (RFC 8689), no value */
+	int smtputf8;		/* SMTPUTF8 (RFC 6531 3.4), no value */
 	int has_mtprio;		/* MT-PRIORITY= was given */
 	int mtprio;		/* its value, -9..9 */
 };

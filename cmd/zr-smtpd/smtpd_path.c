@@ -4,35 +4,7 @@
 
 #include "addr.h"
 #include "smtpd_path.h"
-
-/*
- * The end of a source route "@d1,@d2:" at s, or 0 when there is none or it
- * is malformed (*bad set then).
- */
-static size_t
-route_end(const char *s, size_t n, int *bad)
-{
-	size_t i = 0;
-
-	*bad = 0;
-	if (n == 0 || s[0] != '@')
-		return 0;
-	for (;;) {
-		size_t start;
-
-		if (i >= n || s[i] != '@')
-			break;
-		start = ++i;
-		while (i < n && s[i] != ',' && s[i] != ':')
-			i++;
-		if (i >= n || !addr_domain_valid(s + start, i - start))
-			break;
-		if (s[i++] == ':')
-			return i;
-	}
-	*bad = 1;
-	return 0;
-}
+#include "utf8.h"
 
 size_t
 smtpd_path_parse(const char *s, size_t n, struct smtpd_path *p)
@@ -57,11 +29,12 @@ smtpd_path_parse(const char *s, size_t n, struct smtpd_path *p)
 		return 0;
 	end = i;
 	p->route = 0;
+	p->utf8 = 0;
 	p->addr = s + 1;
 	p->len = end - 1;
 	if (p->len == 0)
 		return end + 1;
-	r = route_end(p->addr, p->len, &bad);
+	r = addr_route_len(p->addr, p->len, &bad);
 	if (bad)
 		return 0;
 	if (r > 0) {
@@ -69,8 +42,13 @@ smtpd_path_parse(const char *s, size_t n, struct smtpd_path *p)
 		p->addr += r;
 		p->len -= r;
 	}
-	if (!addr_valid(p->addr, p->len))
+	if (!utf8_ascii(p->addr, p->len)) {
+		if (!addr_valid_utf8(p->addr, p->len))
+			return 0;
+		p->utf8 = 1;
+	} else if (!addr_valid(p->addr, p->len)) {
 		return 0;
+	}
 	return end + 1;
 }
 

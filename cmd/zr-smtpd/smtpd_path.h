@@ -16,12 +16,15 @@ struct smtpd_path {
 	const char *addr;	/* the mailbox, without route or brackets */
 	size_t len;		/* 0 for the null path "<>" */
 	int route;		/* a source route came before the mailbox */
+	int utf8;		/* the mailbox holds UTF-8 (RFC 6531 3.3) */
 };
 
 /*
  * Parse the path at the start of s (n bytes). Returns the bytes consumed,
  * through the closing '>', or 0 when the text is not a valid path. The
- * mailbox is checked with addr_valid (RFC 5321 grammar and limits).
+ * mailbox is checked with addr_valid (RFC 5321 grammar and limits), or,
+ * when it has bytes above ASCII, with addr_valid_utf8 (utf8 set then; the
+ * caller decides whether SMTPUTF8 allows it).
  */
 size_t smtpd_path_parse(const char *s, size_t n, struct smtpd_path *p);
 /*

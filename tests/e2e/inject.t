@@ -23,7 +23,7 @@ like "$(cat "$f")" '^priority normal$' 'the priority is recorded'
 b=$(body_of "$f")
 like "$b" '^Date: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} ' 'a Date is added'
 like "$b" "^Message-ID: <$(basename "$f")@relay.test>\$" 'a Message-ID is added'
-like "$b" '^From: <[a-z]+@relay.test>$' 'a From is added'
+like "$b" '^From: ([a-z]+ )?<[a-z]+@relay.test>$' 'a From is added (with the passwd full name, when there is one)'
 like "$b" '^line one$' 'the body is kept'
 is "$(qcount tmp)" 0 'nothing is left in tmp/'
 is "$(cat "$T/err")" '' 'nothing is printed on stderr'

@@ -8,7 +8,8 @@
 # that accept only the bearer token a file holds at the time.
 # It writes the port it got to --portfile, one line per event to --log
 # ("ehlo NAME port=N tls=0|1 resumed=0|1", "sni NAME", "auth MECH",
-# "authok USER", "authfail USER", "mail requiretls", "rcpt ADDR",
+# "authok USER", "authfail USER", "mail requiretls", "mail smtputf8",
+# "mail FROM:<ADDR>" (with --smtputf8), "rcpt ADDR",
 # "data N RCPTS ...", then "msgid N <ID>" with its Message-ID) and each
 # message's content, as it came off the wire after dot removal (CRLF
 # kept), to --save/N.
@@ -36,6 +37,8 @@ ap.add_argument('--stall-after-dot', action='store_true')
 ap.add_argument('--delay-dot', type=float, default=0,
                 help='seconds to wait before answering the final dot')
 ap.add_argument('--port', type=int, default=0)
+ap.add_argument('--smtputf8', action='store_true',
+                help='offer SMTPUTF8 (RFC 6531)')
 ap.add_argument('--requiretls', action='store_true',
                 help='offer REQUIRETLS inside TLS and take it on MAIL')
 ap.add_argument('--addr', default='127.0.0.1',
@@ -70,7 +73,7 @@ active = {}     # port -> transactions being answered now
 
 def log(line):
     if args.log:
-        with open(args.log, 'a') as f:
+        with open(args.log, 'a', encoding='utf-8') as f:
             f.write(line + '\n')
 
 
@@ -135,6 +138,10 @@ class RequireTLS(SMTP):
         rt = any(w.upper() == 'REQUIRETLS' for w in words)
         if rt:
             log('mail requiretls')
+        if any(w.upper() == 'SMTPUTF8' for w in words):
+            log('mail smtputf8')
+        if args.smtputf8:
+            log('mail ' + (words[0] if words else ''))
         if rt and args.requiretls:
             arg = ' '.join(w for w in words if w.upper() != 'REQUIRETLS')
         return await super().smtp_MAIL(arg)
@@ -250,7 +257,7 @@ async def main():
     for i in range(args.listen):
         srvs.append(await loop.create_server(
             lambda: RequireTLS(handler, data_size_limit=args.size or None,
-                         enable_SMTPUTF8=False, decode_data=False,
+                         enable_SMTPUTF8=args.smtputf8, decode_data=False,
                          hostname='sink.test', ident='sink',
                          tls_context=None if args.smtps else ctx, **kw),
             args.addr, args.port if i == 0 else 0, reuse_address=True,

@@ -28,7 +28,7 @@ main(void)
 	struct qstate st, st2;
 	unsigned n;
 
-	plan(34);
+	plan(37);
 	envelope_init(&e);
 	envelope_init(&back);
 	ok(envelope_set(&e.sender, "a@b.test") && envelope_set(&e.client,
@@ -77,6 +77,25 @@ main(void)
 	    !parses("zr-envelope 1\narrival 1\nsender <>\nrequiretls yes\n"
 	    "requiretls yes\nrcpt <a@b.test>\ndata\n"),
 	    "requiretls takes yes only, and once");
+	ok(!back.smtputf8 && strstr(out.s, "smtputf8") == NULL,
+	    "without SMTPUTF8 the envelope has no such line (as before)");
+	e.smtputf8 = true;
+	envelope_set(&e.sender, "j\xc3\xb6rg@b\xc3\xbc" "cher.test");
+	out.len = 0;
+	envelope_free(&back);
+	envelope_init(&back);
+	ok(envelope_format(&e, &out) && zs_0(&out) &&
+	    strstr(out.s, "\nsmtputf8 yes\n") &&
+	    envelope_parse(&back, out.s, out.len) && back.smtputf8 &&
+	    strcmp(back.sender, "j\xc3\xb6rg@b\xc3\xbc" "cher.test") == 0,
+	    "smtputf8 yes and a UTF-8 sender survive the round trip");
+	e.smtputf8 = false;
+	envelope_set(&e.sender, "a@b.test");
+	ok(!parses("zr-envelope 1\narrival 1\nsender <>\nsmtputf8 no\n"
+	    "rcpt <a@b.test>\ndata\n") &&
+	    !parses("zr-envelope 1\narrival 1\nsender <>\nsmtputf8 yes\n"
+	    "smtputf8 yes\nrcpt <a@b.test>\ndata\n"),
+	    "smtputf8 takes yes only, and once");
 
 	envelope_set(&e.helo, "evil\nrcpt <x@evil.test>");
 	out.len = 0;

@@ -25,7 +25,7 @@ main(void)
 	struct memio_in m = { "one\ntwo\nthree-is-long\nend", 25, 3 };
 	struct buf b;
 
-	plan(38);
+	plan(40);
 	ok(zs_cats(&s, "ab") && s.len == 2, "append counts bytes, not NUL");
 	ok(zs_catulong(&s, 1234567890123ULL) && zs_0(&s) &&
 	    strcmp(s.s, "ab1234567890123") == 0, "numbers append in decimal");
@@ -80,6 +80,16 @@ main(void)
 	    !addr_valid("u@x-.test", 9) && !addr_valid("u@x..test", 9),
 	    "bad domains are invalid");
 	ok(!addr_valid("u@x.test.", 9), "a trailing dot is invalid");
+	{
+		int bad;
+
+		ok(addr_route_len("@a.test,@b.test:u@c.test", 24, &bad) == 16 &&
+		    !bad && addr_route_len("u@c.test", 8, &bad) == 0 && !bad,
+		    "a source route's length, and none");
+		ok(addr_route_len("@a_b:u@c.test", 13, &bad) == 0 && bad &&
+		    addr_route_len("@a.test,u@c.test", 16, &bad) == 0 && bad,
+		    "a malformed route is no route");
+	}
 	ok(!addr_valid("a b@x.test", 10) && !addr_valid("a\nb@x.test", 10),
 	    "white space and control bytes are invalid");
 	{

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "../../cmd/zr-smtpd/smtpd_bdat.h"
 #include "../../cmd/zr-smtpd/smtpd_data.h"
 #include "../../cmd/zr-smtpd/smtpd_param.h"
 #include "../../cmd/zr-smtpd/smtpd_path.h"
@@ -44,6 +45,9 @@ listed(const char *d)
 /* Memory as a buf output: collects what the machine writes. */
 static struct zs sink;
 
+/* Whether the machine takes a bare LF as a line end (relay clients). */
+static bool lfok;
+
 /* Run the machine over s in pieces of step bytes; the flags, or -1. */
 static int
 datan(const char *s, size_t n, size_t step, unsigned long long max,
@@ -58,6 +62,7 @@ datan(const char *s, size_t n, size_t step, unsigned long long max,
 	sink.len = 0;
 	buf_init(&out, memio_write, -1, &sink, space, sizeof space);
 	smtpd_data_init(&d, max);
+	d.lfok = lfok;
 	while (i < n && !end) {
 		size_t k = n - i < step ? n - i : step;
 
@@ -66,6 +71,52 @@ datan(const char *s, size_t n, size_t step, unsigned long long max,
 	buf_flush(&out);
 	*rest = n - i;
 	return end ? (int)d.flags : -1;
+}
+
+/* BDAT: the chunks of s (cut every step bytes) in raw mode; the flags. */
+static unsigned
+rawn(const char *s, size_t step)
+{
+	char space[64];
+	struct buf out;
+	struct smtpd_data d;
+	size_t i = 0, n = strlen(s);
+	int end = 0;
+
+	sink.len = 0;
+	buf_init(&out, memio_write, -1, &sink, space, sizeof space);
+	smtpd_data_init(&d, 0);
+	d.raw = true;
+	while (i < n) {
+		size_t k = n - i < step ? n - i : step;
+
+		/* A chunk is consumed whole: nothing in it is an end. */
+		if (smtpd_data_scan(&d, s + i, k, &out, &end) != k || end)
+			return 999;
+		i += k;
+	}
+	smtpd_data_finish(&d, &out);
+	buf_flush(&out);
+	return d.flags;
+}
+
+static int
+bdat(const char *arg, unsigned long long want, bool wlast)
+{
+	unsigned long long size;
+	bool last;
+
+	return smtpd_bdat_parse(arg, strlen(arg), &size, &last) &&
+	    size == want && last == wlast;
+}
+
+static int
+bdat_bad(const char *arg)
+{
+	unsigned long long size;
+	bool last;
+
+	return !smtpd_bdat_parse(arg, strlen(arg), &size, &last);
 }
 
 /* The trace fields the machine counted in s, fed in pieces of step. */
@@ -107,7 +158,7 @@ main(void)
 	size_t rest, step;
 	int f;
 
-	plan(64);
+	plan(75);
 
 	/* Paths. */
 	ok(path("<a@b.test>", &p) == 10 && addr_is(&p, "a@b.test") && !p.route,
@@ -117,6 +168,12 @@ main(void)
 	    addr_is(&p, "a@b.test"), "source route parsed and dropped");
 	ok(path("<\"a>b\"@b.test>", &p) != 0 && addr_is(&p, "\"a>b\"@b.test"),
 	    "'>' inside a quoted local part");
+	ok(path("<j\xc3\xb6rg@b\xc3\xbc" "cher.test>", &p) != 0 && p.utf8 &&
+	    path("<a@b.test>", &p) != 0 && !p.utf8,
+	    "a UTF-8 mailbox is parsed and said to be one");
+	ok(path("<j\xc0\xafrg@b.test>", &p) == 0 &&
+	    path("<j\xed\xa0\x80@b.test>", &p) == 0,
+	    "malformed UTF-8 is no path");
 	ok(path("<a@b.test", &p) == 0, "no closing bracket");
 	ok(path("a@b.test", &p) == 0, "no brackets");
 	ok(path("<a@b.test.>", &p) == 0, "trailing dot");
@@ -182,6 +239,10 @@ main(void)
 	ok(MAIL(" REQUIRETLS=YES") == PARAM_SYNTAX &&
 	    MAIL(" REQUIRETLS REQUIRETLS") == PARAM_SYNTAX,
 	    "REQUIRETLS with a value, or twice");
+	ok(MAIL(" smtputf8 SIZE=1") == PARAM_OK && mp.smtputf8 &&
+	    MAIL(" SMTPUTF8=1") == PARAM_SYNTAX &&
+	    MAIL(" SMTPUTF8 SMTPUTF8") == PARAM_SYNTAX,
+	    "SMTPUTF8: no value, once (RFC 6531 3.4)");
 	ok(MAIL(" AUTH=a+0A") == PARAM_SYNTAX, "AUTH with a control byte");
 	ok(MAIL(" XFOO=1") == PARAM_UNKNOWN, "unknown keyword");
 	ok(MAIL("SIZE=1") == PARAM_SYNTAX, "no space before a parameter");
@@ -220,6 +281,40 @@ main(void)
 	    data("a\n.\r\nb\r\n.\r\n", 3, 0, &rest) == DATA_BARE,
 	    "CRLF.LF, CR.CR, CRLF.CR, LF.CRLF: flagged, not ends");
 	ok(data("a\n.\r", 3, 0, &rest) == -1, "LF.CR alone is no end");
+	lfok = true;
+	for (f = 1, step = 1; step <= 7; step++)
+		f &= data("a\nb\r\n.c\n..d\n\r\n.\r\nMAIL", step, 0,
+		    &rest) == 0 && stored("a\nb\nc\n.d\n\n") && rest == 4;
+	ok(f, "lfok: a bare LF ends a line, a dot after it is unstuffed");
+	ok(data("ab\ncd\r\n.\r\n", 2, 8, &rest) == 0 &&
+	    data("ab\ncde\r\n.\r\n", 2, 8, &rest) == DATA_BIG,
+	    "lfok: a normalised LF counts as the two octets it becomes");
+	ok(data("a\n.\nb\r\n.\r\n", 3, 0, &rest) == DATA_BARE &&
+	    data("a\n.\r\nb\r\n.\r\n", 3, 0, &rest) == DATA_BARE &&
+	    data("a\r\n.\nb\r\n.\r\n", 3, 0, &rest) == DATA_BARE &&
+	    data("a\r.\rb\r\n.\r\n", 3, 0, &rest) == DATA_BARE &&
+	    data("a\rb\r\n.\r\n", 3, 0, &rest) == DATA_BARE,
+	    "lfok: LF.LF, LF.CRLF, CRLF.LF, a bare CR: refused, not ends");
+	ok(data("a\n.\r\n", 1, 0, &rest) == -1 &&
+	    data("a\n.\n", 1, 0, &rest) == -1,
+	    "lfok: only CRLF.CRLF ends the data");
+	lfok = false;
+
+	/* BDAT. */
+	ok(bdat(" 0", 0, false) && bdat(" 12 LAST", 12, true) &&
+	    bdat(" 5 last", 5, true) && bdat(" 18446744073709551615",
+	    18446744073709551615ULL, false), "BDAT size [LAST]");
+	ok(bdat_bad("") && bdat_bad(" ") && bdat_bad(" x") &&
+	    bdat_bad(" 1 FIRST") && bdat_bad(" 1  LAST") &&
+	    bdat_bad(" 1 LAST ") && bdat_bad(" -1") && bdat_bad("  1") &&
+	    bdat_bad(" 18446744073709551616"), "BDAT syntax errors, overflow");
+	for (f = 1, step = 1; step <= 7; step++)
+		f &= rawn("a\r\n.\r\n..b\r\nc", step) == 0 &&
+		    stored("a\n.\n..b\nc\n");
+	ok(f, "raw: dots kept, CRLF to LF across cuts, a last line ended");
+	ok(rawn("a\r\nb\r", 1) == DATA_BARE && rawn("a\nb\r\n", 2) ==
+	    DATA_BARE && rawn("a\rb\r\n", 2) == DATA_BARE,
+	    "raw: a trailing CR, a bare LF, a bare CR are flagged");
 	ok(datan("a\0b\r\n.\r\n", 8, 2, 0, &rest) == DATA_NUL, "NUL flagged");
 	memset(big, 'x', sizeof big);
 	memcpy(big + 998, "\r\n.\r\n", 6);
