@@ -673,6 +673,8 @@ set_policy(struct remote *r, enum tls_level level, bool smtps,
 {
 	(void)policy_fmt(r->policy, sizeof r->policy, level, smtps, outcome,
 	    reason);
+	r->outcome = outcome;
+	r->reason = reason;
 	if (level == TLS_LEVEL_DANE && r->dr.note != NULL)
 		(void)policy_note(r->policy, sizeof r->policy, "dane",
 		    r->dr.note);
@@ -1536,6 +1538,7 @@ do_job(struct remote *r, struct job_req *j)
 		ok = report_fail(r, j, JOB_MSG_TEMP, "4.7.5 ", r->why.s, NULL);
 		goto out;
 	}
+	tlsreport_job(r, j, rcpts);
 	/*
 	 * A kept connection serves only a job that starts with its host, and
 	 * with the same settings: a reload may have changed them.
@@ -1567,7 +1570,10 @@ do_job(struct remote *r, struct job_req *j)
 			continue;
 		}
 		if (r->fd == -1) {
-			if (!conn_open(r, &j->host[h])) {
+			bool up = conn_open(r, &j->host[h]);
+
+			tlsreport_session(r, &j->host[h]);
+			if (!up) {
 				h++;
 				continue;
 			}
