@@ -379,6 +379,7 @@ daily_run(struct daily_conf *c)
 	if (r == 1) {
 		log_info("day=", c->day, " result=done-before");
 		queue_close(&q);
+		zs_free(&c->dnsservers);
 		return EXIT_OK;
 	}
 	if (r == -1 || queue_tlsrpt_scan(&q, c->day, scan_file, &sc) != 1)
