@@ -1495,6 +1495,7 @@ do_job(struct remote *r, struct job_req *j)
 	const char *from, *rcpts;
 	size_t nrcpt, i, h, short_tls = 0;
 	int mfd = -1, ok = 0;
+	bool aside;
 
 	memset(&res, 0, sizeof res);
 	envelope_init(&e);
@@ -1533,12 +1534,12 @@ do_job(struct remote *r, struct job_req *j)
 	if (res.rl == NULL || res.rt == NULL)
 		goto nomem;
 	/* RFC 8689 4.2.2: TLS-Required: No sets the domain's policy aside. */
-	if (!requiretls_optional(mfd, &e) &&
-	    !mtasts_apply(r->conf, j, rcpts, &r->why)) {
+	aside = requiretls_optional(mfd, &e);
+	if (!aside && !mtasts_apply(r->conf, j, rcpts, &r->why)) {
 		ok = report_fail(r, j, JOB_MSG_TEMP, "4.7.5 ", r->why.s, NULL);
 		goto out;
 	}
-	tlsreport_job(r, j, rcpts);
+	tlsreport_job(r, j, rcpts, !aside);
 	/*
 	 * A kept connection serves only a job that starts with its host, and
 	 * with the same settings: a reload may have changed them.

@@ -11,7 +11,8 @@
 #include "tlsreport.h"
 
 void
-tlsreport_job(struct remote *r, const struct job_req *j, const char *rcpts)
+tlsreport_job(struct remote *r, const struct job_req *j, const char *rcpts,
+    bool sts)
 {
 	struct tlsreport *t = &r->rpt;
 	const char *at = strrchr(rcpts, '@');
@@ -32,7 +33,7 @@ tlsreport_job(struct remote *r, const struct job_req *j, const char *rcpts)
 	if (t->domain[n - 1] == '.')
 		t->domain[n - 1] = '\0';
 	/* What mtasts_apply read (or had zr-sts write) a moment ago. */
-	if (r->conf->mtasts && queue_sts_read(&r->q, t->domain, &rec) == 1 &&
+	if (sts && r->conf->mtasts && queue_sts_read(&r->q, t->domain, &rec) == 1 &&
 	    sts_cache_parse(rec.s, rec.len, &t->c) &&
 	    sts_cache_valid(&t->c, (long long)time(NULL)) &&
 	    t->c.policy.mode != STS_NONE)

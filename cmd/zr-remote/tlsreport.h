@@ -32,11 +32,12 @@ struct tlsreport {
 };
 
 /*
- * At the start of a job, once MTA-STS has been applied: the recipients'
- * domain (of rcpts, NUL-separated) and its cached MTA-STS policy.
+ * At the start of a job, once MTA-STS has been applied (sts: it was, not
+ * set aside by TLS-Required: No): the recipients' domain (of rcpts,
+ * NUL-separated) and its cached MTA-STS policy.
  */
 void tlsreport_job(struct remote *, const struct job_req *,
-    const char *rcpts);
+    const char *rcpts, bool sts);
 /* After conn_open for host h: the session's line, if it is one. */
 void tlsreport_session(struct remote *, const struct route_host *h);
 

@@ -10,6 +10,9 @@
 #   ta.test     DANE-TA, a certificate for another name; rua mailto and https
 #   none.test   signed, no TLSA: no policy found
 #   quiet.test  no _smtp._tls record: no report
+#   sts.test    an MTA-STS enforce policy (its cache record written here, so
+#               no HTTPS is needed), a certificate for another name; and a
+#               message with TLS-Required: No, which sets the policy aside
 # A kept connection carries no new session, so each domain has MX hosts
 # of its own names.
 . "${0%/*}/../lib/harness.sh"
@@ -17,7 +20,7 @@
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
 command -v gzip >/dev/null || skip_all 'no gzip tool'
-plan 30
+plan 33
 zr_setup
 mkcerts && mkcert mx 'DNS:mx.dane.test' ||
 	{ echo 'Bail out! unable to make certificates'; exit 1; }
@@ -45,7 +48,15 @@ secure _smtp._tls.none.test TXT v=TLSRPTv1; rua=mailto:none@reports.test
 secure _smtp._tls.none.test TXT v=spf1 -all
 secure quiet.test MX 10 mx.quiet.test
 secure mx.quiet.test A 127.0.0.2
+secure sts.test MX 10 mx.sts.test
+secure mx.sts.test A 127.0.0.2
+secure _smtp._tls.sts.test TXT v=TLSRPTv1; rua=mailto:sts@reports.test
 EOZ
+now=$(date +%s)
+mkdir -p "$ZR_QUEUE/sts"
+printf 'zr-sts 1\nchecked %s\nid 1\nfetched %s\nmode enforce\nmax_age 86400\nmx mx.sts.test\n' \
+	"$now" "$now" >"$ZR_QUEUE/sts/sts.test"
+chown -R "$ZR_TEST_USER" "$ZR_QUEUE/sts" 2>/dev/null
 rm -f "$T/dns.port"
 bg "$PY" "$ZR_ROOT/tests/e2e/dane-dns.py" --zone "$T/zone" \
 	--portfile "$T/dns.port" --log "$T/dns.log"
@@ -56,16 +67,22 @@ control tlsmx dane
 control mxport "$P"
 control retrybase 600
 control timeoutremote 5
+cp "$C/ca.pem" "$ZR_CONTROL/tlsca"
 chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 inj -f alice@relay.test bob@dane.test
 inj -f alice@relay.test eve@ta.test
 inj -f alice@relay.test carol@none.test
 inj -f alice@relay.test dave@quiet.test
+inj -f alice@relay.test erin@sts.test
+printf 'TLS-Required: No\nSubject: test\n\nbody\n' |
+	as_user zr-inject -f alice@relay.test frank@sts.test
 log_has 30 'success: .*rcpt=<bob@dane.test>'
 log_has 30 'deferral: .*rcpt=<eve@ta.test>'
 log_has 30 'success: .*rcpt=<carol@none.test>'
 log_has 30 'success: .*rcpt=<dave@quiet.test>'
+log_has 30 'deferral: .*rcpt=<erin@sts.test>'
+log_has 30 'success: .*rcpt=<frank@sts.test>'
 send_stop
 # The day the sessions were in (a run across midnight would see two).
 DAY=$(ls "$ZR_QUEUE/tlsrpt" 2>/dev/null | head -n 1)
@@ -86,6 +103,12 @@ like "$(lines | grep ' none.test ')" \
 	'^1 [0-9]+ no-policy-found none.test mx.none.test 127\.0\.0\.2 success$' \
 	'a signed domain without TLSA records: no-policy-found, TLS made'
 is "$(lines | grep -c ' dane.test ')" 2 'one line per session: two for dane.test'
+like "$(lines | grep ' sts.test .* certificate-host-mismatch')" \
+	'^1 [0-9]+ sts sts.test mx.sts.test 127\.0\.0\.2 certificate-host-mismatch version:\+20STSv1 mode:\+20enforce mx:\+20mx.sts.test max_age:\+2086400$' \
+	'MTA-STS enforce, DANE falling back, a certificate for another name: an sts line with the policy'
+like "$(lines | grep ' sts.test .* success')" \
+	'^1 [0-9]+ no-policy-found sts.test mx.sts.test 127\.0\.0\.2 success$' \
+	'TLS-Required: No sets the policy aside: no-policy-found'
 is "$(stat -c %a "$D") $(stat -c %a "${D:?}"/r.* | sort -u)" '700 600' \
 	'the day directory and its files are private'
 
@@ -94,7 +117,7 @@ is "$(stat -c %a "$D") $(stat -c %a "${D:?}"/r.* | sort -u)" '700 600' \
 as_user zr-tlsrpt -d "$DAY" 2>"$T/tlsrpt.err"
 is "$?" 0 'zr-tlsrpt -d TODAY exits 0'
 msgs=$(find "$ZR_QUEUE/todo" -type f | sort)
-is "$(echo "$msgs" | grep -c .)" 3 'three reports queued: quiet.test publishes no record'
+is "$(echo "$msgs" | grep -c .)" 4 'four reports queued: quiet.test publishes no record'
 ok 'the _smtp._tls TXT records were asked for, through control/dnsservers' \
 	grep -q '^_smtp._tls.dane.test 16 ' "$T/dns.log"
 like "$(cat "$T/tlsrpt.err")" 'domain=quiet.test .*result=no-tlsrpt-record' \
@@ -183,6 +206,12 @@ is "$(grep -E '^(counts|policy) ' "$T/facts.none.test" 2>/dev/null)" \
 "counts 1 0
 policy no-policy-found none.test mx.none.test 0 1 0" \
 	'none.test: no-policy-found, without policy strings; its other TXT record is passed by'
+is "$(grep -E '^(counts|policy|failure) ' "$T/facts.sts.test" 2>/dev/null | sort)" \
+"counts 1 1
+failure certificate-host-mismatch mx.sts.test 127.0.0.2 1
+policy no-policy-found sts.test mx.sts.test 0 1 0
+policy sts sts.test mx.sts.test 4 0 1" \
+	'sts.test: the sts policy with its four lines and mx pattern, and the session without it'
 is "$(sed -n 's/^id //p' "$T/facts.ta.test" 2>/dev/null | cut -d@ -f2)" relay.test \
 	'the report-id names the submitter'
 is "$(grep -h '^sender ' $msgs | sort -u)" 'sender <postmaster@relay.test>' \
@@ -190,7 +219,7 @@ is "$(grep -h '^sender ' $msgs | sort -u)" 'sender <postmaster@relay.test>' \
 
 # Once a day: a second run queues nothing.
 as_user zr-tlsrpt -d "$DAY" 2>"$T/tlsrpt2.err"
-is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l)" 0:3 'run again: exit 0, nothing more queued'
+is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l)" 0:4 'run again: exit 0, nothing more queued'
 like "$(cat "$T/tlsrpt2.err")" "day=$DAY result=done-before" 'and it says why'
 
 # A DNS failure leaves the domain to the next run, and the day open.
@@ -202,12 +231,12 @@ printf '1 %s sts later.test mx.later.test 127.0.0.9 certificate-expired version:
 chown -R "$ZR_TEST_USER" "$ZR_QUEUE/tlsrpt/$OLD" 2>/dev/null
 echo "servfail _smtp._tls.later.test TXT" >>"$T/zone"
 as_user zr-tlsrpt -q "$ZR_QUEUE" -d "$OLD" 2>"$T/tlsrpt3.err"
-is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l)" 111:3 'a SERVFAIL for the record: exit 111, nothing queued'
+is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l)" 111:4 'a SERVFAIL for the record: exit 111, nothing queued'
 ok 'and the day is not marked done' test ! -e "$ZR_QUEUE/tlsrpt/$OLD/done"
 sed -i '/later.test/d' "$T/zone"
 echo "secure _smtp._tls.later.test TXT v=TLSRPTv1; rua=mailto:later@reports.test" >>"$T/zone"
 as_user zr-tlsrpt -d "$OLD" 2>"$T/tlsrpt4.err"
-is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l)" 0:4 'the next run, with DNS back: exit 0, the report queued'
+is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l)" 0:5 'the next run, with DNS back: exit 0, the report queued'
 ok 'the day is marked done' test -e "$ZR_QUEUE/tlsrpt/$OLD/done"
 new=$(find "$ZR_QUEUE/todo" -type f | grep -vxF "$msgs")
 decode "$new" >"$T/facts.later" 2>>"$T/decode.err"
