@@ -184,7 +184,7 @@ field(const char *p, size_t n, size_t *i, const char **f, size_t *fn)
 	*f = p + *i;
 	*fn = k - *i;
 	*i = k < n ? k + 1 : k;
-	/* "a  b" or a trailing space: an empty field. */
+	/* "a  b": an empty field, which the callers refuse. */
 	return *fn > 0 || (k < n);
 }
 
