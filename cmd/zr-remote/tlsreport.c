@@ -33,7 +33,8 @@ tlsreport_job(struct remote *r, const struct job_req *j, const char *rcpts,
 	if (t->domain[n - 1] == '.')
 		t->domain[n - 1] = '\0';
 	/* What mtasts_apply read (or had zr-sts write) a moment ago. */
-	if (sts && r->conf->mtasts && queue_sts_read(&r->q, t->domain, &rec) == 1 &&
+	if (sts && r->conf->mtasts &&
+	    queue_sts_read(&r->q, t->domain, &rec) == 1 &&
 	    sts_cache_parse(rec.s, rec.len, &t->c) &&
 	    sts_cache_valid(&t->c, (long long)time(NULL)) &&
 	    t->c.policy.mode != STS_NONE)
@@ -144,7 +145,8 @@ tlsreport_session(struct remote *r, const struct route_host *h)
 	} else if (t->sts && (t->c.policy.mode == STS_TESTING ||
 	    sts_mx_match(&t->c.policy, x.mx))) {
 		x.type = TLSRPT_STS;
-		if (t->c.policy.mode == STS_TESTING && strcmp(res, "success") == 0)
+		if (t->c.policy.mode == STS_TESTING &&
+		    strcmp(res, "success") == 0)
 			res = testing_result(r);
 		ok = sts_strings(&t->c.policy, &x);
 	} else {

@@ -91,7 +91,8 @@ scan_file(const char *name, const struct zs *text, void *ctx)
 		/* A line without its newline is one being written, or cut. */
 		if (nl == NULL)
 			break;
-		if (tlsrpt_rec_parse(text->s + off, (size_t)(nl - text->s - off),
+		if (tlsrpt_rec_parse(text->s + off,
+		    (size_t)(nl - text->s) - off,
 		    &r, &why) && r.t >= sc->start && r.t < sc->start + 86400) {
 			if (!agg_add(sc->a, &r)) {
 				tlsrpt_rec_free(&r);
@@ -217,7 +218,7 @@ inject(const struct daily_conf *c, const char *sender, const struct zs *to,
 		if (dup2(p[0], 0) == -1 || dup2(2, 1) == -1)
 			_exit(EXIT_TEMP);
 		close(p[0]);
-		/* The deadline outlives exec: SIGALRM ends a stuck zr-inject. */
+		/* The deadline outlives exec: SIGALRM ends a stuck one. */
 		signal(SIGALRM, SIG_DFL);
 		alarm(DAILY_INJECT_DEADLINE);
 		if (setenv("ZR_QUEUE", c->queuedir, 1) == -1)

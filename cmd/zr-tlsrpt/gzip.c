@@ -42,7 +42,8 @@ gzip_stored(const void *p, size_t n, struct zs *out)
 	if (!zs_catb(out, head, sizeof head))
 		return 0;
 	do {
-		size_t len = n - off > GZIP_BLOCK_MAX ? GZIP_BLOCK_MAX : n - off;
+		size_t len = n - off > GZIP_BLOCK_MAX ? GZIP_BLOCK_MAX :
+		    n - off;
 		int last = off + len == n;
 
 		/* RFC 1951 3.2.4: BFINAL, BTYPE 00, then LEN and NLEN. */
