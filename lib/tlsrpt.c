@@ -410,6 +410,49 @@ tlsrpt_mailto(const char *uri, struct zs *addr)
 	return 1;
 }
 
+int
+tlsrpt_https(const char *uri, char *host, unsigned *port, struct zs *path)
+{
+	const char *p = uri + 8;
+	unsigned long long u;
+	size_t n = 0, k;
+
+	path->len = 0;
+	*port = 443;
+	if (strncasecmp(uri, "https://", 8) != 0)
+		goto bad;
+	for (; *p != '\0' && *p != ':' && *p != '/'; p++) {
+		char c = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p;
+
+		if (n >= TLSRPT_NAME_MAX || !((c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			goto bad;
+		host[n++] = c;
+	}
+	host[n] = '\0';
+	if (n == 0 || host[0] == '.' || host[0] == '-')
+		goto bad;
+	if (*p == ':') {
+		k = scan_ulong(p + 1, &u);
+		if (k == 0 || u == 0 || u > 65535)
+			goto bad;
+		*port = (unsigned)u;
+		p += 1 + k;
+	}
+	if (*p != '\0' && *p != '/')
+		goto bad;
+	for (k = 0; p[k] != '\0'; k++)
+		if ((unsigned char)p[k] <= ' ' || (unsigned char)p[k] >= 127 ||
+		    p[k] == '#')
+			goto bad;
+	if (!zs_copys(path, *p != '\0' ? p : "/") || !zs_0(path))
+		return 0;
+	return 1;
+bad:
+	errno = EINVAL;
+	return 0;
+}
+
 /* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
 static long long
 days_from_civil(long long y, unsigned m, unsigned d)

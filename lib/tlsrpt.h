@@ -86,6 +86,14 @@ int tlsrpt_txt_parse(const char *p, size_t n, struct zs *rua, size_t *nrua,
  * address that is not local@domain in printable ASCII.
  */
 int tlsrpt_mailto(const char *uri, struct zs *addr);
+/*
+ * The parts of an https: URI (RFC 8460 5.4: the report is POSTed there):
+ * host (lower case, letters, digits, '-' and '.'), *port (443 unless
+ * given), path (from its "/", "/" when none; printable ASCII) into path
+ * (replaced, NUL-ended). 0 for another scheme or a URI of another shape.
+ */
+int tlsrpt_https(const char *uri, char *host, unsigned *port,
+    struct zs *path);
 /* The UTC day of t as "YYYY-MM-DD" (day: TLSRPT_DAY_LEN + 1 bytes). */
 void tlsrpt_day(long long t, char *day);
 /* "YYYY-MM-DD" to the time its day begins, UTC. 1, or 0 if not a date. */

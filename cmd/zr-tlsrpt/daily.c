@@ -18,7 +18,9 @@
 #include "dns.h"
 #include "fmt.h"
 #include "gzip.h"
+#include "https.h"
 #include "queue.h"
+#include "timeoutio.h"
 
 int
 daily_args(struct daily_conf *c, int argc, char **argv)
@@ -65,8 +67,16 @@ daily_conf_load(struct daily_conf *c)
 		memcpy(c->me, s.s, s.len + 1);
 	}
 	zs_free(&s);
-	return control_readfile("dnsservers", &c->dnsservers) != -1 &&
-	    zs_0(&c->dnsservers);
+	if (control_readfile("dnsservers", &c->dnsservers) == -1 ||
+	    !zs_0(&c->dnsservers))
+		return 0;
+	/* The CAs zr-sts trusts for HTTPS instead of the system's (tests). */
+	if (!zs_cats(&c->cafile, control_dir()) ||
+	    !zs_cats(&c->cafile, "/mtastsca") || !zs_0(&c->cafile))
+		return 0;
+	if (access(c->cafile.s, F_OK) != 0)
+		c->cafile.len = 0;
+	return 1;
 }
 
 /* The day's lines, into the agg; a damaged line is logged and passed by. */
@@ -291,11 +301,115 @@ daily_message(const struct daily_conf *c, const char *domain,
 	return ok;
 }
 
-/* One domain's report, to the mailto: URIs of rua. 1 when done. */
+/* The request and the exchange with one address of host. */
 static int
-report_domain(struct daily_conf *c, const struct agg_domain *d,
-    const struct zs *rua, size_t nrua)
+post_to(const struct daily_conf *c, struct dns_addr *a, const char *host,
+    unsigned port, const struct zs *req, long long deadline,
+    struct zs *resp, struct zs *why)
 {
+	struct tls_opts o;
+	char err[TLS_ERR_MAX];
+	SSL_CTX *ctx;
+	bool clean;
+	int fd, ok = 0;
+
+	memset(&o, 0, sizeof o);
+	o.cafile = c->cafile.len > 0 ? c->cafile.s : NULL;
+	ctx = tls_client_ctx(&o, err, sizeof err);
+	if (ctx == NULL) {
+		(void)(zs_copys(why, "TLS: ") && zs_cats(why, err));
+		return 0;
+	}
+	fd = https_connect(a, port, DAILY_HTTPS_TIMEOUT, deadline);
+	if (fd == -1)
+		(void)(zs_copys(why, "unable to connect to ") &&
+		    zs_cats(why, host));
+	else
+		ok = https_exchange(ctx, fd, host, req, DAILY_RESPONSE_MAX,
+		    DAILY_HTTPS_TIMEOUT, deadline, resp, &clean,
+		    "the response", why);
+	if (fd != -1)
+		close(fd);
+	SSL_CTX_free(ctx);
+	return ok;
+}
+
+/*
+ * POST the report gz to an https: URI (RFC 8460 5.4): 1 when a 2xx came
+ * back, or the URI is not one to post to; 0 to try again later.
+ */
+static int
+post(const struct daily_conf *c, struct dns *d, const char *domain,
+    const char *uri, const struct zs *gz)
+{
+	char host[TLSRPT_NAME_MAX + 1], num[FMT_ULONG + 1];
+	struct dns_addr a[DAILY_ADDRS];
+	struct zs path = ZS_INIT, req = ZS_INIT, resp = ZS_INIT, why = ZS_INIT;
+	long long deadline = timeoutio_deadline(DAILY_HTTPS_TIMEOUT);
+	unsigned port;
+	size_t n = 0, i;
+	int ok = 0, code = -1;
+
+	if (!tlsrpt_https(uri, host, &port, &path)) {
+		log_info("domain=", domain, " day=", c->day, " rua=", uri,
+		    " result=skipped reason=\"not an https: URI zr can post "
+		    "to\"");
+		ok = 1;
+		goto out;
+	}
+	num[fmt_ulong(num, port)] = '\0';
+	if (!zs_cats(&req, "POST ") || !zs_cat(&req, &path) ||
+	    !zs_cats(&req, " HTTP/1.1\r\nHost: ") || !zs_cats(&req, host) ||
+	    (port != 443 && (!zs_catc(&req, ':') || !zs_cats(&req, num))) ||
+	    !zs_cats(&req, "\r\nContent-Type: application/tlsrpt+gzip\r\n"
+	    "Content-Length: ") || !zs_catulong(&req, gz->len) ||
+	    !zs_cats(&req, "\r\nConnection: close\r\n"
+	    "User-Agent: zr-tlsrpt\r\n\r\n") || !zs_cat(&req, gz))
+		goto out;
+	/* Through lib/dns, with control/dnsservers, like every lookup. */
+	if (dns_addrs(d, host, a, DAILY_ADDRS, &n) != DNS_OK || n == 0)
+		(void)(zs_copys(&why, "no address for ") &&
+		    zs_cats(&why, host));
+	for (i = 0; i < n && code == -1; i++)
+		if (post_to(c, &a[i], host, port, &req, deadline, &resp, &why))
+			code = https_status(resp.s, resp.len);
+	ok = code >= 200 && code <= 299;
+	if (code != -1 && !ok) {
+		num[fmt_ulong(num, (unsigned long long)code)] = '\0';
+		(void)(zs_copys(&why, "HTTP status ") && zs_cats(&why, num));
+	}
+	if (ok)
+		log_info("domain=", domain, " day=", c->day, " rua=", uri,
+		    " result=posted");
+	else if (zs_0(&why))
+		warn_x("domain=", domain, " day=", c->day, " rua=", uri,
+		    " unable to post the report: ", why.len ? why.s :
+		    "out of memory");
+out:
+	zs_free(&path);
+	zs_free(&req);
+	zs_free(&resp);
+	zs_free(&why);
+	return ok;
+}
+
+/* Whether the marker name is in the day's directory. */
+static int
+marked(struct queue *q, const struct daily_conf *c, const char *name)
+{
+	return queue_tlsrpt_marked(q, c->day, name) == 1;
+}
+
+/*
+ * One domain's report, to the URIs of rua: the mailto: ones in one
+ * message, each https: one by a POST. 1 when all is done.
+ */
+static int
+report_domain(struct daily_conf *c, struct queue *q, struct dns *dns,
+    const struct agg_domain *d, const struct zs *rua, size_t nrua)
+{
+	char mark[TLSRPT_NAME_MAX + FMT_ULONG + 8];
+	size_t nhttps = 0;
 	char qid[QUEUE_ID_SIZE], id[QUEUE_ID_SIZE + 256], uid[QUEUE_ID_SIZE];
 	char file[1024], sender[300], contact[300];
 	struct zs json = ZS_INIT, gz = ZS_INIT, msg = ZS_INIT, to = ZS_INIT,
@@ -327,16 +441,15 @@ report_domain(struct daily_conf *c, const struct agg_domain *d,
 			    !zs_cats(&list, addr.s))
 				goto out;
 			nto++;
+		} else if (strncasecmp(u, "https:", 6) == 0) {
+			nhttps++;
 		} else {
-			/* https: reports (RFC 8460 5.4) are not sent. */
 			log_info("domain=", d->name, " day=", c->day,
-			    " rua=", u, " result=skipped reason=\"",
-			    strncasecmp(u, "https:", 6) == 0 ?
-			    "https reporting is not supported" :
-			    "not a mailto: URI with one address", "\"");
+			    " rua=", u, " result=skipped reason=\"not a "
+			    "mailto: URI with one address, nor https:\"");
 		}
 	}
-	if (nto == 0) {
+	if (nto == 0 && nhttps == 0) {
 		ok = 1;
 		goto out;
 	}
@@ -346,12 +459,30 @@ report_domain(struct daily_conf *c, const struct agg_domain *d,
 	m.day = c->day;
 	if (!zs_0(&list) || !agg_json(d, &m, &json) ||
 	    !gzip_stored(json.s, json.len, &gz) ||
-	    !daily_message(c, d->name, id, file, list.s, gz.s, gz.len, &msg))
+	    fmt_snprintf(mark, sizeof mark, "m.%s", d->name) == -1)
 		goto out;
-	ok = inject(c, sender, &to, nto, &msg);
-	if (ok)
-		log_info("domain=", d->name, " day=", c->day, " to=", list.s,
-		    " report_id=", id, " result=queued");
+	ok = 1;
+	if (nto > 0 && !marked(q, c, mark)) {
+		ok = daily_message(c, d->name, id, file, list.s, gz.s, gz.len,
+		    &msg) && inject(c, sender, &to, nto, &msg);
+		if (ok)
+			log_info("domain=", d->name, " day=", c->day, " to=",
+			    list.s, " report_id=", id, " result=queued");
+		ok = ok && queue_tlsrpt_mark(q, c->day, mark);
+	}
+	for (i = 0, off = 0; i < nrua; i++) {
+		const char *u = rua->s + off;
+
+		off += strlen(u) + 1;
+		if (strncasecmp(u, "https:", 6) != 0 ||
+		    fmt_snprintf(mark, sizeof mark, "h%zu.%s", i, d->name) ==
+		    -1 || marked(q, c, mark))
+			continue;
+		if (post(c, dns, d->name, u, &gz) &&
+		    queue_tlsrpt_mark(q, c->day, mark))
+			continue;
+		ok = 0;
+	}
 out:
 	zs_free(&json);
 	zs_free(&gz);
@@ -381,6 +512,7 @@ daily_run(struct daily_conf *c)
 		log_info("day=", c->day, " result=done-before");
 		queue_close(&q);
 		zs_free(&c->dnsservers);
+		zs_free(&c->cafile);
 		return EXIT_OK;
 	}
 	if (r == -1 || queue_tlsrpt_scan(&q, c->day, scan_file, &sc) != 1)
@@ -407,8 +539,8 @@ daily_run(struct daily_conf *c)
 		if (r == 0)
 			log_info("domain=", dom, " day=", c->day,
 			    " result=no-tlsrpt-record");
-		if (r == -1 || (r == 1 && !report_domain(c, &a.d[i], &rua,
-		    nrua)) || !queue_tlsrpt_mark(&q, c->day, mark)) {
+		if (r == -1 || (r == 1 && !report_domain(c, &q, &d, &a.d[i],
+		    &rua, nrua)) || !queue_tlsrpt_mark(&q, c->day, mark)) {
 			code = EXIT_TEMP;
 			log_info("domain=", dom, " day=", c->day,
 			    " result=deferred");
@@ -422,6 +554,7 @@ daily_run(struct daily_conf *c)
 	agg_free(&a);
 	zs_free(&rua);
 	zs_free(&c->dnsservers);
+	zs_free(&c->cafile);
 	queue_close(&q);
 	return code;
 }

@@ -6,10 +6,13 @@
  * lib/dns and control/dnsservers, and the report, as JSON in a gzip file
  * (gzip.h), is queued to its mailto: addresses by zr-inject (installed
  * beside zr-tlsrpt) as a multipart/report; report-type="tlsrpt"
- * (RFC 8460 5.3). A domain done (report queued, or nobody to send it to)
- * gets the marker DAY/s.DOMAIN; the day, when every domain is done, the
- * marker DAY/done, and is not reported again. A domain whose lookup or
- * queueing failed is tried at the next run.
+ * (RFC 8460 5.3), and POSTed to its https: addresses (RFC 8460 5.4,
+ * lib/https, the certificate checked against the system's store or
+ * control/mtastsca). Each part done gets a marker: DAY/m.DOMAIN for the
+ * mail, DAY/hN.DOMAIN for the Nth URI posted to; a domain done (or
+ * with nobody to send to) DAY/s.DOMAIN; the day, when every domain is
+ * done, DAY/done, and it is not reported again. What failed is tried at
+ * the next run, and only that.
  */
 #ifndef ZR_TLSRPT_DAILY_H
 #define ZR_TLSRPT_DAILY_H
@@ -20,6 +23,12 @@
 #define DAILY_USAGE "zr-tlsrpt [-q queuedir] [-d YYYY-MM-DD]"
 /* Seconds zr-inject may take for one report. */
 #define DAILY_INJECT_DEADLINE 60
+/* Seconds for one POST: the lookup, the connection, the exchange. */
+#define DAILY_HTTPS_TIMEOUT 30
+/* Addresses of an https: host tried in turn. */
+#define DAILY_ADDRS 4
+/* An HTTP response to a POST is read up to this much. */
+#define DAILY_RESPONSE_MAX 16384
 /* Base64 lines of the attachment (RFC 2045 6.8: at most 76). */
 #define DAILY_B64_LINE 76
 
@@ -29,6 +38,7 @@ struct daily_conf {
 	long long start;		/* the day's first second */
 	char me[256];			/* control/me: the submitter */
 	struct zs dnsservers;		/* control/dnsservers */
+	struct zs cafile;		/* control/mtastsca's path, or empty */
 };
 
 /* Options into c. 1, or 0 for bad usage. */

@@ -7,8 +7,10 @@
 # Python's email, gzip and json modules take apart. DNS from dane-dns.py
 # on 127.0.0.1, which signs what its zone says.
 #   dane.test   MX 10 mx1 (TLSA for another key), MX 20 mx2 (the right key)
-#   ta.test     DANE-TA, a certificate for another name; rua mailto and https
-#   none.test   signed, no TLSA: no policy found
+#   ta.test     DANE-TA, a certificate for another name; rua https and mailto,
+#               the report POSTed to tlsrpt-https.py on 127.0.0.1
+#   none.test   signed, no TLSA: no policy found; its https rua answers 503
+#               until the record names another path
 #   quiet.test  no _smtp._tls record: no report
 #   sts.test    an MTA-STS enforce policy (its cache record written here, so
 #               no HTTPS is needed), a certificate for another name; and a
@@ -20,12 +22,19 @@
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
 command -v gzip >/dev/null || skip_all 'no gzip tool'
-plan 33
+plan 38
 zr_setup
-mkcerts && mkcert mx 'DNS:mx.dane.test' ||
+mkcerts && mkcert mx 'DNS:mx.dane.test' && mkcert rpt 'DNS:reports.test' ||
 	{ echo 'Bail out! unable to make certificates'; exit 1; }
 tls_server rx mx --addr 127.0.0.2
 P=$(port_of rx)
+mkdir -p "$T/posts"
+rm -f "$T/https.port"
+bg "$PY" "$ZR_ROOT/tests/e2e/tlsrpt-https.py" --cert "$C/rpt.pem" \
+	--key "$C/rpt.key" --dir "$T/posts" --log "$T/https.log" \
+	--portfile "$T/https.port"
+wait_for 20 test -s "$T/https.port"
+HP=$(cat "$T/https.port")
 hash=$(keyfp mx | cut -d: -f2)
 other=$(keyfp self | cut -d: -f2)
 ca=$(openssl x509 -in "$C/ca.pem" -pubkey -noout |
@@ -41,10 +50,11 @@ secure _smtp._tls.dane.test TXT v=TLSRPTv1; rua=mailto:tls%2Dreports@reports.tes
 secure ta.test MX 10 mx.ta.test
 secure mx.ta.test A 127.0.0.2
 secure _$P._tcp.mx.ta.test TLSA 2 1 0 $ca
-secure _smtp._tls.ta.test TXT v=TLSRPTv1;rua=https://reports.test/tlsrpt,mailto:ta@reports.test
+secure _smtp._tls.ta.test TXT v=TLSRPTv1;rua=https://reports.test:$HP/tlsrpt,mailto:ta@reports.test
 secure none.test MX 10 mx.none.test
 secure mx.none.test A 127.0.0.2
-secure _smtp._tls.none.test TXT v=TLSRPTv1; rua=mailto:none@reports.test
+secure _smtp._tls.none.test TXT v=TLSRPTv1; rua=mailto:none@reports.test, https://reports.test:$HP/busy
+secure reports.test A 127.0.0.1
 secure _smtp._tls.none.test TXT v=spf1 -all
 secure quiet.test MX 10 mx.quiet.test
 secure mx.quiet.test A 127.0.0.2
@@ -68,6 +78,7 @@ control mxport "$P"
 control retrybase 600
 control timeoutremote 5
 cp "$C/ca.pem" "$ZR_CONTROL/tlsca"
+cp "$C/ca.pem" "$ZR_CONTROL/mtastsca"
 chmod 644 "${ZR_CONTROL:?}"/*
 send_start
 inj -f alice@relay.test bob@dane.test
@@ -115,15 +126,23 @@ is "$(stat -c %a "$D") $(stat -c %a "${D:?}"/r.* | sort -u)" '700 600' \
 # The report run, as the queue's user.
 : >"$T/dns.log"
 as_user zr-tlsrpt -d "$DAY" 2>"$T/tlsrpt.err"
-is "$?" 0 'zr-tlsrpt -d TODAY exits 0'
+is "$?" 111 'zr-tlsrpt -d TODAY: exit 111, as one https rua answered 503'
 msgs=$(find "$ZR_QUEUE/todo" -type f | sort)
 is "$(echo "$msgs" | grep -c .)" 4 'four reports queued: quiet.test publishes no record'
 ok 'the _smtp._tls TXT records were asked for, through control/dnsservers' \
 	grep -q '^_smtp._tls.dane.test 16 ' "$T/dns.log"
 like "$(cat "$T/tlsrpt.err")" 'domain=quiet.test .*result=no-tlsrpt-record' \
 	'a domain without a record is logged as such'
-like "$(cat "$T/tlsrpt.err")" 'domain=ta.test .*rua=https://reports.test/tlsrpt result=skipped reason="https reporting is not supported"' \
-	'an https rua is logged as left out'
+like "$(cat "$T/tlsrpt.err")" "domain=ta.test .*rua=https://reports.test:$HP/tlsrpt result=posted" \
+	'the report was posted to the https rua'
+is "$(cat "$T/https.log" 2>/dev/null | sort)" \
+"/busy application/tlsrpt+gzip
+/tlsrpt application/tlsrpt+gzip" 'one POST to each https rua, as application/tlsrpt+gzip'
+n=$(grep -n '^/tlsrpt ' "$T/https.log" | cut -d: -f1)
+is "$(gzip -dc "$T/posts/$n.body" 2>/dev/null | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print(r["policies"][0]["policy"]["policy-domain"], r["policies"][0]["summary"]["total-failure-session-count"])')" \
+	'ta.test 1' 'the POST body is the gzipped JSON report (its certificate checked against control/mtastsca)'
+like "$(cat "$T/tlsrpt.err")" "domain=none.test .*rua=https://reports.test:$HP/busy unable to post the report: HTTP status 503" \
+	'the 503 is logged'
 
 # decode MSGFILE: the report's facts, one "key value" line each.
 decode() {
@@ -217,9 +236,18 @@ is "$(sed -n 's/^id //p' "$T/facts.ta.test" 2>/dev/null | cut -d@ -f2)" relay.te
 is "$(grep -h '^sender ' $msgs | sort -u)" 'sender <postmaster@relay.test>' \
 	'each report comes from postmaster@ME'
 
-# Once a day: a second run queues nothing.
+# What failed, and only that, is tried again.
+as_user zr-tlsrpt -d "$DAY" 2>"$T/tlsrpt1b.err"
+is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l):$(grep -c . "$T/https.log")" 111:4:3 \
+	'run again while it is busy: exit 111, no mail again, one more POST to it alone'
+sed -i "s|:$HP/busy|:$HP/fine|" "$T/zone"
+as_user zr-tlsrpt -d "$DAY" 2>"$T/tlsrpt1c.err"
+is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l):$(tail -n 1 "$T/https.log")" \
+	"0:4:/fine application/tlsrpt+gzip" 'and once it answers 200: exit 0, the day done'
+# Once a day: a later run does nothing.
 as_user zr-tlsrpt -d "$DAY" 2>"$T/tlsrpt2.err"
-is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l)" 0:4 'run again: exit 0, nothing more queued'
+is "$?:$(find "$ZR_QUEUE/todo" -type f | wc -l):$(grep -c . "$T/https.log")" 0:4:4 \
+	'run again: exit 0, nothing more queued or posted'
 like "$(cat "$T/tlsrpt2.err")" "day=$DAY result=done-before" 'and it says why'
 
 # A DNS failure leaves the domain to the next run, and the day open.

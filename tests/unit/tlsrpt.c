@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "../lib/tap.h"
+#include "fmt.h"
+#include "https.h"
 #include "tlsrpt.h"
 
 static int
@@ -61,6 +63,22 @@ mailto(const char *uri)
 	return out;
 }
 
+/* An https: URI's parts as "host port path", or "-" if refused. */
+static const char *
+https(const char *uri)
+{
+	static char out[600];
+	char host[TLSRPT_NAME_MAX + 1];
+	struct zs path = ZS_INIT;
+	unsigned port;
+
+	if (!tlsrpt_https(uri, host, &port, &path) ||
+	    fmt_snprintf(out, sizeof out, "%s %u %s", host, port, path.s) == -1)
+		memcpy(out, "-", 2);
+	zs_free(&path);
+	return out;
+}
+
 int
 main(void)
 {
@@ -71,7 +89,7 @@ main(void)
 	long long t;
 	size_t i;
 
-	plan(34);
+	plan(40);
 	memset(&r, 0, sizeof r);
 	memset(&back, 0, sizeof back);
 	r.t = 1796169374;
@@ -105,7 +123,7 @@ main(void)
 	ok(tlsrpt_rec_fmt(&r, &line) && line.len <= TLSRPT_LINE_MAX &&
 	    tlsrpt_rec_parse(line.s, line.len - 1, &back, &why) &&
 	    back.nstrings > 0 && back.nstrings < 20,
-	    "strings beyond TLSRPT_LINE_MAX are left out, the line stays whole");
+	    "strings past TLSRPT_LINE_MAX are left out, the line stays whole");
 	ok(parses("1 5 no-policy-found a.test mx.a.test - success"),
 	    "a line without strings");
 	ok(!parses("2 5 no-policy-found a.test mx.a.test - success"),
@@ -178,6 +196,30 @@ main(void)
 	    "another scheme, no \"@\", two, a space, a list, a cut escape: "
 	    "refused");
 
+	ok(strcmp(https("https://Reports.TEST/v1/tlsrpt?x=1"),
+	    "reports.test 443 /v1/tlsrpt?x=1") == 0,
+	    "https: host in lower case, port 443, path and query");
+	ok(strcmp(https("https://r.test:8443"), "r.test 8443 /") == 0,
+	    "a port, no path: \"/\"");
+	ok(strcmp(https("http://r.test/"), "-") == 0 &&
+	    strcmp(https("https://"), "-") == 0 &&
+	    strcmp(https("https://r.test:0/"), "-") == 0 &&
+	    strcmp(https("https://r.test:65536/"), "-") == 0 &&
+	    strcmp(https("https://[::1]/"), "-") == 0 &&
+	    strcmp(https("https://u@r.test/"), "-") == 0 &&
+	    strcmp(https("https://r.test/a b"), "-") == 0 &&
+	    strcmp(https("https://r.test/a#f"), "-") == 0,
+	    "http:, no host, port 0 or too big, an address literal, user "
+	    "info, a space, a fragment: refused");
+	ok(https_status("HTTP/1.1 200 OK\r\n", 17) == 200 &&
+	    https_status("HTTP/1.0 503", 12) == 503,
+	    "a status line's code");
+	ok(https_status("HTTP/2 200 OK\r\n", 15) == -1 &&
+	    https_status("HTTP/1.1 20 OK\r\n", 16) == -1 &&
+	    https_status("HTTP/1.1 2000 OK", 16) == -1,
+	    "not HTTP/1.x, not three digits: no status");
+	ok(https_status("", 0) == -1 && https_status("HTTP/1.1 ", 9) == -1,
+	    "an empty or cut response: no status");
 	tlsrpt_day(1796169374, day);
 	ok(strcmp(day, "2026-12-01") == 0, "a time's UTC day");
 	ok(tlsrpt_day_parse("2026-12-01", &t) && t == 1796083200,
