@@ -59,6 +59,8 @@ LIBS_zr-dkim := $(SSL_LIBS)
 LIBS_zr-remote := $(SSL_LIBS)
 # zr-sts fetches MTA-STS policies over HTTPS.
 LIBS_zr-sts := $(SSL_LIBS)
+# zr-tlsrpt posts reports to https: addresses.
+LIBS_zr-tlsrpt := $(SSL_LIBS)
 # zr-send reads TLS level names in control/smarthosts through lib/tls.
 LIBS_zr-send := $(SSL_LIBS)
 # zr-smtpd is exec'ed per connection: a static link skips the dynamic

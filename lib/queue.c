@@ -1169,3 +1169,208 @@ queue_cursor_close(struct queue_cursor *c)
 		closedir(c->dir);
 	c->dir = NULL;
 }
+
+/*
+ * The directory name under dfd, made when missing and make is set, with
+ * mode (fsyncing dfd after). -1 with errno.
+ */
+static int
+subdir_make(int dfd, const char *name, bool make, mode_t mode)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+
+	if (fd != -1 || errno != ENOENT || !make)
+		return fd;
+	if (mkdirat(dfd, name, 0700) == -1 && errno != EEXIST)
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	/* mkdir's mode passed through the umask; set it as meant. */
+	if (fd == -1 || fchmod(fd, mode & 07777) == -1 || fsync(dfd) == -1) {
+		int saved = errno;
+
+		if (fd != -1)
+			close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* A name that can be a day's directory: "YYYY-MM-DD" in digits. */
+static int
+tlsrpt_day_ok(const char *day)
+{
+	size_t i;
+
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? day[i] != '-' :
+		    !(day[i] >= '0' && day[i] <= '9'))
+			break;
+	if (i != 10 || day[10] != '\0') {
+		errno = EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+/* tlsrpt/DAY, as subdir_make; the mode of stats/, as for sts/. */
+static int
+tlsrpt_dirfd(struct queue *q, const char *day, bool make)
+{
+	struct stat st;
+	int top, fd;
+
+	if (!tlsrpt_day_ok(day))
+		return -1;
+	if (fstatat(q->rootfd, "stats", &st, 0) == -1)
+		st.st_mode = 0700;
+	top = subdir_make(q->rootfd, "tlsrpt", make, st.st_mode);
+	if (top == -1)
+		return -1;
+	fd = subdir_make(top, day, make, st.st_mode);
+	{
+		int saved = errno;
+
+		close(top);
+		errno = saved;
+	}
+	return fd;
+}
+
+/* A file name in a day's directory: no '/', no leading dot. */
+static int
+tlsrpt_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > NAME_MAX || name[0] == '.' ||
+	    strchr(name, '/') != NULL) {
+		errno = EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+int
+queue_tlsrpt_append(struct queue *q, const char *day, const char *writer,
+    const char *p, size_t n)
+{
+	char name[NAME_MAX + 1];
+	int dfd, fd, ok = 0, saved;
+	ssize_t w;
+
+	if (fmt_snprintf(name, sizeof name, "r.%s", writer) == -1 ||
+	    !tlsrpt_name_ok(name))
+		return 0;
+	dfd = tlsrpt_dirfd(q, day, true);
+	if (dfd == -1)
+		return 0;
+	fd = open_reg(dfd, name, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (fd != -1) {
+		/* One write: O_APPEND keeps lines whole (tlsrpt.h's limit). */
+		while ((w = write(fd, p, n)) == -1 && errno == EINTR)
+			;
+		ok = w >= 0 && (size_t)w == n;
+		if (w >= 0 && !ok)
+			errno = EIO;
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return ok;
+}
+
+int
+queue_tlsrpt_scan(struct queue *q, const char *day,
+    int (*fn)(const char *name, const struct zs *text, void *ctx), void *ctx)
+{
+	struct zs text = ZS_INIT;
+	struct dirent *de;
+	DIR *d;
+	int dfd = tlsrpt_dirfd(q, day, false), r = 1, saved;
+
+	if (dfd == -1)
+		return errno == ENOENT ? 1 : -1;
+	d = fdopendir(dfd);
+	if (d == NULL) {
+		saved = errno;
+		close(dfd);
+		errno = saved;
+		return -1;
+	}
+	while (r == 1) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL) {
+			if (errno != 0)
+				r = -1;
+			break;
+		}
+		if (strncmp(de->d_name, "r.", 2) != 0)
+			continue;
+		switch (read_at(dirfd(d), de->d_name, &text)) {
+		case 1:
+			r = fn(de->d_name, &text, ctx);
+			break;
+		case 0:
+			break;
+		default:
+			/* A stray (a symlink, a FIFO) is passed by. */
+			if (errno != QUEUE_ENOTREG)
+				r = -1;
+		}
+	}
+	saved = errno;
+	closedir(d);
+	zs_free(&text);
+	errno = saved;
+	return r;
+}
+
+int
+queue_tlsrpt_mark(struct queue *q, const char *day, const char *name)
+{
+	int dfd, fd, ok = 0, saved;
+
+	if (!tlsrpt_name_ok(name) || strncmp(name, "r.", 2) == 0) {
+		errno = EINVAL;
+		return 0;
+	}
+	dfd = tlsrpt_dirfd(q, day, true);
+	if (dfd == -1)
+		return 0;
+	fd = open_reg(dfd, name, O_WRONLY | O_CREAT, 0600);
+	if (fd != -1) {
+		ok = fsync(dfd) == 0;
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return ok;
+}
+
+int
+queue_tlsrpt_marked(struct queue *q, const char *day, const char *name)
+{
+	struct stat st;
+	int dfd, r, saved;
+
+	if (!tlsrpt_name_ok(name))
+		return -1;
+	dfd = tlsrpt_dirfd(q, day, false);
+	if (dfd == -1)
+		return errno == ENOENT ? 0 : -1;
+	r = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 1 :
+	    errno == ENOENT ? 0 : -1;
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return r;
+}

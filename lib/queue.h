@@ -263,6 +263,23 @@ int queue_sts_write(struct queue *, const char *domain, const char *p,
 int queue_trigger_listen(struct queue *, int *rfd, int *wfd);
 
 /*
+ * TLSRPT session results (tlsrpt.h) in tlsrpt/DAY/, DAY "YYYY-MM-DD";
+ * tlsrpt/ and DAY/ are made on first use with the mode of stats/.
+ * queue_tlsrpt_append: n bytes (one line) appended to DAY/r.<writer>
+ * with one write(2) (O_APPEND, created 0600, never through a symlink).
+ * queue_tlsrpt_scan: fn(name, text, ctx) for every regular file "r.*" of
+ * DAY, stopping as queue_scan does; a DAY never written is empty.
+ * queue_tlsrpt_mark: the empty marker DAY/<name> made durable ("done",
+ * "s.DOMAIN"); queue_tlsrpt_marked: 1 when it is there, 0 when not, -1.
+ */
+int queue_tlsrpt_append(struct queue *, const char *day, const char *writer,
+    const char *p, size_t n);
+int queue_tlsrpt_scan(struct queue *, const char *day,
+    int (*fn)(const char *name, const struct zs *text, void *ctx), void *ctx);
+int queue_tlsrpt_mark(struct queue *, const char *day, const char *name);
+int queue_tlsrpt_marked(struct queue *, const char *day, const char *name);
+
+/*
  * Take the lock lock/<name> (created if missing) for as long as the
  * returned descriptor stays open: one scheduler per queue. -1 on error,
  * with errno EWOULDBLOCK when another process holds it.

@@ -675,6 +675,8 @@ set_policy(struct remote *r, enum tls_level level, bool smtps,
 {
 	(void)policy_fmt(r->policy, sizeof r->policy, level, smtps, outcome,
 	    reason);
+	r->outcome = outcome;
+	r->reason = reason;
 	if (level == TLS_LEVEL_DANE && r->dr.note != NULL)
 		(void)policy_note(r->policy, sizeof r->policy, "dane",
 		    r->dr.note);
@@ -1498,6 +1500,7 @@ do_job(struct remote *r, struct job_req *j)
 	const char *from, *rcpts;
 	size_t nrcpt, i, h, short_tls = 0, short_utf8 = 0;
 	int mfd = -1, ok = 0;
+	bool aside;
 
 	memset(&res, 0, sizeof res);
 	envelope_init(&e);
@@ -1536,11 +1539,12 @@ do_job(struct remote *r, struct job_req *j)
 	if (res.rl == NULL || res.rt == NULL)
 		goto nomem;
 	/* RFC 8689 4.2.2: TLS-Required: No sets the domain's policy aside. */
-	if (!requiretls_optional(mfd, &e) &&
-	    !mtasts_apply(r->conf, j, rcpts, &r->why)) {
+	aside = requiretls_optional(mfd, &e);
+	if (!aside && !mtasts_apply(r->conf, j, rcpts, &r->why)) {
 		ok = report_fail(r, j, JOB_MSG_TEMP, "4.7.5 ", r->why.s, NULL);
 		goto out;
 	}
+	tlsreport_job(r, j, rcpts, !aside);
 	/*
 	 * A kept connection serves only a job that starts with its host, and
 	 * with the same settings: a reload may have changed them.
@@ -1572,7 +1576,10 @@ do_job(struct remote *r, struct job_req *j)
 			continue;
 		}
 		if (r->fd == -1) {
-			if (!conn_open(r, &j->host[h])) {
+			bool up = conn_open(r, &j->host[h]);
+
+			tlsreport_session(r, &j->host[h]);
+			if (!up) {
 				h++;
 				continue;
 			}

@@ -28,6 +28,7 @@
 #include "smtpreply.h"
 #include "timeoutio.h"
 #include "tls.h"
+#include "tlsreport.h"
 #include "zs.h"
 
 /* A cipher list longer than this in control/tlsclientciphers is refused. */
@@ -86,6 +87,8 @@ struct remote {
 	struct tls *tls;		/* the connection's TLS, or NULL */
 	char tlsinfo[REMOTE_TLSINFO_MAX];	/* the T record */
 	char policy[POLICY_FIELDS_MAX];	/* and its policy= outcome= */
+	const char *outcome, *reason;	/* of policy=, for tlsreport */
+	struct tlsreport rpt;		/* the job's TLSRPT facts */
 	enum tls_level eff;		/* the level applied: at dane, what
 					   the TLSA records made of it */
 	struct dane dane;

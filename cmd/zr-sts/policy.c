@@ -13,6 +13,7 @@
 #include "control.h"
 #include "die.h"
 #include "dns.h"
+#include "https.h"
 #include "policy.h"
 #include "queue.h"
 #include "scan.h"
@@ -246,104 +247,6 @@ policy_http_body(const char *p, size_t n, bool clean, struct zs *body,
 	return 1;
 }
 
-/* A TCP connection to a, port 443, within the deadline; -1 when none. */
-static int
-connect_addr(struct dns_addr *a, long long deadline)
-{
-	int fd, err = 0;
-	socklen_t len = sizeof err;
-
-	if (a->sa.ss_family == AF_INET)
-		((struct sockaddr_in *)&a->sa)->sin_port = htons(POLICY_PORT);
-	else
-		((struct sockaddr_in6 *)&a->sa)->sin6_port =
-		    htons(POLICY_PORT);
-	fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0);
-	if (fd == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&a->sa, a->len) == 0)
-		return fd;
-	if (errno == EINPROGRESS && timeoutio_wait_until(fd, POLLOUT,
-	    POLICY_TIMEOUT, deadline) && getsockopt(fd, SOL_SOCKET, SO_ERROR,
-	    &err, &len) == 0 && err == 0)
-		return fd;
-	close(fd);
-	return -1;
-}
-
-/* GET the policy over one connection; the response into resp. */
-static int
-fetch_one(SSL_CTX *ctx, int fd, const char *host, long long deadline,
-    struct zs *resp, bool *clean, struct zs *why)
-{
-	char err[TLS_ERR_MAX];
-	struct zs req = ZS_INIT;
-	struct tls *t;
-	struct tls_check chk = { .level = TLS_LEVEL_VERIFY };
-	size_t off = 0;
-	int ok = 0;
-
-	/* RFC 8461 3.3: the policy host's certificate is always checked. */
-	t = tls_connect(ctx, fd, host, &chk, NULL, POLICY_TIMEOUT, deadline,
-	    err, sizeof err);
-	if (t == NULL) {
-		(void)(zs_copys(why, "TLS: ") && zs_cats(why, err));
-		return 0;
-	}
-	if (!zs_cats(&req, "GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: ") ||
-	    !zs_cats(&req, host) ||
-	    !zs_cats(&req, "\r\nConnection: close\r\nUser-Agent: zr-sts\r\n\r\n"))
-		goto done;
-	while (off < req.len) {
-		ssize_t w = tls_write(fd, req.s + off, req.len - off, t);
-
-		if (w <= 0) {
-			(void)zs_copys(why, "unable to send the request");
-			goto done;
-		}
-		off += (size_t)w;
-	}
-	resp->len = 0;
-	*clean = true;
-	for (;;) {
-		ssize_t r;
-
-		/* Head, body, and a chunked coding's few bytes of framing. */
-		if (resp->len > POLICY_HEAD_MAX + STS_POLICY_MAX + 4096) {
-			(void)zs_copys(why, "policy too long");
-			goto done;
-		}
-		if (!zs_readyplus(resp, 4096))
-			goto done;
-		r = tls_read(fd, resp->s + resp->len, 4096, t);
-		if (r == 0)
-			break;
-		if (r < 0 && resp->len > 0 && errno != ETIME &&
-		    errno != ETIMEDOUT) {
-			/*
-			 * Many servers close without close_notify: the end is
-			 * then only as good as the response's own framing,
-			 * which policy_http_body checks.
-			 */
-			*clean = false;
-			break;
-		}
-		if (r < 0) {
-			(void)zs_copys(why, errno == ETIME || errno == ETIMEDOUT ?
-			    "timed out reading the policy" :
-			    "unable to read the policy");
-			goto done;
-		}
-		resp->len += (size_t)r;
-	}
-	ok = 1;
-done:
-	zs_free(&req);
-	tls_close(t);
-	return ok;
-}
-
 /* The policy of c->domain over HTTPS into pol. 1, or 0 with why. */
 static int
 fetch(struct policy_conf *c, struct dns *d, struct sts_policy *pol,
@@ -351,7 +254,7 @@ fetch(struct policy_conf *c, struct dns *d, struct sts_policy *pol,
 {
 	struct dns_addr a[POLICY_ADDRS];
 	struct tls_opts o;
-	struct zs resp = ZS_INIT, body = ZS_INIT;
+	struct zs resp = ZS_INIT, body = ZS_INIT, req = ZS_INIT;
 	char host[STS_NAME_MAX + 1], err[TLS_ERR_MAX];
 	long long deadline = timeoutio_deadline(POLICY_TIMEOUT);
 	const char *w;
@@ -376,14 +279,24 @@ fetch(struct policy_conf *c, struct dns *d, struct sts_policy *pol,
 	}
 	(void)zs_copys(why, "unable to connect to ");
 	(void)zs_cats(why, host);
+	if (!zs_cats(&req, "GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: ") ||
+	    !zs_cats(&req, host) ||
+	    !zs_cats(&req, "\r\nConnection: close\r\n"
+	    "User-Agent: zr-sts\r\n\r\n"))
+		n = 0;
 	for (i = 0; i < n && !ok; i++) {
-		int fd = connect_addr(&a[i], deadline);
+		int fd = https_connect(&a[i], POLICY_PORT, POLICY_TIMEOUT,
+		    deadline);
 
 		if (fd == -1)
 			continue;
-		ok = fetch_one(ctx, fd, host, deadline, &resp, &clean, why);
+		/* Head, body, and a chunked coding's few bytes of framing. */
+		ok = https_exchange(ctx, fd, host, &req,
+		    POLICY_HEAD_MAX + STS_POLICY_MAX + 4096, POLICY_TIMEOUT,
+		    deadline, &resp, &clean, "the policy", why);
 		close(fd);
 	}
+	zs_free(&req);
 	SSL_CTX_free(ctx);
 	if (ok && !policy_http_body(resp.s, resp.len, clean, &body, &w)) {
 		(void)zs_copys(why, w);

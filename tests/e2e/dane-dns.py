@@ -9,6 +9,8 @@
 #   secure|insecure NAME A 127.0.0.1
 #   secure|insecure NAME MX 10 mx.example.test
 #   secure|insecure NAME TLSA 3 1 1 HEX
+#   secure|insecure NAME TXT text      (the rest of the line, words joined
+#                                       by one space)
 #   servfail NAME TYPE          SERVFAIL for that name and type
 #   insecure NAME - -           a denial (NXDOMAIN, NODATA) without AD
 #
@@ -23,8 +25,8 @@ import socket
 import struct
 import threading
 
-TYPES = {'A': 1, 'NS': 2, 'CNAME': 5, 'SOA': 6, 'MX': 15, 'AAAA': 28,
-         'TLSA': 52}
+TYPES = {'A': 1, 'NS': 2, 'CNAME': 5, 'SOA': 6, 'MX': 15, 'TXT': 16,
+         'AAAA': 28, 'TLSA': 52}
 Q = b'\xc0\x0c'
 
 
@@ -44,6 +46,13 @@ def rdata(t, words):
     if t == 'TLSA':
         return bytes([int(words[0]), int(words[1]), int(words[2])]) + \
             bytes.fromhex(''.join(words[3:]))
+    if t == 'TXT':
+        raw, out = ' '.join(words).encode(), b''
+        while True:
+            out += bytes([min(len(raw), 255)]) + raw[:255]
+            raw = raw[255:]
+            if not raw:
+                return out
     raise ValueError(t)
 
 

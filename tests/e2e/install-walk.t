@@ -10,7 +10,7 @@
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
 [ "$(id -u)" = 0 ] || skip_all 'the walk needs root: setup-server, chown, chgrp'
-plan 39
+plan 41
 R=$T/root
 INSTALL=$ZR_ROOT/INSTALL
 U=$ZR_TEST_USER
@@ -194,6 +194,19 @@ skipped 'setpriv --reuid=zrs zr-sts -q /var/spool/zr example.com' \
 	'needs the network: the TXT record and HTTPS to the policy host'
 # No program of this walk looks anything up; should one, it asks here.
 echo 127.0.0.1:1 >"$R/etc/zr/dnsservers"
+# 7a. TLSRPT: the cron line, and its job as cron runs it, as the queue's
+# owner: yesterday had no sessions, so it is done at once.
+line=$(grep -o "echo '15 0 \* \* \* zrs [^']*' >/etc/cron.d/zr-tlsrpt" "$INSTALL")
+mkdir -p "$R/etc/cron.d"
+run "$line"
+ok 'step 7a: the zr-tlsrpt cron line is written as told, for the queue owner' \
+	grep -q "^15 0 \* \* \* $U $R/usr/local/sbin/zr-tlsrpt\$" "$R/etc/cron.d/zr-tlsrpt"
+job=$(sed "s/^15 0 \* \* \* $U //" "$R/etc/cron.d/zr-tlsrpt")
+(cd / && env -i PATH=/usr/bin:/bin ZR_QUEUE="$R/var/spool/zr" \
+	ZR_CONTROL="$R/etc/zr" setpriv --reuid="$U" --regid="$G" \
+	--clear-groups -- sh -c "$job") >>"$T/run.out" 2>&1
+ok 'and its job, as cron runs it, marks yesterday reported' \
+	test -e "$R/var/spool/zr/tlsrpt/$(date -u -d yesterday +%F)/done"
 
 # 7b. DKIM: keys made as told, the records printed, signing turned on;
 # a message the installed sendmail queues is signed with both keys, and
