@@ -14,6 +14,11 @@
  *
  * The set owns its items and their pipes; notify_stop kills the children
  * (their records stay for the next run) and frees it all.
+ *
+ * notify_attempt decides, at the end of a message's attempt, which
+ * notifications it calls for (RFC 3461 NOTIFY: failures of recipients
+ * that did not say never, successes asked for and not reported by the
+ * next hop, one delay warning after control/delaywarn) and records them.
  */
 #ifndef ZR_SEND_NOTIFY_H
 #define ZR_SEND_NOTIFY_H
@@ -77,5 +82,17 @@ void notify_input(struct notify_set *, const struct pollfd *pf, size_t n);
 /* When notify_step has work next (ms), or -1 for never. */
 long long notify_wake(const struct notify_set *, long long now);
 void notify_stop(struct notify_set *);
+
+struct send;
+struct msg;
+/*
+ * Record the notifications m's attempt calls for, at now (s); deferred:
+ * it goes on being tried, so a delay warning may be due. false when one
+ * could not be recorded: m must then not move on.
+ */
+bool notify_attempt(struct send *, struct msg *m, long long now,
+    bool deferred);
+/* Whether a recipient delivered in m's attempt asked to hear of it. */
+bool notify_success_wanted(const struct msg *m);
 
 #endif
