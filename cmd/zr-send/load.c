@@ -344,6 +344,18 @@ load_deferred_end(struct send *s)
 	queue_cursor_close(&l->cur);
 	l->running = false;
 	sched_load_end(&s->sched);
+	/* The first read, and the long ones: one line each. */
+	if ((l->first_done && l->slices < 2) || !zs_cats(&t,
+	    "info deferred scan: messages=") || !log_num(&t, l->found) ||
+	    !zs_cats(&t, " slices=") || !log_num(&t, l->slices) ||
+	    !zs_cats(&t, " ms=") ||
+	    !log_num(&t, (unsigned long long)(clock_ms() - l->started)) ||
+	    !zs_cats(&t, " longest_slice_ms=") ||
+	    !log_num(&t, (unsigned long long)l->longest))
+		t.len = 0;
+	else
+		log_line(&t);
+	l->first_done = true;
 	zs_free(&t);
 }
 

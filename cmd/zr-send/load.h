@@ -25,7 +25,7 @@
 #include "loop.h"
 
 #define LOAD_SLICE_MS 20
-#define LOAD_CHECK 16
+#define LOAD_CHECK 4
 
 /* Read todo/<p> again into its ready list. */
 void load_todo(struct send *, enum queue_prio p);

@@ -374,11 +374,8 @@ queue_turn(struct send *s, long long now)
 		 * what other programs changed there is seen; deferred/ a
 		 * slice per turn, and one read at a time.
 		 */
-		if (!s->stopping) {
+		if (!s->stopping)
 			load_deferred_begin(s, now);
-			while (load_deferred_step(s))
-				;
-		}
 		for (p = 0; p < PRIO_COUNT; p++)
 			s->rescan[p] = true;
 		s->next_qrun = now + (long long)s->conf->queueinterval * 1000;
@@ -578,11 +575,14 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	load_recover(&s);
 	load_hold(&s);
 	sync_dirs(&s, true);
-	load_deferred_begin(&s, clock_ms());
-	while (load_deferred_step(&s))
-		;
+	/*
+	 * todo/ first, and deferred/ a slice per turn from the first one:
+	 * with a million messages deferred, reading them all before anything
+	 * else kept new mail, urgent mail too, waiting for half a minute.
+	 */
 	for (p = 0; p < PRIO_COUNT; p++)
 		load_todo(&s, (enum queue_prio)p);
+	load_deferred_begin(&s, clock_ms());
 	/* Notifications a previous run owed and did not make. */
 	notify_load(&s.notes, &s.q);
 	s.next_cleanup = clock_ms() + 1000;
