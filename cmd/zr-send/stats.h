@@ -3,7 +3,9 @@
  * stats: zr-send's cumulative counters, kept in stats/counters across
  * runs and retention sweeps (format in zr-send(8)): "zr-stats 1", then a
  * line "NAME VALUE" per counter. A counter the file lacks starts at 0; a
- * name it does not know is ignored.
+ * name it does not know is ignored. stats_flush and stats_status are the
+ * scheduler's: the counters with the histograms (hist.h), and the status
+ * line of the log.
  */
 #ifndef ZR_SEND_STATS_H
 #define ZR_SEND_STATS_H
