@@ -283,13 +283,13 @@ load_deferred_one(struct send *s, const char *id)
 	}
 	close(fd);
 	/* Its results are in memory only: settle() takes it on. */
-	if (msg_unsaved(s, id))
-		;
-	else if (sched_load_add(&s->sched, id, e.prio,
-	    state_next(s, id, e.nrcpt)))
-		s->load.found++;
-	else
-		warn_sys("unable to remember deferred ", id);
+	if (!msg_unsaved(s, id)) {
+		if (sched_load_add(&s->sched, id, e.prio,
+		    state_next(s, id, e.nrcpt)))
+			s->load.found++;
+		else
+			warn_sys("unable to remember deferred ", id);
+	}
 	envelope_free(&e);
 }
 
@@ -359,8 +359,42 @@ load_deferred_end(struct send *s)
 	zs_free(&t);
 }
 
+/*
+ * The walk of state/ for the notification records a previous run left,
+ * within the slice begun at start: 1 when the slice is used up.
+ */
+static int
+notes_step(struct send *s, long long start, unsigned *n)
+{
+	struct send_load *l = &s->load;
+	const char *name;
+	int r;
+
+	while ((r = queue_cursor_next(&l->notes, &name)) == 1) {
+		notify_load_name(&s->notes, &s->q, name);
+		if (++*n % LOAD_CHECK == 0 &&
+		    clock_ms() - start >= LOAD_SLICE_MS)
+			return 1;
+	}
+	if (r == -1)
+		warn_sys("trouble scanning state/ for notifications");
+	queue_cursor_close(&l->notes);
+	l->notes_running = false;
+	return 0;
+}
+
+void
+load_notes_begin(struct send *s)
+{
+	if (!queue_cursor_open_state(&s->q, &s->load.notes)) {
+		warn_sys("trouble scanning state/ for notifications");
+		return;
+	}
+	s->load.notes_running = true;
+}
+
 int
-load_deferred_step(struct send *s)
+load_step(struct send *s)
 {
 	struct send_load *l = &s->load;
 	long long start = clock_ms(), took;
@@ -368,6 +402,8 @@ load_deferred_step(struct send *s)
 	unsigned n = 0;
 	int r;
 
+	if (l->notes_running && notes_step(s, start, &n))
+		return 1;
 	if (!l->running)
 		return 0;
 	l->slices++;
@@ -389,8 +425,12 @@ load_deferred_step(struct send *s)
 }
 
 void
-load_deferred_abort(struct send *s)
+load_abort(struct send *s)
 {
+	if (s->load.notes_running) {
+		queue_cursor_close(&s->load.notes);
+		s->load.notes_running = false;
+	}
 	if (!s->load.running)
 		return;
 	queue_cursor_close(&s->load.cur);

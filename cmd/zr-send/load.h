@@ -11,7 +11,8 @@
  * while it goes on. A read begins at start-up and at every queue run
  * (control/queueinterval) when none is under way; its end is logged
  * ("info deferred scan:") at start-up and whenever it took more than one
- * slice.
+ * slice. At start-up state/, as large, is walked the same way first, for
+ * the notification records a previous run left (notify.h).
  *
  * Strays met on the way (an entry with a message's name that is not a
  * regular file) and damaged envelopes are set aside in bad/ with a
@@ -35,10 +36,15 @@ void load_recover(struct send *);
 void load_hold(struct send *);
 /* Begin a read of deferred/ (now in ms), unless one is under way. */
 void load_deferred_begin(struct send *, long long now);
-/* One slice of it: 1 while more remains, 0 when it is over (or none runs). */
-int load_deferred_step(struct send *);
-/* Stop the read where it is, keeping what it found (at shutdown). */
-void load_deferred_abort(struct send *);
+/* Begin the walk of state/ for notifications a previous run owed. */
+void load_notes_begin(struct send *);
+/*
+ * One slice of those reads: 1 while more remains, 0 when both are over
+ * (or none runs).
+ */
+int load_step(struct send *);
+/* Stop them where they are, keeping what they found (at shutdown). */
+void load_abort(struct send *);
 
 /*
  * A stray in d, or in state/ when state is set (kind as queue_kind says):

@@ -95,13 +95,15 @@ struct child {
 	long long idle_since;		/* ms */
 };
 
-/* The read of deferred/ under way, a slice per turn (load.c). */
+/* The reads of deferred/ and state/ under way, a slice per turn (load.c). */
 struct send_load {
 	bool running;
 	struct queue_cursor cur;
 	unsigned long long found, slices;
 	long long started, longest;	/* ms */
 	bool first_done;		/* the read at start-up is over */
+	struct queue_cursor notes;	/* state/, for notification records */
+	bool notes_running;
 };
 
 struct send {

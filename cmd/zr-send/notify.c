@@ -128,15 +128,9 @@ notify_known(struct queue *q, const char *id, const char *key)
 	return known;
 }
 
-struct loadctx {
-	struct notify_set *ns;
-	struct queue *q;
-};
-
-static int
-load_one(const char *name, void *ctx)
+void
+notify_load_name(struct notify_set *ns, struct queue *q, const char *name)
 {
-	struct loadctx *lc = ctx;
 	char id[QUEUE_ID_SIZE];
 	enum queue_dir d;
 	struct stat st;
@@ -144,26 +138,19 @@ load_one(const char *name, void *ctx)
 
 	if (strncmp(name + QUEUE_ID_LEN, NOTIFY_TAG, NOTIFY_TAGLEN) != 0 ||
 	    strlen(name) > NOTIFY_NAME_MAX)
-		return 1;
+		return;
+	/* A stray under a record's name is cleanup's to set aside. */
+	if (queue_state_stat(q, name, &st) != 1 || !S_ISREG(st.st_mode))
+		return;
 	memcpy(id, name, QUEUE_ID_LEN);
 	id[QUEUE_ID_LEN] = '\0';
 	/* Without its message, cleanup removes it as an orphan. */
-	if (queue_locate(lc->q, id, &d) != 1)
-		return 1;
-	if (queue_stat(lc->q, d, id, &st) == 1)
+	if (queue_locate(q, id, &d) != 1)
+		return;
+	if (queue_stat(q, d, id, &st) == 1)
 		ino = (unsigned long long)st.st_ino;
-	if (!add(lc->ns, name, ino, 0))
+	if (!add(ns, name, ino, 0))
 		warn_sys("unable to remember state/", name);
-	return 1;
-}
-
-void
-notify_load(struct notify_set *ns, struct queue *q)
-{
-	struct loadctx lc = { ns, q };
-
-	if (queue_state_scan(q, load_one, &lc) == -1)
-		warn_sys("trouble scanning state/ for notifications");
 }
 
 /* The record's "kind" and "rcpts" fields as zr-bounce's arguments. */

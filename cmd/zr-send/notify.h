@@ -10,7 +10,8 @@
  * record; any other end (an exit code, a signal, the deadline) leaves it,
  * and zr-bounce runs again after a back-off (send_retry_delay of the
  * tries). zr-bounce is idempotent per key, so a repeat queues nothing
- * twice. notify_load takes up the records a previous run left.
+ * twice. notify_load_name takes up a record a previous run left (load.c
+ * walks state/ for them in slices at start-up).
  *
  * The set owns its items and their pipes; notify_stop kills the children
  * (their records stay for the next run) and frees it all.
@@ -70,8 +71,11 @@ int notify_record(struct notify_set *, struct queue *, const char *id,
     const unsigned char *pick, size_t nrcpt);
 /* Whether state/<id>.notify-<key> or zr-bounce's record of it exists. */
 bool notify_known(struct queue *, const char *id, const char *key);
-/* Take up the records in state/ (at start-up). */
-void notify_load(struct notify_set *, struct queue *);
+/*
+ * Take up state/<name> if it is a notification's record (a regular file)
+ * whose message is still in the queue; other names are passed by.
+ */
+void notify_load_name(struct notify_set *, struct queue *, const char *name);
 /* Reap, cut short and start children (none when stopping); now in ms. */
 void notify_step(struct notify_set *, struct queue *, long long now,
     bool stopping);

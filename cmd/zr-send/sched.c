@@ -235,6 +235,15 @@ sched_load_end(struct sched *s)
 	*d = *l;
 	free(old.v);
 	memset(l, 0, sizeof *l);
+	/* Doubling left up to half of it unused: give that back. */
+	if (d->cap - d->n > d->n / 8 && d->n > 0) {
+		struct sched_qid *v = realloc(d->v, d->n * sizeof *v);
+
+		if (v != NULL) {
+			d->v = v;
+			d->cap = d->n;
+		}
+	}
 	s->deferred_min = 0;
 	for (i = 0; i < d->n; i++) {
 		if (s->load_alarm)

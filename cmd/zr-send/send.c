@@ -327,7 +327,7 @@ stop_begin(struct send *s, long long now)
 	s->stopping = true;
 	s->stop_deadline = now + (long long)s->conf->shutdowntimeout * 1000;
 	stop_pending(s);
-	load_deferred_abort(s);
+	load_abort(s);
 	if (zs_cats(&l, "status: stopping; waiting for ") &&
 	    log_num(&l, child_busy(s)) && zs_cats(&l, " deliveries"))
 		log_line(&l);
@@ -380,7 +380,7 @@ queue_turn(struct send *s, long long now)
 			s->rescan[p] = true;
 		s->next_qrun = now + (long long)s->conf->queueinterval * 1000;
 	}
-	load_deferred_step(s);
+	load_step(s);
 	sched_due(&s->sched, now / 1000);
 }
 
@@ -443,7 +443,7 @@ wait_ms(const struct send *s, long long now)
 	if (s->next_cleanup < wake)
 		wake = s->next_cleanup;
 	/* A round or a read under way goes on once the rest is served. */
-	if (s->clean.running || s->load.running)
+	if (s->clean.running || s->load.running || s->load.notes_running)
 		wake = now;
 	if (s->next_qrun < wake)
 		wake = s->next_qrun;
@@ -584,7 +584,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 		load_todo(&s, (enum queue_prio)p);
 	load_deferred_begin(&s, clock_ms());
 	/* Notifications a previous run owed and did not make. */
-	notify_load(&s.notes, &s.q);
+	load_notes_begin(&s);
 	s.next_cleanup = clock_ms() + 1000;
 	s.next_qrun = clock_ms() + (long long)conf->queueinterval * 1000;
 	stats_status(&s, true);
@@ -602,7 +602,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	if (zs_cats(&l, "status: exiting"))
 		log_line(&l);
 	zs_free(&l);
-	load_deferred_abort(&s);
+	load_abort(&s);
 	sched_free(&s.sched);
 	cleanup_abort(&s.clean);
 	free(s.child);
