@@ -1,20 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "child.h"
 #include "clock.h"
 #include "die.h"
-#include "fmt.h"
-#include "hops.h"
 #include "load.h"
 #include "log.h"
 #include "loop.h"
