@@ -344,6 +344,14 @@ load_deferred_end(struct send *s)
 	queue_cursor_close(&l->cur);
 	l->running = false;
 	sched_load_end(&s->sched);
+	/*
+	 * A long read is followed by a whole interval without one: a queue
+	 * of a million would otherwise be read again and again, back to back.
+	 */
+	if (l->slices > 1 && s->next_qrun < clock_ms() +
+	    (long long)s->conf->queueinterval * 1000)
+		s->next_qrun = clock_ms() +
+		    (long long)s->conf->queueinterval * 1000;
 	/* The first read, and the long ones: one line each. */
 	if ((l->first_done && l->slices < 2) || !zs_cats(&t,
 	    "info deferred scan: messages=") || !log_num(&t, l->found) ||

@@ -9,9 +9,10 @@
  * the loop, at most LOAD_SLICE_MS each, looking at the clock every
  * LOAD_CHECK messages, so that todo/ (an urgent message first) is served
  * while it goes on. A read begins at start-up and at every queue run
- * (control/queueinterval) when none is under way; its end is logged
- * ("info deferred scan:") at start-up and whenever it took more than one
- * slice. At start-up state/, as large, is walked the same way first, for
+ * (control/queueinterval) when none is under way, and a read of more than
+ * one slice puts the next queue run an interval after its end. Its end
+ * is logged ("info deferred scan:") at start-up and whenever it took more
+ * than one slice. At start-up state/, as large, is walked the same way first, for
  * the notification records a previous run left (notify.h).
  *
  * Strays met on the way (an entry with a message's name that is not a
