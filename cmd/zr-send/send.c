@@ -181,9 +181,8 @@ on_signal(int sig)
 }
 
 /*
- * SIGTERM cuts a DNS lookup short: lookups are made in the loop, and ten
- * messages to domains whose DNS is silent would otherwise hold the stop
- * for a minute whatever control/shutdowntimeout says.
+ * No lookup is waited for (mxroute.h); after SIGTERM, a query asked all the
+ * same fails at once instead of being sent.
  */
 static void
 dns_signals(struct send *s)
@@ -1023,6 +1022,14 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 			goto back;
 	}
 	zs_free(&t);
+	/* A route still being looked up: back, not an attempt, until known. */
+	if (loops == NULL && mx_waiting(&s->mx, s->conf, &m->env, &m->st, id,
+	    prio, from)) {
+		msg_free(m);
+		if (!queue_move_nosync(&s->q, id, QD_ACTIVE, from))
+			warn_sys("unable to put back active/", id);
+		return 1;
+	}
 	m->inplay = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
 	m->hopdsn = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
 	if (m->inplay == NULL || m->hopdsn == NULL)
@@ -1322,7 +1329,10 @@ dispatch(struct send *s)
 	assign(s);
 	while (!s->stopping && !got_term && s->npending == 0 &&
 	    busy_count(s) < remote_limit(s)) {
-		if (!next_ready(s, &q, &from)) {
+		/* Messages whose routes were being looked up go first. */
+		if (mx_resume(&s->mx, q.id, &q.prio, &from))
+			;
+		else if (!next_ready(s, &q, &from)) {
 			/* Lists used up: look again for what came meanwhile. */
 			bool more = false;
 
@@ -1334,6 +1344,8 @@ dispatch(struct send *s)
 			if (!more || !next_ready(s, &q, &from))
 				break;
 		}
+		if (mx_held(&s->mx, q.id))
+			continue;	/* mx_resume hands it back */
 		if (start_msg(s, q.id, q.prio, from) == -1)
 			break;
 		assign(s);
@@ -2049,8 +2061,8 @@ poll_loop(struct send *s)
 	int code = EXIT_OK;
 
 	for (;;) {
-		long long now = now_ms(), wake;
-		size_t n = 0, nn, i;
+		long long now = now_ms(), wake, dw;
+		size_t n = 0, nn, nd, i;
 		int timeout, p, r;
 
 		if (got_hup) {
@@ -2157,20 +2169,25 @@ poll_loop(struct send *s)
 		for (p = 0; p < QD_COUNT; p++)
 			if (s->sync_dir[p] && s->sync_at + SYNC_GAP_MS < wake)
 				wake = s->sync_at + SYNC_GAP_MS;
+		/* MX lookups: an answer, or a server's time up. */
+		if (!s->stopping && (dw = mx_wait_ms(&s->mx)) >= 0 &&
+		    now + dw < wake)
+			wake = now + dw;
 		timeout = wake <= now ? 0 : (int)(wake - now);
 		if (s->stopping && timeout > 100)
 			timeout = 100;
 
-		if (cap < s->nchild + 2 + NOTIFY_CHILDREN) {
-			struct pollfd *np = realloc(pf,
-			    (s->nchild + 2 + NOTIFY_CHILDREN) * sizeof *pf);
+		if (cap < s->nchild + 2 + NOTIFY_CHILDREN + DNS_PENDING_MAX) {
+			size_t want = s->nchild + 2 + NOTIFY_CHILDREN +
+			    DNS_PENDING_MAX;
+			struct pollfd *np = realloc(pf, want * sizeof *pf);
 
 			if (np == NULL) {
 				sleep(1);
 				continue;
 			}
 			pf = np;
-			cap = s->nchild + 2 + NOTIFY_CHILDREN;
+			cap = want;
 		}
 		pf[n].fd = s->sigpipe[0];
 		pf[n++].events = POLLIN;
@@ -2181,7 +2198,9 @@ poll_loop(struct send *s)
 			pf[n++].events = POLLIN;
 		}
 		nn = notify_pollfds(&s->notes, pf + n);
-		r = poll(pf, n + nn, timeout);
+		nd = s->stopping ? 0 :
+		    mx_pollfds(&s->mx, pf + n + nn, DNS_PENDING_MAX);
+		r = poll(pf, n + nn + nd, timeout);
 		if (r == -1) {
 			if (errno != EINTR)
 				warn_sys("trouble in poll");
@@ -2202,6 +2221,8 @@ poll_loop(struct send *s)
 				s->rescan[p] = true;
 		}
 		notify_input(&s->notes, pf + n, nn);
+		if (!s->stopping)
+			mx_step(&s->mx);
 		/* Children from the end: child_reap moves the last one. */
 		for (i = s->nchild; i > 0; i--)
 			if (2 + i - 1 < n && pf[2 + i - 1].revents &&
