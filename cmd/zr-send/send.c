@@ -98,6 +98,8 @@ struct child {
 	char key[ROUTE_KEY_MAX + 1];	/* where its connection goes */
 	struct job *job;		/* NULL when idle */
 	long journal;			/* its journal (results.h), or -1 */
+	struct zs jobout;		/* the job; from jobat on, not written */
+	size_t jobat;
 	struct zs out;
 	long long idle_since;		/* ms */
 };
@@ -761,8 +763,17 @@ spawn(struct send *s, const char *key)
 	if (c == NULL)
 		return NULL;
 	s->child = c;
+	/*
+	 * Our end of the job pipe does not block (the child's is its own
+	 * open file): a job larger than the pipe waits in c->jobout instead.
+	 */
 	if (cloexec_pipe(in, 0) == -1)
 		return NULL;
+	if (fcntl(in[1], F_SETFL, O_NONBLOCK) == -1) {
+		close(in[0]);
+		close(in[1]);
+		return NULL;
+	}
 	if (cloexec_pipe(out, 0) == -1) {
 		close(in[0]);
 		close(in[1]);
@@ -822,6 +833,28 @@ child_close_input(struct child *c)
 		close(c->wfd);
 		c->wfd = -1;
 	}
+	zs_free(&c->jobout);
+	c->jobat = 0;
+}
+
+/* Write what the pipe takes of the job: 1, or 0 when the child is gone. */
+static int
+child_flush(struct child *c)
+{
+	while (c->jobat < c->jobout.len) {
+		ssize_t n = write(c->wfd, c->jobout.s + c->jobat,
+		    c->jobout.len - c->jobat);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return 1;	/* the rest when poll says POLLOUT */
+		if (n <= 0)
+			return 0;
+		c->jobat += (size_t)n;
+	}
+	c->jobout.len = c->jobat = 0;
+	return 1;
 }
 
 /* Scheduling. */
@@ -1175,8 +1208,7 @@ static int
 child_send_job(struct send *s, struct child *c, struct job *j)
 {
 	struct job_req w;	/* lib/job's job: what goes down the pipe */
-	struct zs t = ZS_INIT;
-	size_t i, off = 0;
+	size_t i;
 	int ok;
 
 	memset(&w, 0, sizeof w);
@@ -1204,18 +1236,9 @@ child_send_job(struct send *s, struct child *c, struct job *j)
 		ok = zs_cats(&w.rcpts, j->m->env.rcpt[j->rcpt[i]].addr) &&
 		    zs_catc(&w.rcpts, '\0');
 	w.nrcpt = j->nrcpt;
-	ok = ok && job_write(&w, &t);
-	while (ok && off < t.len) {
-		ssize_t n = write(c->wfd, t.s + off, t.len - off);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			ok = 0;
-		else
-			off += (size_t)n;
-	}
-	zs_free(&t);
+	/* An idle child has taken all of its last job. */
+	c->jobout.len = c->jobat = 0;
+	ok = ok && job_write(&w, &c->jobout) && child_flush(c);
 	zs_free(&w.file);
 	zs_free(&w.from);
 	zs_free(&w.rcpts);
@@ -2177,8 +2200,8 @@ poll_loop(struct send *s)
 		if (s->stopping && timeout > 100)
 			timeout = 100;
 
-		if (cap < s->nchild + 2 + NOTIFY_CHILDREN + DNS_PENDING_MAX) {
-			size_t want = s->nchild + 2 + NOTIFY_CHILDREN +
+		if (cap < 2 * s->nchild + 2 + NOTIFY_CHILDREN + DNS_PENDING_MAX) {
+			size_t want = 2 * s->nchild + 2 + NOTIFY_CHILDREN +
 			    DNS_PENDING_MAX;
 			struct pollfd *np = realloc(pf, want * sizeof *pf);
 
@@ -2200,6 +2223,12 @@ poll_loop(struct send *s)
 		nn = notify_pollfds(&s->notes, pf + n);
 		nd = s->stopping ? 0 :
 		    mx_pollfds(&s->mx, pf + n + nn, DNS_PENDING_MAX);
+		/* Jobs the pipes did not take whole. */
+		for (i = 0; i < s->nchild; i++)
+			if (s->child[i].jobat < s->child[i].jobout.len) {
+				pf[n + nn + nd].fd = s->child[i].wfd;
+				pf[n + nn + nd++].events = POLLOUT;
+			}
 		r = poll(pf, n + nn + nd, timeout);
 		if (r == -1) {
 			if (errno != EINTR)
@@ -2221,6 +2250,10 @@ poll_loop(struct send *s)
 				s->rescan[p] = true;
 		}
 		notify_input(&s->notes, pf + n, nn);
+		for (i = 0; i < s->nchild; i++)
+			if (s->child[i].jobat < s->child[i].jobout.len &&
+			    !child_flush(&s->child[i]))
+				child_close_input(&s->child[i]); /* EOF defers */
 		if (!s->stopping)
 			mx_step(&s->mx);
 		/* Children from the end: child_reap moves the last one. */
