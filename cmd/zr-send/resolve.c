@@ -140,10 +140,10 @@ oom:
 void
 resolve_step(struct send_resolve *r, struct dns *d)
 {
-	size_t i;
+	size_t i, ended = 0;
 
-	if (dns_step(d) == 0 && r->lookups < RESOLVE_LOOKUPS)
-		return;
+	if (dns_step(d) == 0)
+		return;		/* no answer, no slot freed: nothing moves */
 	for (i = 0; i < r->nroute; i++) {
 		struct resolve_route *e = &r->route[i];
 		enum dns_route res;
@@ -151,14 +151,17 @@ resolve_step(struct send_resolve *r, struct dns *d)
 		if (e->q == NULL)
 			continue;
 		res = dns_route_step(d, e->q);
-		if (res != ROUTE_PENDING)
+		if (res != ROUTE_PENDING) {
 			route_done(r, e, res);
+			ended++;
+		}
 	}
 	/*
 	 * A waiter for a domain with no lookup (there was no room for one)
-	 * tries again now that one may have ended.
+	 * tries again now that one has ended, and not before: each try
+	 * moves its file twice.
 	 */
-	for (i = 0; i < r->nwait; i++) {
+	for (i = 0; ended > 0 && i < r->nwait; i++) {
 		size_t k;
 
 		if (r->wait[i].domain[0] == '\0')
