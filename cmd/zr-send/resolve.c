@@ -179,6 +179,7 @@ resolve_wait(struct send_resolve *r, const char *id, enum queue_prio prio,
     enum queue_dir from, const char *domain)
 {
 	struct resolve_wait *w;
+	size_t k;
 
 	if (r->nwait == r->capwait) {
 		size_t cap = r->capwait ? r->capwait * 2 : 16;
@@ -189,7 +190,18 @@ resolve_wait(struct send_resolve *r, const char *id, enum queue_prio prio,
 		r->wait = w;
 		r->capwait = cap;
 	}
-	w = &r->wait[r->nwait++];
+	/*
+	 * Kept in id order, which is age order: resolve_waiting is asked of
+	 * every message the scheduler picks, so it searches by halves.
+	 * Messages wait in about the order of their ids, so this is
+	 * nearly always an append.
+	 */
+	k = r->nwait;
+	while (k > 0 && strcmp(r->wait[k - 1].id, id) > 0)
+		k--;
+	memmove(r->wait + k + 1, r->wait + k, (r->nwait - k) * sizeof *r->wait);
+	r->nwait++;
+	w = &r->wait[k];
 	memcpy(w->id, id, QUEUE_ID_SIZE);
 	w->prio = prio;
 	w->from = from;
@@ -200,11 +212,19 @@ resolve_wait(struct send_resolve *r, const char *id, enum queue_prio prio,
 bool
 resolve_waiting(const struct send_resolve *r, const char *id)
 {
-	size_t i;
+	size_t lo = 0, hi = r->nwait;
 
-	for (i = 0; i < r->nwait; i++)
-		if (strcmp(r->wait[i].id, id) == 0)
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->wait[mid].id, id);
+
+		if (c == 0)
 			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return false;
 }
 
@@ -219,7 +239,7 @@ resolve_next(struct send_resolve *r, char id[QUEUE_ID_SIZE],
 			memcpy(id, r->wait[i].id, QUEUE_ID_SIZE);
 			*prio = r->wait[i].prio;
 			*from = r->wait[i].from;
-			/* In arrival order: the oldest waiter goes first. */
+			/* The oldest waiter goes first. */
 			memmove(r->wait + i, r->wait + i + 1,
 			    (r->nwait - i - 1) * sizeof *r->wait);
 			r->nwait--;
