@@ -179,7 +179,12 @@ resolve_wait(struct send_resolve *r, const char *id, enum queue_prio prio,
     enum queue_dir from, const char *domain)
 {
 	struct resolve_wait *w;
-	size_t k;
+	size_t k, idlen = strlen(id);
+
+	if (idlen >= QUEUE_ID_SIZE) {
+		errno = EINVAL;
+		return 0;
+	}
 
 	if (r->nwait == r->capwait) {
 		size_t cap = r->capwait ? r->capwait * 2 : 16;
@@ -202,7 +207,7 @@ resolve_wait(struct send_resolve *r, const char *id, enum queue_prio prio,
 	memmove(r->wait + k + 1, r->wait + k, (r->nwait - k) * sizeof *r->wait);
 	r->nwait++;
 	w = &r->wait[k];
-	memcpy(w->id, id, QUEUE_ID_SIZE);
+	memcpy(w->id, id, idlen + 1);
 	w->prio = prio;
 	w->from = from;
 	lower(w->domain, domain);

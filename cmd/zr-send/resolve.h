@@ -55,7 +55,8 @@ enum dns_route resolve_route(struct send_resolve *, struct dns *,
 void resolve_step(struct send_resolve *, struct dns *);
 /*
  * Remember that message id (from directory from, at priority prio) waits
- * for domain: 1, or 0 (ENOMEM: the caller tries it as it is).
+ * for domain: 1, or 0 (ENOMEM; EINVAL for an id too long): the caller
+ * then tries the message as it is.
  */
 int resolve_wait(struct send_resolve *, const char *id, enum queue_prio prio,
     enum queue_dir from, const char *domain);
