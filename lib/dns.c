@@ -572,10 +572,10 @@ struct dns_pending {
 	unsigned tries;
 	size_t server;
 	long long deadline;		/* timeoutio_deadline's clock, ms */
-	unsigned char q[2 + NS_PACKETSZ];	/* TCP length, then the query */
+	unsigned char q[2 + NS_PACKETSZ];	/* TCP length, then query */
 	int qlen;
 	size_t off;			/* TCP: bytes written, or read */
-	unsigned char *ans;		/* TCP_MAX + 2 bytes: TCP's length too */
+	unsigned char *ans;		/* TCP_MAX + 2: TCP's length too */
 	int len;
 	enum dns_status status;		/* PQ_DONE: the outcome */
 	const char *why;
@@ -735,13 +735,14 @@ pend_advance(struct dns *d, struct dns_pending *p)
 			r = recv(p->fd, p->ans, TCP_MAX, MSG_DONTWAIT);
 			if (r == -1 && errno == EINTR)
 				continue;
-			if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			if (r == -1 && (errno == EAGAIN ||
+			    errno == EWOULDBLOCK))
 				break;
 			if (r < HFIXEDSZ) {
-				pend_next(d, p);	/* refused, or no answer */
+				pend_next(d, p); /* refused, or no answer */
 				return;
 			}
-			/* A stray datagram with another id is not our answer. */
+			/* A stray datagram with another id is not ours. */
 			if (memcmp(p->ans, p->q + 2, 2) != 0)
 				continue;
 			if (p->ans[2] & 0x02)	/* TC: ask over TCP */
@@ -754,8 +755,8 @@ pend_advance(struct dns *d, struct dns_pending *p)
 	case PQ_CONNECT:
 		if (!ready(p->fd, POLLOUT))
 			break;
-		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &elen) == -1 ||
-		    err != 0) {
+		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err,
+		    &elen) == -1 || err != 0) {
 			pend_next(d, p);
 			return;
 		}
@@ -764,7 +765,8 @@ pend_advance(struct dns *d, struct dns_pending *p)
 		/* FALLTHROUGH */
 	case PQ_WRITE:
 		while (p->off < 2 + (size_t)p->qlen) {
-			r = write(p->fd, p->q + p->off, 2 + (size_t)p->qlen - p->off);
+			r = write(p->fd, p->q + p->off,
+			    2 + (size_t)p->qlen - p->off);
 			if (r == -1 && errno == EINTR)
 				continue;
 			if (r == -1 && errno == EAGAIN)
@@ -784,8 +786,8 @@ pend_advance(struct dns *d, struct dns_pending *p)
 	case PQ_READ:
 		for (;;) {
 			/* Two bytes of length, then that many of answer. */
-			size_t want = p->off < 2 ? 2 : 2 + (size_t)(p->ans[0] << 8 |
-			    p->ans[1]);
+			size_t want = p->off < 2 ? 2 :
+			    2 + (size_t)(p->ans[0] << 8 | p->ans[1]);
 
 			if (p->off >= 2 && (want - 2 < HFIXEDSZ)) {
 				pend_next(d, p);
@@ -852,7 +854,7 @@ query_async(struct dns *d, const char *lname, int type, ns_msg *msg)
 	for (i = 0; i < DNS_PENDING_MAX && d->pend[i].state != PQ_FREE; i++)
 		;
 	if (i == DNS_PENDING_MAX) {
-		d->starved = 1;		/* asked again once a slot frees */
+		d->starved = 1;	/* asked again once a slot frees */
 		return DNS_PENDING;
 	}
 	p = &d->pend[i];
@@ -1363,7 +1365,7 @@ route_final(struct dns *d, struct dns_routeq *r)
 	size_t i, k;
 
 	if (r->have_local) {
-		/* RFC 5321 5.1: drop this host and every MX no better than it. */
+		/* RFC 5321 5.1: drop this host and every MX no better. */
 		for (i = k = 0; i < r->n; i++)
 			if (r->out[i].pref < r->local_pref)
 				r->out[k++] = r->out[i];
@@ -1435,14 +1437,15 @@ dns_route_step(struct dns *d, struct dns_routeq *r)
 			if (st == DNS_NXDOMAIN)
 				return route_end(d, r, ROUTE_NXDOMAIN);
 			if (st == DNS_NODATA) {
-				/* RFC 5321 5.1: no MX, so the domain is the host. */
+				/* RFC 5321 5.1: no MX; the domain is it. */
 				r->nmx = 1;
 				memcpy(r->mx[0].host, r->domain,
 				    strlen(r->domain) + 1);
 				r->mx[0].pref = 0;
 			} else if (r->nmx == 1 && (r->mx[0].host[0] == '\0' ||
 			    strcmp(r->mx[0].host, ".") == 0)) {
-				return route_end(d, r, ROUTE_NULLMX); /* RFC 7505 */
+				/* RFC 7505 */
+				return route_end(d, r, ROUTE_NULLMX);
 			}
 			r->i = 0;
 			r->phase = RQ_HOST;
@@ -1461,8 +1464,9 @@ dns_route_step(struct dns *d, struct dns_routeq *r)
 			if (r->n == r->max && r->max > 0 &&
 			    mx->pref > r->out[r->max - 1].pref)
 				return route_final(d, r);
+			/* A stray null MX among others is skipped. */
 			if (mx->host[0] == '\0' || strcmp(mx->host, ".") == 0) {
-				r->i++;		/* a stray null MX among others */
+				r->i++;
 				break;
 			}
 			if (is_local(r->local, mx->host, NULL)) {

@@ -264,7 +264,7 @@ mx_waiting(struct send_mx *x, struct send_conf *c, const struct envelope *e,
 		    st->rcpt[i].status != RS_DEFERRED) || at >= len)
 			continue;
 		dn = len - at - 1;
-		/* Each domain's lookup starts here; the others go on meanwhile. */
+		/* Each domain's lookup starts here; the rest go on. */
 		if (mx_route_from(x, c, e->sender, addr + at + 1, dn, &set,
 		    &own, &why, &via) == MX_PENDING) {
 			if (first[0] == '\0' && dn <= DNS_NAME_MAX) {

@@ -37,7 +37,7 @@ struct send_mx {
 	struct route_host lhost;
 	struct route_set lset;		/* the set of MX_LOCAL_KEY */
 	char why[160];			/* the last MX_TEMP reason */
-	struct send_resolve rs;		/* lookups under way, and waiters */
+	struct send_resolve rs;		/* lookups, and their waiters */
 };
 
 /* MX_PENDING: the domain's MX lookup is under way; ask again later. */

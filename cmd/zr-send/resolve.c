@@ -143,7 +143,7 @@ resolve_step(struct send_resolve *r, struct dns *d)
 	size_t i, ended = 0;
 
 	if (dns_step(d) == 0)
-		return;		/* no answer, no slot freed: nothing moves */
+		return;	/* no answer, no slot freed: nothing moves */
 	for (i = 0; i < r->nroute; i++) {
 		struct resolve_route *e = &r->route[i];
 		enum dns_route res;

@@ -98,7 +98,7 @@ struct child {
 	char key[ROUTE_KEY_MAX + 1];	/* where its connection goes */
 	struct job *job;		/* NULL when idle */
 	long journal;			/* its journal (results.h), or -1 */
-	struct zs jobout;		/* the job; from jobat on, not written */
+	struct zs jobout;		/* the job; unwritten from jobat */
 	size_t jobat;
 	struct zs out;
 	long long idle_since;		/* ms */
@@ -2085,7 +2085,7 @@ poll_loop(struct send *s)
 
 	for (;;) {
 		long long now = now_ms(), wake, dw;
-		size_t n = 0, nn, nd, i;
+		size_t n = 0, nn, nd, i, want;
 		int timeout, p, r;
 
 		if (got_hup) {
@@ -2200,9 +2200,8 @@ poll_loop(struct send *s)
 		if (s->stopping && timeout > 100)
 			timeout = 100;
 
-		if (cap < 2 * s->nchild + 2 + NOTIFY_CHILDREN + DNS_PENDING_MAX) {
-			size_t want = 2 * s->nchild + 2 + NOTIFY_CHILDREN +
-			    DNS_PENDING_MAX;
+		want = 2 * s->nchild + 2 + NOTIFY_CHILDREN + DNS_PENDING_MAX;
+		if (cap < want) {
 			struct pollfd *np = realloc(pf, want * sizeof *pf);
 
 			if (np == NULL) {
@@ -2253,7 +2252,7 @@ poll_loop(struct send *s)
 		for (i = 0; i < s->nchild; i++)
 			if (s->child[i].jobat < s->child[i].jobout.len &&
 			    !child_flush(&s->child[i]))
-				child_close_input(&s->child[i]); /* EOF defers */
+				child_close_input(&s->child[i]); /* defers */
 		if (!s->stopping)
 			mx_step(&s->mx);
 		/* Children from the end: child_reap moves the last one. */
