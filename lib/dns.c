@@ -1516,6 +1516,31 @@ dns_route_step(struct dns *d, struct dns_routeq *r)
 	}
 }
 
+int
+dns_route_waits(const struct dns *d, const struct dns_routeq *r)
+{
+	const char *name = r->phase == RQ_MX ? r->domain : r->mx[r->i].host;
+	int type = r->phase == RQ_MX ? ns_t_mx : r->phase == RQ_A ? ns_t_a :
+	    ns_t_aaaa;
+	char lname[DNS_NAME_MAX + 1];
+	size_t i, n = strlen(name);
+
+	if (d->pend == NULL || n > DNS_NAME_MAX ||
+	    (r->phase != RQ_MX && r->phase != RQ_A && r->phase != RQ_AAAA))
+		return 0;
+	for (i = 0; i <= n; i++)
+		lname[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
+		    name[i] + 32 : name[i]);
+	for (i = 0; i < DNS_PENDING_MAX; i++) {
+		const struct dns_pending *p = &d->pend[i];
+
+		if (p->state != PQ_FREE && p->state != PQ_DONE &&
+		    p->type == type && strcmp(p->name, lname) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 enum dns_route
 dns_route(struct dns *d, const char *domain, const struct dns_local *l,
     struct dns_target *out, size_t max, size_t *n)

@@ -204,6 +204,11 @@ struct dns_routeq {
 void dns_route_start(struct dns_routeq *, const char *domain,
     const struct dns_local *, size_t max);
 enum dns_route dns_route_step(struct dns *, struct dns_routeq *);
+/*
+ * Whether the route waits for a query still in flight: stepping it again
+ * before that query ends would only ask the cache the same question.
+ */
+int dns_route_waits(const struct dns *, const struct dns_routeq *);
 
 /*
  * Asynchronous lookups (see the top). dns_async: 1, or 0 (ENOMEM).

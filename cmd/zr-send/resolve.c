@@ -148,7 +148,7 @@ resolve_step(struct send_resolve *r, struct dns *d)
 		struct resolve_route *e = &r->route[i];
 		enum dns_route res;
 
-		if (e->q == NULL)
+		if (e->q == NULL || dns_route_waits(d, e->q))
 			continue;
 		res = dns_route_step(d, e->q);
 		if (res != ROUTE_PENDING) {

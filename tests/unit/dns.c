@@ -510,6 +510,8 @@ async_route(void)
 	rb = dns_route_step(&d, b);
 	ok(ra == ROUTE_PENDING && rb == ROUTE_PENDING && mono_ms() - t0 < 100,
 	    "two routes of one domain are pending at once, without a wait");
+	ok(dns_route_waits(&d, a) && dns_route_waits(&d, b),
+	    "both wait for the query in flight");
 	n = take_query(u, q, sizeof q, &from);
 	{
 		struct pollfd pf = { .fd = u, .events = POLLIN };
@@ -575,6 +577,7 @@ async_route(void)
 	ok(ra == ROUTE_TEMP && a->why != NULL &&
 	    strcmp(a->why, "no server answered") == 0 && t >= 900 && t < 3000,
 	    "a silent server: temporary, after its timeout (%lld ms)", t);
+	ok(!dns_route_waits(&d, a), "an ended route waits for nothing");
 	ok(slow < 20, "no step waited (longest %lld ms)", slow);
 	ok(dns_wait_ms(&d) == -1, "and nothing is left in flight");
 	dns_close(&d);
@@ -603,7 +606,7 @@ main(void)
 		printf("1..0 # SKIP dnsmasq is not installed\n");
 		return 0;
 	}
-	plan(61);
+	plan(63);
 	snprintf(port, sizeof port, "%d", p);
 	snprintf(portarg, sizeof portarg, "--port=%d", p);
 	pid = fork();
