@@ -65,8 +65,17 @@ spawn(struct send *s, const char *key)
 	if (c == NULL)
 		return NULL;
 	s->child = c;
+	/*
+	 * Our end of the job pipe does not block (the child's is its own
+	 * open file): a job larger than the pipe waits in c->jobout instead.
+	 */
 	if (child_pipe(in, 0) == -1)
 		return NULL;
+	if (fcntl(in[1], F_SETFL, O_NONBLOCK) == -1) {
+		close(in[0]);
+		close(in[1]);
+		return NULL;
+	}
 	if (child_pipe(out, 0) == -1) {
 		close(in[0]);
 		close(in[1]);
@@ -126,6 +135,27 @@ child_close_input(struct child *c)
 		close(c->wfd);
 		c->wfd = -1;
 	}
+	zs_free(&c->jobout);
+	c->jobat = 0;
+}
+
+int
+child_flush(struct child *c)
+{
+	while (c->jobat < c->jobout.len) {
+		ssize_t n = write(c->wfd, c->jobout.s + c->jobat,
+		    c->jobout.len - c->jobat);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return 1;	/* the rest when poll says POLLOUT */
+		if (n <= 0)
+			return 0;
+		c->jobat += (size_t)n;
+	}
+	c->jobout.len = c->jobat = 0;
+	return 1;
 }
 
 /* Remember a journal that may come to hold results of m. */
@@ -146,8 +176,7 @@ static int
 child_send_job(struct send *s, struct child *c, struct job *j)
 {
 	struct job_req w;	/* lib/job's job: what goes down the pipe */
-	struct zs t = ZS_INIT;
-	size_t i, off = 0;
+	size_t i;
 	int ok;
 
 	memset(&w, 0, sizeof w);
@@ -175,18 +204,9 @@ child_send_job(struct send *s, struct child *c, struct job *j)
 		ok = zs_cats(&w.rcpts, j->m->env.rcpt[j->rcpt[i]].addr) &&
 		    zs_catc(&w.rcpts, '\0');
 	w.nrcpt = j->nrcpt;
-	ok = ok && job_write(&w, &t);
-	while (ok && off < t.len) {
-		ssize_t n = write(c->wfd, t.s + off, t.len - off);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			ok = 0;
-		else
-			off += (size_t)n;
-	}
-	zs_free(&t);
+	/* An idle child has taken all of its last job. */
+	c->jobout.len = c->jobat = 0;
+	ok = ok && job_write(&w, &c->jobout) && child_flush(c);
 	zs_free(&w.file);
 	zs_free(&w.from);
 	zs_free(&w.rcpts);

@@ -36,6 +36,11 @@ size_t child_limit(const struct send *);
 void child_assign(struct send *);
 /* No more jobs for c: its EOF makes it exit. */
 void child_close_input(struct child *c);
+/*
+ * Write what the pipe takes of c's job (the pipe does not block; the rest
+ * goes when poll says POLLOUT): 1, or 0 when the child is gone.
+ */
+int child_flush(struct child *c);
 /* Child k has output (or has ended): read it. */
 void child_input(struct send *, size_t k);
 

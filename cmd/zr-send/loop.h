@@ -91,6 +91,8 @@ struct child {
 	char key[ROUTE_KEY_MAX + 1];	/* where its connection goes */
 	struct job *job;		/* NULL when idle */
 	long journal;			/* its journal (results.h), or -1 */
+	struct zs jobout;		/* the job; unwritten from jobat */
+	size_t jobat;
 	struct zs out;
 	long long idle_since;		/* ms */
 };

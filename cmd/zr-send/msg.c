@@ -169,6 +169,14 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 			goto back;
 	}
 	zs_free(&t);
+	/* A route still being looked up: back, not an attempt, until known. */
+	if (*loops == NULL && mx_waiting(&s->mx, s->conf, &m->env, &m->st, id,
+	    prio, from)) {
+		msg_free(m);
+		if (!queue_move_nosync(&s->q, id, QD_ACTIVE, from))
+			warn_sys("unable to put back active/", id);
+		return 1;
+	}
 	m->inplay = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
 	m->hopdsn = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
 	if (m->inplay == NULL || m->hopdsn == NULL)

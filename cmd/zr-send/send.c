@@ -37,9 +37,8 @@ on_signal(int sig)
 }
 
 /*
- * SIGTERM cuts a DNS lookup short: lookups are made in the loop, and ten
- * messages to domains whose DNS is silent would otherwise hold the stop
- * for a minute whatever control/shutdowntimeout says.
+ * No lookup is waited for (mxroute.h); after SIGTERM, a query asked all the
+ * same fails at once instead of being sent.
  */
 static void
 dns_signals(struct send *s)
@@ -225,7 +224,10 @@ dispatch(struct send *s)
 	child_assign(s);
 	while (!s->stopping && !got_term && s->npending == 0 &&
 	    child_busy(s) < child_limit(s)) {
-		if (!sched_next(&s->sched, &q, &from)) {
+		/* Messages whose routes were being looked up go first. */
+		if (mx_resume(&s->mx, q.id, &q.prio, &from))
+			;
+		else if (!sched_next(&s->sched, &q, &from)) {
 			/* Lists used up: look again for what came meanwhile. */
 			bool more = false;
 
@@ -238,6 +240,8 @@ dispatch(struct send *s)
 			if (!more || !sched_next(&s->sched, &q, &from))
 				break;
 		}
+		if (mx_held(&s->mx, q.id))
+			continue;	/* mx_resume hands it back */
 		if (start_msg(s, q.id, q.prio, from) == -1)
 			break;
 		child_assign(s);
@@ -451,6 +455,9 @@ wait_ms(const struct send *s, long long now)
 	for (p = 0; p < QD_COUNT; p++)
 		if (s->sync_dir[p] && s->sync_at + SYNC_GAP_MS < wake)
 			wake = s->sync_at + SYNC_GAP_MS;
+	/* MX lookups: an answer, or a server's time up. */
+	if (!s->stopping && (nw = mx_wait_ms(&s->mx)) >= 0 && now + nw < wake)
+		wake = now + nw;
 	if (s->stopping && wake > now + 100)
 		wake = now + 100;
 	return wake <= now ? 0 : (int)(wake - now);
@@ -464,22 +471,22 @@ poll_loop(struct send *s)
 
 	for (;;) {
 		long long now = clock_ms();
-		size_t n = 0, nn, i;
+		size_t n = 0, nn, nd, i, want;
 		int timeout, p, r;
 
 		if (turn(s, now))
 			break;
 		timeout = wait_ms(s, now);
-		if (cap < s->nchild + 2 + NOTIFY_CHILDREN) {
-			struct pollfd *np = realloc(pf,
-			    (s->nchild + 2 + NOTIFY_CHILDREN) * sizeof *pf);
+		want = 2 * s->nchild + 2 + NOTIFY_CHILDREN + DNS_PENDING_MAX;
+		if (cap < want) {
+			struct pollfd *np = realloc(pf, want * sizeof *pf);
 
 			if (np == NULL) {
 				sleep(1);
 				continue;
 			}
 			pf = np;
-			cap = s->nchild + 2 + NOTIFY_CHILDREN;
+			cap = want;
 		}
 		pf[n].fd = s->sigpipe[0];
 		pf[n++].events = POLLIN;
@@ -490,7 +497,15 @@ poll_loop(struct send *s)
 			pf[n++].events = POLLIN;
 		}
 		nn = notify_pollfds(&s->notes, pf + n);
-		r = poll(pf, n + nn, timeout);
+		nd = s->stopping ? 0 :
+		    mx_pollfds(&s->mx, pf + n + nn, DNS_PENDING_MAX);
+		/* Jobs the pipes did not take whole. */
+		for (i = 0; i < s->nchild; i++)
+			if (s->child[i].jobat < s->child[i].jobout.len) {
+				pf[n + nn + nd].fd = s->child[i].wfd;
+				pf[n + nn + nd++].events = POLLOUT;
+			}
+		r = poll(pf, n + nn + nd, timeout);
 		if (r == -1) {
 			if (errno != EINTR)
 				warn_sys("trouble in poll");
@@ -511,6 +526,12 @@ poll_loop(struct send *s)
 				s->rescan[p] = true;
 		}
 		notify_input(&s->notes, pf + n, nn);
+		for (i = 0; i < s->nchild; i++)
+			if (s->child[i].jobat < s->child[i].jobout.len &&
+			    !child_flush(&s->child[i]))
+				child_close_input(&s->child[i]); /* defers */
+		if (!s->stopping)
+			mx_step(&s->mx);
 		/* Children from the end: child_reap moves the last one. */
 		for (i = s->nchild; i > 0; i--)
 			if (2 + i - 1 < n && pf[2 + i - 1].revents &&
