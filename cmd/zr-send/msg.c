@@ -526,7 +526,11 @@ msg_unsaved(const struct send *s, const char *id)
 /*
  * Make m's results durable, with the notifications they call for, then
  * move it where msg_finish decided (m->to). Nothing moves before both are
- * on disk: a notification recorded is one that will be made.
+ * on disk: a notification recorded is one that will be made. The
+ * notifications go first: killed between the two writes, a state that
+ * already says "failed" would never call for its notice again, while a
+ * notice recorded ahead of its state is at worst made twice (the retry
+ * records it under the same key).
  */
 static void
 settle(struct send *s, struct msg *m, long long now)
@@ -536,9 +540,9 @@ settle(struct send *s, struct msg *m, long long now)
 	    m->to != QD_DONE_DELIVERED || notify_success_wanted(m);
 	size_t i;
 
-	if ((need && (!qstate_format(&m->st, &t) ||
-	    !queue_state_write(&s->q, m->id, t.s, t.len))) ||
-	    !notify_attempt(s, m, now, m->to == QD_DEFERRED)) {
+	if (!notify_attempt(s, m, now, m->to == QD_DEFERRED) ||
+	    (need && (!qstate_format(&m->st, &t) ||
+	    !queue_state_write(&s->q, m->id, t.s, t.len)))) {
 		disk_trouble(s, m->id, now);
 		zs_free(&t);
 		unsaved_keep(s, m, now);
