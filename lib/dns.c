@@ -19,10 +19,13 @@
  */
 #define TCP_MAX 65535
 
+static void pend_free(struct dns *);
+
 static const char *const route_names[] = {
 	[ROUTE_OK] = "ok", [ROUTE_TEMP] = "temporary DNS failure",
 	[ROUTE_NXDOMAIN] = "no such domain", [ROUTE_NULLMX] = "null MX",
 	[ROUTE_NOHOST] = "no mail host", [ROUTE_LOOP] = "mail loop",
+	[ROUTE_PENDING] = "lookup under way",
 };
 
 const char *
@@ -162,6 +165,7 @@ dns_close(struct dns *d)
 			free(d->cache[i].answer);
 	free(d->cache);
 	d->cache = NULL;
+	pend_free(d);
 	res_nclose(&d->res);
 }
 
@@ -405,7 +409,8 @@ cache_slot(struct dns *d, time_t now)
  * same timeouts again.
  */
 static void
-cache_temp(struct dns *d, const char *lname, int type, time_t now)
+cache_temp(struct dns *d, const char *lname, int type, time_t now,
+    const char *why)
 {
 	struct dns_cache_entry *c = cache_slot(d, now);
 
@@ -414,10 +419,50 @@ cache_temp(struct dns *d, const char *lname, int type, time_t now)
 	memcpy(c->name, lname, strlen(lname) + 1);
 	c->type = type;
 	c->status = DNS_TEMP;
-	c->why = d->why;
+	c->why = why;
 	/* From the end of the lookup: its timeouts may have taken longer. */
 	c->expires = time(NULL) + (time_t)d->negttl;
 }
+
+/*
+ * Cache a checked answer (st not DNS_TEMP) by its TTL, negative ones at most
+ * negttl; for DNS_OK the entry keeps a copy of the answer. The entry, or
+ * NULL when that copy could not be made (nothing is cached then).
+ */
+static struct dns_cache_entry *
+cache_put(struct dns *d, const char *lname, int type, enum dns_status st,
+    const unsigned char *ans, int len, time_t now)
+{
+	struct dns_cache_entry *c;
+	unsigned char *keep = NULL;
+	unsigned ttl;
+	ns_msg msg;
+
+	if (ns_initparse(ans, len, &msg) != 0)
+		return NULL;	/* checked before: cannot happen */
+	if (st == DNS_OK) {
+		keep = malloc((size_t)len);
+		if (keep == NULL)
+			return NULL;
+		memcpy(keep, ans, (size_t)len);
+	}
+	c = cache_slot(d, now);
+	free(c->answer);
+	memset(c, 0, sizeof *c);
+	memcpy(c->name, lname, strlen(lname) + 1);
+	c->type = type;
+	c->status = st;
+	ttl = answer_ttl(&msg, st != DNS_OK);
+	if (st != DNS_OK && d->negttl > 0 && ttl > d->negttl)
+		ttl = d->negttl;
+	c->expires = now + (time_t)ttl;
+	c->answer = keep;
+	c->len = keep != NULL ? len : 0;
+	return c;
+}
+
+static enum dns_status query_async(struct dns *, const char *lname, int type,
+    ns_msg *msg);
 
 /*
  * Answer a query from the cache or the servers. For DNS_OK, *msg is set to
@@ -432,7 +477,7 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	time_t now = time(NULL);
 	size_t i, n = strlen(name);
 	int qlen, len = -1;
-	unsigned tries, ttl;
+	unsigned tries;
 	enum dns_status st = DNS_TEMP;
 
 	if (n == 0 || n > DNS_NAME_MAX)
@@ -454,6 +499,8 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 		d->why = "lookup stopped";
 		return DNS_TEMP;
 	}
+	if (d->async)
+		return query_async(d, lname, type, msg);
 	d->misses++;
 	qlen = res_nmkquery(&d->res, ns_o_query, lname, ns_c_in, type, NULL, 0,
 	    NULL, q, sizeof q);
@@ -497,34 +544,405 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 		if (stopped(d))
 			d->why = "lookup stopped";
 		else if (d->negttl > 0)
-			cache_temp(d, lname, type, now);
+			cache_temp(d, lname, type, now, d->why);
 		return st;
 	}
-	if (ns_initparse(ans, len, msg) != 0) {
-		free(ans);
-		return DNS_TEMP;	/* checked above: cannot happen */
-	}
-	c = cache_slot(d, now);
-	free(c->answer);
-	memset(c, 0, sizeof *c);
-	memcpy(c->name, lname, n + 1);
-	c->type = type;
-	c->status = st;
-	ttl = answer_ttl(msg, st != DNS_OK);
-	if (st != DNS_OK && d->negttl > 0 && ttl > d->negttl)
-		ttl = d->negttl;
-	c->expires = now + (time_t)ttl;
-	if (st == DNS_OK) {
-		unsigned char *keep = realloc(ans, (size_t)len);
-
-		c->answer = keep != NULL ? keep : ans;
-		c->len = len;
-		if (ns_initparse(c->answer, c->len, msg) != 0)
-			return DNS_TEMP;
-	} else {
-		free(ans);
-	}
+	c = cache_put(d, lname, type, st, ans, len, now);
+	free(ans);
+	if (st != DNS_OK)
+		return st;
+	if (c == NULL || ns_initparse(c->answer, c->len, msg) != 0)
+		return DNS_TEMP;	/* out of memory */
 	return st;
+}
+
+/*
+ * Asynchronous queries. Each slot is one question in flight, asked of the
+ * servers in the order and with the tries and timeouts of query(): over
+ * UDP, then over TCP when the answer says it was cut (TC). A slot that
+ * ended stays PQ_DONE, its answer readable, until the next dns_step.
+ */
+enum pend_state { PQ_FREE, PQ_UDP, PQ_CONNECT, PQ_WRITE, PQ_READ, PQ_DONE };
+
+struct dns_pending {
+	enum pend_state state;
+	char name[DNS_NAME_MAX + 1];	/* lower case */
+	int type;
+	int fd;				/* -1: none (its send failed) */
+	unsigned tries;
+	size_t server;
+	long long deadline;		/* timeoutio_deadline's clock, ms */
+	unsigned char q[2 + NS_PACKETSZ];	/* TCP length, then query */
+	int qlen;
+	size_t off;			/* TCP: bytes written, or read */
+	unsigned char *ans;		/* TCP_MAX + 2: TCP's length too */
+	int len;
+	enum dns_status status;		/* PQ_DONE: the outcome */
+	const char *why;
+};
+
+static void
+pend_close(struct dns_pending *p)
+{
+	if (p->fd != -1)
+		close(p->fd);
+	p->fd = -1;
+}
+
+static void
+pend_free(struct dns *d)
+{
+	size_t i;
+
+	if (d->pend == NULL)
+		return;
+	for (i = 0; i < DNS_PENDING_MAX; i++) {
+		pend_close(&d->pend[i]);
+		free(d->pend[i].ans);
+	}
+	free(d->pend);
+	d->pend = NULL;
+}
+
+int
+dns_async(struct dns *d)
+{
+	size_t i;
+
+	if (d->pend == NULL) {
+		d->pend = calloc(DNS_PENDING_MAX, sizeof *d->pend);
+		if (d->pend == NULL)
+			return 0;
+		for (i = 0; i < DNS_PENDING_MAX; i++)
+			d->pend[i].fd = -1;
+	}
+	d->async = 1;
+	return 1;
+}
+
+/* The end of a query: cached as query() caches, readable until next step. */
+static void
+pend_done(struct dns *d, struct dns_pending *p, enum dns_status st, int len)
+{
+	time_t now = time(NULL);
+
+	pend_close(p);
+	p->state = PQ_DONE;
+	p->status = st;
+	p->len = len;
+	if (st == DNS_TEMP) {
+		if (d->negttl > 0)
+			cache_temp(d, p->name, p->type, now, p->why);
+	} else {
+		(void)cache_put(d, p->name, p->type, st, p->ans, len, now);
+	}
+}
+
+/* Ask the current server over UDP; a failure to send waits for nothing. */
+static void
+pend_send(struct dns *d, struct dns_pending *p)
+{
+	const struct dns_server *s = &d->server[p->server];
+
+	pend_close(p);
+	p->state = PQ_UDP;
+	p->deadline = timeoutio_deadline(d->timeout);
+	p->fd = socket(s->sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (p->fd == -1 ||
+	    connect(p->fd, (const struct sockaddr *)&s->sa, s->len) == -1 ||
+	    send(p->fd, p->q + 2, (size_t)p->qlen, 0) != p->qlen) {
+		pend_close(p);
+		p->deadline = 0;	/* the next server, at the next step */
+	}
+}
+
+/* This server failed or was silent: the next one, the next try, or the end. */
+static void
+pend_next(struct dns *d, struct dns_pending *p)
+{
+	if (++p->server == d->nservers) {
+		p->server = 0;
+		p->tries++;
+	}
+	if (p->tries >= d->tries || d->nservers == 0)
+		pend_done(d, p, DNS_TEMP, 0);
+	else
+		pend_send(d, p);
+}
+
+/* An answer of len bytes in p->ans: believed, or the next server's turn. */
+static void
+pend_answer(struct dns *d, struct dns_pending *p, int len)
+{
+	const char *why;
+	enum dns_status st = dns_answer_check(p->ans, len, p->name, p->type,
+	    &why);
+
+	if (st == DNS_TEMP) {
+		p->why = why;
+		pend_next(d, p);
+		return;
+	}
+	pend_done(d, p, st, len);
+}
+
+/* RFC 1035 4.2.2: the same question over TCP, with its length in front. */
+static void
+pend_tcp(struct dns *d, struct dns_pending *p)
+{
+	const struct dns_server *s = &d->server[p->server];
+
+	pend_close(p);
+	p->off = 0;
+	p->deadline = timeoutio_deadline(d->timeout);
+	p->fd = socket(s->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (p->fd == -1) {
+		pend_next(d, p);
+		return;
+	}
+	if (connect(p->fd, (const struct sockaddr *)&s->sa, s->len) == 0)
+		p->state = PQ_WRITE;
+	else if (errno == EINPROGRESS)
+		p->state = PQ_CONNECT;
+	else
+		pend_next(d, p);
+}
+
+/* Whether fd is ready for events now. */
+static int
+ready(int fd, short events)
+{
+	struct pollfd pf = { .fd = fd, .events = events };
+
+	return poll(&pf, 1, 0) == 1;
+}
+
+/* Move one query on as far as it goes without waiting. */
+static void
+pend_advance(struct dns *d, struct dns_pending *p)
+{
+	ssize_t r;
+	int err = 0;
+	socklen_t elen = sizeof err;
+
+	switch (p->state) {
+	case PQ_UDP:
+		if (p->fd == -1)
+			break;
+		for (;;) {
+			r = recv(p->fd, p->ans, TCP_MAX, MSG_DONTWAIT);
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r == -1 && (errno == EAGAIN ||
+			    errno == EWOULDBLOCK))
+				break;
+			if (r < HFIXEDSZ) {
+				pend_next(d, p); /* refused, or no answer */
+				return;
+			}
+			/* A stray datagram with another id is not ours. */
+			if (memcmp(p->ans, p->q + 2, 2) != 0)
+				continue;
+			if (p->ans[2] & 0x02)	/* TC: ask over TCP */
+				pend_tcp(d, p);
+			else
+				pend_answer(d, p, (int)r);
+			return;
+		}
+		break;
+	case PQ_CONNECT:
+		if (!ready(p->fd, POLLOUT))
+			break;
+		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err,
+		    &elen) == -1 || err != 0) {
+			pend_next(d, p);
+			return;
+		}
+		p->state = PQ_WRITE;
+		p->deadline = timeoutio_deadline(d->timeout);
+		/* FALLTHROUGH */
+	case PQ_WRITE:
+		while (p->off < 2 + (size_t)p->qlen) {
+			r = write(p->fd, p->q + p->off,
+			    2 + (size_t)p->qlen - p->off);
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r == -1 && errno == EAGAIN)
+				break;
+			if (r <= 0) {
+				pend_next(d, p);
+				return;
+			}
+			p->off += (size_t)r;
+		}
+		if (p->off < 2 + (size_t)p->qlen)
+			break;
+		p->state = PQ_READ;
+		p->off = 0;
+		p->deadline = timeoutio_deadline(d->timeout);
+		/* FALLTHROUGH */
+	case PQ_READ:
+		for (;;) {
+			/* Two bytes of length, then that many of answer. */
+			size_t want = p->off < 2 ? 2 :
+			    2 + (size_t)(p->ans[0] << 8 | p->ans[1]);
+
+			if (p->off >= 2 && (want - 2 < HFIXEDSZ)) {
+				pend_next(d, p);
+				return;
+			}
+			if (p->off == want) {
+				memmove(p->ans, p->ans + 2, want - 2);
+				if (memcmp(p->ans, p->q + 2, 2) != 0)
+					pend_next(d, p);
+				else
+					pend_answer(d, p, (int)(want - 2));
+				return;
+			}
+			r = read(p->fd, p->ans + p->off, want - p->off);
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r == -1 && errno == EAGAIN)
+				break;
+			if (r <= 0) {
+				pend_next(d, p);
+				return;
+			}
+			p->off += (size_t)r;
+			p->deadline = timeoutio_deadline(d->timeout);
+		}
+		break;
+	case PQ_FREE:
+	case PQ_DONE:
+		return;
+	}
+	if (p->state != PQ_DONE && timeoutio_deadline(0) >= p->deadline)
+		pend_next(d, p);
+}
+
+static struct dns_pending *
+pend_find(struct dns *d, const char *lname, int type)
+{
+	size_t i;
+
+	for (i = 0; i < DNS_PENDING_MAX; i++)
+		if (d->pend[i].state != PQ_FREE && d->pend[i].type == type &&
+		    strcmp(d->pend[i].name, lname) == 0)
+			return &d->pend[i];
+	return NULL;
+}
+
+/* query() without waiting: the answer of a slot that ended, or a new slot. */
+static enum dns_status
+query_async(struct dns *d, const char *lname, int type, ns_msg *msg)
+{
+	struct dns_pending *p = pend_find(d, lname, type);
+	size_t i;
+
+	if (p != NULL) {
+		if (p->state != PQ_DONE)
+			return DNS_PENDING;
+		if (p->status == DNS_TEMP)
+			d->why = p->why;
+		if (p->status == DNS_OK &&
+		    ns_initparse(p->ans, p->len, msg) != 0)
+			return DNS_TEMP;
+		return p->status;
+	}
+	for (i = 0; i < DNS_PENDING_MAX && d->pend[i].state != PQ_FREE; i++)
+		;
+	if (i == DNS_PENDING_MAX) {
+		d->starved = 1;	/* asked again once a slot frees */
+		return DNS_PENDING;
+	}
+	p = &d->pend[i];
+	if (p->ans == NULL && (p->ans = malloc(TCP_MAX + 2)) == NULL)
+		return DNS_TEMP;
+	p->qlen = res_nmkquery(&d->res, ns_o_query, lname, ns_c_in, type, NULL,
+	    0, NULL, p->q + 2, sizeof p->q - 2);
+	if (p->qlen < 0)
+		return DNS_TEMP;
+	d->misses++;
+	p->q[0] = (unsigned char)(p->qlen >> 8);
+	p->q[1] = (unsigned char)p->qlen;
+	memcpy(p->name, lname, strlen(lname) + 1);
+	p->type = type;
+	p->tries = 0;
+	p->server = 0;
+	p->why = "no server answered";
+	if (d->nservers == 0)
+		pend_done(d, p, DNS_TEMP, 0);
+	else
+		pend_send(d, p);
+	return DNS_PENDING;
+}
+
+size_t
+dns_pollfds(const struct dns *d, struct pollfd *pf, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; d->pend != NULL && i < DNS_PENDING_MAX && n < max; i++) {
+		const struct dns_pending *p = &d->pend[i];
+
+		if (p->state == PQ_FREE || p->state == PQ_DONE || p->fd == -1)
+			continue;
+		pf[n].fd = p->fd;
+		pf[n].events = p->state == PQ_UDP || p->state == PQ_READ ?
+		    POLLIN : POLLOUT;
+		pf[n++].revents = 0;
+	}
+	return n;
+}
+
+long long
+dns_wait_ms(const struct dns *d)
+{
+	long long now = timeoutio_deadline(0), w = -1;
+	size_t i;
+
+	for (i = 0; d->pend != NULL && i < DNS_PENDING_MAX; i++) {
+		const struct dns_pending *p = &d->pend[i];
+		long long left = p->deadline - now;
+
+		if (p->state == PQ_DONE && d->starved)
+			return 0;	/* its slot frees at the next step */
+		if (p->state == PQ_FREE || p->state == PQ_DONE)
+			continue;
+		if (left < 0)
+			left = 0;
+		if (w == -1 || left < w)
+			w = left;
+	}
+	return w;
+}
+
+size_t
+dns_step(struct dns *d)
+{
+	size_t i, n = 0;
+
+	if (d->pend == NULL)
+		return 0;
+	for (i = 0; i < DNS_PENDING_MAX; i++)
+		if (d->pend[i].state == PQ_DONE) {
+			d->pend[i].state = PQ_FREE;
+			if (d->starved)
+				n++;
+		}
+	d->starved = 0;
+	for (i = 0; i < DNS_PENDING_MAX; i++) {
+		struct dns_pending *p = &d->pend[i];
+
+		if (p->state == PQ_FREE || p->state == PQ_DONE)
+			continue;
+		pend_advance(d, p);
+		if (p->state == PQ_DONE)
+			n++;
+	}
+	return n;
 }
 
 /* Whether a name is one of the first n of chain, case aside (RFC 4343). */
@@ -910,91 +1328,239 @@ is_local(const struct dns_local *l, const char *host,
 	return 0;
 }
 
-/* The best mail hosts of a domain: this many MX records of the answer. */
-#define MX_MAX 32
-/* Addresses taken per host. */
-#define ADDR_MAX 16
+enum { RQ_MX, RQ_HOST, RQ_A, RQ_AAAA, RQ_DONE };
+
+void
+dns_route_start(struct dns_routeq *r, const char *domain,
+    const struct dns_local *l, size_t max)
+{
+	size_t n = strlen(domain);
+
+	memset(r, 0, sizeof *r);
+	r->local = l;
+	r->max = max < DNS_ROUTE_TARGETS ? max : DNS_ROUTE_TARGETS;
+	r->phase = RQ_MX;
+	if (n > DNS_NAME_MAX) {
+		r->phase = RQ_DONE;
+		r->result = ROUTE_NXDOMAIN;
+		return;
+	}
+	memcpy(r->domain, domain, n + 1);
+}
+
+static enum dns_route
+route_end(struct dns *d, struct dns_routeq *r, enum dns_route res)
+{
+	r->phase = RQ_DONE;
+	r->result = res;
+	if (res == ROUTE_TEMP)
+		r->why = d->why;
+	return res;
+}
+
+/* After the last host: what the addresses found make of the domain. */
+static enum dns_route
+route_final(struct dns *d, struct dns_routeq *r)
+{
+	size_t i, k;
+
+	if (r->have_local) {
+		/* RFC 5321 5.1: drop this host and every MX no better. */
+		for (i = k = 0; i < r->n; i++)
+			if (r->out[i].pref < r->local_pref)
+				r->out[k++] = r->out[i];
+		r->n = k;
+		if (r->n == 0)
+			return route_end(d, r, ROUTE_LOOP);
+	}
+	if (r->n > 0)
+		return route_end(d, r, ROUTE_OK);
+	return route_end(d, r, r->temp ? ROUTE_TEMP : ROUTE_NOHOST);
+}
+
+static void
+route_local(struct dns_routeq *r, unsigned pref)
+{
+	if (!r->have_local || pref < r->local_pref)
+		r->local_pref = pref;
+	r->have_local = 1;
+}
+
+/*
+ * Host i's addresses are in (st as dns_addrs would say): take them. 1, or
+ * 0 when the route ended (a domain without MX that does not exist).
+ */
+static int
+route_host(struct dns *d, struct dns_routeq *r, enum dns_status st)
+{
+	const struct dns_mx *mx = &r->mx[r->i];
+	size_t k;
+
+	if (st == DNS_TEMP)
+		r->temp = 1;
+	if (st != DNS_OK) {
+		if (st == DNS_NXDOMAIN && r->nmx == 1 &&
+		    strcasecmp(r->mx[0].host, r->domain) == 0) {
+			route_end(d, r, ROUTE_NXDOMAIN);
+			return 0;
+		}
+		return 1;
+	}
+	for (k = 0; k < r->na; k++) {
+		if (is_local(r->local, NULL, &r->addr[k])) {
+			route_local(r, mx->pref);
+			continue;
+		}
+		if (r->n == r->max)
+			break;
+		memcpy(r->out[r->n].host, mx->host, strlen(mx->host) + 1);
+		r->out[r->n].pref = mx->pref;
+		r->out[r->n].addr = r->addr[k];
+		r->n++;
+	}
+	return 1;
+}
+
+enum dns_route
+dns_route_step(struct dns *d, struct dns_routeq *r)
+{
+	enum dns_status st;
+
+	for (;;) {
+		switch (r->phase) {
+		case RQ_MX:
+			st = dns_mx(d, r->domain, r->mx, DNS_ROUTE_MX, &r->nmx);
+			if (st == DNS_PENDING)
+				return ROUTE_PENDING;
+			if (st == DNS_TEMP)
+				return route_end(d, r, ROUTE_TEMP);
+			if (st == DNS_NXDOMAIN)
+				return route_end(d, r, ROUTE_NXDOMAIN);
+			if (st == DNS_NODATA) {
+				/* RFC 5321 5.1: no MX; the domain is it. */
+				r->nmx = 1;
+				memcpy(r->mx[0].host, r->domain,
+				    strlen(r->domain) + 1);
+				r->mx[0].pref = 0;
+			} else if (r->nmx == 1 && (r->mx[0].host[0] == '\0' ||
+			    strcmp(r->mx[0].host, ".") == 0)) {
+				/* RFC 7505 */
+				return route_end(d, r, ROUTE_NULLMX);
+			}
+			r->i = 0;
+			r->phase = RQ_HOST;
+			break;
+		case RQ_HOST: {
+			const struct dns_mx *mx = &r->mx[r->i];
+
+			if (r->i == r->nmx)
+				return route_final(d, r);
+			/*
+			 * With max targets in hand, only an MX as good as the
+			 * last of them can still matter (if it is this host,
+			 * RFC 5321 5.1 drops them): worse ones are not looked
+			 * up.
+			 */
+			if (r->n == r->max && r->max > 0 &&
+			    mx->pref > r->out[r->max - 1].pref)
+				return route_final(d, r);
+			/* A stray null MX among others is skipped. */
+			if (mx->host[0] == '\0' || strcmp(mx->host, ".") == 0) {
+				r->i++;
+				break;
+			}
+			if (is_local(r->local, mx->host, NULL)) {
+				route_local(r, mx->pref);
+				r->i++;
+				break;
+			}
+			r->na = 0;
+			r->phase = RQ_A;
+			break;
+		}
+		case RQ_A:
+			/* A, then AAAA, as dns_addrs asks. */
+			st = addrs_of(d, r->mx[r->i].host, ns_t_a, r->addr,
+			    DNS_ROUTE_ADDRS, &r->na);
+			if (st == DNS_PENDING)
+				return ROUTE_PENDING;
+			r->a = st;
+			if (st == DNS_NXDOMAIN) {
+				if (!route_host(d, r, st))
+					return r->result;
+				r->i++;
+				r->phase = RQ_HOST;
+				break;
+			}
+			r->phase = RQ_AAAA;
+			break;
+		case RQ_AAAA:
+			st = addrs_of(d, r->mx[r->i].host, ns_t_aaaa, r->addr,
+			    DNS_ROUTE_ADDRS, &r->na);
+			if (st == DNS_PENDING)
+				return ROUTE_PENDING;
+			if (r->na > 0)
+				st = DNS_OK;
+			else if (r->a == DNS_TEMP || st == DNS_TEMP)
+				st = DNS_TEMP;
+			else if (st != DNS_NXDOMAIN)
+				st = DNS_NODATA;
+			if (!route_host(d, r, st))
+				return r->result;
+			r->i++;
+			r->phase = RQ_HOST;
+			break;
+		default:
+			return r->result;
+		}
+	}
+}
+
+int
+dns_route_waits(const struct dns *d, const struct dns_routeq *r)
+{
+	const char *name = r->phase == RQ_MX ? r->domain : r->mx[r->i].host;
+	int type = r->phase == RQ_MX ? ns_t_mx : r->phase == RQ_A ? ns_t_a :
+	    ns_t_aaaa;
+	char lname[DNS_NAME_MAX + 1];
+	size_t i, n = strlen(name);
+
+	if (d->pend == NULL || n > DNS_NAME_MAX ||
+	    (r->phase != RQ_MX && r->phase != RQ_A && r->phase != RQ_AAAA))
+		return 0;
+	for (i = 0; i <= n; i++)
+		lname[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
+		    name[i] + 32 : name[i]);
+	for (i = 0; i < DNS_PENDING_MAX; i++) {
+		const struct dns_pending *p = &d->pend[i];
+
+		if (p->state != PQ_FREE && p->state != PQ_DONE &&
+		    p->type == type && strcmp(p->name, lname) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 enum dns_route
 dns_route(struct dns *d, const char *domain, const struct dns_local *l,
     struct dns_target *out, size_t max, size_t *n)
 {
-	struct dns_mx mx[MX_MAX];
-	struct dns_addr addr[ADDR_MAX];
-	size_t nmx = 0, na, i, k;
-	unsigned local_pref = 0;
-	int have_local = 0, temp = 0;
-	enum dns_status st;
+	struct dns_routeq *r = malloc(sizeof *r);
+	enum dns_route res;
 
 	*n = 0;
-	st = dns_mx(d, domain, mx, MX_MAX, &nmx);
-	if (st == DNS_TEMP)
+	if (r == NULL) {
+		d->why = "out of memory";
 		return ROUTE_TEMP;
-	if (st == DNS_NXDOMAIN)
-		return ROUTE_NXDOMAIN;
-	if (st == DNS_NODATA) {
-		/* RFC 5321 5.1: no MX, so the domain itself is the host. */
-		nmx = 1;
-		if (strlen(domain) > DNS_NAME_MAX)
-			return ROUTE_NXDOMAIN;
-		memcpy(mx[0].host, domain, strlen(domain) + 1);
-		mx[0].pref = 0;
-	} else if (nmx == 1 && (mx[0].host[0] == '\0' ||
-	    strcmp(mx[0].host, ".") == 0)) {
-		return ROUTE_NULLMX;	/* RFC 7505 */
 	}
-	for (i = 0; i < nmx; i++) {
-		/*
-		 * With max targets in hand, only an MX as good as the last of
-		 * them can still matter (if it is this host, RFC 5321 5.1
-		 * drops them): worse ones are not looked up.
-		 */
-		if (*n == max && max > 0 && mx[i].pref > out[max - 1].pref)
-			break;
-		if (mx[i].host[0] == '\0' || strcmp(mx[i].host, ".") == 0)
-			continue;	/* a stray null MX among others */
-		if (is_local(l, mx[i].host, NULL)) {
-			if (!have_local || mx[i].pref < local_pref)
-				local_pref = mx[i].pref;
-			have_local = 1;
-			continue;
-		}
-		st = dns_addrs(d, mx[i].host, addr, ADDR_MAX, &na);
-		if (st == DNS_TEMP)
-			temp = 1;
-		if (st != DNS_OK) {
-			if (st == DNS_NXDOMAIN && nmx == 1 &&
-			    strcasecmp(mx[0].host, domain) == 0)
-				return ROUTE_NXDOMAIN;
-			continue;
-		}
-		for (k = 0; k < na; k++) {
-			if (is_local(l, NULL, &addr[k])) {
-				if (!have_local || mx[i].pref < local_pref)
-					local_pref = mx[i].pref;
-				have_local = 1;
-				continue;
-			}
-			if (*n == max)
-				break;
-			memcpy(out[*n].host, mx[i].host, strlen(mx[i].host) + 1);
-			out[*n].pref = mx[i].pref;
-			out[*n].addr = addr[k];
-			++*n;
-		}
+	dns_route_start(r, domain, l, max);
+	res = dns_route_step(d, r);
+	if (res == ROUTE_OK) {
+		*n = r->n;
+		memcpy(out, r->out, r->n * sizeof *out);
 	}
-	if (have_local) {
-		/* RFC 5321 5.1: drop this host and every MX no better than it. */
-		for (i = k = 0; i < *n; i++)
-			if (out[i].pref < local_pref)
-				out[k++] = out[i];
-		*n = k;
-		if (*n == 0)
-			return ROUTE_LOOP;
-	}
-	if (*n > 0)
-		return ROUTE_OK;
-	return temp ? ROUTE_TEMP : ROUTE_NOHOST;
+	free(r);
+	return res;
 }
 
 /*

@@ -14,7 +14,18 @@
  * temporary failures of the servers (no answer, SERVFAIL, a malformed
  * answer) that long too, so that a domain whose DNS is down costs one
  * lookup per negttl, not one per message; without it temporary failures
- * are not cached. Every answer is checked whole
+ * are not cached.
+ *
+ * A caller that must never wait (zr-send's loop) sets the module
+ * asynchronous (dns_async): then a lookup not in the cache sends its query
+ * and returns DNS_PENDING at once; the caller polls dns_pollfds, calls
+ * dns_step on readiness or after dns_wait_ms, and asks again. A query
+ * answered stays readable as such until the next dns_step, so a caller
+ * that asks again after each step sees every answer once, even one the
+ * cache does not keep (a TTL of 0, a failure with negttl 0). dns_route
+ * is then a state machine (struct dns_routeq): MX, then the addresses of
+ * each host, one query at a time, every step resumed where it stopped.
+ * Every answer is checked whole
  * before it is believed or cached (dns_answer_check): one that is
  * malformed, or answers another question, counts as a temporary failure,
  * never as "no such domain" or "no such record".
@@ -23,6 +34,7 @@
 #define ZR_DNS_H
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <resolv.h>
 #include <signal.h>
 #include <stddef.h>
@@ -43,8 +55,13 @@ enum dns_status {
 	DNS_OK,		/* an answer with records */
 	DNS_NXDOMAIN,	/* the name does not exist */
 	DNS_NODATA,	/* the name exists, without records of that type */
-	DNS_TEMP	/* SERVFAIL, timeout, no server: try later */
+	DNS_TEMP,	/* SERVFAIL, timeout, no server: try later */
+	DNS_PENDING	/* asynchronous: asked; ask again after dns_step */
 };
+
+/* Queries in flight at once, when asynchronous. */
+#define DNS_PENDING_MAX 64
+struct dns_pending;		/* a query in flight (dns.c) */
 
 struct dns_server {
 	struct sockaddr_storage sa;
@@ -75,6 +92,9 @@ struct dns {
 	 */
 	volatile sig_atomic_t *stop;
 	int wakefd;
+	int async;			/* see dns_async */
+	struct dns_pending *pend;	/* DNS_PENDING_MAX slots, async only */
+	int starved;			/* a query found no free slot */
 	struct __res_state res;
 	struct dns_cache_entry *cache;	/* DNS_CACHE_MAX slots */
 	unsigned long long hits, misses;
@@ -105,7 +125,8 @@ enum dns_route {
 	ROUTE_NXDOMAIN,		/* 5.1.2: no such domain */
 	ROUTE_NULLMX,		/* 5.1.10: the domain accepts no mail (RFC 7505) */
 	ROUTE_NOHOST,		/* 5.1.2: neither MX nor address */
-	ROUTE_LOOP		/* 5.4.6: the best MX is this host */
+	ROUTE_LOOP,		/* 5.4.6: the best MX is this host */
+	ROUTE_PENDING		/* asynchronous: step it again later */
 };
 
 /* What counts as this host, for loop detection. */
@@ -149,6 +170,60 @@ enum dns_status dns_txt(struct dns *, const char *name, struct zs *out,
  */
 enum dns_route dns_route(struct dns *, const char *domain,
     const struct dns_local *, struct dns_target *out, size_t max, size_t *n);
+
+/* The best mail hosts of a domain: this many MX records of the answer. */
+#define DNS_ROUTE_MX 32
+/* Addresses taken per host; targets a route keeps at most. */
+#define DNS_ROUTE_ADDRS 16
+#define DNS_ROUTE_TARGETS 16
+
+/*
+ * dns_route as a state machine, for an asynchronous struct dns: start it,
+ * then step it until it is no longer ROUTE_PENDING; out[0..n) are then the
+ * targets and, for ROUTE_TEMP, why says why. The caller owns the struct
+ * and the dns_local, which must outlive it; the fields are dns.c's. With
+ * a synchronous struct dns the first step gives the answer.
+ */
+struct dns_routeq {
+	char domain[DNS_NAME_MAX + 1];
+	const struct dns_local *local;
+	int phase;
+	struct dns_mx mx[DNS_ROUTE_MX];
+	size_t nmx, i;
+	struct dns_addr addr[DNS_ROUTE_ADDRS];
+	size_t na;
+	enum dns_status a;		/* host i's A answer */
+	unsigned local_pref;
+	int have_local, temp;
+	struct dns_target out[DNS_ROUTE_TARGETS];
+	size_t max, n;
+	enum dns_route result;
+	const char *why;
+};
+/* Begin routing domain, for at most max targets (DNS_ROUTE_TARGETS). */
+void dns_route_start(struct dns_routeq *, const char *domain,
+    const struct dns_local *, size_t max);
+enum dns_route dns_route_step(struct dns *, struct dns_routeq *);
+/*
+ * Whether the route waits for a query still in flight: stepping it again
+ * before that query ends would only ask the cache the same question.
+ */
+int dns_route_waits(const struct dns *, const struct dns_routeq *);
+
+/*
+ * Asynchronous lookups (see the top). dns_async: 1, or 0 (ENOMEM).
+ * dns_pollfds: the descriptors of the queries in flight, at most max
+ * (DNS_PENDING_MAX is enough); their number. dns_wait_ms: how long the
+ * caller may wait before the next dns_step, -1 for as long as it likes.
+ * dns_step: reads what has come, gives up on a server whose time is up
+ * (the next server or try, as the synchronous lookups do), and forgets
+ * the answers of the previous step; the number of queries that ended, or
+ * that may now start: when not 0, the caller asks again.
+ */
+int dns_async(struct dns *);
+size_t dns_pollfds(const struct dns *, struct pollfd *, size_t max);
+long long dns_wait_ms(const struct dns *);
+size_t dns_step(struct dns *);
 /*
  * The parsing of answers, on its own (for the fuzz harness and the tests).
  *

@@ -119,6 +119,12 @@ mtasts_apply(const struct remote_conf *conf, struct job_req *j,
 		run_sts(domain);
 		if (!load(&q, domain, &c))
 			memset(&c, 0, sizeof c);
+		/*
+		 * The fetch took time: a policy fetched after the clock read
+		 * above would look fetched in the future, so not valid, and
+		 * an enforce policy would be dropped (RFC 8461 5.1 fails open).
+		 */
+		now = (long long)time(NULL);
 	}
 	queue_close(&q);
 	/* RFC 8461 5.1: an expired policy is no policy. */

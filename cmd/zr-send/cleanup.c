@@ -3,10 +3,14 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 
+#include "child.h"
 #include "cleanup.h"
+#include "clock.h"
 #include "die.h"
+#include "load.h"
+#include "log.h"
+#include "loop.h"
 
 enum {
 	PH_DONE_FIRST = QD_DONE_DELIVERED,
@@ -15,15 +19,6 @@ enum {
 	PH_STATE,
 	PH_END
 };
-
-static long long
-clock_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 void
 cleanup_start(struct send_cleanup *c, time_t before, time_t tmp_before,
@@ -162,4 +157,55 @@ cleanup_step(struct send_cleanup *c, struct queue *q)
 		return 1;
 	c->running = false;
 	return 0;
+}
+
+/*
+ * The scheduler's side: a slice per turn of its loop, since removing tens
+ * of thousands of expired files in one pass would stop every delivery for
+ * seconds.
+ */
+static void
+cleanup_stray(void *ctx, enum queue_dir d, bool state, const char *name,
+    const char *kind)
+{
+	load_stray_aside(ctx, d, state, name, kind);
+}
+
+void
+cleanup_turn(struct send *s, long long now)
+{
+	struct send_cleanup *c = &s->clean;
+	struct zs l = ZS_INIT;
+
+	if (s->stopping) {
+		cleanup_abort(c);
+		return;
+	}
+	if (!c->running) {
+		if (now < s->next_cleanup)
+			return;
+		/* Orphaned state only while nothing is in flight, as ever. */
+		cleanup_start(c, (time_t)(now / 1000 -
+		    (long long)s->conf->retention),
+		    (time_t)(now / 1000 - TMP_MAXAGE), child_busy(s) == 0, now);
+		c->stray = cleanup_stray;
+		c->ctx = s;
+		/* Nothing else reads hold/: look there for strays now. */
+		load_hold(s);
+		s->next_cleanup = now +
+		    (long long)s->conf->cleanupinterval * 1000;
+	}
+	if (cleanup_step(c, &s->q))
+		return;
+	if ((c->removed > 0 || c->tmp > 0 || c->orphaned > 0) &&
+	    zs_cats(&l, "info cleanup: removed=") && log_num(&l, c->removed) &&
+	    zs_cats(&l, " tmp=") && log_num(&l, (unsigned long long)c->tmp) &&
+	    zs_cats(&l, " orphan_state=") && log_num(&l, c->orphaned) &&
+	    zs_cats(&l, " slices=") && log_num(&l, c->slices) &&
+	    zs_cats(&l, " ms=") &&
+	    log_num(&l, (unsigned long long)(clock_ms() - c->started)) &&
+	    zs_cats(&l, " longest_slice_ms=") &&
+	    log_num(&l, (unsigned long long)c->longest))
+		log_line(&l);
+	zs_free(&l);
 }

@@ -60,4 +60,12 @@ int cleanup_step(struct send_cleanup *, struct queue *);
 /* Stop the round where it is (at shutdown). */
 void cleanup_abort(struct send_cleanup *);
 
+struct send;
+/*
+ * The scheduler's turn (now in ms): begin a round every
+ * control/cleanupinterval, else go on with the one under way, and log
+ * its counts at its end; strays go to load_stray_aside.
+ */
+void cleanup_turn(struct send *, long long now);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "die.h"
 #include "fmt.h"
 #include "mxroute.h"
@@ -16,6 +17,8 @@ mx_open(struct send_mx *x, const struct send_conf *c)
 
 	if (x->dns_ok)
 		dns_close(&x->dns);
+	/* Lookups under way were the old servers'; their waiters ask anew. */
+	resolve_reset(&x->rs);
 	x->dns_ok = dns_open(&x->dns, c->dnsservers.s, &bad);
 	if (!x->dns_ok) {
 		char line[FMT_ULONG + 1];
@@ -23,8 +26,12 @@ mx_open(struct send_mx *x, const struct send_conf *c)
 		line[fmt_ulong(line, bad)] = '\0';
 		warn_sys("unable to set up DNS (control/dnsservers line ", line,
 		    "); MX routing defers");
+	} else if (!dns_async(&x->dns)) {
+		dns_close(&x->dns);
+		x->dns_ok = 0;
+		warn_sys("unable to set up DNS; MX routing defers");
 	} else {
-		/* Lookups happen in the scheduler: keep a slow server short. */
+		/* A slow server holds up its own domains only; not for long. */
 		x->dns.timeout = 3;
 		x->dns.tries = 2;
 		/* A domain whose DNS is down costs one lookup per this. */
@@ -50,6 +57,7 @@ mx_close(struct send_mx *x)
 	if (x->dns_ok)
 		dns_close(&x->dns);
 	x->dns_ok = 0;
+	resolve_free(&x->rs);
 }
 
 void
@@ -130,6 +138,7 @@ mx_route(struct send_mx *x, struct send_conf *c, const char *domain,
 	const struct route_set *fallback = NULL;
 	char name[DNS_NAME_MAX + 1];
 	enum dns_route dr;
+	const char *dwhy = NULL;
 	size_t nt = 0;
 
 	*owned = 0;
@@ -160,8 +169,12 @@ mx_route(struct send_mx *x, struct send_conf *c, const char *domain,
 		*why = "4.4.3 no DNS servers to ask for MX records";
 		return MX_TEMP;
 	}
-	dr = dns_route(&x->dns, name, &x->local, t, MX_TARGETS, &nt);
+	dr = resolve_route(&x->rs, &x->dns, &x->local, name, t, MX_TARGETS,
+	    &nt, &dwhy);
 	switch (dr) {
+	case ROUTE_PENDING:
+		*why = "4.4.3 MX lookup under way";
+		return MX_PENDING;
 	case ROUTE_OK:
 		*set = mx_set(t, nt, fallback, (unsigned)c->mxport);
 		if (*set == NULL) {
@@ -185,7 +198,7 @@ mx_route(struct send_mx *x, struct send_conf *c, const char *domain,
 		/* Why, as lib/dns saw it: a malformed answer is named so. */
 		*why = "4.4.3 temporary DNS failure looking up MX records";
 		if (fmt_snprintf(x->why, sizeof x->why, "%s (%s)", *why,
-		    x->dns.why != NULL ? x->dns.why : "no answer") != -1)
+		    dwhy != NULL ? dwhy : "no answer") != -1)
 			*why = x->why;
 		return MX_TEMP;
 	case ROUTE_NXDOMAIN:
@@ -230,4 +243,69 @@ mx_route_from(struct send_mx *x, struct send_conf *c, const char *sender,
 		}
 	}
 	return mx_route(x, c, domain, n, set, owned, why);
+}
+
+int
+mx_waiting(struct send_mx *x, struct send_conf *c, const struct envelope *e,
+    const struct qstate *st, const char *id, enum queue_prio prio,
+    enum queue_dir from)
+{
+	char first[DNS_NAME_MAX + 1];
+	size_t i;
+
+	first[0] = '\0';
+	for (i = 0; i < e->nrcpt; i++) {
+		const char *addr = e->rcpt[i].addr, *why, *via;
+		size_t len = strlen(addr), at = addr_at(addr, len), dn;
+		struct route_set *set;
+		int own = 0;
+
+		if ((st->rcpt[i].status != RS_PENDING &&
+		    st->rcpt[i].status != RS_DEFERRED) || at >= len)
+			continue;
+		dn = len - at - 1;
+		/* Each domain's lookup starts here; the rest go on. */
+		if (mx_route_from(x, c, e->sender, addr + at + 1, dn, &set,
+		    &own, &why, &via) == MX_PENDING) {
+			if (first[0] == '\0' && dn <= DNS_NAME_MAX) {
+				memcpy(first, addr + at + 1, dn);
+				first[dn] = '\0';
+			}
+		} else if (own) {
+			mx_set_free(set);
+		}
+	}
+	return first[0] != '\0' && resolve_wait(&x->rs, id, prio, from, first);
+}
+
+bool
+mx_held(const struct send_mx *x, const char *id)
+{
+	return resolve_waiting(&x->rs, id);
+}
+
+int
+mx_resume(struct send_mx *x, char id[QUEUE_ID_SIZE], enum queue_prio *prio,
+    enum queue_dir *from)
+{
+	return resolve_next(&x->rs, id, prio, from);
+}
+
+size_t
+mx_pollfds(const struct send_mx *x, struct pollfd *pf, size_t max)
+{
+	return x->dns_ok ? dns_pollfds(&x->dns, pf, max) : 0;
+}
+
+long long
+mx_wait_ms(const struct send_mx *x)
+{
+	return x->dns_ok ? dns_wait_ms(&x->dns) : -1;
+}
+
+void
+mx_step(struct send_mx *x)
+{
+	if (x->dns_ok)
+		resolve_step(&x->rs, &x->dns);
 }

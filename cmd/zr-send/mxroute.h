@@ -7,11 +7,19 @@
  * with the smart hosts after them as the fallback in the second case.
  * control/senderroutes stands in for both smart hosts and MX for the
  * senders it names (mx_route_from).
+ *
+ * MX lookups never wait: lib/dns is asynchronous here and resolve.c keeps
+ * the lookups under way. A message whose route is being looked up is not
+ * started (mx_waiting) but waits, back in its queue directory, until
+ * mx_resume hands it back; the caller polls mx_pollfds and calls mx_step.
  */
 #ifndef ZR_SEND_MXROUTE_H
 #define ZR_SEND_MXROUTE_H
 
 #include "dns.h"
+#include "envelope.h"
+#include "qstate.h"
+#include "resolve.h"
 #include "route.h"
 #include "send.h"
 
@@ -29,9 +37,11 @@ struct send_mx {
 	struct route_host lhost;
 	struct route_set lset;		/* the set of MX_LOCAL_KEY */
 	char why[160];			/* the last MX_TEMP reason */
+	struct send_resolve rs;		/* lookups, and their waiters */
 };
 
-enum mx_result { MX_SET, MX_TEMP, MX_PERM };
+/* MX_PENDING: the domain's MX lookup is under way; ask again later. */
+enum mx_result { MX_SET, MX_TEMP, MX_PERM, MX_PENDING };
 
 /* (Re)read what routing needs from c: DNS servers, this host's addresses. */
 void mx_open(struct send_mx *, const struct send_conf *);
@@ -55,5 +65,25 @@ enum mx_result mx_route_from(struct send_mx *, struct send_conf *,
     const char *sender, const char *domain, size_t n,
     struct route_set **set, int *owned, const char **why, const char **via);
 void mx_set_free(struct route_set *);
+
+/*
+ * Whether message id (envelope e, state st; from directory from) must wait
+ * for a route: the lookups of all its recipients' domains that need one
+ * are started, and it is then remembered as waiting for the first (1).
+ * 0: every route is known; the message may start.
+ */
+int mx_waiting(struct send_mx *, struct send_conf *, const struct envelope *e,
+    const struct qstate *st, const char *id, enum queue_prio prio,
+    enum queue_dir from);
+/* Whether message id is waiting for a route (and must not start). */
+bool mx_held(const struct send_mx *, const char *id);
+/* A waiting message whose routes are known now: 1, or 0. */
+int mx_resume(struct send_mx *, char id[QUEUE_ID_SIZE], enum queue_prio *,
+    enum queue_dir *);
+/* The poll set of the lookups under way, and how long poll may wait. */
+size_t mx_pollfds(const struct send_mx *, struct pollfd *, size_t max);
+long long mx_wait_ms(const struct send_mx *);
+/* After poll: read answers, give up on silent servers, wake waiters. */
+void mx_step(struct send_mx *);
 
 #endif

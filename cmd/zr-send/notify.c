@@ -11,6 +11,8 @@
 
 #include "die.h"
 #include "fmt.h"
+#include "log.h"
+#include "loop.h"
 #include "notify.h"
 
 #define NOTIFY_TAG ".notify-"
@@ -126,15 +128,9 @@ notify_known(struct queue *q, const char *id, const char *key)
 	return known;
 }
 
-struct loadctx {
-	struct notify_set *ns;
-	struct queue *q;
-};
-
-static int
-load_one(const char *name, void *ctx)
+void
+notify_load_name(struct notify_set *ns, struct queue *q, const char *name)
 {
-	struct loadctx *lc = ctx;
 	char id[QUEUE_ID_SIZE];
 	enum queue_dir d;
 	struct stat st;
@@ -142,26 +138,19 @@ load_one(const char *name, void *ctx)
 
 	if (strncmp(name + QUEUE_ID_LEN, NOTIFY_TAG, NOTIFY_TAGLEN) != 0 ||
 	    strlen(name) > NOTIFY_NAME_MAX)
-		return 1;
+		return;
+	/* A stray under a record's name is cleanup's to set aside. */
+	if (queue_state_stat(q, name, &st) != 1 || !S_ISREG(st.st_mode))
+		return;
 	memcpy(id, name, QUEUE_ID_LEN);
 	id[QUEUE_ID_LEN] = '\0';
 	/* Without its message, cleanup removes it as an orphan. */
-	if (queue_locate(lc->q, id, &d) != 1)
-		return 1;
-	if (queue_stat(lc->q, d, id, &st) == 1)
+	if (queue_locate(q, id, &d) != 1)
+		return;
+	if (queue_stat(q, d, id, &st) == 1)
 		ino = (unsigned long long)st.st_ino;
-	if (!add(lc->ns, name, ino, 0))
+	if (!add(ns, name, ino, 0))
 		warn_sys("unable to remember state/", name);
-	return 1;
-}
-
-void
-notify_load(struct notify_set *ns, struct queue *q)
-{
-	struct loadctx lc = { ns, q };
-
-	if (queue_state_scan(q, load_one, &lc) == -1)
-		warn_sys("trouble scanning state/ for notifications");
 }
 
 /* The record's "kind" and "rcpts" fields as zr-bounce's arguments. */
@@ -503,4 +492,103 @@ notify_stop(struct notify_set *ns)
 	}
 	free(ns->v);
 	memset(ns, 0, sizeof *ns);
+}
+
+/* The notifications of an attempt. */
+
+/* Whether a recipient delivered in this attempt asked to hear of it. */
+bool
+notify_success_wanted(const struct msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->env.nrcpt; i++)
+		if (m->inplay[i] && !m->hopdsn[i] &&
+		    (m->env.rcpt[i].notify & NOTIFY_SUCCESS) &&
+		    (m->st.rcpt[i].status == RS_DELIVERED ||
+		    m->st.rcpt[i].status == RS_RELAYED))
+			return true;
+	return false;
+}
+
+/* Whether recipient i wants to hear of its failure (RFC 3461 NOTIFY). */
+static bool
+failure_wanted(const struct msg *m, size_t i)
+{
+	unsigned n = m->env.rcpt[i].notify;
+
+	return n == 0 || (n & NOTIFY_FAILURE);
+}
+
+static bool
+record(struct send *s, struct msg *m, const char *kind, const char *key,
+    const unsigned char *pick)
+{
+	if (notify_record(&s->notes, &s->q, m->id, m->ino, kind, key, pick,
+	    m->env.nrcpt))
+		return true;
+	warn_sys("unable to record a notification for ", m->id);
+	return false;
+}
+
+/*
+ * The notifications an attempt calls for (RFC 3461), recorded in state/
+ * before m moves on, for zr-bounce to make (notify.c). false when one
+ * could not be recorded: m must then not move on.
+ */
+bool
+notify_attempt(struct send *s, struct msg *m, long long now, bool deferred)
+{
+	unsigned char *fail = NULL, *good = NULL;
+	size_t i, nfail = 0, ngood = 0;
+	char key[32];
+	struct zs l = ZS_INIT;
+	bool ok = false;
+
+	fail = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
+	good = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
+	if (fail == NULL || good == NULL)
+		goto out;
+	/* Only what this attempt decided: earlier results were reported. */
+	for (i = 0; i < m->env.nrcpt; i++) {
+		enum qstate_status st = m->st.rcpt[i].status;
+
+		if (!m->inplay[i])
+			continue;
+		if ((st == RS_FAILED || st == RS_EXPIRED) &&
+		    failure_wanted(m, i)) {
+			fail[i] = 1;
+			nfail++;
+		} else if ((st == RS_DELIVERED || st == RS_RELAYED) &&
+		    !m->hopdsn[i] && (m->env.rcpt[i].notify & NOTIFY_SUCCESS)) {
+			good[i] = 1;
+			ngood++;
+		}
+	}
+	if (nfail > 0 && !s->conf->bounces) {
+		/* The site turned notices off: say so where they are missed. */
+		s->stats[ST_SUPPRESSED]++;
+		s->stats_dirty = true;
+		if (zs_cats(&l, "bounce ") && log_msg(&l, m->ino) &&
+		    zs_cats(&l, ": notices are off (control/bounces); none sent"
+		    " rcpts=") && log_num(&l, nfail) && log_id(&l, m->id))
+			log_line(&l);
+	} else if (nfail > 0 && (fmt_snprintf(key, sizeof key, "failure-%u",
+	    m->st.attempts) == -1 || !record(s, m, "failure", key, fail)))
+		goto out;
+	if (ngood > 0 && (fmt_snprintf(key, sizeof key, "success-%u",
+	    m->st.attempts) == -1 || !record(s, m, "success", key, good)))
+		goto out;
+	/* One delay warning, once the message has waited long enough. */
+	if (deferred && s->conf->bounces && s->conf->delaywarn > 0 &&
+	    now >= m->env.arrival + (long long)s->conf->delaywarn &&
+	    !notify_known(&s->q, m->id, "delay") &&
+	    !record(s, m, "delay", "delay", NULL))
+		goto out;
+	ok = true;
+out:
+	zs_free(&l);
+	free(fail);
+	free(good);
+	return ok;
 }

@@ -10,10 +10,16 @@
  * record; any other end (an exit code, a signal, the deadline) leaves it,
  * and zr-bounce runs again after a back-off (send_retry_delay of the
  * tries). zr-bounce is idempotent per key, so a repeat queues nothing
- * twice. notify_load takes up the records a previous run left.
+ * twice. notify_load_name takes up a record a previous run left (load.c
+ * walks state/ for them in slices at start-up).
  *
  * The set owns its items and their pipes; notify_stop kills the children
  * (their records stay for the next run) and frees it all.
+ *
+ * notify_attempt decides, at the end of a message's attempt, which
+ * notifications it calls for (RFC 3461 NOTIFY: failures of recipients
+ * that did not say never, successes asked for and not reported by the
+ * next hop, one delay warning after control/delaywarn) and records them.
  */
 #ifndef ZR_SEND_NOTIFY_H
 #define ZR_SEND_NOTIFY_H
@@ -65,8 +71,11 @@ int notify_record(struct notify_set *, struct queue *, const char *id,
     const unsigned char *pick, size_t nrcpt);
 /* Whether state/<id>.notify-<key> or zr-bounce's record of it exists. */
 bool notify_known(struct queue *, const char *id, const char *key);
-/* Take up the records in state/ (at start-up). */
-void notify_load(struct notify_set *, struct queue *);
+/*
+ * Take up state/<name> if it is a notification's record (a regular file)
+ * whose message is still in the queue; other names are passed by.
+ */
+void notify_load_name(struct notify_set *, struct queue *, const char *name);
 /* Reap, cut short and start children (none when stopping); now in ms. */
 void notify_step(struct notify_set *, struct queue *, long long now,
     bool stopping);
@@ -77,5 +86,17 @@ void notify_input(struct notify_set *, const struct pollfd *pf, size_t n);
 /* When notify_step has work next (ms), or -1 for never. */
 long long notify_wake(const struct notify_set *, long long now);
 void notify_stop(struct notify_set *);
+
+struct send;
+struct msg;
+/*
+ * Record the notifications m's attempt calls for, at now (s); deferred:
+ * it goes on being tried, so a delay warning may be due. false when one
+ * could not be recorded: m must then not move on.
+ */
+bool notify_attempt(struct send *, struct msg *m, long long now,
+    bool deferred);
+/* Whether a recipient delivered in m's attempt asked to hear of it. */
+bool notify_success_wanted(const struct msg *m);
 
 #endif

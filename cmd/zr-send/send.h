@@ -8,7 +8,8 @@
  * for signals and the children's report pipes are its only inputs. Every
  * queue file is moved by lib/queue.c. A message in active/ belongs to
  * this process alone; at start everything found there goes back to
- * todo/<priority>.
+ * todo/<priority>. The files of the module and their concerns are listed
+ * in loop.h.
  */
 #ifndef ZR_SEND_H
 #define ZR_SEND_H

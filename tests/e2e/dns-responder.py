@@ -7,7 +7,8 @@
 # best.many.test at --sink. The domains of MALFORMED get answers broken
 # one way each. Names ending in silent.test get no answer at all (the
 # query is logged and dropped), names ending in servfail.test SERVFAIL.
-# Everything else does not exist.
+# Names ending in slow.test are answered after --slow seconds: each domain
+# has the MX host mx.DOMAIN, at --sink. Everything else does not exist.
 #
 #   dns-responder.py --portfile F --log F --sink 127.0.0.2
 #   dns-responder.py --dump DIR     the malformed MX answers as files
@@ -95,7 +96,7 @@ def many(qid, q):
     return header(qid, 0x8580, MANY) + q + recs
 
 
-def answer(data, tcp, sink, logf):
+def answer(data, tcp, sink, logf, slow=None):
     if len(data) < 12:
         return None
     qid, flags, qd = struct.unpack('>HHH', data[:6])
@@ -117,6 +118,17 @@ def answer(data, tcp, sink, logf):
         return None
     if qname == 'servfail.test' or qname.endswith('.servfail.test'):
         return header(qid, 0x8582, 0) + q
+    if qname == 'slow.test' or qname.endswith('.slow.test'):
+        if slow is not None:
+            slow.append(True)
+        if qname.startswith('mx.'):
+            if qtype == A:
+                return (header(qid, 0x8580, 1) + q +
+                        rr(Q, A, socket.inet_aton(sink)))
+            return nodata
+        if qtype == MX:
+            return header(qid, 0x8580, 1) + q + rr(Q, MX, mx(10, 'mx.' + qname))
+        return nodata
     base = qname.split('.', 1)[0]
     if qname in ['%s.test' % k for k in MALFORMED]:
         if qtype != MX:
@@ -146,11 +158,17 @@ def answer(data, tcp, sink, logf):
     return nx
 
 
-def serve_udp(s, sink, logf):
+def serve_udp(s, sink, logf, delay):
     while True:
         data, peer = s.recvfrom(65535)
-        a = answer(data, False, sink, logf)
-        if a is not None:
+        slow = []
+        a = answer(data, False, sink, logf, slow)
+        if a is None:
+            continue
+        if slow:
+            # Later, without holding up the answers to other queries.
+            threading.Timer(delay, s.sendto, (a, peer)).start()
+        else:
             s.sendto(a, peer)
 
 
@@ -180,6 +198,7 @@ def main():
     ap.add_argument('--portfile')
     ap.add_argument('--log')
     ap.add_argument('--sink', default='127.0.0.2')
+    ap.add_argument('--slow', type=float, default=2.0)
     ap.add_argument('--dump')
     args = ap.parse_args()
     if args.dump:
@@ -208,7 +227,7 @@ def main():
     with open(args.portfile + '.tmp', 'w') as f:
         f.write('%d\n' % port)
     os.rename(args.portfile + '.tmp', args.portfile)
-    serve_udp(u, args.sink, args.log)
+    serve_udp(u, args.sink, args.log, args.slow)
 
 
 if __name__ == '__main__':

@@ -12,13 +12,13 @@ command -v openssl >/dev/null || skip_all 'no openssl tool'
 [ "$(id -u)" = 0 ] || skip_all 'the policy server needs port 443: run as root'
 "$PY" -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 443))' \
 	2>/dev/null || skip_all 'port 443 of 127.0.0.1 is taken'
-plan 20
+plan 22
 zr_setup
 control timeoutremote 5
 control timeoutconnect 2
 control retrybase 600
 mkcerts || { echo 'Bail out! unable to make certificates'; exit 1; }
-mkcert policy 'DNS:mta-sts.a.test,DNS:mta-sts.b.test,DNS:mta-sts.c.test,DNS:mta-sts.d.test,DNS:mta-sts.e.test,DNS:mta-sts.r.test'
+mkcert policy 'DNS:mta-sts.a.test,DNS:mta-sts.b.test,DNS:mta-sts.c.test,DNS:mta-sts.d.test,DNS:mta-sts.e.test,DNS:mta-sts.r.test,DNS:mta-sts.s.test'
 mkcert mx 'DNS:mx.a.test,DNS:other.b.test,DNS:mx.d.test,DNS:mx.e.test,DNS:mx.r.test'
 cp "$C/ca.pem" "$ZR_CONTROL/tlsca"
 cp "$C/ca.pem" "$ZR_CONTROL/mtastsca"
@@ -31,7 +31,7 @@ sink_start 127.0.0.3 "$RX"
 
 Z=$T/zone
 {
-	for d in a b c d e r; do
+	for d in a b c d e r s; do
 		echo "mta-sts.$d.test A 127.0.0.1"
 		echo "_mta-sts.$d.test TXT v=STSv1; id=one;"
 	done
@@ -47,6 +47,7 @@ Z=$T/zone
 	echo "mx.e.test A 127.0.0.2"
 	echo "r.test MX 10 mx.r.test"
 	echo "mx.r.test A 127.0.0.2"
+	echo "s.test MX 10 other.b.test"
 } >"$Z"
 W=$T/www
 mkdir -p "$W"
@@ -163,5 +164,26 @@ like "$log" "success: .* rcpt=<y@e\.test> host=127\.0\.0\.2:$RX tls=TLSv1\.[23] 
 like "$log" "deferral: .*STARTTLS_not_offered,_and_tls=verify/ msg=[^ ]+ rcpt=<y@c\.test>" \
 	'and an MX host without STARTTLS is not sent to in the clear'
 ok 'the TLS receiver got y@e.test' grep -q '^rcpt y@e\.test$' "$T/rx.log"
+send_stop
+
+# A fetch that takes over a second (a slow policy server, a busy machine):
+# the policy it fetched applies all the same, though fetched a second or
+# more after zr-remote began to look.
+mkdir "$T/bin"
+cp "${ZR_BIN:?}/zr-remote" "$T/bin/"
+cat >"$T/bin/zr-sts" <<EOS
+#!/bin/sh
+sleep 1.2
+exec '${ZR_BIN:?}/zr-sts' "\$@"
+EOS
+chmod 755 "$T/bin/zr-sts"
+policy s.test enforce mx.b.test
+send_start -r "$T/bin/zr-remote"
+inj x@s.test
+log_has 30 'rcpt=<x@s\.test>'
+like "$(cat "$T/send.log")" 'deferral: 4\.7\.5_MTA-STS_policy_of_s\.test_\(id_one\)_names_none_of_its_MX_hosts/ msg=[^ ]+ rcpt=<x@s\.test>' \
+	'a policy whose fetch took over a second applies: deferred with 4.7.5'
+ok 'and the TLS receiver did not get it' \
+	sh -c "! grep -q '^rcpt x@s.test' '$T/rx.log'"
 send_stop
 done_testing

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -420,6 +421,172 @@ tcp_deadline(void)
 	close(u);
 }
 
+/* Milliseconds on a monotonic clock. */
+static long long
+mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* One query read from u, within 2 s: its length (0: none), id and peer. */
+static size_t
+take_query(int u, unsigned char *b, size_t max, struct sockaddr_in *from)
+{
+	struct pollfd pf = { .fd = u, .events = POLLIN };
+	socklen_t fl = sizeof *from;
+	ssize_t r;
+
+	if (poll(&pf, 1, 2000) != 1)
+		return 0;
+	r = recvfrom(u, b, max, 0, (struct sockaddr *)from, &fl);
+	return r < 12 ? 0 : (size_t)r;
+}
+
+/*
+ * Poll d's descriptors (at most ms) and step both routes once; the time
+ * the steps took (ms), poll's wait aside.
+ */
+static long long
+turn(struct dns *d, struct dns_routeq *a, struct dns_routeq *b, int ms,
+    enum dns_route *ra, enum dns_route *rb)
+{
+	struct pollfd pf[DNS_PENDING_MAX];
+	size_t n = dns_pollfds(d, pf, DNS_PENDING_MAX);
+	long long t;
+
+	(void)poll(pf, n, ms);
+	t = mono_ms();
+	dns_step(d);
+	if (*ra == ROUTE_PENDING)
+		*ra = dns_route_step(d, a);
+	if (b != NULL && *rb == ROUTE_PENDING)
+		*rb = dns_route_step(d, b);
+	return mono_ms() - t;
+}
+
+/*
+ * Asynchronous lookups against a server played here, on a UDP socket:
+ * nothing waits, two routes to one domain share one query, an MX answer
+ * with a TTL of 0 (which the cache keeps for no time) carries the route on
+ * all the same, and a silent server costs its timeout without a wait.
+ */
+static void
+async_route(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET }, from;
+	socklen_t len = sizeof sa;
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct dns_routeq *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+	struct msg *m = malloc(sizeof *m);
+	unsigned char q[512];
+	char servers[64], buf[64];
+	enum dns_route ra, rb;
+	struct dns d;
+	size_t n, bad, at;
+	long long t0, slow = 0, t;
+	int i;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (u == -1 || a == NULL || b == NULL || m == NULL ||
+	    bind(u, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    getsockname(u, (struct sockaddr *)&sa, &len) == -1) {
+		ok(0, "asynchronous lookups (setup)");
+		return;
+	}
+	snprintf(servers, sizeof servers, "127.0.0.1:%d\n",
+	    ntohs(sa.sin_port));
+	dns_open(&d, servers, &bad);
+	ok(dns_async(&d), "dns_async");
+	d.timeout = 1;
+	d.tries = 1;
+
+	t0 = mono_ms();
+	dns_route_start(a, "async.test", NULL, 16);
+	dns_route_start(b, "ASYNC.test", NULL, 16);
+	ra = dns_route_step(&d, a);
+	rb = dns_route_step(&d, b);
+	ok(ra == ROUTE_PENDING && rb == ROUTE_PENDING && mono_ms() - t0 < 100,
+	    "two routes of one domain are pending at once, without a wait");
+	ok(dns_route_waits(&d, a) && dns_route_waits(&d, b),
+	    "both wait for the query in flight");
+	n = take_query(u, q, sizeof q, &from);
+	{
+		struct pollfd pf = { .fd = u, .events = POLLIN };
+
+		ok(n > 0 && poll(&pf, 1, 100) == 0,
+		    "and cost one query between them");
+	}
+	/* The MX answer, with a TTL of 0. */
+	start(m, 0x8180, "async.test", 15, 1);
+	at = rr(m, 12, 15, 1);
+	m->b[at - 6] = m->b[at - 5] = m->b[at - 4] = m->b[at - 3] = 0;
+	put16(m, 10);
+	putname(m, "mx.async.test");
+	rr_end(m, at);
+	memcpy(m->b, q, 2);
+	sendto(u, m->b, m->n, 0, (struct sockaddr *)&from, sizeof from);
+	for (i = 0; i < 50 && (ra == ROUTE_PENDING || rb == ROUTE_PENDING);
+	    i++) {
+		struct sockaddr_in f2;
+		size_t qn;
+
+		t = turn(&d, a, b, 20, &ra, &rb);
+		if (t > slow)
+			slow = t;
+		/* Each address query of mx.async.test: 127.0.0.9 or nothing. */
+		while ((qn = 0, 1)) {
+			struct pollfd pf = { .fd = u, .events = POLLIN };
+
+			if (poll(&pf, 1, 0) != 1 ||
+			    (qn = take_query(u, q, sizeof q, &f2)) == 0)
+				break;
+			if (q[qn - 3] == 1) {	/* A */
+				start(m, 0x8180, "mx.async.test", 1, 1);
+				at = rr(m, 12, 1, 1);
+				put8(m, 127);
+				put8(m, 0);
+				put8(m, 0);
+				put8(m, 9);
+				rr_end(m, at);
+			} else {
+				start(m, 0x8180, "mx.async.test", 28, 0);
+			}
+			memcpy(m->b, q, 2);
+			sendto(u, m->b, m->n, 0, (struct sockaddr *)&f2,
+			    sizeof f2);
+		}
+	}
+	ok(ra == ROUTE_OK && rb == ROUTE_OK && a->n == 1 && b->n == 1 &&
+	    strcmp(ip(&a->out[0].addr, buf, sizeof buf), "127.0.0.9") == 0 &&
+	    strcmp(a->out[0].host, "mx.async.test") == 0,
+	    "both routes end with the MX host's address, through a TTL of 0");
+
+	/* A server that never answers: the timeout, not a wait. */
+	t0 = mono_ms();
+	dns_route_start(a, "silent.test", NULL, 16);
+	ra = dns_route_step(&d, a);
+	for (i = 0; i < 200 && ra == ROUTE_PENDING; i++) {
+		t = turn(&d, a, NULL, 50, &ra, &rb);
+		if (t > slow)
+			slow = t;
+	}
+	t = mono_ms() - t0;
+	ok(ra == ROUTE_TEMP && a->why != NULL &&
+	    strcmp(a->why, "no server answered") == 0 && t >= 900 && t < 3000,
+	    "a silent server: temporary, after its timeout (%lld ms)", t);
+	ok(!dns_route_waits(&d, a), "an ended route waits for nothing");
+	ok(slow < 20, "no step waited (longest %lld ms)", slow);
+	ok(dns_wait_ms(&d) == -1, "and nothing is left in flight");
+	dns_close(&d);
+	close(u);
+	free(a);
+	free(b);
+	free(m);
+}
+
 int
 main(void)
 {
@@ -439,7 +606,7 @@ main(void)
 		printf("1..0 # SKIP dnsmasq is not installed\n");
 		return 0;
 	}
-	plan(54);
+	plan(63);
 	snprintf(port, sizeof port, "%d", p);
 	snprintf(portarg, sizeof portarg, "--port=%d", p);
 	pid = fork();
@@ -621,5 +788,6 @@ main(void)
 	    errno == EINVAL, "a bad control/dnsservers line is named");
 	answers();
 	tcp_deadline();
+	async_route();
 	return done();
 }

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "die.h"
+#include "load.h"
+#include "log.h"
+#include "msg.h"
+
+/*
+ * A stray (an entry with a message's name that is not a regular file) in
+ * d, or in state/ when state is set: set aside in bad/, or removed, with
+ * one warning; never read, never delivered.
+ */
+void
+load_stray_aside(struct send *s, enum queue_dir d, bool state,
+    const char *name, const char *kind)
+{
+	const char *from = state ? "state" : queue_dir_name(d);
+	struct zs l = ZS_INIT;
+	int r = state ? queue_state_stray(&s->q, name) :
+	    queue_stray(&s->q, d, name);
+
+	if (r == 0) {
+		/* Seen again at every scan: one warning is enough. */
+		unsigned long long h = 14695981039346656037ULL;
+		size_t i;
+
+		for (const char *p = from; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		for (const char *p = name; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		for (i = 0; i < s->nstuck && i < SEND_STUCK; i++)
+			if (s->stuck[i] == h)
+				return;
+		s->stuck[s->nstuck++ % SEND_STUCK] = h;
+		warn_sys("unable to set aside ", from, "/", name,
+		    ", not a regular file");
+		return;
+	}
+	if (zs_cats(&l, "warning: msg ") && zs_cats(&l, name) &&
+	    zs_cats(&l, ": not a regular file (") && zs_cats(&l, kind) &&
+	    zs_cats(&l, r == 1 ? "), set aside in bad/ from=" :
+	    "), removed from=") && zs_cats(&l, from))
+		log_line(&l);
+	zs_free(&l);
+}
+
+/* An open refused with QUEUE_ENOTREG: what stands there now. */
+void
+load_stray_found(struct send *s, enum queue_dir d, const char *name)
+{
+	struct stat st;
+
+	if (queue_stat(&s->q, d, name, &st) == 1)
+		load_stray_aside(s, d, false, name, queue_kind(st.st_mode));
+}
+
+/* The same for a state file, after queue_state_read failed. */
+void
+load_state_stray_found(struct send *s, const char *name)
+{
+	struct stat st;
+
+	/* queue_state_read opened state/ for us. */
+	if (errno == QUEUE_ENOTREG &&
+	    fstatat(s->q.statefd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		load_stray_aside(s, QD_ACTIVE, true, name,
+		    queue_kind(st.st_mode));
+}
+
+static int
+stray_active(const char *name, const char *kind, void *ctx)
+{
+	load_stray_aside(ctx, QD_ACTIVE, false, name, kind);
+	return 1;
+}
+
+static int
+stray_hold(const char *name, const char *kind, void *ctx)
+{
+	load_stray_aside(ctx, QD_HOLD, false, name, kind);
+	return 1;
+}
+
+struct scanctx {
+	struct send *s;
+	struct sched_list *l;
+	enum queue_prio p;
+};
+
+static int
+stray_todo(const char *name, const char *kind, void *ctx)
+{
+	struct scanctx *c = ctx;
+
+	load_stray_aside(c->s, queue_todo(c->p), false, name, kind);
+	return 1;
+}
+
+static int
+scan_one(const char *id, void *ctx)
+{
+	struct scanctx *c = ctx;
+
+	return sched_list_add(c->l, id, c->p, 0) ? 1 : -1;
+}
+
+void
+load_todo(struct send *s, enum queue_prio p)
+{
+	struct sched_list *l = &s->sched.todo[p];
+	struct scanctx c = { s, l, p };
+
+	/* The directory is the truth: what was started has left it. */
+	sched_list_clear(l);
+	if (queue_scan_strays(&s->q, queue_todo(p), scan_one, stray_todo,
+	    &c) == -1)
+		warn_sys("trouble scanning ", queue_dir_name(queue_todo(p)),
+		    "; will try again");
+	sched_list_sort(l);
+	s->rescan[p] = false;
+	s->lastscan[p] = clock_ms();
+}
+
+/* The message's priority from its envelope; normal when unreadable. */
+static enum queue_prio
+read_prio(struct send *s, enum queue_dir d, const char *id, int *damaged)
+{
+	struct envelope e;
+	enum queue_prio p = PRIO_NORMAL;
+	int fd = queue_openmsg(&s->q, d, id);
+
+	*damaged = 0;
+	if (fd == -1) {
+		if (errno == QUEUE_ENOTREG)
+			*damaged = 2;
+		return p;
+	}
+	envelope_init(&e);
+	if (envelope_read(&e, fd))
+		p = e.prio;
+	else if (errno == EPROTO)
+		*damaged = 1;
+	envelope_free(&e);
+	close(fd);
+	return p;
+}
+
+void
+load_set_aside(struct send *s, const char *id, enum queue_dir from)
+{
+	struct zs l = ZS_INIT;
+	unsigned long long ino = log_ino(&s->q, from, id);
+
+	if (queue_set_aside(&s->q, from, id)) {
+		if (zs_cats(&l, "warning: ") && log_msg(&l, ino) &&
+		    zs_cats(&l, ": damaged envelope, set aside in bad/") &&
+		    zs_cats(&l, " from=") &&
+		    zs_cats(&l, queue_dir_name(from)) && log_id(&l, id))
+			log_line(&l);
+	} else {
+		warn_sys("unable to set aside damaged ", id);
+	}
+	zs_free(&l);
+}
+
+struct recover_wait {
+	struct send *s;
+	long long deadline;	/* CLOCK_MONOTONIC ms, for all of them */
+};
+
+static int
+wait_one(const char *id, void *ctx)
+{
+	struct recover_wait *w = ctx;
+
+	if (!results_wait(&w->s->q, id, w->deadline) && errno != ENOENT)
+		warn_sys("a delivery of the last run still holds active/", id);
+	return 1;
+}
+
+/*
+ * Children of a scheduler that died finish their transaction and record
+ * its results: wait for them, then read the journals (results.h).
+ */
+static void
+recover_wait(struct send *s)
+{
+	struct recover_wait w = { .s = s };
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	/* A deliverer bounds its transaction; a little more for its record. */
+	w.deadline = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 +
+	    (long long)(s->conf->timeouttransaction + 10) * 1000;
+	if (queue_scan(&s->q, QD_ACTIVE, wait_one, &w) == -1 ||
+	    !results_read(&s->res, &s->q))
+		die_sys(EXIT_TEMP, "unable to read the results of the last run");
+}
+
+static int
+recover_one(const char *id, void *ctx)
+{
+	struct send *s = ctx;
+	int damaged;
+	enum queue_prio p = read_prio(s, QD_ACTIVE, id, &damaged);
+	unsigned long long ino = log_ino(&s->q, QD_ACTIVE, id);
+	struct zs l = ZS_INIT;
+	size_t folded = 0;
+
+	if (damaged == 2) {
+		load_stray_found(s, QD_ACTIVE, id);
+		return 1;
+	}
+	if (damaged) {
+		load_set_aside(s, id, QD_ACTIVE);
+		return 1;
+	}
+	/* What deliverers recorded before the crash is not sent again. */
+	if (!results_fold(&s->res, &s->q, id, &folded))
+		warn_sys("unable to fold the recorded results of ", id,
+		    "; they may be sent again");
+	else if (folded > 0 && zs_cats(&l, "recovered ") && log_msg(&l, ino) &&
+	    zs_cats(&l, ": delivered before the crash rcpts=") &&
+	    log_num(&l, folded) && log_id(&l, id))
+		log_line(&l);
+	l.len = 0;
+	if (!queue_move_nosync(&s->q, id, QD_ACTIVE, queue_todo(p))) {
+		warn_sys("unable to recover active/", id);
+		return 1;
+	}
+	s->sync_dir[queue_todo(p)] = true;
+	/* Not "info msg": matchup would read its words as bytes and sender. */
+	if (zs_cats(&l, "recovered ") && log_msg(&l, ino) &&
+	    zs_cats(&l, ": from active/ to ") &&
+	    zs_cats(&l, queue_dir_name(queue_todo(p))) && log_id(&l, id))
+		log_line(&l);
+	zs_free(&l);
+	return 1;
+}
+
+static long long
+state_next(struct send *s, const char *id, size_t nrcpt)
+{
+	struct zs t = ZS_INIT;
+	struct qstate st;
+	long long next = 0;
+	int r = queue_state_read(&s->q, id, &t);
+
+	if (r == 1 && qstate_parse(&st, nrcpt, t.s, t.len)) {
+		next = st.next;
+		qstate_free(&st);
+	} else if (r == -1) {
+		load_state_stray_found(s, id);
+	}
+	zs_free(&t);
+	return next;
+}
+
+static void
+load_deferred_one(struct send *s, const char *id)
+{
+	struct envelope e;
+	int fd = queue_openmsg(&s->q, QD_DEFERRED, id);
+
+	if (fd == -1) {
+		if (errno == QUEUE_ENOTREG)
+			load_stray_found(s, QD_DEFERRED, id);
+		return;
+	}
+	envelope_init(&e);
+	if (!envelope_read(&e, fd)) {
+		close(fd);
+		if (errno == EPROTO)
+			load_set_aside(s, id, QD_DEFERRED);
+		return;
+	}
+	close(fd);
+	/* Its results are in memory only: settle() takes it on. */
+	if (!msg_unsaved(s, id)) {
+		if (sched_load_add(&s->sched, id, e.prio,
+		    state_next(s, id, e.nrcpt)))
+			s->load.found++;
+		else
+			warn_sys("unable to remember deferred ", id);
+	}
+	envelope_free(&e);
+}
+
+
+/*
+ * Take up what the last run left in active/: wait for its deliverers,
+ * fold what they recorded into each message's state, and send each
+ * message back to todo/ to be tried again.
+ */
+void
+load_recover(struct send *s)
+{
+	recover_wait(s);
+	if (queue_scan_strays(&s->q, QD_ACTIVE, recover_one, stray_active,
+	    s) == -1)
+		die_sys(EXIT_TEMP, "unable to scan ", s->q.root, "/active");
+	/* Folded, or about messages that have left active/: done with. */
+	results_read_done(&s->res, &s->q);
+}
+
+void
+load_hold(struct send *s)
+{
+	queue_scan_strays(&s->q, QD_HOLD, NULL, stray_hold, s);
+}
+
+void
+load_deferred_begin(struct send *s, long long now)
+{
+	struct send_load *l = &s->load;
+
+	if (l->running)
+		return;
+	if (!queue_cursor_open(&s->q, QD_DEFERRED, &l->cur)) {
+		warn_sys("trouble scanning deferred; will try again");
+		return;
+	}
+	l->running = true;
+	l->found = l->slices = 0;
+	l->started = now;
+	l->longest = 0;
+	sched_load_begin(&s->sched);
+}
+
+/* The end of a read: what it found becomes the deferred list. */
+static void
+load_deferred_end(struct send *s)
+{
+	struct send_load *l = &s->load;
+	struct zs t = ZS_INIT;
+
+	queue_cursor_close(&l->cur);
+	l->running = false;
+	sched_load_end(&s->sched);
+	/*
+	 * A long read is followed by a whole interval without one: a queue
+	 * of a million would otherwise be read again and again, back to back.
+	 */
+	if (l->slices > 1 && s->next_qrun < clock_ms() +
+	    (long long)s->conf->queueinterval * 1000)
+		s->next_qrun = clock_ms() +
+		    (long long)s->conf->queueinterval * 1000;
+	/* The first read, and the long ones: one line each. */
+	if ((l->first_done && l->slices < 2) || !zs_cats(&t,
+	    "info deferred scan: messages=") || !log_num(&t, l->found) ||
+	    !zs_cats(&t, " slices=") || !log_num(&t, l->slices) ||
+	    !zs_cats(&t, " ms=") ||
+	    !log_num(&t, (unsigned long long)(clock_ms() - l->started)) ||
+	    !zs_cats(&t, " longest_slice_ms=") ||
+	    !log_num(&t, (unsigned long long)l->longest))
+		t.len = 0;
+	else
+		log_line(&t);
+	l->first_done = true;
+	zs_free(&t);
+}
+
+/*
+ * The walk of state/ for the notification records a previous run left,
+ * within the slice begun at start: 1 when the slice is used up.
+ */
+static int
+notes_step(struct send *s, long long start, unsigned *n)
+{
+	struct send_load *l = &s->load;
+	const char *name;
+	int r;
+
+	while ((r = queue_cursor_next(&l->notes, &name)) == 1) {
+		notify_load_name(&s->notes, &s->q, name);
+		if (++*n % LOAD_CHECK == 0 &&
+		    clock_ms() - start >= LOAD_SLICE_MS)
+			return 1;
+	}
+	if (r == -1)
+		warn_sys("trouble scanning state/ for notifications");
+	queue_cursor_close(&l->notes);
+	l->notes_running = false;
+	return 0;
+}
+
+void
+load_notes_begin(struct send *s)
+{
+	if (!queue_cursor_open_state(&s->q, &s->load.notes)) {
+		warn_sys("trouble scanning state/ for notifications");
+		return;
+	}
+	s->load.notes_running = true;
+}
+
+int
+load_step(struct send *s)
+{
+	struct send_load *l = &s->load;
+	long long start = clock_ms(), took;
+	const char *name;
+	unsigned n = 0;
+	int r;
+
+	if (l->notes_running && notes_step(s, start, &n))
+		return 1;
+	if (!l->running)
+		return 0;
+	l->slices++;
+	while ((r = queue_cursor_next(&l->cur, &name)) == 1) {
+		load_deferred_one(s, name);
+		if (++n % LOAD_CHECK == 0 &&
+		    clock_ms() - start >= LOAD_SLICE_MS)
+			break;
+	}
+	took = clock_ms() - start;
+	if (took > l->longest)
+		l->longest = took;
+	if (r == 1)
+		return 1;
+	if (r == -1)
+		warn_sys("trouble scanning deferred; will try again");
+	load_deferred_end(s);
+	return 0;
+}
+
+void
+load_abort(struct send *s)
+{
+	if (s->load.notes_running) {
+		queue_cursor_close(&s->load.notes);
+		s->load.notes_running = false;
+	}
+	if (!s->load.running)
+		return;
+	queue_cursor_close(&s->load.cur);
+	s->load.running = false;
+	sched_load_end(&s->sched);
+}

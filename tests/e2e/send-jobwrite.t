@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Writing a job to a deliverer never holds up the loop: a job larger than
+# a pipe holds (1,000 long recipients, about 80 KB) goes to a deliverer
+# that takes 4 s to start reading it, and a message queued meanwhile is
+# delivered by another deliverer within 1 s all the same. Then the big
+# job is delivered whole.
+. "${0%/*}/../lib/harness.sh"
+. "${0%/*}/send-common.sh"
+plan 3
+zr_setup
+
+sink_start
+control domainroutes "hub.test 127.0.0.1:$SINK_PORT"
+control retrybase 600
+chmod 644 "${ZR_CONTROL:?}"/*
+# The first deliverer started sleeps before it reads its job.
+mkdir -m 777 "$T/marks"
+cat >"$T/remote" <<EOS
+#!/bin/sh
+if mkdir '$T/marks/slept' 2>/dev/null; then
+	sleep 4
+fi
+exec '${ZR_BIN:?}/zr-remote' "\$@"
+EOS
+chmod 755 "$T/remote"
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+pad=$(printf 'x%.0s' $(seq 1 55))
+rcpts=$(for i in $(seq 1 1000); do echo "r$i$pad@hub.test"; done)
+# shellcheck disable=SC2086
+inj -f alice@relay.test $rcpts
+send_start -r "$T/remote"
+log_has 20 'starting delivery [0-9]+: msg [0-9]+ to remote r1000x'
+t0=$(now_ms)
+inj -f alice@relay.test small@hub.test
+log_has 20 'success: .*rcpt=<small@hub.test>'
+ms=$(($(now_ms) - t0))
+diag "the second message was delivered $ms ms after it was queued"
+ok 'a message queued while a big job waits for its deliverer goes within 1 s' \
+	test "$ms" -lt 1000
+ok 'the big job is delivered in the end' \
+	log_has 30 'success: .*rcpt=<r1000x+@hub.test>'
+is "$(log_count 'success: .*rcpt=<r[0-9]+x+@hub.test>')" 1000 \
+	'every one of its recipients'
+send_stop
+done_testing
