@@ -1143,6 +1143,19 @@ queue_cursor_open_state(struct queue *q, struct queue_cursor *c)
 	    c);
 }
 
+static int
+state_or_journal_ok(const char *name)
+{
+	return state_name_ok(name) || queue_journal_name_ok(name);
+}
+
+int
+queue_cursor_open_state_journals(struct queue *q, struct queue_cursor *c)
+{
+	return cursor_open(subdirfd(q, &q->statefd, "state"),
+	    state_or_journal_ok, c);
+}
+
 int
 queue_cursor_next(struct queue_cursor *c, const char **name)
 {

@@ -192,6 +192,8 @@ struct queue_cursor {
 };
 int queue_cursor_open(struct queue *, enum queue_dir, struct queue_cursor *);
 int queue_cursor_open_state(struct queue *, struct queue_cursor *);
+/* The same, with the deliverers' journals (queue_journal_name_ok) too. */
+int queue_cursor_open_state_journals(struct queue *, struct queue_cursor *);
 int queue_cursor_next(struct queue_cursor *, const char **name);
 void queue_cursor_close(struct queue_cursor *);
 

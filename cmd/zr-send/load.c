@@ -173,6 +173,7 @@ load_set_aside(struct send *s, const char *id, enum queue_dir from)
 struct recover_wait {
 	struct send *s;
 	long long deadline;	/* CLOCK_MONOTONIC ms, for all of them */
+	size_t active;		/* messages found in active/ */
 };
 
 static int
@@ -180,6 +181,7 @@ wait_one(const char *id, void *ctx)
 {
 	struct recover_wait *w = ctx;
 
+	w->active++;
 	if (!results_wait(&w->s->q, id, w->deadline) && errno != ENOENT)
 		warn_sys("a delivery of the last run still holds active/", id);
 	return 1;
@@ -187,7 +189,10 @@ wait_one(const char *id, void *ctx)
 
 /*
  * Children of a scheduler that died finish their transaction and record
- * its results: wait for them, then read the journals (results.h).
+ * its results: wait for them, then read the journals (results.h). With
+ * active/ empty no journal holds anything to fold, and finding them means
+ * listing all of state/ (a second with a million messages deferred) before
+ * the first delivery: the sliced walk of state/ removes them instead.
  */
 static void
 recover_wait(struct send *s)
@@ -199,8 +204,13 @@ recover_wait(struct send *s)
 	/* A deliverer bounds its transaction; a little more for its record. */
 	w.deadline = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 +
 	    (long long)(s->conf->timeouttransaction + 10) * 1000;
-	if (queue_scan(&s->q, QD_ACTIVE, wait_one, &w) == -1 ||
-	    !results_read(&s->res, &s->q))
+	if (queue_scan(&s->q, QD_ACTIVE, wait_one, &w) == -1)
+		die_sys(EXIT_TEMP, "unable to read the results of the last run");
+	if (w.active == 0) {
+		s->load.sweep_journals = true;
+		return;
+	}
+	if (!results_read(&s->res, &s->q))
 		die_sys(EXIT_TEMP, "unable to read the results of the last run");
 }
 
@@ -379,7 +389,10 @@ notes_step(struct send *s, long long start, unsigned *n)
 	int r;
 
 	while ((r = queue_cursor_next(&l->notes, &name)) == 1) {
-		notify_load_name(&s->notes, &s->q, name);
+		if (!queue_journal_name_ok(name))
+			notify_load_name(&s->notes, &s->q, name);
+		else if (l->sweep_journals && !results_ours(&s->res, name))
+			(void)queue_state_remove(&s->q, name);
 		if (++*n % LOAD_CHECK == 0 &&
 		    clock_ms() - start >= LOAD_SLICE_MS)
 			return 1;
@@ -394,7 +407,7 @@ notes_step(struct send *s, long long start, unsigned *n)
 void
 load_notes_begin(struct send *s)
 {
-	if (!queue_cursor_open_state(&s->q, &s->load.notes)) {
+	if (!queue_cursor_open_state_journals(&s->q, &s->load.notes)) {
 		warn_sys("trouble scanning state/ for notifications");
 		return;
 	}

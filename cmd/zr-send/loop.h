@@ -106,6 +106,8 @@ struct send_load {
 	bool first_done;		/* the read at start-up is over */
 	struct queue_cursor notes;	/* state/, for notification records */
 	bool notes_running;
+	/* active/ was empty at start: the walk removes old runs' journals. */
+	bool sweep_journals;
 };
 
 struct send {

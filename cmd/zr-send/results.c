@@ -252,6 +252,15 @@ results_new(struct results *rs, struct queue *q)
 	return (long)i;
 }
 
+bool
+results_ours(const struct results *rs, const char *name)
+{
+	size_t n = strlen(rs->run);
+
+	return strncmp(name, "journal.", 8) == 0 &&
+	    strncmp(name + 8, rs->run, n) == 0 && name[8 + n] == '.';
+}
+
 const char *
 results_name(const struct results *rs, long i)
 {

@@ -57,6 +57,8 @@ int results_read(struct results *, struct queue *);
  */
 int results_fold(struct results *, struct queue *, const char *id,
     size_t *n);
+/* Whether a journal's name is of this run (one of its children's). */
+bool results_ours(const struct results *, const char *name);
 /* Remove the journals results_read read. */
 void results_read_done(struct results *, struct queue *);
 
