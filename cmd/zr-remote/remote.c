@@ -1207,182 +1207,212 @@ out:
 }
 
 /*
- * One transaction on the open connection. On TX_DONE res holds the
- * results; the connection is closed when it cannot be trusted further.
+ * A transaction is one list of commands: RSET when the connection may hold
+ * an open transaction, MAIL, a RCPT per recipient, DATA. Two cursors walk
+ * it, as Postfix's smtp_loop does: "sent" counts the commands written,
+ * "got" the replies read, and replies are matched to commands by position
+ * alone. With PIPELINING the sender runs ahead through DATA, which ends
+ * the group (RFC 2920 3.1); without it the sender waits for each reply,
+ * except that RSET goes out with the MAIL after it (its reply decides
+ * nothing). One path serves both kinds of server.
  */
-static enum tx_result
-transaction(struct remote *r, const struct envelope *e, int mfd,
-    const char *from, const char *rcpts, size_t nrcpt, bool fresh,
-    struct result *res)
-{
-	bool pipe = (r->ext & EXT_PIPELINING) != 0, rset = r->dirty;
-	const char *a;
-	size_t i, accepted = 0, hard = 0;
-	char num[FMT_ULONG + 1];
-	int mailcode, datacode = 0;
+enum tx_cmd { CMD_RSET, CMD_MAIL, CMD_RCPT, CMD_DATA };
 
-	res->ml = L_NONE;
-	for (i = 0; i < nrcpt; i++)
-		res->rl[i] = L_NONE;
-	if ((r->ext & EXT_SIZE) && r->sizemax > 0 &&
-	    (unsigned long long)e->size > r->sizemax) {
-		res->ml = JOB_MSG_PERM;
-		num[fmt_ulong(num, r->sizemax)] = '\0';
-		if (!set_text(&res->mt, "5.3.4 message too big for ", r->key) ||
-		    !zs_cats(&res->mt, ", whose limit is ") ||
-		    !zs_cats(&res->mt, num))
-			return TX_DONE;
-		return TX_DONE;
-	}
-	r->dsn_passed = 0;
-	if (rset && !put(r, "RSET\r\n"))
-		goto lost_early;
+/* Why the walk stopped before its end; TX_GO: it goes on. */
+enum tx_stop {
+	TX_GO, TX_LOST_EARLY, TX_LOST, TX_MAIL_FAILED, TX_NONE_ACCEPTED,
+	TX_OUT_OF_STEP, TX_NOMEM
+};
+
+struct tx {
+	struct remote *r;
+	const struct envelope *e;
+	bool pipe;
+	size_t mail;		/* MAIL's place: 1 after a RSET, else 0 */
+	size_t n;		/* commands in all */
+	size_t sent, got;	/* the two cursors */
+	const char *sa;		/* the recipient of the next RCPT to send */
+	size_t gi;		/* and of the next RCPT reply, by index */
+	int mailcode, datacode;
+	size_t accepted, hard;
+};
+
+static const char *const cmd_name[] = { "RSET", "MAIL", "RCPT", "DATA" };
+
+static enum tx_cmd
+tx_cmd(const struct tx *t, size_t k)
+{
+	if (k < t->mail)
+		return CMD_RSET;
+	if (k == t->mail)
+		return CMD_MAIL;
+	return k == t->n - 1 ? CMD_DATA : CMD_RCPT;
+}
+
+/* Lost before MAIL was answered: the host took nothing. */
+static enum tx_stop
+tx_lost(const struct tx *t)
+{
+	return t->got <= t->mail ? TX_LOST_EARLY : TX_LOST;
+}
+
+static int
+put_mail(struct remote *r, const struct envelope *e, const char *from)
+{
+	char num[FMT_ULONG + 1];
+
 	if (!put(r, "MAIL FROM:<") || !put(r, from) || !put(r, ">"))
-		goto lost_early;
+		return 0;
 	if (r->ext & EXT_SIZE) {
 		num[fmt_ulong(num, (unsigned long long)e->size)] = '\0';
 		if (!put(r, " SIZE=") || !put(r, num))
-			goto lost_early;
+			return 0;
 	}
 	if ((r->ext & EXT_8BITMIME) && e->body == BODY_8BITMIME &&
 	    !put(r, " BODY=8BITMIME"))
-		goto lost_early;
+		return 0;
 	/* RFC 8689 4.2.1: passed on; do_job saw to it that it is offered. */
 	if (e->requiretls && !put(r, " REQUIRETLS"))
-		goto lost_early;
+		return 0;
 	/* RFC 6531 3.4: likewise, do_job saw to it that it is offered. */
 	if (e->smtputf8 && !put(r, " SMTPUTF8"))
-		goto lost_early;
+		return 0;
 	/* RFC 3461 4: a next hop with DSN gets the request, and reports. */
 	if ((r->ext & EXT_DSN) && ((e->ret != RET_UNSET &&
 	    !put(r, e->ret == RET_FULL ? " RET=FULL" : " RET=HDRS")) ||
 	    (e->envid != NULL && (!put(r, " ENVID=") || !put(r, e->envid)))))
-		goto lost_early;
+		return 0;
 	/* RFC 6710 4.1: the priority goes on to a next hop that takes it. */
 	if ((r->ext & EXT_MTPRIORITY) && e->has_mtprio) {
 		char mt[3] = { e->mtprio < 0 ? '-' : '+', (char)('0' +
 		    (e->mtprio < 0 ? -e->mtprio : e->mtprio)), '\0' };
 
 		if (!put(r, " MT-PRIORITY=") || !put(r, mt + (mt[0] == '+')))
-			goto lost_early;
+			return 0;
 	}
-	if (!put(r, "\r\n"))
-		goto lost_early;
-	r->dirty = true;
-	if (!pipe) {
-		if (!buf_flush(&r->out))
-			goto lost_early;
-		if (rset && !get_reply(r, "RSET"))
-			goto lost_early;
-		rset = false;
-		if (!get_reply(r, "MAIL"))
-			goto lost_early;
-		if (r->reply.code / 100 != 2)
-			goto mail_failed;
-		if (unsolicited(r, "MAIL"))
-			goto out_of_step;
-	} else {
-		for (a = rcpts, i = 0; i < nrcpt; i++, a += strlen(a) + 1)
-			if (!put(r, "RCPT TO:<") || !put(r, a) ||
-			    !put(r, ">") || !put_dsn(r, e, a) ||
-			    !put(r, "\r\n"))
-				goto lost_early;
-		if (!put(r, "DATA\r\n") || !buf_flush(&r->out))
-			goto lost_early;
-		if (rset && !get_reply(r, "RSET"))
-			goto lost_early;
-		if (!get_reply(r, "MAIL"))
-			goto lost_early;
+	return put(r, "\r\n");
+}
+
+/* The send cursor: write what may go now, then flush. */
+static enum tx_stop
+tx_send(struct tx *t, const char *from)
+{
+	struct remote *r = t->r;
+	size_t before = t->sent;
+
+	/* Without PIPELINING only RSET has company: the MAIL after it. */
+	while (t->sent < t->n && (t->sent == t->got || t->pipe ||
+	    tx_cmd(t, t->sent - 1) == CMD_RSET)) {
+		int ok = 1;
+
+		switch (tx_cmd(t, t->sent)) {
+		case CMD_RSET:
+			ok = put(r, "RSET\r\n");
+			break;
+		case CMD_MAIL:
+			ok = put_mail(r, t->e, from);
+			r->dirty = true;
+			break;
+		case CMD_RCPT:
+			ok = put(r, "RCPT TO:<") && put(r, t->sa) &&
+			    put(r, ">") && put_dsn(r, t->e, t->sa) &&
+			    put(r, "\r\n");
+			t->sa += strlen(t->sa) + 1;
+			break;
+		case CMD_DATA:
+			/* Sent alone, DATA waits for someone to deliver to. */
+			if (!t->pipe && t->accepted == 0)
+				return TX_NONE_ACCEPTED;
+			ok = put(r, "DATA\r\n");
+			break;
+		}
+		if (!ok)
+			return tx_lost(t);
+		t->sent++;
 	}
-	mailcode = r->reply.code;
-	if (mailcode / 100 != 2 && !pipe)
-		goto mail_failed;
-	if (mailcode / 100 != 2 && !reply_text(r, &res->mt))
-		goto nomem;
-	for (a = rcpts, i = 0; i < nrcpt; i++, a += strlen(a) + 1) {
-		if (!pipe && (!put(r, "RCPT TO:<") || !put(r, a) ||
-		    !put(r, ">") || !put_dsn(r, e, a) || !put(r, "\r\n") ||
-		    !buf_flush(&r->out)))
-			goto lost;
-		if (!get_reply(r, "RCPT"))
-			goto lost;
-		if (!pipe && unsolicited(r, "RCPT"))
-			goto out_of_step;
-		if (mailcode / 100 != 2)
-			continue;
+	if (t->sent != before && !buf_flush(&r->out))
+		return tx_lost(t);
+	return TX_GO;
+}
+
+/* The receive cursor: the reply to the oldest command outstanding. */
+static enum tx_stop
+tx_receive(struct tx *t, struct result *res)
+{
+	struct remote *r = t->r;
+	enum tx_cmd c = tx_cmd(t, t->got);
+	size_t i;
+	int code;
+
+	if (!get_reply(r, cmd_name[c]))
+		return tx_lost(t);
+	t->got++;
+	code = r->reply.code;
+	if (c == CMD_MAIL && code / 100 != 2 && !t->pipe)
+		return TX_MAIL_FAILED;
+	/* When nothing is outstanding, nothing more may have come. */
+	if (t->got == t->sent && unsolicited(r, cmd_name[c]))
+		return TX_OUT_OF_STEP;
+	switch (c) {
+	case CMD_RSET:
+		break;
+	case CMD_MAIL:
+		t->mailcode = code;
+		if (code / 100 != 2 && !reply_text(r, &res->mt))
+			return TX_NOMEM;
+		break;
+	case CMD_RCPT:
+		i = t->gi++;
+		/* After a refused MAIL the RCPT replies say nothing. */
+		if (t->mailcode / 100 != 2)
+			break;
 		if (!reply_text(r, &res->rt[i]))
-			goto nomem;
-		switch (r->reply.code / 100) {
+			return TX_NOMEM;
+		switch (code / 100) {
 		case 2:
 			res->rl[i] = JOB_RCPT_OK;
-			accepted++;
+			t->accepted++;
 			break;
 		case 5:
 			res->rl[i] = JOB_RCPT_PERM;
-			hard++;
+			t->hard++;
 			break;
 		default:
 			res->rl[i] = JOB_RCPT_TEMP;
 		}
+		break;
+	case CMD_DATA:
+		t->datacode = code;
+		break;
 	}
-	if (!pipe && accepted == 0)
-		goto none_accepted;
-	if (!pipe && (!put(r, "DATA\r\n") || !buf_flush(&r->out)))
-		goto lost;
-	/* The last reply of a pipelined group: nothing is outstanding now. */
-	if (!get_reply(r, "DATA"))
-		goto lost;
-	if (unsolicited(r, "DATA"))
-		goto out_of_step;
-	datacode = r->reply.code;
-	if (datacode == 354 && (mailcode / 100 != 2 || accepted == 0)) {
-		/* RFC 2920 3.1: nobody to deliver to, so an empty message. */
-		if (!put(r, ".\r\n") || !buf_flush(&r->out) ||
-		    !get_reply(r, "the end of an empty DATA"))
-			goto lost;
-		/* Nothing was delivered; only the connection is spoilt. */
-		if (unsolicited(r, "the end of an empty DATA"))
-			conn_close(r, false);
-	}
-	if (mailcode / 100 != 2) {
-		for (i = 0; i < nrcpt; i++)
-			res->rl[i] = L_NONE;
-		res->ml = msg_letter(mailcode) == JOB_MSG_OK ? JOB_MSG_TEMP :
-		    msg_letter(mailcode);
-		return TX_DONE;
-	}
-	if (accepted == 0)
-		goto none_accepted;
-	if (datacode != 354) {
-		if (!reply_text(r, &res->mt))
-			goto nomem;
-		res->ml = datacode / 100 == 5 ? JOB_MSG_PERM : JOB_MSG_TEMP;
-		return TX_DONE;
-	}
-	if (!send_body(r, mfd, e->data_offset)) {
-		set_why(r, r->key, "connection lost while sending the "
-		    "message: ", err_text(errno));
-		goto lost;
-	}
+	return TX_GO;
+}
+
+/* The message is sent: the reply to the final dot. */
+static enum tx_stop
+tx_dot(struct tx *t, struct result *res)
+{
+	struct remote *r = t->r;
+
 	if (!get_reply(r, "the end of the message")) {
 		bool late = r->deadline > 0 &&
 		    timeoutio_deadline(0) >= r->deadline;
 
 		/* RFC 1047: the server may have taken it. */
 		warn_x(r->key, ": connection lost after the final dot: ",
-		    "possible duplicate of ", e->id);
+		    "possible duplicate of ", t->e->id);
 		res->ml = JOB_MSG_TEMP;
 		if (!set_text(&res->mt, "4.4.2 ", r->key) ||
 		    !zs_cats(&res->mt, late ? ": no reply to the final dot "
 		    "within control/timeouttransaction: possible duplicate" :
 		    " connection lost after the final dot: possible duplicate"))
-			goto nomem;
+			return TX_NOMEM;
 		conn_close(r, false);
-		return TX_DONE;
+		return TX_GO;
 	}
 	r->dirty = false;
 	if (!reply_text(r, &res->mt))
-		goto nomem;
+		return TX_NOMEM;
 	res->ml = r->reply.code == 0 ? JOB_MSG_TEMP : msg_letter(r->reply.code);
 	/*
 	 * Replies were in step up to this one, so it answers the dot and
@@ -1391,46 +1421,134 @@ transaction(struct remote *r, const struct envelope *e, int mfd,
 	 */
 	if (r->reply.code == 0 || unsolicited(r, "the end of the message"))
 		conn_close(r, false);
-	return TX_DONE;
+	return TX_GO;
+}
 
-none_accepted:
-	res->ml = hard == nrcpt ? JOB_MSG_PERM : JOB_MSG_TEMP;
-	if (!set_text(&res->mt, hard == nrcpt ? "5.1.0 " : "4.1.0 ",
-	    "no recipient was accepted"))
-		goto nomem;
-	return TX_DONE;
-mail_failed:
-	if (!reply_text(r, &res->mt))
-		goto nomem;
-	res->ml = r->reply.code / 100 == 5 ? JOB_MSG_PERM : JOB_MSG_TEMP;
-	return TX_DONE;
-out_of_step:
-	/* No reply from here on can be matched to its command. */
+/* Every command answered: DATA's reply decides what comes next. */
+static enum tx_stop
+tx_finish(struct tx *t, int mfd, size_t nrcpt, struct result *res)
+{
+	struct remote *r = t->r;
+	size_t i;
+
+	if (t->datacode == 354 && (t->mailcode / 100 != 2 ||
+	    t->accepted == 0)) {
+		/* RFC 2920 3.1: nobody to deliver to, so an empty message. */
+		if (!put(r, ".\r\n") || !buf_flush(&r->out) ||
+		    !get_reply(r, "the end of an empty DATA"))
+			return TX_LOST;
+		/* Nothing was delivered; only the connection is spoilt. */
+		if (unsolicited(r, "the end of an empty DATA"))
+			conn_close(r, false);
+	}
+	if (t->mailcode / 100 != 2) {
+		for (i = 0; i < nrcpt; i++)
+			res->rl[i] = L_NONE;
+		res->ml = msg_letter(t->mailcode) == JOB_MSG_OK ?
+		    JOB_MSG_TEMP : msg_letter(t->mailcode);
+		return TX_GO;
+	}
+	if (t->accepted == 0)
+		return TX_NONE_ACCEPTED;
+	if (t->datacode != 354) {
+		if (!reply_text(r, &res->mt))
+			return TX_NOMEM;
+		res->ml = t->datacode / 100 == 5 ? JOB_MSG_PERM : JOB_MSG_TEMP;
+		return TX_GO;
+	}
+	if (!send_body(r, mfd, t->e->data_offset)) {
+		set_why(r, r->key, "connection lost while sending the "
+		    "message: ", err_text(errno));
+		return TX_LOST;
+	}
+	return tx_dot(t, res);
+}
+
+/* The results of a walk that stopped before its end. */
+static enum tx_result
+tx_stopped(struct tx *t, enum tx_stop s, size_t nrcpt, bool fresh,
+    struct result *res)
+{
+	struct remote *r = t->r;
+	size_t i;
+	int ok = 0;
+
+	switch (s) {
+	case TX_GO:
+		return TX_DONE;
+	case TX_NONE_ACCEPTED:
+		res->ml = t->hard == nrcpt ? JOB_MSG_PERM : JOB_MSG_TEMP;
+		if (set_text(&res->mt, t->hard == nrcpt ? "5.1.0 " : "4.1.0 ",
+		    "no recipient was accepted"))
+			return TX_DONE;
+		break;
+	case TX_MAIL_FAILED:
+		res->ml = r->reply.code / 100 == 5 ? JOB_MSG_PERM :
+		    JOB_MSG_TEMP;
+		if (reply_text(r, &res->mt))
+			return TX_DONE;
+		break;
+	case TX_LOST_EARLY:
+		conn_close(r, false);
+		return fresh ? TX_NEXTHOST : TX_RETRY;
+	case TX_OUT_OF_STEP:
+	case TX_LOST:
+		for (i = 0; i < nrcpt; i++)
+			res->rl[i] = L_NONE;
+		/* Out of step, no reply from here on matches its command. */
+		ok = s == TX_OUT_OF_STEP ? set_text(&res->mt, "4.5.0 ",
+		    r->why.s) : set_text(&res->mt, "4.4.2 ", r->why.len ?
+		    r->why.s : "connection lost");
+		break;
+	case TX_NOMEM:
+		break;
+	}
 	res->ml = JOB_MSG_TEMP;
-	for (i = 0; i < nrcpt; i++)
-		res->rl[i] = L_NONE;
-	if (!set_text(&res->mt, "4.5.0 ", r->why.s))
-		goto nomem;
-	conn_close(r, false);
-	return TX_DONE;
-lost_early:
-	conn_close(r, false);
-	return fresh ? TX_NEXTHOST : TX_RETRY;
-lost:
-	res->ml = JOB_MSG_TEMP;
-	for (i = 0; i < nrcpt; i++)
-		res->rl[i] = L_NONE;
-	if (!set_text(&res->mt, "4.4.2 ", r->why.len ? r->why.s :
-	    "connection lost"))
-		goto nomem;
-	conn_close(r, false);
-	return TX_DONE;
-nomem:
 	/* Nothing better to say; the caller reports out of memory. */
-	res->ml = JOB_MSG_TEMP;
-	res->mt.len = 0;
+	if (!ok)
+		res->mt.len = 0;
 	conn_close(r, false);
 	return TX_DONE;
+}
+
+/*
+ * One transaction on the open connection. On TX_DONE res holds the
+ * results; the connection is closed when it cannot be trusted further.
+ */
+static enum tx_result
+transaction(struct remote *r, const struct envelope *e, int mfd,
+    const char *from, const char *rcpts, size_t nrcpt, bool fresh,
+    struct result *res)
+{
+	struct tx t = { .r = r, .e = e, .sa = rcpts };
+	enum tx_stop s = TX_GO;
+	char num[FMT_ULONG + 1];
+	size_t i;
+
+	res->ml = L_NONE;
+	for (i = 0; i < nrcpt; i++)
+		res->rl[i] = L_NONE;
+	if ((r->ext & EXT_SIZE) && r->sizemax > 0 &&
+	    (unsigned long long)e->size > r->sizemax) {
+		res->ml = JOB_MSG_PERM;
+		num[fmt_ulong(num, r->sizemax)] = '\0';
+		if (set_text(&res->mt, "5.3.4 message too big for ", r->key))
+			(void)(zs_cats(&res->mt, ", whose limit is ") &&
+			    zs_cats(&res->mt, num));
+		return TX_DONE;
+	}
+	r->dsn_passed = 0;
+	t.pipe = (r->ext & EXT_PIPELINING) != 0;
+	t.mail = r->dirty ? 1 : 0;
+	t.n = t.mail + 1 + nrcpt + 1;
+	while (s == TX_GO && t.got < t.n) {
+		s = tx_send(&t, from);
+		if (s == TX_GO)
+			s = tx_receive(&t, res);
+	}
+	if (s == TX_GO)
+		s = tx_finish(&t, mfd, nrcpt, res);
+	return tx_stopped(&t, s, nrcpt, fresh, res);
 }
 
 /* No host took the job; policy, when not empty, is the last one tried. */
