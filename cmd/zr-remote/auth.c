@@ -100,7 +100,8 @@ oauth_try(struct remote *r, const struct route_host *h, bool bearer,
 	    !wire_reply(r, bearer ? "AUTH OAUTHBEARER" : "AUTH XOAUTH2"))
 		goto out;
 	if (r->reply.code == 334) {
-		if (wire_unsolicited(r, "AUTH") || !wire_put(r, bearer ? "AQ==\r\n" :
+		if (wire_unsolicited(r, "AUTH") ||
+		    !wire_put(r, bearer ? "AQ==\r\n" :
 		    "\r\n") || !buf_flush(&r->out) ||
 		    !wire_reply(r, "the OAuth2 error challenge"))
 			goto out;

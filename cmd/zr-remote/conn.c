@@ -184,7 +184,8 @@ say_hello(struct remote *r, const struct route_host *h, bool *lost)
 	char t[SMTPREPLY_TEXT_MAX + 1];
 
 	*lost = true;
-	if (!wire_put(r, "EHLO ") || !wire_put(r, r->conf->helo) || !wire_put(r, "\r\n") ||
+	if (!wire_put(r, "EHLO ") || !wire_put(r, r->conf->helo) ||
+	    !wire_put(r, "\r\n") ||
 	    !buf_flush(&r->out) || !wire_reply(r, "EHLO"))
 		return 0;
 	if (wire_unsolicited(r, "EHLO"))
@@ -195,7 +196,8 @@ say_hello(struct remote *r, const struct route_host *h, bool *lost)
 	}
 	r->ext = 0;
 	r->sizemax = 0;
-	if (!wire_put(r, "HELO ") || !wire_put(r, r->conf->helo) || !wire_put(r, "\r\n") ||
+	if (!wire_put(r, "HELO ") || !wire_put(r, r->conf->helo) ||
+	    !wire_put(r, "\r\n") ||
 	    !buf_flush(&r->out) || !wire_reply(r, "HELO"))
 		return 0;
 	if (wire_unsolicited(r, "HELO"))
@@ -287,7 +289,8 @@ conn_open(struct remote *r, const struct route_host *h)
 	/* RFC 8314 3: implicit TLS, before the greeting. */
 	if (h->smtps && !starttls_handshake(r, h))
 		goto fail;
-	if (!wire_reply(r, "the greeting") || wire_unsolicited(r, "the greeting"))
+	if (!wire_reply(r, "the greeting") ||
+	    wire_unsolicited(r, "the greeting"))
 		goto fail;
 	if (r->reply.code / 100 != 2) {
 		smtpreply_text(&r->reply, t);
@@ -302,51 +305,21 @@ conn_open(struct remote *r, const struct route_host *h)
 	if (!not_myself(r, h))
 		return 0;
 	level = r->eff;
-	if (!h->smtps && level != TLS_LEVEL_NONE) {
-		if (!(r->ext & EXT_STARTTLS) && level != TLS_LEVEL_MAY) {
-			wire_why(r, h->key, "STARTTLS not offered, and tls=",
-			    tls_level_name(level));
-			starttls_policy(r, r->cur.tls, false, "failed",
-			    "no-starttls");
-			conn_close(r, true);
-			return 0;
-		}
-		if (r->ext & EXT_STARTTLS) {
-			if (!wire_put(r, "STARTTLS\r\n") || !buf_flush(&r->out) ||
-			    !wire_reply(r, "STARTTLS"))
-				goto fail;
-			if (r->reply.code == 220) {
-				/*
-				 * RFC 3207 4.2: what came before the handshake
-				 * cannot be trusted; a server that sent more
-				 * than its reply is not talked to further.
-				 */
-				if (r->in.start != r->in.end) {
-					wire_why(r, h->key, "STARTTLS: ",
-					    "data after the 220, before TLS");
-					goto fail;
-				}
-				if (!starttls_handshake(r, h))
-					goto fail;
-				/* RFC 3207 4.2: forget it all, EHLO again. */
-				r->ext = 0;
-				r->sizemax = 0;
-				if (!say_hello(r, h, &lost))
-					goto refused;
-			} else if (level != TLS_LEVEL_MAY) {
-				smtpreply_text(&r->reply, t);
-				wire_why(r, h->key, "STARTTLS refused: ", t);
-				starttls_policy(r, r->cur.tls, false, "failed",
-				    "starttls-refused");
-				conn_close(r, true);
-				return 0;
-			} else {
-				/* may: nothing was negotiated; go on plain. */
-				smtpreply_text(&r->reply, t);
-				warn_x(h->key, ": STARTTLS refused, going on ",
-				    "without TLS (tls=may): ", t);
-			}
-		}
+	switch (starttls_offer(r, h, level)) {
+	case STARTTLS_UP:
+		/* RFC 3207 4.2: forget it all, EHLO again. */
+		r->ext = 0;
+		r->sizemax = 0;
+		if (!say_hello(r, h, &lost))
+			goto refused;
+		break;
+	case STARTTLS_PLAIN:
+		break;
+	case STARTTLS_LOST:
+		goto fail;
+	case STARTTLS_REFUSED:
+		conn_close(r, true);
+		return 0;
 	}
 	starttls_policy(r, r->cur.tls, h->smtps, policy_outcome(level,
 	    r->tls != NULL), NULL);

@@ -94,6 +94,88 @@ same_host(const struct remote *r, const struct route_host *h)
 	    r->cur.sts_enforce == h->sts_enforce;
 }
 
+/* What a host makes of a job, before the transaction. */
+enum host_fit {
+	FIT_OK,		/* connected and able to take it */
+	FIT_SHORT_TLS,	/* no TLS that REQUIRETLS can accept */
+	FIT_SHORT_UTF8,	/* no SMTPUTF8 for a message that needs it */
+	FIT_DOWN	/* no connection */
+};
+
+/*
+ * Whether host hh can take e on its terms, connecting when no connection
+ * is kept (fresh then set); why is set when not.
+ */
+static enum host_fit
+host_fit(struct remote *r, const struct route_host *hh,
+    const struct envelope *e, bool *fresh)
+{
+	enum tls_level level = hh->tls_set ? hh->tls : r->conf->tlsmx;
+
+	if (e->requiretls && r->fd == -1 && !requiretls_level_ok(level)) {
+		wire_why(r, hh->key, "REQUIRETLS needs verified TLS, and the "
+		    "host's level is ", tls_level_name(level));
+		return FIT_SHORT_TLS;
+	}
+	if (r->fd == -1) {
+		bool up = conn_open(r, hh);
+
+		tlsreport_session(r, hh);
+		if (!up)
+			return FIT_DOWN;
+		*fresh = true;
+	}
+	if (e->requiretls && (r->tls == NULL ||
+	    !requiretls_level_ok(r->eff) ||
+	    !(r->ext & EXT_REQUIRETLS))) {
+		wire_why(r, hh->key, "REQUIRETLS: ", r->tls == NULL ||
+		    !requiretls_level_ok(r->eff) ?
+		    "the connection's TLS is not verified" :
+		    "the server does not offer REQUIRETLS");
+		conn_close(r, true);
+		return FIT_SHORT_TLS;
+	}
+	/*
+	 * RFC 6531 3.2: a message that needs SMTPUTF8 is never downgraded;
+	 * a host without it is tried no further.
+	 */
+	if (e->smtputf8 && !(r->ext & EXT_SMTPUTF8)) {
+		wire_why(r, hh->key, "SMTPUTF8: ",
+		    "the server does not offer SMTPUTF8");
+		conn_close(r, true);
+		return FIT_SHORT_UTF8;
+	}
+	return FIT_OK;
+}
+
+/* No host took the job: why, in the terms of the RFCs that say so. */
+static int
+report_none(struct remote *r, const struct job_req *j,
+    const struct envelope *e, size_t short_tls, size_t short_utf8)
+{
+	/*
+	 * RFC 8689 4.2.1: when no host could take the message on its terms
+	 * it fails (5.7.30), rather than wait for one that never will.
+	 */
+	if (e->requiretls && short_tls == j->nhost && j->nhost > 0)
+		return report_fail(r, j, JOB_MSG_PERM, "5.7.30 REQUIRETLS "
+		    "support required: ", r->why.len ? r->why.s : "no host",
+		    r->policy);
+	/*
+	 * RFC 6531 3.5 and RFC 6533 3: the hosts that answered cannot take
+	 * UTF-8 addresses or header fields, so the message fails (5.6.7).
+	 */
+	if (short_utf8 > 0 && short_utf8 + short_tls == j->nhost)
+		return report_fail(r, j, JOB_MSG_PERM, "5.6.7 SMTPUTF8 support "
+		    "required (the message has UTF-8 addresses or header "
+		    "fields and is not downgraded): ", r->why.len ? r->why.s :
+		    "no host", r->policy);
+	/* RFC 3463 3.5: X.4.6 is a routing loop. */
+	return report_fail(r, j, JOB_MSG_TEMP, r->looped ? "4.4.6 " :
+	    "4.4.1 no host answered: ", r->why.len ? r->why.s : "no host",
+	    r->policy);
+}
+
 static int
 do_job(struct remote *r, struct job_req *j)
 {
@@ -166,51 +248,22 @@ do_job(struct remote *r, struct job_req *j)
 		enum tx_result t;
 
 		/* Each host, and a kept connection's transaction, has it all. */
-		conn_deadline(r, timeoutio_deadline(r->conf->timeouttransaction));
-		if (e.requiretls && r->fd == -1 &&
-		    !requiretls_level_ok(j->host[h].tls_set ? j->host[h].tls :
-		    r->conf->tlsmx)) {
-			wire_why(r, j->host[h].key, "REQUIRETLS needs verified "
-			    "TLS, and the host's level is ", tls_level_name(
-			    j->host[h].tls_set ? j->host[h].tls :
-			    r->conf->tlsmx));
+		conn_deadline(r,
+		    timeoutio_deadline(r->conf->timeouttransaction));
+		switch (host_fit(r, &j->host[h], &e, &fresh)) {
+		case FIT_SHORT_TLS:
 			short_tls++;
 			h++;
 			continue;
-		}
-		if (r->fd == -1) {
-			bool up = conn_open(r, &j->host[h]);
-
-			tlsreport_session(r, &j->host[h]);
-			if (!up) {
-				h++;
-				continue;
-			}
-			fresh = true;
-		}
-		if (e.requiretls && (r->tls == NULL ||
-		    !requiretls_level_ok(r->eff) ||
-		    !(r->ext & EXT_REQUIRETLS))) {
-			wire_why(r, j->host[h].key, "REQUIRETLS: ", r->tls == NULL ||
-			    !requiretls_level_ok(r->eff) ?
-			    "the connection's TLS is not verified" :
-			    "the server does not offer REQUIRETLS");
-			short_tls++;
-			conn_close(r, true);
-			h++;
-			continue;
-		}
-		/*
-		 * RFC 6531 3.2: a message that needs SMTPUTF8 is never
-		 * downgraded; a host without it is tried no further.
-		 */
-		if (e.smtputf8 && !(r->ext & EXT_SMTPUTF8)) {
-			wire_why(r, j->host[h].key, "SMTPUTF8: ",
-			    "the server does not offer SMTPUTF8");
+		case FIT_SHORT_UTF8:
 			short_utf8++;
-			conn_close(r, true);
 			h++;
 			continue;
+		case FIT_DOWN:
+			h++;
+			continue;
+		case FIT_OK:
+			break;
 		}
 		t = tx_run(r, &e, mfd, from, rcpts, nrcpt, fresh, &res);
 		if (t == TX_RETRY)
@@ -222,31 +275,7 @@ do_job(struct remote *r, struct job_req *j)
 		ok = report(r, j, j->host[h].key, &res);
 		goto out;
 	}
-	/*
-	 * RFC 8689 4.2.1: when no host could take the message on its terms
-	 * it fails (5.7.30), rather than wait for one that never will.
-	 */
-	if (e.requiretls && short_tls == j->nhost && j->nhost > 0) {
-		ok = report_fail(r, j, JOB_MSG_PERM, "5.7.30 REQUIRETLS support "
-		    "required: ", r->why.len ? r->why.s : "no host",
-		    r->policy);
-		goto out;
-	}
-	/*
-	 * RFC 6531 3.5 and RFC 6533 3: the hosts that answered cannot take
-	 * UTF-8 addresses or header fields, so the message fails (5.6.7).
-	 */
-	if (short_utf8 > 0 && short_utf8 + short_tls == j->nhost) {
-		ok = report_fail(r, j, JOB_MSG_PERM, "5.6.7 SMTPUTF8 support "
-		    "required (the message has UTF-8 addresses or header "
-		    "fields and is not downgraded): ", r->why.len ? r->why.s :
-		    "no host", r->policy);
-		goto out;
-	}
-	/* RFC 3463 3.5: X.4.6 is a routing loop. */
-	ok = report_fail(r, j, JOB_MSG_TEMP, r->looped ? "4.4.6 " :
-	    "4.4.1 no host answered: ", r->why.len ? r->why.s : "no host",
-	    r->policy);
+	ok = report_none(r, j, &e, short_tls, short_utf8);
 	goto out;
 nomem:
 	ok = report_fail(r, j, JOB_MSG_TEMP, "4.3.0 out of memory", "", NULL);

@@ -219,7 +219,8 @@ starttls_dane(struct remote *r, const struct route_host *h)
 		break;
 	case DANE_DEFER:
 		wire_why(r, h->key, "DANE: ", r->dr.why);
-		starttls_policy(r, TLS_LEVEL_DANE, false, "failed", "tlsa-lookup");
+		starttls_policy(r, TLS_LEVEL_DANE, false, "failed",
+		    "tlsa-lookup");
 		return 0;
 	}
 	/*
@@ -230,4 +231,49 @@ starttls_dane(struct remote *r, const struct route_host *h)
 	if (h->sts_enforce)
 		r->eff = TLS_LEVEL_VERIFY;
 	return 1;
+}
+
+enum starttls_result
+starttls_offer(struct remote *r, const struct route_host *h,
+    enum tls_level level)
+{
+	char t[SMTPREPLY_TEXT_MAX + 1];
+
+	if (h->smtps || level == TLS_LEVEL_NONE)
+		return STARTTLS_PLAIN;
+	if (!(r->ext & EXT_STARTTLS) && level != TLS_LEVEL_MAY) {
+		wire_why(r, h->key, "STARTTLS not offered, and tls=",
+		    tls_level_name(level));
+		starttls_policy(r, r->cur.tls, false, "failed", "no-starttls");
+		return STARTTLS_REFUSED;
+	}
+	if (!(r->ext & EXT_STARTTLS))
+		return STARTTLS_PLAIN;
+	if (!wire_put(r, "STARTTLS\r\n") || !buf_flush(&r->out) ||
+	    !wire_reply(r, "STARTTLS"))
+		return STARTTLS_LOST;
+	if (r->reply.code == 220) {
+		/*
+		 * RFC 3207 4.2: what came before the handshake cannot be
+		 * trusted; a server that sent more than its reply is not
+		 * talked to further.
+		 */
+		if (r->in.start != r->in.end) {
+			wire_why(r, h->key, "STARTTLS: ",
+			    "data after the 220, before TLS");
+			return STARTTLS_LOST;
+		}
+		return starttls_handshake(r, h) ? STARTTLS_UP : STARTTLS_LOST;
+	}
+	smtpreply_text(&r->reply, t);
+	if (level != TLS_LEVEL_MAY) {
+		wire_why(r, h->key, "STARTTLS refused: ", t);
+		starttls_policy(r, r->cur.tls, false, "failed",
+		    "starttls-refused");
+		return STARTTLS_REFUSED;
+	}
+	/* may: nothing was negotiated; go on plain. */
+	warn_x(h->key, ": STARTTLS refused, going on without TLS (tls=may): ",
+	    t);
+	return STARTTLS_PLAIN;
 }

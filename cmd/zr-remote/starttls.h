@@ -28,6 +28,21 @@ void starttls_policy(struct remote *, enum tls_level level, bool smtps,
 int starttls_dane(struct remote *, const struct route_host *h);
 /* The handshake on r->fd; 1, or 0 with why set. */
 int starttls_handshake(struct remote *, const struct route_host *h);
+/* What STARTTLS came to. */
+enum starttls_result {
+	STARTTLS_UP,		/* in TLS: the caller says EHLO again */
+	STARTTLS_PLAIN,		/* not asked for, or refused at tls=may */
+	STARTTLS_LOST,		/* the connection broke; why set */
+	STARTTLS_REFUSED	/* the level cannot be met; why set, QUIT */
+};
+
+/*
+ * STARTTLS on a connection greeted in the clear (RFC 3207), as level
+ * asks: required at encrypt and above, tried at may, not at none, and
+ * never after implicit TLS (h->smtps).
+ */
+enum starttls_result starttls_offer(struct remote *,
+    const struct route_host *h, enum tls_level level);
 /* Keep the connection's session for the next one to the same host. */
 void starttls_keep(struct remote *);
 /* Free the kept sessions. */

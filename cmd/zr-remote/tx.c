@@ -65,12 +65,14 @@ put_dsn(struct remote *r, const struct envelope *e, const char *addr)
 		for (k = 0; k < sizeof w / sizeof w[0]; k++) {
 			if (!(er->notify & w[k].bit))
 				continue;
-			if ((!first && !wire_put(r, ",")) || !wire_put(r, w[k].word))
+			if ((!first && !wire_put(r, ",")) ||
+			    !wire_put(r, w[k].word))
 				return 0;
 			first = 0;
 		}
 	}
-	if (er->orcpt != NULL && (!wire_put(r, " ORCPT=") || !wire_put(r, er->orcpt)))
+	if (er->orcpt != NULL && (!wire_put(r, " ORCPT=") ||
+	    !wire_put(r, er->orcpt)))
 		return 0;
 	r->dsn_passed = 1;
 	return 1;
@@ -168,7 +170,8 @@ put_mail(struct remote *r, const struct envelope *e, const char *from)
 {
 	char num[FMT_ULONG + 1];
 
-	if (!wire_put(r, "MAIL FROM:<") || !wire_put(r, from) || !wire_put(r, ">"))
+	if (!wire_put(r, "MAIL FROM:<") || !wire_put(r, from) ||
+	    !wire_put(r, ">"))
 		return 0;
 	if (r->ext & EXT_SIZE) {
 		num[fmt_ulong(num, (unsigned long long)e->size)] = '\0';
@@ -187,14 +190,16 @@ put_mail(struct remote *r, const struct envelope *e, const char *from)
 	/* RFC 3461 4: a next hop with DSN gets the request, and reports. */
 	if ((r->ext & EXT_DSN) && ((e->ret != RET_UNSET &&
 	    !wire_put(r, e->ret == RET_FULL ? " RET=FULL" : " RET=HDRS")) ||
-	    (e->envid != NULL && (!wire_put(r, " ENVID=") || !wire_put(r, e->envid)))))
+	    (e->envid != NULL && (!wire_put(r, " ENVID=") ||
+	    !wire_put(r, e->envid)))))
 		return 0;
 	/* RFC 6710 4.1: the priority goes on to a next hop that takes it. */
 	if ((r->ext & EXT_MTPRIORITY) && e->has_mtprio) {
 		char mt[3] = { e->mtprio < 0 ? '-' : '+', (char)('0' +
 		    (e->mtprio < 0 ? -e->mtprio : e->mtprio)), '\0' };
 
-		if (!wire_put(r, " MT-PRIORITY=") || !wire_put(r, mt + (mt[0] == '+')))
+		if (!wire_put(r, " MT-PRIORITY=") ||
+		    !wire_put(r, mt + (mt[0] == '+')))
 			return 0;
 	}
 	return wire_put(r, "\r\n");
