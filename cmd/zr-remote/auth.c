@@ -72,14 +72,6 @@ put_secret(struct remote *r, const char *a, const struct zs *b)
 	return ok;
 }
 
-static void
-wipe(struct zs *z)
-{
-	if (z->s != NULL)
-		memset(z->s, 0, z->cap);
-	zs_free(z);
-}
-
 /*
  * One OAuth2 exchange with token t: 235, or the final reply otherwise.
  * RFC 7628 3.2.3: a 334 carries the server's error; the client ends the
@@ -108,7 +100,7 @@ oauth_try(struct remote *r, const struct route_host *h, bool bearer,
 	}
 	ok = !wire_unsolicited(r, "AUTH");
 out:
-	wipe(&b);
+	oauth_wipe(&b);
 	return ok;
 }
 
@@ -153,8 +145,28 @@ do_oauth(struct remote *r, const struct route_host *h, const char *user,
 	wire_why(r, h->key, bearer ? "AUTH OAUTHBEARER failed: " :
 	    "AUTH XOAUTH2 failed: ", txt);
 out:
-	wipe(&t);
+	oauth_wipe(&t);
 	zs_free(&why);
+	return ok;
+}
+
+/*
+ * One AUTH LOGIN step, after the 334 to after: the secret s in base64,
+ * then the reply to what. 1 with the reply read; 0 when the connection
+ * broke; -1 out of memory. b holds the encoded secret, wiped here.
+ */
+static int
+login_step(struct remote *r, const char *after, const struct zs *s,
+    const char *what, struct zs *b)
+{
+	int ok;
+
+	if (wire_unsolicited(r, after))
+		return 0;
+	if (!base64_encode((const unsigned char *)s->s, s->len, b))
+		return -1;
+	ok = put_secret(r, "", b) && wire_reply(r, what);
+	oauth_wipe(b);
 	return ok;
 }
 
@@ -215,27 +227,13 @@ auth_run(struct remote *r, const struct route_host *h, const char **mech,
 		if (!wire_put(r, "AUTH LOGIN\r\n") || !buf_flush(&r->out) ||
 		    !wire_reply(r, "AUTH LOGIN"))
 			goto lost;
-		if (r->reply.code == 334) {
-			if (wire_unsolicited(r, "AUTH LOGIN"))
-				goto lost;
-			if (!base64_encode((const unsigned char *)user.s,
-			    user.len, &b))
-				goto nomem;
-			if (!put_secret(r, "", &b) ||
-			    !wire_reply(r, "the AUTH LOGIN user name"))
-				goto lost;
-			wipe(&b);
-		}
-		if (r->reply.code == 334) {
-			if (wire_unsolicited(r, "the AUTH LOGIN user name"))
-				goto lost;
-			if (!base64_encode((const unsigned char *)pass.s,
-			    pass.len, &b))
-				goto nomem;
-			if (!put_secret(r, "", &b) ||
-			    !wire_reply(r, "the AUTH LOGIN password"))
-				goto lost;
-		}
+		if (r->reply.code == 334 && (g = login_step(r, "AUTH LOGIN",
+		    &user, "the AUTH LOGIN user name", &b)) != 1)
+			goto lost_or_nomem;
+		if (r->reply.code == 334 && (g = login_step(r,
+		    "the AUTH LOGIN user name", &pass,
+		    "the AUTH LOGIN password", &b)) != 1)
+			goto lost_or_nomem;
 	}
 	if (wire_unsolicited(r, "AUTH"))
 		goto lost;
@@ -249,6 +247,9 @@ auth_run(struct remote *r, const struct route_host *h, const char **mech,
 	wire_why(r, h->key, (*mech)[0] == 'P' ? "AUTH PLAIN failed: " :
 	    "AUTH LOGIN failed: ", t);
 	goto out;
+lost_or_nomem:
+	if (g == 0)
+		goto lost;
 nomem:
 	wire_why(r, h->key, "AUTH: ", strerror(errno));
 	*quit = false;
@@ -256,8 +257,8 @@ nomem:
 lost:
 	*quit = false;
 out:
-	wipe(&user);
-	wipe(&pass);
-	wipe(&b);
+	oauth_wipe(&user);
+	oauth_wipe(&pass);
+	oauth_wipe(&b);
 	return ok;
 }

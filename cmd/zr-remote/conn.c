@@ -132,6 +132,36 @@ connect_to(struct remote *r, const struct route_host *h)
 	return fd;
 }
 
+/* The EXT_* bit of an EHLO line naming a plain keyword, else 0. */
+static unsigned
+ehlo_word(const char *l, size_t n)
+{
+	/* args: the keyword may be followed by parameters. */
+	static const struct {
+		const char *word;
+		unsigned bit;
+		bool args;
+	} kw[] = {
+		{ "PIPELINING", EXT_PIPELINING, false },
+		{ "8BITMIME", EXT_8BITMIME, false },
+		{ "DSN", EXT_DSN, false },
+		{ "MT-PRIORITY", EXT_MTPRIORITY, true },
+		{ "STARTTLS", EXT_STARTTLS, false },
+		{ "REQUIRETLS", EXT_REQUIRETLS, false },
+		{ "SMTPUTF8", EXT_SMTPUTF8, false },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof kw / sizeof kw[0]; k++) {
+		size_t w = strlen(kw[k].word);
+
+		if (n >= w && strncasecmp(l, kw[k].word, w) == 0 &&
+		    (n == w || (kw[k].args && l[w] == ' ')))
+			return kw[k].bit;
+	}
+	return 0;
+}
+
 static void
 parse_ehlo(struct remote *r)
 {
@@ -145,21 +175,8 @@ parse_ehlo(struct remote *r)
 
 		if (l == NULL)
 			break;
-		if (n == 10 && strncasecmp(l, "PIPELINING", 10) == 0)
-			r->ext |= EXT_PIPELINING;
-		else if (n == 8 && strncasecmp(l, "8BITMIME", 8) == 0)
-			r->ext |= EXT_8BITMIME;
-		else if (n == 3 && strncasecmp(l, "DSN", 3) == 0)
-			r->ext |= EXT_DSN;
-		else if (n >= 11 && strncasecmp(l, "MT-PRIORITY", 11) == 0 &&
-		    (n == 11 || l[11] == ' '))
-			r->ext |= EXT_MTPRIORITY;
-		else if (n == 8 && strncasecmp(l, "STARTTLS", 8) == 0)
-			r->ext |= EXT_STARTTLS;
-		else if (n == 10 && strncasecmp(l, "REQUIRETLS", 10) == 0)
-			r->ext |= EXT_REQUIRETLS;
-		else if (n == 8 && strncasecmp(l, "SMTPUTF8", 8) == 0)
-			r->ext |= EXT_SMTPUTF8;
+		if (ehlo_word(l, n) != 0)
+			r->ext |= ehlo_word(l, n);
 		else if (n >= 5 && strncasecmp(l, "AUTH", 4) == 0 &&
 		    (l[4] == ' ' || l[4] == '='))
 			r->ext |= auth_mechs(l, n);
@@ -174,6 +191,16 @@ parse_ehlo(struct remote *r)
 	}
 }
 
+/* "verb helohost": 1 with its reply read and in step, 0 when lost. */
+static int
+hello(struct remote *r, const char *verb)
+{
+	return wire_put(r, verb) && wire_put(r, " ") &&
+	    wire_put(r, r->conf->helo) && wire_put(r, "\r\n") &&
+	    buf_flush(&r->out) && wire_reply(r, verb) &&
+	    !wire_unsolicited(r, verb);
+}
+
 /*
  * EHLO, else HELO. 1 when greeted; 0 with why set, the connection closed
  * when the server refused (quit) and left open to be closed when lost.
@@ -184,11 +211,7 @@ say_hello(struct remote *r, const struct route_host *h, bool *lost)
 	char t[SMTPREPLY_TEXT_MAX + 1];
 
 	*lost = true;
-	if (!wire_put(r, "EHLO ") || !wire_put(r, r->conf->helo) ||
-	    !wire_put(r, "\r\n") ||
-	    !buf_flush(&r->out) || !wire_reply(r, "EHLO"))
-		return 0;
-	if (wire_unsolicited(r, "EHLO"))
+	if (!hello(r, "EHLO"))
 		return 0;
 	if (r->reply.code / 100 == 2) {
 		parse_ehlo(r);
@@ -196,11 +219,7 @@ say_hello(struct remote *r, const struct route_host *h, bool *lost)
 	}
 	r->ext = 0;
 	r->sizemax = 0;
-	if (!wire_put(r, "HELO ") || !wire_put(r, r->conf->helo) ||
-	    !wire_put(r, "\r\n") ||
-	    !buf_flush(&r->out) || !wire_reply(r, "HELO"))
-		return 0;
-	if (wire_unsolicited(r, "HELO"))
+	if (!hello(r, "HELO"))
 		return 0;
 	if (r->reply.code / 100 == 2)
 		return 1;
