@@ -1,36 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <fcntl.h>
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/file.h>
 #include <unistd.h>
 
-#include <strings.h>
-
-#include "base64.h"
 #include "control.h"
-#include "data.h"
 #include "die.h"
-#include "envelope.h"
-#include "fmt.h"
-#include "loop.h"
 #include "mtasts.h"
 #include "remote.h"
 #include "requiretls.h"
-#include "sasl.h"
-#include "scan.h"
-#include "job.h"
-#include "secrets.h"
-#include "timeoutio.h"
-#include "tls.h"
-#include "wire.h"
 
 /*
  * A level or protocol that cannot be read is an error, not a default: a
