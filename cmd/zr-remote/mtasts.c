@@ -157,7 +157,7 @@ mtasts_apply(const struct remote_conf *conf, struct job_req *j,
 		    level == TLS_LEVEL_DANE) {
 			/*
 			 * DANE wins where it applies (RFC 8461 2); if it finds
-			 * no usable TLSA set, enforce holds (remote.c).
+			 * no usable TLSA set, enforce holds (starttls.c).
 			 */
 			h->sts_enforce = true;
 		}

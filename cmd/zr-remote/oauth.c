@@ -36,8 +36,8 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-wipe(struct zs *z)
+void
+oauth_wipe(struct zs *z)
 {
 	if (z->s != NULL)
 		memset(z->s, 0, z->cap);
@@ -239,7 +239,7 @@ find(struct oauth_cache *c, const char *name)
 static void
 entry_free(struct oauth_entry *e)
 {
-	wipe(&e->token);
+	oauth_wipe(&e->token);
 	zs_free(&e->spec);
 	memset(e, 0, sizeof *e);
 }
@@ -320,7 +320,7 @@ oauth_token(struct oauth_cache *c, const char *name, const char *spec,
 	    why))
 		goto out;
 	e = slot(c, name);
-	wipe(&e->token);
+	oauth_wipe(&e->token);
 	if (!zs_copys(&e->spec, spec) || !zs_0(&e->spec) ||
 	    !zs_cat(&e->token, token)) {
 		entry_free(e);
@@ -330,7 +330,7 @@ oauth_token(struct oauth_cache *c, const char *name, const char *spec,
 	e->expires = now_s() + (long long)life;
 	ok = 1;
 out:
-	wipe(&out);
+	oauth_wipe(&out);
 	zs_free(&words);
 	return ok;
 }
@@ -390,6 +390,6 @@ oauth_response(bool bearer, const char *user, const char *host,
 		    zs_cats(&m, "\001\001");
 	out->len = 0;
 	ok = ok && base64_encode((const unsigned char *)m.s, m.len, out);
-	wipe(&m);
+	oauth_wipe(&m);
 	return ok;
 }

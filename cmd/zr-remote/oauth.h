@@ -65,6 +65,8 @@ int oauth_token(struct oauth_cache *, const char *name, const char *spec,
 /* Forget name's token (the server refused it). */
 void oauth_forget(struct oauth_cache *, const char *name);
 void oauth_cache_free(struct oauth_cache *);
+/* Zero what z holds, then free it: for tokens and passwords. */
+void oauth_wipe(struct zs *z);
 /*
  * The base64 initial response: XOAUTH2 (Google's and Microsoft's form)
  * when bearer is false, else OAUTHBEARER (RFC 7628 3.1) for host, port.
