@@ -141,8 +141,16 @@ send_conf_load(struct send_conf *c, struct zs *err)
 	}
 	if (!load_texts(&n, err))
 		return 0;
+	memset(&n.shaping, 0, sizeof n.shaping);
+	if (!shaping_load(&n.shaping, err)) {
+		zs_free(&n.localdomains);
+		zs_free(&n.me);
+		zs_free(&n.dnsservers);
+		return 0;
+	}
 	/* route_load replaces the table only when both files are sound. */
 	if (!route_load(&n.routes, err)) {
+		shaping_free(&n.shaping);
 		zs_free(&n.localdomains);
 		zs_free(&n.me);
 		zs_free(&n.dnsservers);
@@ -151,6 +159,7 @@ send_conf_load(struct send_conf *c, struct zs *err)
 	zs_free(&c->localdomains);
 	zs_free(&c->me);
 	zs_free(&c->dnsservers);
+	shaping_free(&c->shaping);
 	*c = n;
 	return 1;
 }
@@ -159,6 +168,7 @@ void
 send_conf_free(struct send_conf *c)
 {
 	route_free(&c->routes);
+	shaping_free(&c->shaping);
 	zs_free(&c->localdomains);
 	zs_free(&c->me);
 	zs_free(&c->dnsservers);

@@ -15,6 +15,8 @@
  *	notify.c   notifications owed, and zr-bounce as a child
  *	cleanup.c  the removal of what the queue keeps no longer, in slices
  *	log.c      the event log's words; stats.c its counters
+ *	shape.c    destinations and their limits, pure data; limit.c
+ *	           the loop's use of them
  *
  * One process, one thread: whoever holds a struct send may change any of
  * it. A struct msg lives from start_msg until it is settled (msg.c), and
@@ -37,6 +39,7 @@
 #include "queue.h"
 #include "results.h"
 #include "sched.h"
+#include "shape.h"
 #include "send.h"
 #include "stats.h"
 #include "zs.h"
@@ -83,6 +86,7 @@ struct job {
 	char first[ROUTE_KEY_MAX + 1];
 	unsigned long long delivery;	/* number of the first recipient */
 	long long started;		/* ms, when handed to zr-remote */
+	size_t dest;			/* its destination (shape.h) */
 };
 
 struct child {
@@ -95,6 +99,8 @@ struct child {
 	size_t jobat;
 	struct zs out;
 	long long idle_since;		/* ms */
+	size_t dest;			/* its session's destination */
+	unsigned long long njobs;	/* jobs on this session so far */
 };
 
 /* The reads of deferred/ and state/ under way, a slice per turn (load.c). */
@@ -121,6 +127,8 @@ struct send {
 	struct results res;			/* the children's journals */
 	bool rescan[PRIO_COUNT];
 	long long lastscan[PRIO_COUNT];
+	struct shape shape;		/* destinations and their limits */
+	long long shape_wake;		/* ms: a pending job's limit ends */
 	struct job *pending[ROUTES_MAX];
 	size_t npending;
 	struct child *child;

@@ -11,6 +11,7 @@
 #include "child.h"
 #include "clock.h"
 #include "die.h"
+#include "limit.h"
 #include "load.h"
 #include "log.h"
 #include "loop.h"
@@ -134,6 +135,7 @@ route_rcpts(struct send *s, struct msg *m, const char *loops,
 				    "4.3.0 out of memory");
 				continue;
 			}
+			jobs[nsets]->dest = limit_dest(s, set);
 			vias[nsets] = via;
 			sets[nsets++] = set;
 		}
@@ -289,6 +291,7 @@ reload(struct send *s)
 
 		/* New DNS servers, and a fresh cache with them. */
 		mx_open(&s->mx, s->conf);
+		shape_relimit(&s->shape, &s->conf->shaping);
 		dns_signals(s);
 		if (zs_cats(&l, "info: controls reread"))
 			log_line(&l);
@@ -447,6 +450,9 @@ wait_ms(const struct send *s, long long now)
 		wake = now;
 	if (s->next_qrun < wake)
 		wake = s->next_qrun;
+	/* A job waiting for its destination's rate. */
+	if (s->shape_wake > 0 && s->shape_wake < wake)
+		wake = s->shape_wake;
 	nw = notify_wake(&s->notes, now);
 	if (nw >= 0 && nw < wake)
 		wake = nw;
@@ -623,6 +629,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	sched_free(&s.sched);
 	cleanup_abort(&s.clean);
 	free(s.child);
+	shape_free(&s.shape);
 	mx_close(&s.mx);
 	close(s.sigpipe[0]);
 	close(s.sigpipe[1]);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "route.h"
+#include "shaping.h"
 #include "zs.h"
 
 struct send_conf {
@@ -42,6 +43,7 @@ struct send_conf {
 	unsigned long long bouncetimeout;	/* control/bouncetimeout */
 	unsigned long long timeouttransaction;	/* control/timeouttransaction */
 	struct route_table routes;		/* smarthosts, domainroutes */
+	struct shaping shaping;			/* control/shaping */
 	struct zs localdomains;			/* NUL after each entry */
 	size_t nlocal;
 	struct zs me;				/* control/me; "" when none */

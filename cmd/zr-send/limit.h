@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * limit: the loop's side of traffic shaping. It names the destination of
+ * a job (shape.h) and tells child_assign whether a job may start now on a
+ * session already open or on a new one, and when to look again if not.
+ * A job that waits here stays pending: it is no attempt, and nothing is
+ * deferred or counted for it.
+ */
+#ifndef ZR_SEND_LIMIT_H
+#define ZR_SEND_LIMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loop.h"
+
+/* The destination index of a job going to set (SHAPE_NONE: unshaped). */
+size_t limit_dest(struct send *, const struct route_set *set);
+/*
+ * Whether j may start at now (ms) on a child c already connected to its
+ * destination (c non-NULL) or on a new session (c NULL). When not, the
+ * time to look again goes into s->shape_wake (0 when only a session's
+ * end frees it).
+ */
+bool limit_allows(struct send *, const struct job *j, const struct child *c,
+    long long now);
+/* j starts at now on c; fresh: c's session is new for j's destination. */
+void limit_start(struct send *, const struct job *j, struct child *c,
+    bool fresh, long long now);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shape: traffic shaping per destination, pure data (no clock, no I/O:
+ * times come in as arguments, in ms; tests/unit/send_shape.c drives it).
+ *
+ * A destination is what limits apply to: the MX host names of an MX
+ * route, sorted and joined by commas (so every domain served by the same
+ * MX hosts is one destination, the MX roll-up), or a route's key for a
+ * domain route ("route:DOMAIN") or the smart hosts ("smarthosts").
+ * Local delivery has none. Rates are kept by GCRA (the generic cell rate
+ * algorithm): each rate holds the theoretical arrival time of its next
+ * event, one emission interval (period / n) after the last, so events are
+ * spread evenly and never burst at the start of a period.
+ *
+ * The table only grows (a destination's index stays valid for the life
+ * of the process); shape_free releases it.
+ */
+#ifndef ZR_SEND_SHAPE_H
+#define ZR_SEND_SHAPE_H
+
+#include <stddef.h>
+
+#include "route.h"
+#include "shaping.h"
+#include "zs.h"
+
+/* No destination: not shaped (local delivery). */
+#define SHAPE_NONE ((size_t)-1)
+/* Destinations remembered at most; past that, mail goes unshaped. */
+#define SHAPE_DEST_MAX 100000
+
+struct shape_dest {
+	char *key;		/* the destination, NUL-terminated */
+	char *names;		/* what control/shaping matches, NUL after each */
+	size_t nlen;
+	struct shaping_limits lim;
+	long long conn_tat, msg_tat;	/* us: GCRA's next allowed time */
+};
+
+struct shape {
+	struct shape_dest *d;
+	size_t n, cap;
+};
+
+/*
+ * The destination key of a route set and the names its limits are
+ * matched by (the key, the domain, each host name), into key and names.
+ * 0 for local delivery or without memory; 1 otherwise.
+ */
+int shape_key(const struct route_set *, const char *local_key,
+    struct zs *key, struct zs *names);
+/*
+ * The index of the destination key (adding it with its limits from t), or
+ * SHAPE_NONE without memory or room.
+ */
+size_t shape_find(struct shape *, const struct shaping *t, const char *key,
+    const char *names, size_t nlen);
+/* control/shaping was read again: every destination takes its new limits. */
+void shape_relimit(struct shape *, const struct shaping *t);
+/*
+ * GCRA: ms to wait at now (ms) before one event of rate r, 0 when it may
+ * happen now; shape_take counts it (call only when the wait is 0).
+ */
+long long shape_wait(const struct shaping_rate *r, long long tat,
+    long long now);
+void shape_take(const struct shaping_rate *r, long long *tat, long long now);
+void shape_free(struct shape *);
+
+#endif
