@@ -20,6 +20,7 @@ static const struct num nums[] = {
 	{ "queueinterval", F(queueinterval), 30, 1, 86400 },
 	{ "retrybase", F(retrybase), 60, 1, 86400 },
 	{ "retrymax", F(retrymax), 14400, 1, 7 * 86400 },
+	{ "retryjitter", F(retryjitter), 10, 0, 50 },
 	{ "lifetime", F(lifetime), 4 * 86400, 1, 365 * 86400ULL },
 	{ "maxretries", F(maxretries), 0, 0, 1000000 },
 	{ "cleanupinterval", F(cleanupinterval), 3600, 1, 7 * 86400 },

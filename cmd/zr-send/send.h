@@ -27,6 +27,7 @@ struct send_conf {
 	unsigned long long queueinterval;	/* control/queueinterval */
 	unsigned long long retrybase;		/* control/retrybase */
 	unsigned long long retrymax;		/* control/retrymax */
+	unsigned long long retryjitter;		/* control/retryjitter, % */
 	unsigned long long lifetime;		/* control/lifetime */
 	unsigned long long maxretries;		/* 0: no limit */
 	unsigned long long cleanupinterval;	/* control/cleanupinterval */
