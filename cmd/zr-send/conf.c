@@ -143,7 +143,10 @@ send_conf_load(struct send_conf *c, struct zs *err)
 	if (!load_texts(&n, err))
 		return 0;
 	memset(&n.shaping, 0, sizeof n.shaping);
-	if (!shaping_load(&n.shaping, err)) {
+	memset(&n.shaperules, 0, sizeof n.shaperules);
+	if (!shaping_load(&n.shaping, err) ||
+	    !shaperules_load(&n.shaperules, err)) {
+		shaping_free(&n.shaping);
 		zs_free(&n.localdomains);
 		zs_free(&n.me);
 		zs_free(&n.dnsservers);
@@ -152,6 +155,7 @@ send_conf_load(struct send_conf *c, struct zs *err)
 	/* route_load replaces the table only when both files are sound. */
 	if (!route_load(&n.routes, err)) {
 		shaping_free(&n.shaping);
+		shaperules_free(&n.shaperules);
 		zs_free(&n.localdomains);
 		zs_free(&n.me);
 		zs_free(&n.dnsservers);
@@ -161,6 +165,7 @@ send_conf_load(struct send_conf *c, struct zs *err)
 	zs_free(&c->me);
 	zs_free(&c->dnsservers);
 	shaping_free(&c->shaping);
+	shaperules_free(&c->shaperules);
 	*c = n;
 	return 1;
 }
@@ -170,6 +175,7 @@ send_conf_free(struct send_conf *c)
 {
 	route_free(&c->routes);
 	shaping_free(&c->shaping);
+	shaperules_free(&c->shaperules);
 	zs_free(&c->localdomains);
 	zs_free(&c->me);
 	zs_free(&c->dnsservers);

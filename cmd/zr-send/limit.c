@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "clock.h"
+#include "fmt.h"
 #include "limit.h"
+#include "log.h"
 #include "shape.h"
 
 size_t
@@ -40,24 +45,34 @@ limit_allows(struct send *s, const struct job *j, const struct child *c,
     long long now)
 {
 	const struct shape_dest *d;
+	struct shaping_limits lim;
 	long long w;
 
 	if (j->dest == SHAPE_NONE)
 		return true;
 	d = &s->shape.d[j->dest];
-	if (c != NULL && d->lim.msgsperconn != 0 &&
-	    c->njobs >= d->lim.msgsperconn)
+	if (now < d->susp_until) {
+		wake_at(s, d->susp_until);
+		return false;
+	}
+	shape_limits(d, now, &lim);
+	/* A throttle's end may lift a limit: look again then. */
+	if (now < d->thr_until)
+		wake_at(s, d->thr_until);
+	if (now < d->conn_until)
+		wake_at(s, d->conn_until);
+	if (c != NULL && lim.msgsperconn != 0 && c->njobs >= lim.msgsperconn)
 		return false;
 	if (c == NULL) {
-		if (d->lim.connections != 0 &&
-		    sessions(s, j->dest) >= d->lim.connections)
+		if (lim.connections != 0 &&
+		    sessions(s, j->dest) >= lim.connections)
 			return false;
-		if ((w = shape_wait(&d->lim.connrate, d->conn_tat, now)) > 0) {
+		if ((w = shape_wait(&lim.connrate, d->conn_tat, now)) > 0) {
 			wake_at(s, now + w);
 			return false;
 		}
 	}
-	if ((w = shape_wait(&d->lim.msgrate, d->msg_tat, now)) > 0) {
+	if ((w = shape_wait(&lim.msgrate, d->msg_tat, now)) > 0) {
 		wake_at(s, now + w);
 		return false;
 	}
@@ -69,6 +84,7 @@ limit_start(struct send *s, const struct job *j, struct child *c,
     bool fresh, long long now)
 {
 	struct shape_dest *d;
+	struct shaping_limits lim;
 
 	if (fresh)
 		c->njobs = 0;
@@ -77,7 +93,85 @@ limit_start(struct send *s, const struct job *j, struct child *c,
 	if (j->dest == SHAPE_NONE)
 		return;
 	d = &s->shape.d[j->dest];
+	shape_limits(d, now, &lim);
 	if (fresh)
-		shape_take(&d->lim.connrate, &d->conn_tat, now);
-	shape_take(&d->lim.msgrate, &d->msg_tat, now);
+		shape_take(&lim.connrate, &d->conn_tat, now);
+	shape_take(&lim.msgrate, &d->msg_tat, now);
+}
+
+/* "shaping: DEST: WHAT for N s: rule RULE" */
+static void
+log_change(const struct shape_dest *d, const char *what,
+    const struct shaping_rate *rate, long long ms, const char *rule)
+{
+	struct zs l = ZS_INIT;
+
+	if (zs_cats(&l, "shaping: ") && zs_cats(&l, d->key) &&
+	    zs_cats(&l, ": ") && zs_cats(&l, what) &&
+	    (rate == NULL || (zs_catulong(&l, rate->n) && zs_catc(&l, '/') &&
+	    zs_catulong(&l, rate->ms) && zs_cats(&l, "ms"))) &&
+	    zs_cats(&l, " for ") && zs_catulong(&l,
+	    (unsigned long long)(ms + 999) / 1000) && zs_cats(&l, " s: rule ") &&
+	    zs_cats(&l, rule))
+		log_line(&l);
+	zs_free(&l);
+}
+
+/* The first of the report's texts a rule names, or NULL. */
+static const struct shaperule *
+rule_of(const struct send *s, const struct job_report *r, const char *text)
+{
+	const struct shaperule *x = NULL;
+	size_t i;
+
+	if (text != NULL && (text[0] == '4' || strstr(text, ": 4") != NULL))
+		x = shaperules_match(&s->conf->shaperules, text);
+	for (i = 0; x == NULL && r != NULL && i < r->nrcpt; i++)
+		if (job_rcpt_status(r, i) == RS_DEFERRED &&
+		    r->rcpt[i].text != NULL)
+			x = shaperules_match(&s->conf->shaperules,
+			    r->rcpt[i].text);
+	return x;
+}
+
+void
+limit_reply(struct send *s, const struct job *j, const struct job_report *r,
+    const char *text)
+{
+	static const char *const what[] = {
+		[SHAPERULE_THROTTLE] = "throttle msgrate=",
+		[SHAPERULE_CONNECTIONS] = "connections limited",
+		[SHAPERULE_SUSPEND] = "suspended",
+	};
+	struct shape_dest *d;
+	const struct shaperule *x;
+	long long now = clock_ms();
+	size_t i;
+
+	if (j->dest == SHAPE_NONE)
+		return;
+	d = &s->shape.d[j->dest];
+	for (i = 0; r != NULL && i < r->nrcpt; i++)
+		if (job_rcpt_status(r, i) == RS_DELIVERED)
+			shape_success(d);
+	/* zr-remote(8): "HOST: greeting: 421 ..." for each host refused. */
+	if (text != NULL && strstr(text, "greeting: 421") != NULL) {
+		long long until = shape_greet421(d, now);
+
+		log_change(d, "suspended", NULL, until - now,
+		    "421 at the greeting");
+		return;
+	}
+	if ((x = rule_of(s, r, text)) == NULL)
+		return;
+	(void)shape_apply(d, x, now);
+	if (x->action == SHAPERULE_CONNECTIONS) {
+		char n[FMT_ULONG + 13];
+
+		memcpy(n, "connections=", 12);
+		n[12 + fmt_ulong(n + 12, x->connections)] = '\0';
+		log_change(d, n, NULL, (long long)x->for_ms, x->text);
+	} else
+		log_change(d, what[x->action], x->action == SHAPERULE_THROTTLE ?
+		    &x->rate : NULL, (long long)x->for_ms, x->text);
 }

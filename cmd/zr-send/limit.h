@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "job.h"
 #include "loop.h"
 
 /* The destination index of a job going to set (SHAPE_NONE: unshaped). */
@@ -27,5 +28,13 @@ bool limit_allows(struct send *, const struct job *j, const struct child *c,
 /* j starts at now on c; fresh: c's session is new for j's destination. */
 void limit_start(struct send *, const struct job *j, struct child *c,
     bool fresh, long long now);
+
+/*
+ * j's attempt is over with report r (NULL when there was none) and text
+ * the message's reply: a 421 greeting or a deferral control/shaperules
+ * names changes its destination's limits, with one log line.
+ */
+void limit_reply(struct send *, const struct job *j,
+    const struct job_report *r, const char *text);
 
 #endif

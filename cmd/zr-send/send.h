@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "route.h"
+#include "shaperules.h"
 #include "shaping.h"
 #include "zs.h"
 
@@ -45,6 +46,7 @@ struct send_conf {
 	unsigned long long timeouttransaction;	/* control/timeouttransaction */
 	struct route_table routes;		/* smarthosts, domainroutes */
 	struct shaping shaping;			/* control/shaping */
+	struct shaperules shaperules;		/* control/shaperules */
 	struct zs localdomains;			/* NUL after each entry */
 	size_t nlocal;
 	struct zs me;				/* control/me; "" when none */

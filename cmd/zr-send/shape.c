@@ -128,6 +128,69 @@ shape_take(const struct shaping_rate *r, long long *tat, long long now)
 	*tat = (*tat > now_us ? *tat : now_us) + interval_us(r);
 }
 
+/* The emission interval of a rate, longest for none: for comparisons. */
+static long long
+slowness(const struct shaping_rate *r)
+{
+	return r->n == 0 ? 0 : interval_us(r);
+}
+
+void
+shape_limits(const struct shape_dest *d, long long now,
+    struct shaping_limits *out)
+{
+	*out = d->lim;
+	if (now < d->thr_until && slowness(&d->thr) > slowness(&out->msgrate))
+		out->msgrate = d->thr;
+	if (now < d->conn_until && (out->connections == 0 ||
+	    d->thr_conns < out->connections))
+		out->connections = d->thr_conns;
+}
+
+long long
+shape_apply(struct shape_dest *d, const struct shaperule *r, long long now)
+{
+	long long until = now + (long long)r->for_ms;
+
+	switch (r->action) {
+	case SHAPERULE_THROTTLE:
+		d->thr = r->rate;
+		d->thr_until = until;
+		/* What was let by before the reply does not hasten the next. */
+		d->msg_tat = now * 1000 + interval_us(&r->rate);
+		break;
+	case SHAPERULE_CONNECTIONS:
+		d->thr_conns = r->connections;
+		d->conn_until = until;
+		break;
+	case SHAPERULE_SUSPEND:
+		d->susp_until = until;
+		break;
+	}
+	return until;
+}
+
+long long
+shape_greet421(struct shape_dest *d, long long now)
+{
+	long long ms = SHAPE_GREET_MS;
+	unsigned i;
+
+	for (i = 0; i < d->greet_fails && ms < SHAPE_GREET_MAX; i++)
+		ms *= 2;
+	if (ms > SHAPE_GREET_MAX)
+		ms = SHAPE_GREET_MAX;
+	d->greet_fails++;
+	d->susp_until = now + ms;
+	return d->susp_until;
+}
+
+void
+shape_success(struct shape_dest *d)
+{
+	d->greet_fails = 0;
+}
+
 void
 shape_free(struct shape *s)
 {

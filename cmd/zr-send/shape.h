@@ -12,6 +12,11 @@
  * event, one emission interval (period / n) after the last, so events are
  * spread evenly and never burst at the start of a period.
  *
+ * A throttling reply (shaperules.h) tightens a destination's limits or
+ * suspends it until a time; a 421 to the greeting suspends it for
+ * SHAPE_GREET_MS, doubled for each such reply in a row (to SHAPE_GREET_MAX)
+ * until a delivery there succeeds.
+ *
  * The table only grows (a destination's index stays valid for the life
  * of the process); shape_free releases it.
  */
@@ -21,6 +26,7 @@
 #include <stddef.h>
 
 #include "route.h"
+#include "shaperules.h"
 #include "shaping.h"
 #include "zs.h"
 
@@ -29,12 +35,21 @@
 /* Destinations remembered at most; past that, mail goes unshaped. */
 #define SHAPE_DEST_MAX 100000
 
+/* A 421 at the greeting: suspended this long (ms), doubled per repeat. */
+#define SHAPE_GREET_MS 15000LL
+#define SHAPE_GREET_MAX (10LL * 60 * 1000)
+
 struct shape_dest {
 	char *key;		/* the destination, NUL-terminated */
 	char *names;		/* what control/shaping matches, NUL after each */
 	size_t nlen;
 	struct shaping_limits lim;
 	long long conn_tat, msg_tat;	/* us: GCRA's next allowed time */
+	/* What throttling replies did, each until a time (ms). */
+	long long susp_until, thr_until, conn_until;
+	struct shaping_rate thr;
+	unsigned long long thr_conns;
+	unsigned greet_fails;		/* 421 greetings in a row */
 };
 
 struct shape {
@@ -64,6 +79,16 @@ void shape_relimit(struct shape *, const struct shaping *t);
 long long shape_wait(const struct shaping_rate *r, long long tat,
     long long now);
 void shape_take(const struct shaping_rate *r, long long *tat, long long now);
+/* The limits of d in force at now: its own, tightened by throttles. */
+void shape_limits(const struct shape_dest *, long long now,
+    struct shaping_limits *out);
+/* Rule r applies to d from now: the time (ms) it holds until. */
+long long shape_apply(struct shape_dest *, const struct shaperule *r,
+    long long now);
+/* A 421 at the greeting: d is suspended; the time (ms) until. */
+long long shape_greet421(struct shape_dest *, long long now);
+/* A delivery succeeded there: the greeting back-off starts afresh. */
+void shape_success(struct shape_dest *);
 void shape_free(struct shape *);
 
 #endif

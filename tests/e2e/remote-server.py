@@ -37,6 +37,11 @@ ap.add_argument('--stall-after-dot', action='store_true')
 ap.add_argument('--delay-dot', type=float, default=0,
                 help='seconds to wait before answering the final dot')
 ap.add_argument('--port', type=int, default=0)
+ap.add_argument('--throttle-after', type=int, default=0,
+                help='answer the final dot with --throttle-reply once this '
+                'many messages were taken')
+ap.add_argument('--throttle-reply',
+                default='451 4.7.28 unusual rate of unsolicited mail')
 ap.add_argument('--times', action='store_true',
                 help='log "time N SECONDS" at each final dot and '
                 '"session open=K" as sessions come and go')
@@ -223,6 +228,9 @@ class Handler:
             return '250 2.0.0 never seen'
         if args.stall_after_dot:
             await asyncio.sleep(3600)
+        if args.throttle_after and n > args.throttle_after:
+            log('throttled %d' % n)
+            return args.throttle_reply
         return args.data_reply
 
 

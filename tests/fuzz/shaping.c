@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the control/shaping parser: the input's lines as control_readlines
+ * Fuzz the control/shaping and control/shaperules parsers: the input's lines as control_readlines
  * hands them over (a NUL after each), then a match of the same bytes as
  * names, and the rate and period scanners on the whole input. Whatever is
- * accepted must obey the limits the header promises.
+ * accepted must obey the limits the header promises, and a rule table
+ * must match its own lines without trouble.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "shaperules.h"
 #include "shaping.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -27,6 +29,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct shaping t;
+	struct shaperules sr = { NULL, 0 };
 	struct shaping_rate r;
 	unsigned long long ms;
 	char *lines = malloc(size + 1);
@@ -48,6 +51,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(shaping_match(&t, lines, size + 1));
 	}
 	shaping_free(&t);
+	if (shaperules_parse(&sr, lines, count, &bad)) {
+		const char *p = lines;
+
+		for (i = 0; i < count; i++, p += strlen(p) + 1)
+			if (shaperules_match(&sr, p) == NULL && sr.n > 0 &&
+			    sr.r[0].for_ms == 0)
+				abort();
+	}
+	shaperules_free(&sr);
 	if (shaping_rate_parse(&r, (const char *)data, size) &&
 	    (r.n == 0 || r.ms == 0))
 		abort();

@@ -151,12 +151,70 @@ dests(void)
 	zs_free(&names);
 }
 
+static void
+rules(void)
+{
+	struct shaperules t = { NULL, 0 };
+	const struct shaperule *r;
+	struct shape_dest d;
+	struct shaping_limits l;
+	size_t bad;
+	static const char good[] =
+	    "4\\.7\\.28 throttle msgrate=10/1m for=30m\0"
+	    "\\[TSS04\\] suspend for=2h\0"
+	    "451 4\\.7\\.500 connections=1";
+
+	ok(shaperules_parse(&t, good, 3, &bad) && t.n == 3,
+	    "three rules, one with spaces in its expression");
+	r = shaperules_match(&t, "421 4.7.28 unusual rate of mail");
+	ok(r == &t.r[0] && r->action == SHAPERULE_THROTTLE &&
+	    r->rate.n == 10 && r->rate.ms == 60000 && r->for_ms == 1800000,
+	    "Gmail's text: throttle 10/min for 30 min");
+	r = shaperules_match(&t, "421 4.7.0 [tss04] deferred");
+	ok(r == &t.r[1] && r->for_ms == 7200000, "case ignored: suspend 2 h");
+	r = shaperules_match(&t, "451 4.7.500 Server busy");
+	ok(r == &t.r[2] && r->connections == 1 &&
+	    r->for_ms == SHAPERULES_FOR, "connections=1, the default time");
+	ok(shaperules_match(&t, "452 4.2.2 mailbox full") == NULL,
+	    "other texts: no rule");
+	ok(!shaperules_parse(&t, "x throttle\0", 1, &bad) && bad == 1 &&
+	    !shaperules_parse(&t, "msgrate=1/1s", 1, &bad) &&
+	    !shaperules_parse(&t, "( suspend", 1, &bad) &&
+	    !shaperules_parse(&t, "x suspend for=1d", 1, &bad) &&
+	    t.n == 3, "malformed rules refused, the table kept");
+
+	memset(&d, 0, sizeof d);
+	d.lim.msgrate.n = 100;
+	d.lim.msgrate.ms = 1000;
+	d.lim.connections = 5;
+	ok(shape_apply(&d, &t.r[0], 1000) == 1000 + 1800000,
+	    "a throttle holds for its duration");
+	shape_limits(&d, 2000, &l);
+	ok(l.msgrate.n == 10 && l.msgrate.ms == 60000 && l.connections == 5,
+	    "in force: the slower rate");
+	ok(shape_wait(&l.msgrate, d.msg_tat, 2000) == 5000,
+	    "the next message a full interval after the reply");
+	shape_limits(&d, 1000 + 1800000, &l);
+	ok(l.msgrate.n == 100, "after it, the destination's own rate");
+	(void)shape_apply(&d, &t.r[2], 0);
+	shape_limits(&d, 1, &l);
+	ok(l.connections == 1, "connections lowered");
+	ok(shape_greet421(&d, 0) == 15000 && shape_greet421(&d, 0) == 30000 &&
+	    shape_greet421(&d, 0) == 60000, "421 greetings: 15 s, doubling");
+	d.greet_fails = 100;
+	ok(shape_greet421(&d, 0) == SHAPE_GREET_MAX, "at most 10 minutes");
+	shape_success(&d);
+	ok(shape_greet421(&d, 0) == 15000, "a success starts it afresh");
+	shaperules_free(&t);
+}
+
 int
 main(void)
 {
-	plan(27);
+	plan(41);
 	parser();
 	rates();
 	dests();
+	rules();
 	return done();
 }
