@@ -234,16 +234,22 @@ idle_on(struct send *s, const char *key)
 	return NULL;
 }
 
-/* A child for j on a new session within the limits, or NULL. */
+/*
+ * A child for j on a new session within the limits, or NULL (*held: the
+ * destination's limits said no).
+ */
 static struct child *
-child_fresh(struct send *s, const struct job *j, long long now)
+child_fresh(struct send *s, const struct job *j, long long now, bool *held)
 {
 	struct child *c = NULL;
 	size_t k;
 
-	if (host_count(s, j->first) >= s->conf->perhost ||
-	    !limit_allows(s, j, NULL, now))
+	if (host_count(s, j->first) >= s->conf->perhost)
 		return NULL;
+	if (!limit_allows(s, j, NULL, now)) {
+		*held = true;
+		return NULL;
+	}
 	if (s->nchild < child_limit(s)) {
 		c = spawn(s, j->first);
 		if (c == NULL)
@@ -282,10 +288,11 @@ child_assign(struct send *s)
 	size_t i = 0;
 
 	s->shape_wake = 0;
+	s->shape_held = 0;
 	while (i < s->npending) {
 		struct job *j = s->pending[i];
 		struct child *c = idle_on(s, j->first);
-		bool fresh = false;
+		bool fresh = false, held = false;
 
 		/* A child already connected to the host comes first. */
 		if (c != NULL && !limit_allows(s, j, c, now)) {
@@ -294,12 +301,14 @@ child_assign(struct send *s)
 			    s->shape.d[j->dest].lim.msgsperconn != 0 &&
 			    c->njobs >= s->shape.d[j->dest].lim.msgsperconn)
 				child_close_input(c);
+			s->shape_held++;
 			i++;
 			continue;
 		}
 		if (c == NULL) {
-			c = child_fresh(s, j, now);
+			c = child_fresh(s, j, now, &held);
 			fresh = true;
+			s->shape_held += held;
 		}
 		if (c == NULL) {
 			i++;

@@ -46,6 +46,11 @@
 
 /* Routes one message may use in one pass (and so jobs waiting at most). */
 #define ROUTES_MAX 64
+/*
+ * Jobs waiting at most: a message's worth beyond what destinations'
+ * limits hold back (limit.h), so that those do not stop the intake.
+ */
+#define PENDING_MAX (4 * ROUTES_MAX)
 /* todo/normal and todo/low are rescanned at most this often (ms) on pokes. */
 #define SCAN_GAP_MS 200
 /* Files in tmp/ older than this are the remains of a crash (qmail's 36 h). */
@@ -129,7 +134,8 @@ struct send {
 	long long lastscan[PRIO_COUNT];
 	struct shape shape;		/* destinations and their limits */
 	long long shape_wake;		/* ms: a pending job's limit ends */
-	struct job *pending[ROUTES_MAX];
+	size_t shape_held;		/* pending jobs a limit holds back */
+	struct job *pending[PENDING_MAX];
 	size_t npending;
 	struct child *child;
 	size_t nchild;

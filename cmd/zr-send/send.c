@@ -212,9 +212,22 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 }
 
 /*
+ * Whether to take another message: no job waits for a child, or those
+ * that wait are held back by their destinations' limits and another
+ * message's jobs have room.
+ */
+static bool
+intake(const struct send *s)
+{
+	return s->npending == 0 || (s->npending == s->shape_held &&
+	    s->npending + ROUTES_MAX <= PENDING_MAX);
+}
+
+/*
  * Start messages while children are free. A job that has to wait for a
  * child stops the intake, so at most one message's jobs ever wait ahead of
- * a more urgent message.
+ * a more urgent message; jobs a destination's limit holds back do not,
+ * up to PENDING_MAX.
  */
 static void
 dispatch(struct send *s)
@@ -224,7 +237,7 @@ dispatch(struct send *s)
 	int p;
 
 	child_assign(s);
-	while (!s->stopping && !got_term && s->npending == 0 &&
+	while (!s->stopping && !got_term && intake(s) &&
 	    child_busy(s) < child_limit(s)) {
 		/* Messages whose routes were being looked up go first. */
 		if (mx_resume(&s->mx, q.id, &q.prio, &from))
