@@ -175,3 +175,57 @@ limit_reply(struct send *s, const struct job *j, const struct job_report *r,
 		log_change(d, what[x->action], x->action == SHAPERULE_THROTTLE ?
 		    &x->rate : NULL, (long long)x->for_ms, x->text);
 }
+
+static int
+rate_fmt(struct zs *l, const char *key, const struct shaping_rate *r)
+{
+	return r->n == 0 || (zs_catc(l, ' ') && zs_cats(l, key) &&
+	    zs_catc(l, '=') && zs_catulong(l, r->n) && zs_catc(l, '/') &&
+	    zs_catulong(l, r->ms) && zs_cats(l, "ms"));
+}
+
+static int
+num_fmt(struct zs *l, const char *key, unsigned long long n)
+{
+	return zs_catc(l, ' ') && zs_cats(l, key) && zs_catc(l, '=') &&
+	    zs_catulong(l, n);
+}
+
+/* Seconds since the epoch of until, when it is ahead of now; else 0. */
+static unsigned long long
+ahead(long long until, long long now)
+{
+	return until > now ? (unsigned long long)(until / 1000) : 0;
+}
+
+void
+limit_write(struct send *s, long long now)
+{
+	struct zs t = ZS_INIT;
+	size_t d, i, fly, held;
+	int ok = 1;
+
+	for (d = 0; ok && d < s->shape.n; d++) {
+		const struct shape_dest *x = &s->shape.d[d];
+
+		for (i = fly = 0; i < s->nchild; i++)
+			fly += s->child[i].dest == d && s->child[i].job != NULL;
+		for (i = held = 0; i < s->npending; i++)
+			held += s->pending[i]->dest == d;
+		ok = zs_cats(&t, x->key) && num_fmt(&t, "inflight", fly) &&
+		    num_fmt(&t, "pending", held) &&
+		    num_fmt(&t, "connections", x->lim.connections) &&
+		    rate_fmt(&t, "connrate", &x->lim.connrate) &&
+		    rate_fmt(&t, "msgrate", &x->lim.msgrate) &&
+		    num_fmt(&t, "msgsperconn", x->lim.msgsperconn) &&
+		    (x->thr_until <= now || rate_fmt(&t, "throttle", &x->thr)) &&
+		    num_fmt(&t, "throttled_until", ahead(x->thr_until, now)) &&
+		    num_fmt(&t, "suspended_until", ahead(x->susp_until, now)) &&
+		    zs_catc(&t, '\n');
+	}
+	if (ok && queue_stats_write(&s->q, "destinations", t.s ? t.s : "",
+	    t.len) != 1)
+		ok = 0;
+	(void)ok;	/* a lost snapshot is written again a second later */
+	zs_free(&t);
+}

@@ -37,4 +37,10 @@ void limit_start(struct send *, const struct job *j, struct child *c,
 void limit_reply(struct send *, const struct job *j,
     const struct job_report *r, const char *text);
 
+/*
+ * stats/destinations (zr-queue(5)): a line per destination with its
+ * limits, what is in flight and held back, and throttles in force at now.
+ */
+void limit_write(struct send *, long long now);
+
 #endif

@@ -135,6 +135,7 @@ struct send {
 	struct shape shape;		/* destinations and their limits */
 	long long shape_wake;		/* ms: a pending job's limit ends */
 	size_t shape_held;		/* pending jobs a limit holds back */
+	long long shape_at;		/* ms: stats/destinations written */
 	struct job *pending[PENDING_MAX];
 	size_t npending;
 	struct child *child;

@@ -434,6 +434,10 @@ turn(struct send *s, long long now)
 	cleanup_turn(s, now);
 	if (s->stats_dirty && now - s->stats_at >= 1000)
 		stats_flush(s);
+	if (s->shape.n > 0 && now - s->shape_at >= 1000) {
+		limit_write(s, now);
+		s->shape_at = now;
+	}
 	stats_status(s, false);
 	/* Idle children hold connections only so long. */
 	for (i = 0; i < s->nchild; i++)

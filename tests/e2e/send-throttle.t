@@ -9,7 +9,7 @@
 # one per message.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 9
+plan 11
 zr_setup
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 datas() { grep -c '^data ' "$T/rx.log"; }
@@ -30,6 +30,14 @@ n0=$(datas)
 ok 'one log line: destination, rule and duration' \
 	grep -q 'shaping: smarthosts: throttle msgrate=10/60000ms for 1800 s: rule 4\\\.7\\\.28$' "$T/send.log"
 is "$n0" 6 'the throttle came with the first throttling reply'
+shows() { zr-qstat --destinations "$@" >"$T/dests.out" 2>&1 &&
+	grep -q "$DEST_RE" "$T/dests.out"; }
+DEST_RE='^smarthosts inflight=[01] pending=[0-9]* connections=0 msgsperconn=0 throttle=10/60000ms throttled_until=[1-9][0-9]* suspended_until=0$'
+ok 'zr-qstat --destinations shows the throttle and until when' \
+	wait_for 5 shows
+DEST_RE='"destination":"smarthosts","inflight":[01],.*"throttle":"10/60000ms","throttled_until":[1-9]'
+ok 'and as JSON' sh -c 'zr-qstat --destinations --json |
+	python3 -c "import json,sys; d=json.load(sys.stdin); assert d[0][\"throttle\"] == \"10/60000ms\" and d[0][\"throttled_until\"] > 0, d"'
 wait_for 30 at_least 7
 ms=$(($(now_ms) - t0))
 diag "the next attempt came $ms ms after the throttle"
