@@ -7,40 +7,13 @@
 #include "envelope.h"
 #include "export.h"
 #include "fmt.h"
+#include "dests.h"
 #include "out.h"
 #include "qstate.h"
 #include "report.h"
 #include "scan.h"
 #include "zs.h"
 
-static void
-metric_head(struct buf *o, const char *name, const char *type,
-    const char *help)
-{
-	out_s(o, "# HELP ");
-	out_s(o, name);
-	out_s(o, " ");
-	out_s(o, help);
-	out_s(o, "\n# TYPE ");
-	out_s(o, name);
-	out_s(o, " ");
-	out_s(o, type);
-	out_s(o, "\n");
-}
-
-/* A label value: backslash, quote and line feed escaped. */
-static void
-out_label(struct buf *o, const char *v)
-{
-	for (; *v != '\0'; v++) {
-		char c[3] = { '\\', *v == '\n' ? 'n' : *v, '\0' };
-
-		if (*v == '\\' || *v == '"' || *v == '\n')
-			out_s(o, c);
-		else
-			(void)buf_put(o, v, 1);
-	}
-}
 
 /*
  * zr-send's counters: messages_X and rcpts_X as results of one family
@@ -72,7 +45,7 @@ counters(struct buf *o, const struct report_counts *rc)
 			if (strncmp(n, fam[f].prefix, pl) != 0)
 				continue;
 			if (!head++)
-				metric_head(o, fam[f].metric, "counter", fam[f].help);
+				out_help(o, fam[f].metric, "counter", fam[f].help);
 			out_s(o, fam[f].metric);
 			out_s(o, "{");
 			out_s(o, fam[f].label);
@@ -94,7 +67,7 @@ counters(struct buf *o, const struct report_counts *rc)
 		    strcmp(n, "attempts") == 0 ? "delivery_attempts" : n) == -1 ||
 		    strspn(n, "abcdefghijklmnopqrstuvwxyz_") != strlen(n))
 			continue;
-		metric_head(o, name, "counter", "A counter of zr-send.");
+		out_help(o, name, "counter", "A counter of zr-send.");
 		out_s(o, name);
 		out_s(o, " ");
 		out_u(o, rc->counter[k].value);
@@ -202,7 +175,7 @@ histograms(struct queue *q, struct buf *o)
 			if (k < nw)
 				continue;
 			if (!head++)
-				metric_head(o, fam[f].metric, "histogram",
+				out_help(o, fam[f].metric, "histogram",
 				    fam[f].help);
 			for (k = 0; k <= nbound; k++) {
 				(void)scan_ulong_all(w[3 + k], &u);
@@ -246,7 +219,7 @@ export_prometheus(struct queue *q, struct buf *o)
 	if (!report_count(q, &rc))
 		return EXIT_TEMP;
 
-	metric_head(o, "zr_queue_messages", "gauge",
+	out_help(o, "zr_queue_messages", "gauge",
 	    "Messages in the queue, by state.");
 	for (k = 0; k < qstat_nstates; k++) {
 		if (qstat_states[k].json == NULL)
@@ -257,7 +230,7 @@ export_prometheus(struct queue *q, struct buf *o)
 		out_u(o, report_state_count(&rc, k));
 		out_s(o, "\n");
 	}
-	metric_head(o, "zr_queue_pending_messages", "gauge",
+	out_help(o, "zr_queue_pending_messages", "gauge",
 	    "Messages not yet finished (queued, in progress, deferred, held), "
 	    "by priority.");
 	for (k = 0; k < PRIO_COUNT; k++) {
@@ -267,7 +240,7 @@ export_prometheus(struct queue *q, struct buf *o)
 		out_u(o, rc.prio[k]);
 		out_s(o, "\n");
 	}
-	metric_head(o, "zr_queue_size_bytes", "gauge",
+	out_help(o, "zr_queue_size_bytes", "gauge",
 	    "Bytes in the queue's message files.");
 	out_s(o, "zr_queue_size_bytes ");
 	out_u(o, rc.bytes);
@@ -277,29 +250,29 @@ export_prometheus(struct queue *q, struct buf *o)
 	 * alert (time() - this) must neither count delivered mail nor read an
 	 * empty queue as 1970.
 	 */
-	metric_head(o, "zr_queue_oldest_message_timestamp_seconds", "gauge",
+	out_help(o, "zr_queue_oldest_message_timestamp_seconds", "gauge",
 	    "Arrival time of the oldest pending message; absent when none is.");
 	if (rc.oldest_pending != 0) {
 		out_s(o, "zr_queue_oldest_message_timestamp_seconds ");
 		out_u(o, (unsigned long long)rc.oldest_pending);
 		out_s(o, "\n");
 	}
-	metric_head(o, "zr_queue_average_age_seconds", "gauge",
+	out_help(o, "zr_queue_average_age_seconds", "gauge",
 	    "Average time pending messages have spent in the queue.");
 	out_s(o, "zr_queue_average_age_seconds ");
 	out_f(o, rc.avg_age);
 	out_s(o, "\n");
-	metric_head(o, "zr_queue_average_attempts", "gauge",
+	out_help(o, "zr_queue_average_attempts", "gauge",
 	    "Average delivery attempts of pending messages.");
 	out_s(o, "zr_queue_average_attempts ");
 	out_f(o, rc.avg_attempts);
 	out_s(o, "\n");
-	metric_head(o, "zr_queue_next_retry_timestamp_seconds", "gauge",
+	out_help(o, "zr_queue_next_retry_timestamp_seconds", "gauge",
 	    "When the earliest deferred message is due, 0 when none is.");
 	out_s(o, "zr_queue_next_retry_timestamp_seconds ");
 	out_u(o, (unsigned long long)rc.next_retry);
 	out_s(o, "\n");
-	metric_head(o, "zr_queue_messages_by_host", "gauge",
+	out_help(o, "zr_queue_messages_by_host", "gauge",
 	    "Messages by the host of their last delivery attempt.");
 	for (k = 0; k < rc.nhosts; k++) {
 		out_s(o, "zr_queue_messages_by_host{host=\"");
@@ -310,6 +283,7 @@ export_prometheus(struct queue *q, struct buf *o)
 	}
 	counters(o, &rc);
 	histograms(q, o);
+	dests_prometheus(q, o);
 	report_counts_free(&rc);
 	return EXIT_OK;
 }

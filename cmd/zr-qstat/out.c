@@ -93,3 +93,32 @@ out_f(struct buf *o, double d)
 	if (fmt_snprintf(tmp, sizeof tmp, "%.2f", d) != -1)
 		out_s(o, tmp);
 }
+
+/* A label value: backslash, quote and line feed escaped. */
+void
+out_label(struct buf *o, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		char c[3] = { '\\', *v == '\n' ? 'n' : *v, '\0' };
+
+		if (*v == '\\' || *v == '"' || *v == '\n')
+			out_s(o, c);
+		else
+			(void)buf_put(o, v, 1);
+	}
+}
+
+void
+out_help(struct buf *o, const char *name, const char *type,
+    const char *help)
+{
+	out_s(o, "# HELP ");
+	out_s(o, name);
+	out_s(o, " ");
+	out_s(o, help);
+	out_s(o, "\n# TYPE ");
+	out_s(o, name);
+	out_s(o, " ");
+	out_s(o, type);
+	out_s(o, "\n");
+}

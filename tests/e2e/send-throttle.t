@@ -9,7 +9,7 @@
 # one per message.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 11
+plan 12
 zr_setup
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 datas() { grep -c '^data ' "$T/rx.log"; }
@@ -38,6 +38,9 @@ ok 'zr-qstat --destinations shows the throttle and until when' \
 DEST_RE='"destination":"smarthosts","inflight":[01],.*"throttle":"10/60000ms","throttled_until":[1-9]'
 ok 'and as JSON' sh -c 'zr-qstat --destinations --json |
 	python3 -c "import json,sys; d=json.load(sys.stdin); assert d[0][\"throttle\"] == \"10/60000ms\" and d[0][\"throttled_until\"] > 0, d"'
+zr-qstat --prometheus >"$T/prom.out"
+ok 'Prometheus: zr_destination_throttled 1 for the destination' \
+	grep -q '^zr_destination_throttled{destination="smarthosts"} 1$' "$T/prom.out"
 wait_for 30 at_least 7
 ms=$(($(now_ms) - t0))
 diag "the next attempt came $ms ms after the throttle"
