@@ -7,7 +7,7 @@
 # destination and share its connection limit.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 11
+plan 12
 zr_setup
 
 # spread LOG: seconds between the first and the last arrival, and the most
@@ -68,11 +68,12 @@ is "$(grep -c '^data ' "$T/slow.log")" 1 'slow.test: one so far'
 send_stop
 # The 3 left for slow.test stay on their route and rate from here on.
 
-# connections=1: one session at a time, even with four children free.
+# connections=1: one session at a time, even with four children free;
+# msgsperconn=3: at most 3 messages on one.
 py_server one --pipelining --times --delay-dot 0.2
 control smarthosts "127.0.0.1:$(port_of one)"
 control shaping "route:slow.test msgrate=1/10s
-smarthosts connections=1"
+smarthosts connections=1 msgsperconn=3"
 i=0
 while [ $i -lt 8 ]; do inj "c$i@x.test"; i=$((i + 1)); done
 send_start
@@ -80,6 +81,9 @@ wait_for 30 has_data one 8
 is "$(datas one)" 8 'connections=1: all 8 delivered'
 diag "at most $(maxopen "$T/one.log") sessions at once"
 is "$(maxopen "$T/one.log")" 1 'never two sessions at once'
+sess=$(grep -c '^ehlo ' "$T/one.log")
+diag "$sess sessions for 8 messages at msgsperconn=3"
+ok 'msgsperconn=3: a new session after every 3 messages' test "$sess" -ge 3
 send_stop
 
 # MX roll-up: three domains, one MX host name, one destination.
