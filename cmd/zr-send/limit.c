@@ -223,9 +223,9 @@ limit_write(struct send *s, long long now)
 		    num_fmt(&t, "suspended_until", ahead(x->susp_until, now)) &&
 		    zs_catc(&t, '\n');
 	}
-	if (ok && queue_stats_write(&s->q, "destinations", t.s ? t.s : "",
-	    t.len) != 1)
-		ok = 0;
-	(void)ok;	/* a lost snapshot is written again a second later */
+	/* A snapshot not written is written again a second later. */
+	if (ok)
+		(void)queue_stats_write(&s->q, "destinations", t.s ? t.s : "",
+		    t.len);
 	zs_free(&t);
 }
