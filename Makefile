@@ -259,6 +259,7 @@ install: all
 	done
 	install -m 755 queue-layout/mkqueue scripts/oauth2-token \
 		$(DESTDIR)$(PREFIX)/share/zr/
+	install -m 644 etc/shaperules $(DESTDIR)$(PREFIX)/share/zr/
 
 clean:
 	rm -rf build build-san build-fuzz bin

@@ -7,6 +7,7 @@
 #include "envelope.h"
 #include "export.h"
 #include "fmt.h"
+#include "dests.h"
 #include "out.h"
 #include "qstate.h"
 #include "report.h"
@@ -158,6 +159,7 @@ export_prometheus(struct queue *q, struct buf *o)
 		return EXIT_TEMP;
 	summary_render(SUMMARY_PROM, q->root, &rc, time(NULL), o);
 	histograms(q, o);
+	dests_prometheus(q, o);
 	report_counts_free(&rc);
 	return EXIT_OK;
 }

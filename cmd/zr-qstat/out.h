@@ -17,6 +17,8 @@ void out_pad(struct buf *, const char *s, size_t width, int right);
 void out_upad(struct buf *, unsigned long long, size_t width);
 /* A JSON string; bytes outside printable ASCII are escaped. */
 void out_json(struct buf *, const char *);
+/* A Prometheus label value: backslash, quote and line feed escaped. */
+void out_label(struct buf *, const char *);
 /* A number with two decimals. */
 void out_f(struct buf *, double);
 /* 42s, 5m, 3h, 2d. */
@@ -24,7 +26,5 @@ void out_age(struct buf *, long long secs);
 /* A Prometheus metric's # HELP and # TYPE lines. */
 void out_metric(struct buf *, const char *name, const char *type,
     const char *help);
-/* A Prometheus label value: backslash, quote and line feed escaped. */
-void out_label(struct buf *, const char *);
 
 #endif

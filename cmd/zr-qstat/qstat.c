@@ -17,6 +17,7 @@
 #include "out.h"
 #include "export.h"
 #include "http.h"
+#include "dests.h"
 #include "report.h"
 #include "summary.h"
 
@@ -70,6 +71,8 @@ qstat_args(struct qstat_conf *c, int argc, char **argv)
 			c->mode = QS_HTTP;
 		} else if (strcmp(a, "-j") == 0) {
 			c->mode = QS_POSTQUEUE;
+		} else if (strcmp(a, "--destinations") == 0) {
+			c->mode = QS_DESTS;
 		} else if (strcmp(a, "--check") == 0) {
 			c->mode = QS_CHECK;
 		} else if (strcmp(a, "--fix") == 0) {
@@ -670,6 +673,9 @@ qstat_run(const struct qstat_conf *c, struct buf *o)
 		break;
 	case QS_POSTQUEUE:
 		r = export_postqueue(&q, o);
+		break;
+	case QS_DESTS:
+		r = dests_show(&q, c->json, o);
 		break;
 	case QS_HTTP:
 		break;		/* served above */

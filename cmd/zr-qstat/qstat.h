@@ -21,7 +21,7 @@
 
 enum qstat_mode {
 	QS_SUMMARY, QS_LIST, QS_SHOW, QS_MAILQ, QS_CHECK, QS_OP, QS_PROM,
-	QS_POSTQUEUE, QS_HTTP
+	QS_POSTQUEUE, QS_HTTP, QS_DESTS
 };
 
 struct qstat_conf {
@@ -40,7 +40,8 @@ struct qstat_conf {
 #define QSTAT_WRONGSTATE 4	/* an operation: not for a message in its state */
 
 #define QSTAT_USAGE "zr-qstat [-q queuedir] [--json | --prometheus | --http] " \
-	"[-l [state] | -s id | -p | -j | --check [--fix] | --hold id|all | " \
+	"[-l [state] | -s id | -p | -j | --destinations | --check [--fix] | " \
+	"--hold id|all | " \
 	"--release id|all | --cancel id | --retry id|all | --remove id | " \
 	"--clear-expired | --purge]"
 

@@ -13,6 +13,7 @@
 #include "die.h"
 #include "fmt.h"
 #include "job.h"
+#include "limit.h"
 #include "log.h"
 #include "msg.h"
 
@@ -121,6 +122,7 @@ spawn(struct send *s, const char *key)
 	c->wfd = in[1];
 	c->rfd = out[0];
 	c->idle_since = clock_ms();
+	c->dest = SHAPE_NONE;
 	/* Without one the child still works; a crash may repeat its work. */
 	c->journal = results_new(&s->res, &s->q);
 	if (c->journal == -1)
@@ -219,58 +221,103 @@ child_limit(const struct send *s)
 	return (size_t)s->conf->concurrency;
 }
 
-/* Give pending jobs to children where the limits allow. */
-void
-child_assign(struct send *s)
+/* An idle child still connected to host key, or NULL. */
+static struct child *
+idle_on(struct send *s, const char *key)
 {
-	size_t i = 0, k;
+	size_t k;
 
-	while (i < s->npending) {
-		struct job *j = s->pending[i];
-		struct child *c = NULL;
+	for (k = 0; k < s->nchild; k++)
+		if (s->child[k].job == NULL && s->child[k].wfd != -1 &&
+		    strcmp(s->child[k].key, key) == 0)
+			return &s->child[k];
+	return NULL;
+}
 
-		/* A child already connected to the host comes first. */
-		for (k = 0; k < s->nchild; k++)
-			if (s->child[k].job == NULL && s->child[k].wfd != -1 &&
-			    strcmp(s->child[k].key, j->first) == 0) {
+/*
+ * A child for j on a new session within the limits, or NULL (*held: the
+ * destination's limits said no).
+ */
+static struct child *
+child_fresh(struct send *s, const struct job *j, long long now, bool *held)
+{
+	struct child *c = NULL;
+	size_t k;
+
+	if (host_count(s, j->first) >= s->conf->perhost)
+		return NULL;
+	if (!limit_allows(s, j, NULL, now)) {
+		*held = true;
+		return NULL;
+	}
+	if (s->nchild < child_limit(s)) {
+		c = spawn(s, j->first);
+		if (c == NULL)
+			warn_sys("unable to start a deliverer");
+	} else {
+		/*
+		 * Take an idle child from another host only when this host
+		 * has none; else wait for its own: hosts sharing few children
+		 * would otherwise trade connections on every message.
+		 */
+		bool none = host_count(s, j->first) == 0;
+
+		/* zr-local and zr-remote do not stand in for each other. */
+		bool local = strcmp(j->first, MX_LOCAL_KEY) == 0;
+
+		for (k = 0; none && k < s->nchild; k++)
+			if (s->child[k].job == NULL &&
+			    s->child[k].wfd != -1 &&
+			    (strcmp(s->child[k].key,
+			    MX_LOCAL_KEY) == 0) == local) {
 				c = &s->child[k];
 				break;
 			}
-		if (c == NULL && host_count(s, j->first) < s->conf->perhost) {
-			if (s->nchild < child_limit(s)) {
-				c = spawn(s, j->first);
-				if (c == NULL)
-					warn_sys("unable to start a deliverer");
-			} else {
-				/*
-				 * Take an idle child from another host only
-				 * when this host has none; else wait for its
-				 * own: hosts sharing few children would
-				 * otherwise trade connections on every
-				 * message.
-				 */
-				bool none = host_count(s, j->first) == 0;
+	}
+	return c;
+}
 
-				/* zr-local and zr-remote do not stand in for each other. */
-				bool local = strcmp(j->first, MX_LOCAL_KEY) == 0;
+/*
+ * Give pending jobs to children where the limits allow: concurrency, per
+ * host, and the destination's shaping (limit.h).
+ */
+void
+child_assign(struct send *s)
+{
+	long long now = clock_ms();
+	size_t i = 0;
 
-				for (k = 0; none && k < s->nchild; k++)
-					if (s->child[k].job == NULL &&
-					    s->child[k].wfd != -1 &&
-					    (strcmp(s->child[k].key,
-					    MX_LOCAL_KEY) == 0) == local) {
-						c = &s->child[k];
-						break;
-					}
-			}
+	s->shape_wake = 0;
+	s->shape_held = 0;
+	while (i < s->npending) {
+		struct job *j = s->pending[i];
+		struct child *c = idle_on(s, j->first);
+		bool fresh = false, held = false;
+
+		/* A child already connected to the host comes first. */
+		if (c != NULL && !limit_allows(s, j, c, now)) {
+			/* Its session has done its share (msgsperconn). */
+			if (j->dest != SHAPE_NONE &&
+			    s->shape.d[j->dest].lim.msgsperconn != 0 &&
+			    c->njobs >= s->shape.d[j->dest].lim.msgsperconn)
+				child_close_input(c);
+			s->shape_held++;
+			i++;
+			continue;
+		}
+		if (c == NULL) {
+			c = child_fresh(s, j, now, &held);
+			fresh = true;
+			s->shape_held += held;
 		}
 		if (c == NULL) {
 			i++;
 			continue;
 		}
 		memcpy(c->key, j->first, strlen(j->first) + 1);
+		limit_start(s, j, c, fresh, now);
 		c->job = j;
-		j->started = clock_ms();
+		j->started = now;
 		c->out.len = 0;
 		if (!child_send_job(s, c, j))
 			child_close_input(c);	/* its EOF defers the job */

@@ -20,6 +20,7 @@ static const struct num nums[] = {
 	{ "queueinterval", F(queueinterval), 30, 1, 86400 },
 	{ "retrybase", F(retrybase), 60, 1, 86400 },
 	{ "retrymax", F(retrymax), 14400, 1, 7 * 86400 },
+	{ "retryjitter", F(retryjitter), 10, 0, 50 },
 	{ "lifetime", F(lifetime), 4 * 86400, 1, 365 * 86400ULL },
 	{ "maxretries", F(maxretries), 0, 0, 1000000 },
 	{ "cleanupinterval", F(cleanupinterval), 3600, 1, 7 * 86400 },
@@ -141,8 +142,20 @@ send_conf_load(struct send_conf *c, struct zs *err)
 	}
 	if (!load_texts(&n, err))
 		return 0;
+	memset(&n.shaping, 0, sizeof n.shaping);
+	memset(&n.shaperules, 0, sizeof n.shaperules);
+	if (!shaping_load(&n.shaping, err) ||
+	    !shaperules_load(&n.shaperules, err)) {
+		shaping_free(&n.shaping);
+		zs_free(&n.localdomains);
+		zs_free(&n.me);
+		zs_free(&n.dnsservers);
+		return 0;
+	}
 	/* route_load replaces the table only when both files are sound. */
 	if (!route_load(&n.routes, err)) {
+		shaping_free(&n.shaping);
+		shaperules_free(&n.shaperules);
 		zs_free(&n.localdomains);
 		zs_free(&n.me);
 		zs_free(&n.dnsservers);
@@ -151,6 +164,8 @@ send_conf_load(struct send_conf *c, struct zs *err)
 	zs_free(&c->localdomains);
 	zs_free(&c->me);
 	zs_free(&c->dnsservers);
+	shaping_free(&c->shaping);
+	shaperules_free(&c->shaperules);
 	*c = n;
 	return 1;
 }
@@ -159,6 +174,8 @@ void
 send_conf_free(struct send_conf *c)
 {
 	route_free(&c->routes);
+	shaping_free(&c->shaping);
+	shaperules_free(&c->shaperules);
 	zs_free(&c->localdomains);
 	zs_free(&c->me);
 	zs_free(&c->dnsservers);

@@ -15,6 +15,8 @@
  *	notify.c   notifications owed, and zr-bounce as a child
  *	cleanup.c  the removal of what the queue keeps no longer, in slices
  *	log.c      the event log's words; stats.c its counters
+ *	shape.c    destinations and their limits, pure data; limit.c
+ *	           the loop's use of them
  *
  * One process, one thread: whoever holds a struct send may change any of
  * it. A struct msg lives from start_msg until it is settled (msg.c), and
@@ -37,12 +39,18 @@
 #include "queue.h"
 #include "results.h"
 #include "sched.h"
+#include "shape.h"
 #include "send.h"
 #include "stats.h"
 #include "zs.h"
 
 /* Routes one message may use in one pass (and so jobs waiting at most). */
 #define ROUTES_MAX 64
+/*
+ * Jobs waiting at most: a message's worth beyond what destinations'
+ * limits hold back (limit.h), so that those do not stop the intake.
+ */
+#define PENDING_MAX (4 * ROUTES_MAX)
 /* todo/normal and todo/low are rescanned at most this often (ms) on pokes. */
 #define SCAN_GAP_MS 200
 /* Files in tmp/ older than this are the remains of a crash (qmail's 36 h). */
@@ -83,6 +91,7 @@ struct job {
 	char first[ROUTE_KEY_MAX + 1];
 	unsigned long long delivery;	/* number of the first recipient */
 	long long started;		/* ms, when handed to zr-remote */
+	size_t dest;			/* its destination (shape.h) */
 };
 
 struct child {
@@ -95,6 +104,8 @@ struct child {
 	size_t jobat;
 	struct zs out;
 	long long idle_since;		/* ms */
+	size_t dest;			/* its session's destination */
+	unsigned long long njobs;	/* jobs on this session so far */
 };
 
 /* The reads of deferred/ and state/ under way, a slice per turn (load.c). */
@@ -123,7 +134,11 @@ struct send {
 	struct results res;			/* the children's journals */
 	bool rescan[PRIO_COUNT];
 	long long lastscan[PRIO_COUNT];
-	struct job *pending[ROUTES_MAX];
+	struct shape shape;		/* destinations and their limits */
+	long long shape_wake;		/* ms: a pending job's limit ends */
+	size_t shape_held;		/* pending jobs a limit holds back */
+	long long shape_at;		/* ms: stats/destinations written */
+	struct job *pending[PENDING_MAX];
 	size_t npending;
 	struct child *child;
 	size_t nchild;

@@ -11,6 +11,7 @@
 #include "fmt.h"
 #include "hops.h"
 #include "job.h"
+#include "limit.h"
 #include "load.h"
 #include "log.h"
 #include "msg.h"
@@ -307,6 +308,7 @@ msg_job_done(struct send *s, struct job *j, const struct zs *out,
 	}
 	if (out != NULL)
 		mark_hosts(s, j, host, have ? &r : NULL);
+	limit_reply(s, j, have ? &r : NULL, mtext);
 	for (i = 0; i < j->nrcpt; i++) {
 		enum job_letter l = have && i < r.nrcpt ? r.rcpt[i].letter : 0;
 		const char *t = have && i < r.nrcpt ? r.rcpt[i].text : mtext;

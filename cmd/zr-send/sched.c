@@ -271,14 +271,19 @@ long long
 sched_retry_at(const struct send_conf *c, long long arrival, unsigned attempts,
     long long now, bool handback, unsigned long long rnd)
 {
-	unsigned long long d = send_retry_delay(c, attempts), jit = 0;
+	unsigned long long d = send_retry_delay(c, attempts);
+	unsigned long long span = d * c->retryjitter / 100;
 	long long end = arrival + (long long)c->lifetime, next;
 
 	if (handback)
 		return now;
-	if (d >= 10)
-		jit = rnd % (d / 10 + 1);
-	next = now + (long long)(d + jit);
+	/*
+	 * Either way of the delay, evenly: messages deferred together (an
+	 * outage) come due spread out, not as one burst.
+	 */
+	if (span > 0)
+		d = d - span + rnd % (2 * span + 1);
+	next = now + (long long)(d > 0 ? d : 1);
 	if (next > end && end > now)
 		next = end;
 	return next;

@@ -96,8 +96,9 @@ enum sched_giveup sched_give_up(const struct send_conf *, long long arrival,
     unsigned attempts, long long now);
 /*
  * When a message goes on being tried after attempt number attempts at
- * now: the retry delay plus up to a tenth more, taken from rnd (a random
- * number), so that a burst does not retry as one; never past the end of
+ * now: the retry delay spread evenly by control/retryjitter percent
+ * either way, taken from rnd (a random number), so that a burst does not
+ * retry as one; at least 1 s; never past the end of
  * the lifetime while that is ahead, for one last attempt then. handback
  * (stopped before its delivery): at once.
  */

@@ -11,6 +11,7 @@
 #include "child.h"
 #include "clock.h"
 #include "die.h"
+#include "limit.h"
 #include "load.h"
 #include "log.h"
 #include "loop.h"
@@ -134,6 +135,7 @@ route_rcpts(struct send *s, struct msg *m, const char *loops,
 				    "4.3.0 out of memory");
 				continue;
 			}
+			jobs[nsets]->dest = limit_dest(s, set);
 			vias[nsets] = via;
 			sets[nsets++] = set;
 		}
@@ -210,9 +212,22 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 }
 
 /*
+ * Whether to take another message: no job waits for a child, or those
+ * that wait are held back by their destinations' limits and another
+ * message's jobs have room.
+ */
+static bool
+intake(const struct send *s)
+{
+	return s->npending == 0 || (s->npending == s->shape_held &&
+	    s->npending + ROUTES_MAX <= PENDING_MAX);
+}
+
+/*
  * Start messages while children are free. A job that has to wait for a
  * child stops the intake, so at most one message's jobs ever wait ahead of
- * a more urgent message.
+ * a more urgent message; jobs a destination's limit holds back do not,
+ * up to PENDING_MAX.
  */
 static void
 dispatch(struct send *s)
@@ -222,7 +237,7 @@ dispatch(struct send *s)
 	int p;
 
 	child_assign(s);
-	while (!s->stopping && !got_term && s->npending == 0 &&
+	while (!s->stopping && !got_term && intake(s) &&
 	    child_busy(s) < child_limit(s)) {
 		/* Messages whose routes were being looked up go first. */
 		if (mx_resume(&s->mx, q.id, &q.prio, &from))
@@ -289,6 +304,7 @@ reload(struct send *s)
 
 		/* New DNS servers, and a fresh cache with them. */
 		mx_open(&s->mx, s->conf);
+		shape_relimit(&s->shape, &s->conf->shaping);
 		dns_signals(s);
 		if (zs_cats(&l, "info: controls reread"))
 			log_line(&l);
@@ -418,6 +434,10 @@ turn(struct send *s, long long now)
 	cleanup_turn(s, now);
 	if (s->stats_dirty && now - s->stats_at >= 1000)
 		stats_flush(s);
+	if (s->shape.n > 0 && now - s->shape_at >= 1000) {
+		limit_write(s, now);
+		s->shape_at = now;
+	}
 	stats_status(s, false);
 	/* Idle children hold connections only so long. */
 	for (i = 0; i < s->nchild; i++)
@@ -447,6 +467,9 @@ wait_ms(const struct send *s, long long now)
 		wake = now;
 	if (s->next_qrun < wake)
 		wake = s->next_qrun;
+	/* A job waiting for its destination's rate. */
+	if (s->shape_wake > 0 && s->shape_wake < wake)
+		wake = s->shape_wake;
 	nw = notify_wake(&s->notes, now);
 	if (nw >= 0 && nw < wake)
 		wake = nw;
@@ -623,6 +646,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	sched_free(&s.sched);
 	cleanup_abort(&s.clean);
 	free(s.child);
+	shape_free(&s.shape);
 	mx_close(&s.mx);
 	close(s.sigpipe[0]);
 	close(s.sigpipe[1]);

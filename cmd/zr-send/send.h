@@ -18,6 +18,8 @@
 #include <stddef.h>
 
 #include "route.h"
+#include "shaperules.h"
+#include "shaping.h"
 #include "zs.h"
 
 struct send_conf {
@@ -26,6 +28,7 @@ struct send_conf {
 	unsigned long long queueinterval;	/* control/queueinterval */
 	unsigned long long retrybase;		/* control/retrybase */
 	unsigned long long retrymax;		/* control/retrymax */
+	unsigned long long retryjitter;		/* control/retryjitter, % */
 	unsigned long long lifetime;		/* control/lifetime */
 	unsigned long long maxretries;		/* 0: no limit */
 	unsigned long long cleanupinterval;	/* control/cleanupinterval */
@@ -42,6 +45,8 @@ struct send_conf {
 	unsigned long long bouncetimeout;	/* control/bouncetimeout */
 	unsigned long long timeouttransaction;	/* control/timeouttransaction */
 	struct route_table routes;		/* smarthosts, domainroutes */
+	struct shaping shaping;			/* control/shaping */
+	struct shaperules shaperules;		/* control/shaperules */
 	struct zs localdomains;			/* NUL after each entry */
 	size_t nlocal;
 	struct zs me;				/* control/me; "" when none */

@@ -8,7 +8,9 @@
 # one way each. Names ending in silent.test get no answer at all (the
 # query is logged and dropped), names ending in servfail.test SERVFAIL.
 # Names ending in slow.test are answered after --slow seconds: each domain
-# has the MX host mx.DOMAIN, at --sink. Everything else does not exist.
+# has the MX host mx.DOMAIN, at --sink. Every domain ending in
+# hosted.test has the one MX host mx.provider.test, at --sink (domains
+# one provider hosts). Everything else does not exist.
 #
 #   dns-responder.py --portfile F --log F --sink 127.0.0.2
 #   dns-responder.py --dump DIR     the malformed MX answers as files
@@ -128,6 +130,16 @@ def answer(data, tcp, sink, logf, slow=None):
             return nodata
         if qtype == MX:
             return header(qid, 0x8580, 1) + q + rr(Q, MX, mx(10, 'mx.' + qname))
+        return nodata
+    if qname == 'mx.provider.test':
+        if qtype == A:
+            return (header(qid, 0x8580, 1) + q +
+                    rr(Q, A, socket.inet_aton(sink)))
+        return nodata
+    if qname.endswith('.hosted.test'):
+        if qtype == MX:
+            return (header(qid, 0x8580, 1) + q +
+                    rr(Q, MX, mx(10, 'mx.provider.test')))
         return nodata
     base = qname.split('.', 1)[0]
     if qname in ['%s.test' % k for k in MALFORMED]:

@@ -20,6 +20,7 @@ import os
 import signal
 import ssl
 import sys
+import time
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult
 
@@ -39,6 +40,14 @@ ap.add_argument('--delay-dot', type=float, default=0,
 ap.add_argument('--port', type=int, default=0)
 ap.add_argument('--smtputf8', action='store_true',
                 help='offer SMTPUTF8 (RFC 6531)')
+ap.add_argument('--throttle-after', type=int, default=0,
+                help='answer the final dot with --throttle-reply once this '
+                'many messages were taken')
+ap.add_argument('--throttle-reply',
+                default='451 4.7.28 unusual rate of unsolicited mail')
+ap.add_argument('--times', action='store_true',
+                help='log "time N SECONDS" at each final dot and '
+                '"session open=K" as sessions come and go')
 ap.add_argument('--requiretls', action='store_true',
                 help='offer REQUIRETLS inside TLS and take it on MAIL')
 ap.add_argument('--addr', default='127.0.0.1',
@@ -68,6 +77,7 @@ for r in args.rcpt:
     k, v = r.split('=', 1)
     rules[k] = v
 count = [0]
+sessions = [0]  # connections open now
 active = {}     # port -> transactions being answered now
 
 
@@ -133,6 +143,18 @@ async def oauth(server, args_, bearer):
 class RequireTLS(SMTP):
     """Logs a MAIL with REQUIRETLS ("mail requiretls"), and with
     --requiretls takes it, which aiosmtpd itself would refuse with 555."""
+    def connection_made(self, transport):
+        sessions[0] += 1
+        if args.times:
+            log('session open=%d' % sessions[0])
+        super().connection_made(transport)
+
+    def connection_lost(self, exc):
+        sessions[0] -= 1
+        if args.times:
+            log('session open=%d' % sessions[0])
+        super().connection_lost(exc)
+
     async def smtp_MAIL(self, arg):
         words = (arg or '').split()
         rt = any(w.upper() == 'REQUIRETLS' for w in words)
@@ -201,6 +223,8 @@ class Handler:
             n, ' '.join(envelope.rcpt_tos), port, active[port],
             sum(active.values())))
         log('msgid %d %s' % (n, message_id(envelope.original_content)))
+        if args.times:
+            log('time %d %.3f' % (n, time.time()))
         try:
             if args.delay_dot:
                 await asyncio.sleep(args.delay_dot)
@@ -211,6 +235,9 @@ class Handler:
             return '250 2.0.0 never seen'
         if args.stall_after_dot:
             await asyncio.sleep(3600)
+        if args.throttle_after and n > args.throttle_after:
+            log('throttled %d' % n)
+            return args.throttle_reply
         return args.data_reply
 
 

@@ -66,13 +66,14 @@ main(void)
 {
 	struct sched s;
 	struct send_conf c = { .retrybase = 60, .retrymax = 14400,
-		.lifetime = 4 * 86400, .maxretries = 0 };
+		.lifetime = 4 * 86400, .maxretries = 0, .retryjitter = 10 };
+	long long lo, hi, sum;
 	size_t n[RS_COUNT];
 	enum queue_dir from;
 	long long t;
 	int i, all;
 
-	plan(24);
+	plan(27);
 
 	/* Order: priority first, then the oldest, todo/ and due alike. */
 	memset(&s, 0, sizeof s);
@@ -159,15 +160,34 @@ main(void)
 	    "retries beyond control/maxretries give up: Failed");
 	ok(sched_give_up(&c, 1000, 9, 1000 + 4 * 86400) == SCHED_LIFETIME,
 	    "the lifetime comes first");
-	all = 1;
-	for (i = 0; i < 50; i++) {
+	lo = hi = 5240;
+	sum = 0;
+	for (i = 0; i < 1000; i++) {
 		t = sched_retry_at(&c, 1000, 3, 5000, false,
 		    (unsigned long long)i * 7919);
-		all &= t >= 5000 + 240 && t <= 5000 + 240 + 24;
+		lo = t < lo ? t : lo;
+		hi = t > hi ? t : hi;
+		sum += t - 5000;
 	}
-	ok(all, "the third retry is 4 minutes later, with up to a tenth more");
-	ok(sched_retry_at(&c, 1000, 1, 5000, false, 0) == 5060,
-	    "without jitter, the delay alone");
+	ok(lo >= 5000 + 216 && hi <= 5000 + 264,
+	    "the third retry is 4 minutes later, within a tenth either way "
+	    "(%lld to %lld)", lo - 5000, hi - 5000);
+	ok(lo <= 5000 + 220 && hi >= 5000 + 260,
+	    "and the spread reaches both ends of the tenth");
+	ok(sum / 1000 >= 236 && sum / 1000 <= 244,
+	    "on average the delay itself (%lld)", sum / 1000);
+	c.retryjitter = 50;
+	all = 1;
+	for (i = 0; i < 1000; i++) {
+		t = sched_retry_at(&c, 1000, 3, 5000, false,
+		    (unsigned long long)i * 7919);
+		all &= t >= 5000 + 120 && t <= 5000 + 360;
+	}
+	ok(all, "control/retryjitter 50: half either way");
+	c.retryjitter = 0;
+	ok(sched_retry_at(&c, 1000, 1, 5000, false, 12345) == 5060,
+	    "control/retryjitter 0: the delay alone");
+	c.retryjitter = 10;
 	ok(sched_retry_at(&c, 1000, 9, 1000 + 4 * 86400 - 30, false, 0) ==
 	    1000 + 4 * 86400, "never past the lifetime: one last attempt at it");
 	ok(sched_retry_at(&c, 1000, 9, 5000, true, 12345) == 5000,

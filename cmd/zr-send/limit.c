@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "clock.h"
+#include "fmt.h"
+#include "limit.h"
+#include "log.h"
+#include "shape.h"
+
+size_t
+limit_dest(struct send *s, const struct route_set *set)
+{
+	struct zs key = ZS_INIT, names = ZS_INIT;
+	size_t d = SHAPE_NONE;
+
+	if (shape_key(set, MX_LOCAL_KEY, &key, &names))
+		d = shape_find(&s->shape, &s->conf->shaping, key.s, names.s,
+		    names.len);
+	zs_free(&key);
+	zs_free(&names);
+	return d;
+}
+
+/* Sessions open to destination d: every child of it until it is reaped. */
+static size_t
+sessions(const struct send *s, size_t d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nchild; i++)
+		if (s->child[i].dest == d)
+			n++;
+	return n;
+}
+
+static void
+wake_at(struct send *s, long long at)
+{
+	if (s->shape_wake == 0 || at < s->shape_wake)
+		s->shape_wake = at;
+}
+
+bool
+limit_allows(struct send *s, const struct job *j, const struct child *c,
+    long long now)
+{
+	const struct shape_dest *d;
+	struct shaping_limits lim;
+	long long w;
+
+	if (j->dest == SHAPE_NONE)
+		return true;
+	d = &s->shape.d[j->dest];
+	if (now < d->susp_until) {
+		wake_at(s, d->susp_until);
+		return false;
+	}
+	shape_limits(d, now, &lim);
+	/* A throttle's end may lift a limit: look again then. */
+	if (now < d->thr_until)
+		wake_at(s, d->thr_until);
+	if (now < d->conn_until)
+		wake_at(s, d->conn_until);
+	if (c != NULL && lim.msgsperconn != 0 && c->njobs >= lim.msgsperconn)
+		return false;
+	if (c == NULL) {
+		if (lim.connections != 0 &&
+		    sessions(s, j->dest) >= lim.connections)
+			return false;
+		if ((w = shape_wait(&lim.connrate, d->conn_tat, now)) > 0) {
+			wake_at(s, now + w);
+			return false;
+		}
+	}
+	if ((w = shape_wait(&lim.msgrate, d->msg_tat, now)) > 0) {
+		wake_at(s, now + w);
+		return false;
+	}
+	return true;
+}
+
+void
+limit_start(struct send *s, const struct job *j, struct child *c,
+    bool fresh, long long now)
+{
+	struct shape_dest *d;
+	struct shaping_limits lim;
+
+	if (fresh)
+		c->njobs = 0;
+	c->dest = j->dest;
+	c->njobs++;
+	if (j->dest == SHAPE_NONE)
+		return;
+	d = &s->shape.d[j->dest];
+	shape_limits(d, now, &lim);
+	if (fresh)
+		shape_take(&lim.connrate, &d->conn_tat, now);
+	shape_take(&lim.msgrate, &d->msg_tat, now);
+}
+
+/* "shaping: DEST: WHAT for N s: rule RULE" */
+static void
+log_change(const struct shape_dest *d, const char *what,
+    const struct shaping_rate *rate, long long ms, const char *rule)
+{
+	struct zs l = ZS_INIT;
+
+	if (zs_cats(&l, "shaping: ") && zs_cats(&l, d->key) &&
+	    zs_cats(&l, ": ") && zs_cats(&l, what) &&
+	    (rate == NULL || (zs_catulong(&l, rate->n) && zs_catc(&l, '/') &&
+	    zs_catulong(&l, rate->ms) && zs_cats(&l, "ms"))) &&
+	    zs_cats(&l, " for ") && zs_catulong(&l,
+	    (unsigned long long)(ms + 999) / 1000) && zs_cats(&l, " s: rule ") &&
+	    zs_cats(&l, rule))
+		log_line(&l);
+	zs_free(&l);
+}
+
+/* The first of the report's texts a rule names, or NULL. */
+static const struct shaperule *
+rule_of(const struct send *s, const struct job_report *r, const char *text)
+{
+	const struct shaperule *x = NULL;
+	size_t i;
+
+	if (text != NULL && (text[0] == '4' || strstr(text, ": 4") != NULL))
+		x = shaperules_match(&s->conf->shaperules, text);
+	for (i = 0; x == NULL && r != NULL && i < r->nrcpt; i++)
+		if (job_rcpt_status(r, i) == RS_DEFERRED &&
+		    r->rcpt[i].text != NULL)
+			x = shaperules_match(&s->conf->shaperules,
+			    r->rcpt[i].text);
+	return x;
+}
+
+void
+limit_reply(struct send *s, const struct job *j, const struct job_report *r,
+    const char *text)
+{
+	static const char *const what[] = {
+		[SHAPERULE_THROTTLE] = "throttle msgrate=",
+		[SHAPERULE_CONNECTIONS] = "connections limited",
+		[SHAPERULE_SUSPEND] = "suspended",
+	};
+	struct shape_dest *d;
+	const struct shaperule *x;
+	long long now = clock_ms();
+	size_t i;
+
+	if (j->dest == SHAPE_NONE)
+		return;
+	d = &s->shape.d[j->dest];
+	for (i = 0; r != NULL && i < r->nrcpt; i++)
+		if (job_rcpt_status(r, i) == RS_DELIVERED)
+			shape_success(d);
+	/* zr-remote(8): "HOST: greeting: 421 ..." for each host refused. */
+	if (text != NULL && strstr(text, "greeting: 421") != NULL) {
+		long long until = shape_greet421(d, now);
+
+		log_change(d, "suspended", NULL, until - now,
+		    "421 at the greeting");
+		return;
+	}
+	if ((x = rule_of(s, r, text)) == NULL)
+		return;
+	(void)shape_apply(d, x, now);
+	if (x->action == SHAPERULE_CONNECTIONS) {
+		char n[FMT_ULONG + 13];
+
+		memcpy(n, "connections=", 12);
+		n[12 + fmt_ulong(n + 12, x->connections)] = '\0';
+		log_change(d, n, NULL, (long long)x->for_ms, x->text);
+	} else
+		log_change(d, what[x->action], x->action == SHAPERULE_THROTTLE ?
+		    &x->rate : NULL, (long long)x->for_ms, x->text);
+}
+
+static int
+rate_fmt(struct zs *l, const char *key, const struct shaping_rate *r)
+{
+	return r->n == 0 || (zs_catc(l, ' ') && zs_cats(l, key) &&
+	    zs_catc(l, '=') && zs_catulong(l, r->n) && zs_catc(l, '/') &&
+	    zs_catulong(l, r->ms) && zs_cats(l, "ms"));
+}
+
+static int
+num_fmt(struct zs *l, const char *key, unsigned long long n)
+{
+	return zs_catc(l, ' ') && zs_cats(l, key) && zs_catc(l, '=') &&
+	    zs_catulong(l, n);
+}
+
+/* Seconds since the epoch of until, when it is ahead of now; else 0. */
+static unsigned long long
+ahead(long long until, long long now)
+{
+	return until > now ? (unsigned long long)(until / 1000) : 0;
+}
+
+void
+limit_write(struct send *s, long long now)
+{
+	struct zs t = ZS_INIT;
+	size_t d, i, fly, held;
+	int ok = 1;
+
+	for (d = 0; ok && d < s->shape.n; d++) {
+		const struct shape_dest *x = &s->shape.d[d];
+
+		for (i = fly = 0; i < s->nchild; i++)
+			fly += s->child[i].dest == d && s->child[i].job != NULL;
+		for (i = held = 0; i < s->npending; i++)
+			held += s->pending[i]->dest == d;
+		ok = zs_cats(&t, x->key) && num_fmt(&t, "inflight", fly) &&
+		    num_fmt(&t, "pending", held) &&
+		    num_fmt(&t, "connections", x->lim.connections) &&
+		    rate_fmt(&t, "connrate", &x->lim.connrate) &&
+		    rate_fmt(&t, "msgrate", &x->lim.msgrate) &&
+		    num_fmt(&t, "msgsperconn", x->lim.msgsperconn) &&
+		    (x->thr_until <= now || rate_fmt(&t, "throttle", &x->thr)) &&
+		    num_fmt(&t, "throttled_until", ahead(x->thr_until, now)) &&
+		    num_fmt(&t, "suspended_until", ahead(x->susp_until, now)) &&
+		    zs_catc(&t, '\n');
+	}
+	/* A snapshot not written is written again a second later. */
+	if (ok)
+		(void)queue_stats_write(&s->q, "destinations", t.s ? t.s : "",
+		    t.len);
+	zs_free(&t);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * limit: the loop's side of traffic shaping. It names the destination of
+ * a job (shape.h) and tells child_assign whether a job may start now on a
+ * session already open or on a new one, and when to look again if not.
+ * A job that waits here stays pending: it is no attempt, and nothing is
+ * deferred or counted for it.
+ */
+#ifndef ZR_SEND_LIMIT_H
+#define ZR_SEND_LIMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "job.h"
+#include "loop.h"
+
+/* The destination index of a job going to set (SHAPE_NONE: unshaped). */
+size_t limit_dest(struct send *, const struct route_set *set);
+/*
+ * Whether j may start at now (ms) on a child c already connected to its
+ * destination (c non-NULL) or on a new session (c NULL). When not, the
+ * time to look again goes into s->shape_wake (0 when only a session's
+ * end frees it).
+ */
+bool limit_allows(struct send *, const struct job *j, const struct child *c,
+    long long now);
+/* j starts at now on c; fresh: c's session is new for j's destination. */
+void limit_start(struct send *, const struct job *j, struct child *c,
+    bool fresh, long long now);
+
+/*
+ * j's attempt is over with report r (NULL when there was none) and text
+ * the message's reply: a 421 greeting or a deferral control/shaperules
+ * names changes its destination's limits, with one log line.
+ */
+void limit_reply(struct send *, const struct job *j,
+    const struct job_report *r, const char *text);
+
+/*
+ * stats/destinations (zr-queue(5)): a line per destination with its
+ * limits, what is in flight and held back, and throttles in force at now.
+ */
+void limit_write(struct send *, long long now);
+
+#endif

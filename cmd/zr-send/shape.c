@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "shape.h"
+
+/* Names sorted, so that the order of the MX records does not matter. */
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+shape_key(const struct route_set *set, const char *local_key,
+    struct zs *key, struct zs *names)
+{
+	const char *v[64];
+	size_t i, n = 0;
+	int ok = 1;
+
+	key->len = names->len = 0;
+	if (set->nhost == 0 || strcmp(set->host[0].key, local_key) == 0)
+		return 0;
+	if (set->host[0].mx) {
+		for (i = 0; i < set->nhost && n < sizeof v / sizeof v[0]; i++) {
+			const char *nm = set->host[i].mxname[0] != '\0' ?
+			    set->host[i].mxname : set->host[i].name;
+			size_t k;
+
+			if (!set->host[i].mx)
+				continue;	/* a smart host to fall back on */
+			for (k = 0; k < n && strcasecmp(v[k], nm) != 0; k++)
+				;
+			if (k == n)
+				v[n++] = nm;
+		}
+		qsort(v, n, sizeof v[0], cmp_name);
+		for (i = 0; ok && i < n; i++)
+			ok = (i == 0 || zs_catc(key, ',')) && zs_cats(key, v[i]);
+	} else if (set->domain != NULL)
+		ok = zs_cats(key, "route:") && zs_cats(key, set->domain);
+	else
+		ok = zs_cats(key, "smarthosts");
+	ok = ok && zs_0(key) && zs_catb(names, key->s, key->len + 1);
+	if (ok && set->domain != NULL)
+		ok = zs_cats(names, set->domain) && zs_catc(names, '\0');
+	for (i = 0; ok && i < set->nhost; i++) {
+		const char *nm = set->host[i].mxname[0] != '\0' ?
+		    set->host[i].mxname : set->host[i].name;
+
+		ok = zs_cats(names, nm) && zs_catc(names, '\0');
+	}
+	return ok;
+}
+
+size_t
+shape_find(struct shape *s, const struct shaping *t, const char *key,
+    const char *names, size_t nlen)
+{
+	struct shape_dest *d;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->d[i].key, key) == 0)
+			return i;
+	if (s->n == SHAPE_DEST_MAX)
+		return SHAPE_NONE;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+
+		d = realloc(s->d, cap * sizeof *d);
+		if (d == NULL)
+			return SHAPE_NONE;
+		s->d = d;
+		s->cap = cap;
+	}
+	d = &s->d[s->n];
+	memset(d, 0, sizeof *d);
+	d->key = strdup(key);
+	d->names = malloc(nlen ? nlen : 1);
+	if (d->key == NULL || d->names == NULL) {
+		free(d->key);
+		free(d->names);
+		return SHAPE_NONE;
+	}
+	memcpy(d->names, names, nlen);
+	d->nlen = nlen;
+	d->lim = *shaping_match(t, names, nlen);
+	return s->n++;
+}
+
+void
+shape_relimit(struct shape *s, const struct shaping *t)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		s->d[i].lim = *shaping_match(t, s->d[i].names, s->d[i].nlen);
+}
+
+/* The emission interval of r in us: period / n. */
+static long long
+interval_us(const struct shaping_rate *r)
+{
+	return (long long)(r->ms * 1000 / r->n);
+}
+
+long long
+shape_wait(const struct shaping_rate *r, long long tat, long long now)
+{
+	long long now_us = now * 1000;
+
+	if (r->n == 0 || tat <= now_us)
+		return 0;
+	/* Up in whole ms, so that a wake-up at the time finds it allowed. */
+	return (tat - now_us + 999) / 1000;
+}
+
+void
+shape_take(const struct shaping_rate *r, long long *tat, long long now)
+{
+	long long now_us = now * 1000;
+
+	if (r->n == 0)
+		return;
+	*tat = (*tat > now_us ? *tat : now_us) + interval_us(r);
+}
+
+/* The emission interval of a rate, longest for none: for comparisons. */
+static long long
+slowness(const struct shaping_rate *r)
+{
+	return r->n == 0 ? 0 : interval_us(r);
+}
+
+void
+shape_limits(const struct shape_dest *d, long long now,
+    struct shaping_limits *out)
+{
+	*out = d->lim;
+	if (now < d->thr_until && slowness(&d->thr) > slowness(&out->msgrate))
+		out->msgrate = d->thr;
+	if (now < d->conn_until && (out->connections == 0 ||
+	    d->thr_conns < out->connections))
+		out->connections = d->thr_conns;
+}
+
+long long
+shape_apply(struct shape_dest *d, const struct shaperule *r, long long now)
+{
+	long long until = now + (long long)r->for_ms;
+
+	switch (r->action) {
+	case SHAPERULE_THROTTLE:
+		d->thr = r->rate;
+		d->thr_until = until;
+		/* What was let by before the reply does not hasten the next. */
+		d->msg_tat = now * 1000 + interval_us(&r->rate);
+		break;
+	case SHAPERULE_CONNECTIONS:
+		d->thr_conns = r->connections;
+		d->conn_until = until;
+		break;
+	case SHAPERULE_SUSPEND:
+		d->susp_until = until;
+		break;
+	}
+	return until;
+}
+
+long long
+shape_greet421(struct shape_dest *d, long long now)
+{
+	long long ms = SHAPE_GREET_MS;
+	unsigned i;
+
+	for (i = 0; i < d->greet_fails && ms < SHAPE_GREET_MAX; i++)
+		ms *= 2;
+	if (ms > SHAPE_GREET_MAX)
+		ms = SHAPE_GREET_MAX;
+	d->greet_fails++;
+	d->susp_until = now + ms;
+	return d->susp_until;
+}
+
+void
+shape_success(struct shape_dest *d)
+{
+	d->greet_fails = 0;
+}
+
+void
+shape_free(struct shape *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->d[i].key);
+		free(s->d[i].names);
+	}
+	free(s->d);
+	memset(s, 0, sizeof *s);
+}
