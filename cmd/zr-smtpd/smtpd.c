@@ -180,20 +180,20 @@ hello(struct smtpd_session *s, const char *arg, size_t n, bool esmtp)
 }
 
 static enum smtpd_step
-do_ehlo(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_ehlo(struct smtpd_session *s, const char *arg, size_t n)
 {
 	return hello(s, arg, n, true);
 }
 
 static enum smtpd_step
-do_helo(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_helo(struct smtpd_session *s, const char *arg, size_t n)
 {
 	return hello(s, arg, n, false);
 }
 
 /* The check of the verbs whose argument is not optional. */
 static enum smtpd_step
-check_arg(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_check_arg(struct smtpd_session *s, const char *arg, size_t n)
 {
 	if (n < 2 || arg[0] != ' ')
 		return smtpd_reply(s, RPL_SYNTAX, NULL);
@@ -202,7 +202,7 @@ check_arg(struct smtpd_session *s, const char *arg, size_t n)
 
 /* The check of the verbs that take no parameter. */
 static enum smtpd_step
-check_noparam(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_check_noparam(struct smtpd_session *s, const char *arg, size_t n)
 {
 	if (strspn(arg, " ") != n)
 		return smtpd_reply(s, RPL_NOPARAM, NULL);
@@ -210,7 +210,7 @@ check_noparam(struct smtpd_session *s, const char *arg, size_t n)
 }
 
 static enum smtpd_step
-do_rset(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_rset(struct smtpd_session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	(void)n;
@@ -221,38 +221,12 @@ do_rset(struct smtpd_session *s, const char *arg, size_t n)
 }
 
 static enum smtpd_step
-do_noop(struct smtpd_session *s, const char *arg, size_t n)
-{
-	/* RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored. */
-	(void)arg;
-	(void)n;
-	return smtpd_reply(s, RPL_OK, NULL);
-}
-
-static enum smtpd_step
-do_quit(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_quit(struct smtpd_session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	(void)n;
 	s->quit = true;
 	return smtpd_reply(s, RPL_BYE, NULL);
-}
-
-static enum smtpd_step
-do_vrfy(struct smtpd_session *s, const char *arg, size_t n)
-{
-	(void)arg;
-	(void)n;
-	/* RFC 5321 3.5.3: 252 says nothing about whether the user exists. */
-	return smtpd_reply(s, RPL_VRFY, NULL);
-}
-
-static enum smtpd_step
-do_help(struct smtpd_session *s, const char *arg, size_t n)
-{
-	(void)arg;
-	(void)n;
-	return smtpd_reply(s, RPL_HELP, NULL);
 }
 
 void
@@ -270,7 +244,7 @@ smtpd_tls_restart(struct smtpd_session *s, buf_op rd, buf_op wr, void *ctx)
 
 /* The check before STARTTLS: whether TLS can start now. */
 static enum smtpd_step
-check_starttls(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_check_starttls(struct smtpd_session *s, const char *arg, size_t n)
 {
 	if (strspn(arg, " ") != n)
 		return smtpd_reply(s, RPL_NOPARAM, NULL);
@@ -285,7 +259,7 @@ check_starttls(struct smtpd_session *s, const char *arg, size_t n)
 }
 
 static enum smtpd_step
-do_starttls(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_starttls(struct smtpd_session *s, const char *arg, size_t n)
 {
 	size_t early;
 
@@ -319,26 +293,33 @@ do_starttls(struct smtpd_session *s, const char *arg, size_t n)
 static enum smtpd_step
 starttls(struct smtpd_session *s)
 {
-	enum smtpd_step r = check_starttls(s, "", 0);
+	enum smtpd_step r = smtpd_check_starttls(s, "", 0);
 
-	return r == STEP_GO ? do_starttls(s, "", 0) : r;
+	return r == STEP_GO ? smtpd_do_starttls(s, "", 0) : r;
 }
 
 /* The states in the order of the table's columns. */
 #define SMTPD_NSTATES 5
 
+/*
+ * A verb: in which states it runs and what is answered in the others, the
+ * check before it, then what it does. The session's policy is here and in
+ * the checks, not in the handlers.
+ */
 struct smtpd_cmd {
 	const char *name;
-	/* In each state: RPL_OK where the verb runs, else the reply. */
+	/* In each state: GO where the verb runs, else the reply. */
 	enum smtpd_reply_id seq[SMTPD_NSTATES];
 	/* The refusal comes after the command's data (BDAT's chunk). */
 	bool late;
-	/* Policy before anything is parsed or changed; STEP_GO to go on. */
+	/* The policy that may refuse it; NULL: none. STEP_GO to go on. */
 	enum smtpd_step (*check)(struct smtpd_session *, const char *arg,
 	    size_t n);
+	/* What it does; NULL: only the answer. */
 	enum smtpd_step (*proceed)(struct smtpd_session *, const char *arg,
 	    size_t n);
-	size_t maxline;		/* the longest command line, CRLF included */
+	enum smtpd_reply_id answer;
+	size_t maxline;		/* the longest line with CRLF; 0: 512 */
 	bool junk;		/* does no work: counted against maxjunk */
 };
 
@@ -347,32 +328,38 @@ struct smtpd_cmd {
 /* STARTTLS and AUTH would change the rules in mid-transaction. */
 #define OUTSIDE_TX { RPL_NEEDHELO, GO, RPL_INTX, RPL_INTX, RPL_INTX }
 
+/* The columns of .seq: greeted, ready, mail, rcpt, bdat. */
 static const struct smtpd_cmd commands[] = {
-	/*
-	 * name, the reply in each state (greeted, ready, mail, rcpt,
-	 * bdat), late, check, proceed, longest line, does no work
-	 */
-	{ "EHLO", ANY, false, NULL, do_ehlo, SMTPD_CMD_MAX, false },
-	{ "HELO", ANY, false, NULL, do_helo, SMTPD_CMD_MAX, false },
-	{ "MAIL", { RPL_NEEDHELO, GO, RPL_NESTED, RPL_NESTED, RPL_NESTED },
-	    false, smtpd_tx_check_mail, smtpd_tx_mail, SMTPD_CMD_PARAM_MAX,
-	    false },
-	{ "RCPT", { RPL_NEEDHELO, RPL_NEEDMAIL, GO, GO, RPL_NEEDRCPT },
-	    false, NULL, smtpd_tx_rcpt, SMTPD_CMD_PARAM_MAX, false },
-	{ "DATA", { RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NEEDRCPT, GO, GO },
-	    false, smtpd_msg_check_data, smtpd_msg_data, SMTPD_CMD_MAX, false },
+	{ .name = "EHLO", .seq = ANY, .proceed = smtpd_do_ehlo },
+	{ .name = "HELO", .seq = ANY, .proceed = smtpd_do_helo },
+	{ .name = "MAIL",
+	    .seq = { RPL_NEEDHELO, GO, RPL_NESTED, RPL_NESTED, RPL_NESTED },
+	    .check = smtpd_check_mail, .proceed = smtpd_do_mail,
+	    .maxline = SMTPD_CMD_PARAM_MAX },
+	{ .name = "RCPT",
+	    .seq = { RPL_NEEDHELO, RPL_NEEDMAIL, GO, GO, RPL_NEEDRCPT },
+	    .proceed = smtpd_do_rcpt, .maxline = SMTPD_CMD_PARAM_MAX },
+	{ .name = "DATA",
+	    .seq = { RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NEEDRCPT, GO, GO },
+	    .check = smtpd_check_data, .proceed = smtpd_do_data },
 	/* Its chunk is read even when it is refused: the refusal is late. */
-	{ "BDAT", { RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NEEDRCPT, GO, GO },
-	    true, smtpd_msg_check_bdat, smtpd_msg_bdat, SMTPD_CMD_MAX, false },
-	{ "RSET", ANY, false, check_noparam, do_rset, SMTPD_CMD_MAX, true },
-	{ "NOOP", ANY, false, NULL, do_noop, SMTPD_CMD_MAX, true },
-	{ "QUIT", ANY, false, check_noparam, do_quit, SMTPD_CMD_MAX, false },
-	{ "VRFY", ANY, false, check_arg, do_vrfy, SMTPD_CMD_MAX, true },
-	{ "HELP", ANY, false, NULL, do_help, SMTPD_CMD_MAX, true },
-	{ "STARTTLS", OUTSIDE_TX, false, check_starttls, do_starttls,
-	    SMTPD_CMD_MAX, false },
-	{ "AUTH", OUTSIDE_TX, false, smtpd_auth_check, smtpd_auth,
-	    SMTPD_AUTH_LINE_MAX, false },
+	{ .name = "BDAT",
+	    .seq = { RPL_NEEDHELO, RPL_NEEDMAIL, RPL_NEEDRCPT, GO, GO },
+	    .late = true, .check = smtpd_check_bdat, .proceed = smtpd_do_bdat },
+	{ .name = "RSET", .seq = ANY, .check = smtpd_check_noparam,
+	    .proceed = smtpd_do_rset, .junk = true },
+	/* RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored. */
+	{ .name = "NOOP", .seq = ANY, .answer = RPL_OK, .junk = true },
+	{ .name = "QUIT", .seq = ANY, .check = smtpd_check_noparam,
+	    .proceed = smtpd_do_quit },
+	/* RFC 5321 3.5.3: 252 says nothing about whether the user exists. */
+	{ .name = "VRFY", .seq = ANY, .check = smtpd_check_arg,
+	    .answer = RPL_VRFY, .junk = true },
+	{ .name = "HELP", .seq = ANY, .answer = RPL_HELP, .junk = true },
+	{ .name = "STARTTLS", .seq = OUTSIDE_TX,
+	    .check = smtpd_check_starttls, .proceed = smtpd_do_starttls },
+	{ .name = "AUTH", .seq = OUTSIDE_TX, .check = smtpd_check_auth,
+	    .proceed = smtpd_do_auth, .maxline = SMTPD_AUTH_LINE_MAX },
 };
 
 /* The table's column of a state (a single bit of enum smtpd_state). */
@@ -399,7 +386,7 @@ dispatch(struct smtpd_session *s)
 		    (n > k && line[k] != ' '))
 			continue;
 		/* Line length with its CRLF, as RFC 5321 4.5.3.1.4 counts. */
-		if (n + 2 > c->maxline)
+		if (n + 2 > (c->maxline != 0 ? c->maxline : SMTPD_CMD_MAX))
 			return smtpd_reply(s, RPL_LINELONG, NULL);
 		if (c->junk)
 			s->junk++;
@@ -412,6 +399,8 @@ dispatch(struct smtpd_session *s)
 		    STEP_GO;
 		if (r != STEP_GO)
 			return r;
+		if (c->proceed == NULL)
+			return smtpd_reply(s, c->answer, NULL);
 		s->refuse = (int)seq;
 		return c->proceed(s, s->line.s + k, n - k);
 	}

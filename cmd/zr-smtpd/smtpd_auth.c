@@ -165,7 +165,7 @@ initial(const char *ir, size_t *n)
 
 /* The check before AUTH: whether it is offered, and to this client. */
 enum smtpd_step
-smtpd_auth_check(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_check_auth(struct smtpd_session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	(void)n;
@@ -254,9 +254,9 @@ auth_verdict(struct smtpd_session *s, bool plain, const struct zs *user,
 	}
 }
 
-/* AUTH mechanism [initial-response], after smtpd_auth_check. */
+/* AUTH mechanism [initial-response], after smtpd_check_auth. */
 enum smtpd_step
-smtpd_auth(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_auth(struct smtpd_session *s, const char *arg, size_t n)
 {
 	struct zs user = ZS_INIT, pass = ZS_INIT;
 	const char *ir = NULL, *mech;

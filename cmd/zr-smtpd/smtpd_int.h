@@ -8,9 +8,10 @@
  * smtpd_tx.c MAIL and RCPT; smtpd_msg.c DATA, BDAT and the queue file;
  * smtpd_auth.c AUTH.
  *
- * A command runs in two steps, as the table says: its check (policy that
- * refuses before anything is parsed or changed), then its proceed. Both
- * return an enum smtpd_step.
+ * A command runs as its row of the table in smtpd.c says: the reply when
+ * it is out of sequence, then its check (smtpd_check_<verb>: the policy
+ * that may refuse it), then what it does (smtpd_do_<verb>). Both return
+ * an enum smtpd_step.
  */
 #ifndef ZR_SMTPD_INT_H
 #define ZR_SMTPD_INT_H
@@ -102,24 +103,24 @@ bool smtpd_io_early_http(struct smtpd_session *);
 
 /* smtpd_tx.c: the transaction, MAIL and RCPT. */
 void smtpd_tx_reset(struct smtpd_session *);
-enum smtpd_step smtpd_tx_check_mail(struct smtpd_session *, const char *,
+enum smtpd_step smtpd_check_mail(struct smtpd_session *, const char *,
     size_t);
-enum smtpd_step smtpd_tx_mail(struct smtpd_session *, const char *, size_t);
-enum smtpd_step smtpd_tx_rcpt(struct smtpd_session *, const char *, size_t);
+enum smtpd_step smtpd_do_mail(struct smtpd_session *, const char *, size_t);
+enum smtpd_step smtpd_do_rcpt(struct smtpd_session *, const char *, size_t);
 
 /* smtpd_msg.c: the message, DATA and BDAT. */
 void smtpd_msg_drop(struct smtpd_session *);
-enum smtpd_step smtpd_msg_check_data(struct smtpd_session *, const char *,
+enum smtpd_step smtpd_check_data(struct smtpd_session *, const char *,
     size_t);
-enum smtpd_step smtpd_msg_data(struct smtpd_session *, const char *, size_t);
-enum smtpd_step smtpd_msg_check_bdat(struct smtpd_session *, const char *,
+enum smtpd_step smtpd_do_data(struct smtpd_session *, const char *, size_t);
+enum smtpd_step smtpd_check_bdat(struct smtpd_session *, const char *,
     size_t);
-enum smtpd_step smtpd_msg_bdat(struct smtpd_session *, const char *, size_t);
+enum smtpd_step smtpd_do_bdat(struct smtpd_session *, const char *, size_t);
 
 /* smtpd_auth.c. */
 bool smtpd_auth_offered(struct smtpd_session *);
-enum smtpd_step smtpd_auth_check(struct smtpd_session *, const char *,
+enum smtpd_step smtpd_check_auth(struct smtpd_session *, const char *,
     size_t);
-enum smtpd_step smtpd_auth(struct smtpd_session *, const char *, size_t);
+enum smtpd_step smtpd_do_auth(struct smtpd_session *, const char *, size_t);
 
 #endif

@@ -414,7 +414,7 @@ msg_end(struct smtpd_session *s)
  * machine, then the end of the message.
  */
 enum smtpd_step
-smtpd_msg_check_data(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_check_data(struct smtpd_session *s, const char *arg, size_t n)
 {
 	if (strspn(arg, " ") != n)
 		return smtpd_reply(s, RPL_NOPARAM, NULL);
@@ -428,7 +428,7 @@ smtpd_msg_check_data(struct smtpd_session *s, const char *arg, size_t n)
 }
 
 enum smtpd_step
-smtpd_msg_data(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_data(struct smtpd_session *s, const char *arg, size_t n)
 {
 	enum smtpd_reply_id why;
 	int end = 0;
@@ -466,7 +466,7 @@ smtpd_msg_data(struct smtpd_session *s, const char *arg, size_t n)
  * the chunk is stored.
  */
 enum smtpd_step
-smtpd_msg_check_bdat(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_check_bdat(struct smtpd_session *s, const char *arg, size_t n)
 {
 	unsigned long long size;
 	bool last;
@@ -478,9 +478,9 @@ smtpd_msg_check_bdat(struct smtpd_session *s, const char *arg, size_t n)
 	return smtpd_reply_close(s, RPL_BDATSYNTAX, "bdat-syntax");
 }
 
-/* After smtpd_msg_check_bdat; s->refuse is the table's word on it. */
+/* After smtpd_check_bdat; s->refuse is the table's word on it. */
 enum smtpd_step
-smtpd_msg_bdat(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_bdat(struct smtpd_session *s, const char *arg, size_t n)
 {
 	enum smtpd_reply_id why = (enum smtpd_reply_id)s->refuse;
 	unsigned long long size, left;

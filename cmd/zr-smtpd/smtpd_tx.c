@@ -276,7 +276,7 @@ mail_begin(struct smtpd_session *s, const struct smtpd_mailparam *mp,
 
 /* The check before MAIL. control/requireauth: a submission service. */
 enum smtpd_step
-smtpd_tx_check_mail(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_check_mail(struct smtpd_session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	(void)n;
@@ -286,7 +286,7 @@ smtpd_tx_check_mail(struct smtpd_session *s, const char *arg, size_t n)
 }
 
 enum smtpd_step
-smtpd_tx_mail(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
 {
 	struct smtpd_mailparam mp;
 	struct zs sender = ZS_INIT;
@@ -397,7 +397,7 @@ rcpt_add(struct smtpd_session *s, const struct zs *addr,
 }
 
 enum smtpd_step
-smtpd_tx_rcpt(struct smtpd_session *s, const char *arg, size_t n)
+smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
 {
 	struct smtpd_rcptparam rp;
 	struct zs addr = ZS_INIT;
