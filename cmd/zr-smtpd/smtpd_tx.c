@@ -73,24 +73,22 @@ is_postmaster(const char *p, size_t n)
 	return n >= 12 && strncasecmp(p, "<postmaster>", 12) == 0;
 }
 
-/* What MAIL and RCPT differ in before their parameters. */
+/* What MAIL and RCPT differ in: the path, then what follows it. */
 struct path_cmd {
 	const char *word;		/* "FROM:", "TO:" */
 	enum smtpd_reply_id syntax;	/* the reply to a malformed path */
 	bool postmaster;		/* "<postmaster>" is taken as it is */
 	bool empty;			/* "<>" is a path */
+	/* The rest: arg, n the whole argument, at where the parameters
+	 * start, addr the path, pm whether it was "<postmaster>". */
+	enum smtpd_step (*rest)(struct smtpd_session *, const char *arg,
+	    size_t n, size_t at, const struct zs *addr, bool pm);
 };
-
-static const struct path_cmd mail_path = { "FROM:", RPL_FROMSYNTAX, false,
-    true };
-static const struct path_cmd rcpt_path = { "TO:", RPL_TOSYNTAX, true,
-    false };
 
 /*
  * The preamble MAIL and RCPT share: the word, the path into addr (which
  * s->logarg then names), and no parameters after HELO. STEP_GO with *at
- * where the parameters start and *pm whether it was "<postmaster>"; the
- * caller frees addr and clears s->logarg whatever the step.
+ * where the parameters start and *pm whether it was "<postmaster>".
  */
 static enum smtpd_step
 path_preamble(struct smtpd_session *s, const char *arg, size_t n,
@@ -274,6 +272,22 @@ mail_begin(struct smtpd_session *s, const struct smtpd_mailparam *mp,
 	return smtpd_reply(s, RPL_SENDER_OK, NULL);
 }
 
+static enum smtpd_step
+mail_rest(struct smtpd_session *s, const char *arg, size_t n, size_t at,
+    const struct zs *sender, bool pm)
+{
+	struct smtpd_mailparam mp;
+	enum smtpd_step r;
+
+	(void)pm;
+	r = param_step(s, smtpd_param_mail(arg + at, n - at, &mp));
+	if (r == STEP_GO)
+		r = mail_policy(s, &mp, sender->s, arg, n);
+	if (r == STEP_GO)
+		r = mail_begin(s, &mp, sender->s);
+	return r;
+}
+
 /* The check before MAIL. control/requireauth: a submission service. */
 enum smtpd_step
 smtpd_check_mail(struct smtpd_session *s, const char *arg, size_t n)
@@ -283,27 +297,6 @@ smtpd_check_mail(struct smtpd_session *s, const char *arg, size_t n)
 	if (s->conf->requireauth && !smtpd_may_relay(s))
 		return smtpd_reply(s, RPL_AUTH_REQUIRED, NULL);
 	return STEP_GO;
-}
-
-enum smtpd_step
-smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
-{
-	struct smtpd_mailparam mp;
-	struct zs sender = ZS_INIT;
-	enum smtpd_step r;
-	size_t at;
-	bool pm;
-
-	r = path_preamble(s, arg, n, &mail_path, &sender, &at, &pm);
-	if (r == STEP_GO)
-		r = param_step(s, smtpd_param_mail(arg + at, n - at, &mp));
-	if (r == STEP_GO)
-		r = mail_policy(s, &mp, sender.s, arg, n);
-	if (r == STEP_GO)
-		r = mail_begin(s, &mp, sender.s);
-	s->logarg = NULL;
-	zs_free(&sender);
-	return r;
 }
 
 /*
@@ -396,30 +389,58 @@ rcpt_add(struct smtpd_session *s, const struct zs *addr,
 	return ok;
 }
 
-enum smtpd_step
-smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
+static enum smtpd_step
+rcpt_rest(struct smtpd_session *s, const char *arg, size_t n, size_t at,
+    const struct zs *addr, bool pm)
 {
 	struct smtpd_rcptparam rp;
+	enum smtpd_step r;
+
+	/* A UTF-8 recipient in a transaction begun without SMTPUTF8. */
+	if (!s->env.smtputf8 && !utf8_ascii(arg, n))
+		return smtpd_reply(s, RPL_BADBYTE, NULL);
+	r = param_step(s, smtpd_param_rcpt(arg + at, n - at, &rp));
+	if (r == STEP_GO)
+		r = rcpt_policy(s, addr, pm);
+	if (r != STEP_GO)
+		return r;
+	if (!rcpt_add(s, addr, &rp))
+		return STEP_CLOSE;
+	smtpd_enter(s, ST_RCPT);
+	return smtpd_reply(s, RPL_RCPT_OK, NULL);
+}
+
+static const struct path_cmd mail_cmd = { "FROM:", RPL_FROMSYNTAX, false,
+    true, mail_rest };
+static const struct path_cmd rcpt_cmd = { "TO:", RPL_TOSYNTAX, true, false,
+    rcpt_rest };
+
+/* MAIL or RCPT: the preamble, then the rest; s->logarg is cleared. */
+static enum smtpd_step
+path_command(struct smtpd_session *s, const char *arg, size_t n,
+    const struct path_cmd *pc)
+{
 	struct zs addr = ZS_INIT;
 	enum smtpd_step r;
 	size_t at;
 	bool pm;
 
-	r = path_preamble(s, arg, n, &rcpt_path, &addr, &at, &pm);
-	/* A UTF-8 recipient in a transaction begun without SMTPUTF8. */
-	if (r == STEP_GO && !s->env.smtputf8 && !utf8_ascii(arg, n))
-		r = smtpd_reply(s, RPL_BADBYTE, NULL);
+	r = path_preamble(s, arg, n, pc, &addr, &at, &pm);
 	if (r == STEP_GO)
-		r = param_step(s, smtpd_param_rcpt(arg + at, n - at, &rp));
-	if (r == STEP_GO)
-		r = rcpt_policy(s, &addr, pm);
-	if (r == STEP_GO && !rcpt_add(s, &addr, &rp))
-		r = STEP_CLOSE;
-	if (r == STEP_GO) {
-		smtpd_enter(s, ST_RCPT);
-		r = smtpd_reply(s, RPL_RCPT_OK, NULL);
-	}
+		r = pc->rest(s, arg, n, at, &addr, pm);
 	s->logarg = NULL;
 	zs_free(&addr);
 	return r;
+}
+
+enum smtpd_step
+smtpd_do_mail(struct smtpd_session *s, const char *arg, size_t n)
+{
+	return path_command(s, arg, n, &mail_cmd);
+}
+
+enum smtpd_step
+smtpd_do_rcpt(struct smtpd_session *s, const char *arg, size_t n)
+{
+	return path_command(s, arg, n, &rcpt_cmd);
 }
