@@ -75,6 +75,7 @@ smtpd_init(struct smtpd_session *s, const struct smtpd_conf *c, buf_op rd,
 			break;
 		}
 	s->authok = -1;
+	s->refuse = RPL_OK;
 	s->q.rootfd = -1;
 	s->qopen = queue_open(&s->q, c->queuedir);
 	if (!s->qopen)
