@@ -8,9 +8,10 @@
  * zr-smtpd, memory in tests and the fuzzer; TLS slots in the same way);
  * smtpd_serve runs it to the end and returns an EXIT_* code.
  *
- * The session is a state (enum smtpd_state) plus fact bits (SESS_*); a verb
- * table says in which states each command is legal. Every reply goes
- * through one function and one table of codes. A message is acknowledged
+ * The session is a state (enum smtpd_state) plus fact bits (SESS_*); a
+ * command table says, for each verb, in which states it is legal, the
+ * reply in the others, and the check that runs before it (smtpd_int.h).
+ * Every reply goes through one function and one table of codes. A message is acknowledged
  * only after qwrite_commit made it durable.
  *
  * TLS (STARTTLS, or implicit with conf.smtps) replaces the two buf
@@ -177,6 +178,7 @@ struct smtpd_session {
 	bool quit;
 	bool eof;			/* the client left in the middle */
 	bool quietlog;			/* the caller logs this reply itself */
+	int refuse;			/* BDAT: the table's late reply id */
 	const char *logarg;		/* the address a reply is about */
 	const char *logcmd;		/* the verb to log, if not the line's */
 	const char *result;		/* why we ended it, if we did */

@@ -375,30 +375,14 @@ read_localusers(struct smtpd_conf *c)
 	return r != -1;
 }
 
-int
-smtpd_conf_load(struct smtpd_conf *c)
+/* control/me, else $TCPLOCALHOST, else the host name. */
+static int
+read_me(struct smtpd_conf *c)
 {
 	const char *v;
 	char host[256];
 	size_t i;
 	int r;
-
-	memset(c, 0, sizeof *c);
-	c->queuedir = queue_default();
-	c->debug = getenv("ZR_DEBUG") != NULL;
-	find_client(c);
-	c->remotehost = sane_host(getenv("TCPREMOTEHOST"));
-	c->localip = find_local();
-	/* qmail: set, even to the empty string, means "may relay". */
-	c->relayclient = getenv("RELAYCLIENT") != NULL;
-	/*
-	 * zr-inject -bs: a local user's own SMTP session on a pipe, who may
-	 * send anywhere already (it is sendmail); scripts write the whole
-	 * session at once, so early input is no sign of a spam engine.
-	 */
-	c->local = getenv(SMTPD_LOCAL_ENV) != NULL;
-	if (c->local)
-		c->relayclient = true;
 
 	r = control_readline("me", &c->me);
 	if (r == -1)
@@ -424,16 +408,16 @@ smtpd_conf_load(struct smtpd_conf *c)
 	}
 	if (!zs_0(&c->me))
 		return fail(c, "me");
-	if (control_readlines("localdomains", &c->localdomains,
-	    &c->nlocaldomains) == -1)
-		return fail(c, "localdomains");
-	if (control_readlines("relaydomains", &c->relaydomains,
-	    &c->nrelaydomains) == -1)
-		return fail(c, "relaydomains");
-	if (!read_localusers(c))
-		return fail(c, "localusers");
-	if (!c->relayclient && !read_nets(c))
-		return fail(c, "relaynets");
+	return 1;
+}
+
+/* The sizes, counts and times a session is held to. */
+static int
+read_limits(struct smtpd_conf *c)
+{
+	const char *v;
+	int r;
+
 	if (control_readulong("databytes", &c->databytes,
 	    SMTPD_DATABYTES_DEFAULT) == -1)
 		return fail(c, "databytes");
@@ -475,6 +459,68 @@ smtpd_conf_load(struct smtpd_conf *c)
 	if (control_readulong("maxjunk", &c->maxjunk,
 	    SMTPD_MAXJUNK_DEFAULT) == -1)
 		return fail(c, "maxjunk");
+	return 1;
+}
+
+/* AUTH: where it is offered, who must use it, how failures count. */
+static int
+read_auth(struct smtpd_conf *c)
+{
+	int r;
+
+	if (!read_flag("authplaintext", &c->authplaintext, false))
+		return fail(c, "authplaintext");
+	if (!read_flag("requireauth", &c->requireauth, false))
+		return fail(c, "requireauth");
+	if (control_readulong("authfailures", &c->authfailures,
+	    SMTPD_AUTHFAILURES_DEFAULT) == -1)
+		return fail(c, "authfailures");
+	r = control_readulong("authwindow", &c->authwindow,
+	    SMTPD_AUTHWINDOW_DEFAULT);
+	if (r == -1 || c->authwindow == 0) {
+		if (r != -1)
+			errno = EINVAL;
+		return fail(c, "authwindow");
+	}
+	return 1;
+}
+
+int
+smtpd_conf_load(struct smtpd_conf *c)
+{
+	int r;
+
+	memset(c, 0, sizeof *c);
+	c->queuedir = queue_default();
+	c->debug = getenv("ZR_DEBUG") != NULL;
+	find_client(c);
+	c->remotehost = sane_host(getenv("TCPREMOTEHOST"));
+	c->localip = find_local();
+	/* qmail: set, even to the empty string, means "may relay". */
+	c->relayclient = getenv("RELAYCLIENT") != NULL;
+	/*
+	 * zr-inject -bs: a local user's own SMTP session on a pipe, who may
+	 * send anywhere already (it is sendmail); scripts write the whole
+	 * session at once, so early input is no sign of a spam engine.
+	 */
+	c->local = getenv(SMTPD_LOCAL_ENV) != NULL;
+	if (c->local)
+		c->relayclient = true;
+
+	if (!read_me(c))
+		return 0;
+	if (control_readlines("localdomains", &c->localdomains,
+	    &c->nlocaldomains) == -1)
+		return fail(c, "localdomains");
+	if (control_readlines("relaydomains", &c->relaydomains,
+	    &c->nrelaydomains) == -1)
+		return fail(c, "relaydomains");
+	if (!read_localusers(c))
+		return fail(c, "localusers");
+	if (!c->relayclient && !read_nets(c))
+		return fail(c, "relaynets");
+	if (!read_limits(c))
+		return 0;
 	c->pipecheck = !c->local;
 	if (c->local)
 		c->greetdelay = 0;
@@ -496,20 +542,8 @@ smtpd_conf_load(struct smtpd_conf *c)
 	if ((r == 0 && !zs_copyb(&c->defaultdomain, c->me.s, c->me.len)) ||
 	    !zs_0(&c->defaultdomain))
 		return fail(c, "defaultdomain");
-	if (!read_flag("authplaintext", &c->authplaintext, false))
-		return fail(c, "authplaintext");
-	if (!read_flag("requireauth", &c->requireauth, false))
-		return fail(c, "requireauth");
-	if (control_readulong("authfailures", &c->authfailures,
-	    SMTPD_AUTHFAILURES_DEFAULT) == -1)
-		return fail(c, "authfailures");
-	r = control_readulong("authwindow", &c->authwindow,
-	    SMTPD_AUTHWINDOW_DEFAULT);
-	if (r == -1 || c->authwindow == 0) {
-		if (r != -1)
-			errno = EINVAL;
-		return fail(c, "authwindow");
-	}
+	if (!read_auth(c))
+		return 0;
 	if (!read_mtpriority(c))
 		return fail(c, "mtpriority");
 	if (!read_senderlimits(c))
