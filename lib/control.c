@@ -145,3 +145,15 @@ control_readulong(const char *name, unsigned long long *u,
 	zs_free(&line);
 	return r;
 }
+
+void
+control_where(struct zs *err, const char *name, const char *word, size_t bad)
+{
+	int e = errno;
+
+	err->len = 0;
+	if (!zs_cats(err, name) || (bad != 0 &&
+	    (!zs_cats(err, word) || !zs_catulong(err, bad))) || !zs_0(err))
+		err->len = 0;
+	errno = e;
+}

@@ -20,6 +20,13 @@ const char *control_dir(void);
 int control_readline(const char *name, struct zs *out);
 /* Every meaningful line, each followed by a NUL; *count set to their number. */
 int control_readlines(const char *name, struct zs *out, size_t *count);
+/*
+ * Where a rule file failed, for its reader's caller: "NAME" and, when bad
+ * is not 0, "WORD" and bad ("shaping: bad line 3"), in err as a string;
+ * errno is kept. err is left empty when there is no memory.
+ */
+void control_where(struct zs *err, const char *name, const char *word,
+    size_t bad);
 /* A non-negative decimal number; *u keeps def when the file is missing. */
 int control_readulong(const char *name, unsigned long long *u,
     unsigned long long def);

@@ -107,16 +107,7 @@ priorules_load(struct priorules *t, struct zs *err)
 		r = priorules_parse(t, lines.s, count, &bad) ? 1 : -1;
 	zs_free(&lines);
 	if (r == -1) {
-		int e = errno;
-		char num[FMT_ULONG];
-
-		num[fmt_ulong(num, bad)] = '\0';
-		err->len = 0;
-		if (!zs_cats(err, "priorityrules") ||
-		    (bad != 0 && (!zs_cats(err, " entry ") ||
-		    !zs_cats(err, num))) || !zs_0(err))
-			err->len = 0;
-		errno = e;
+		control_where(err, "priorityrules", " entry ", bad);
 		return 0;
 	}
 	return 1;

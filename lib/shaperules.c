@@ -144,16 +144,7 @@ shaperules_load(struct shaperules *t, struct zs *err)
 		r = shaperules_parse(t, lines.s, count, &bad) ? 1 : -1;
 	zs_free(&lines);
 	if (r == -1) {
-		int e = errno;
-		char num[FMT_ULONG];
-
-		num[fmt_ulong(num, bad)] = '\0';
-		err->len = 0;
-		if (!zs_cats(err, "shaperules") || (bad != 0 &&
-		    (!zs_cats(err, ": bad line ") || !zs_cats(err, num))) ||
-		    !zs_0(err))
-			err->len = 0;
-		errno = e;
+		control_where(err, "shaperules", ": bad line ", bad);
 		return 0;
 	}
 	return 1;

@@ -176,16 +176,7 @@ shaping_load(struct shaping *t, struct zs *err)
 		r = shaping_parse(t, lines.s, count, &bad) ? 1 : -1;
 	zs_free(&lines);
 	if (r == -1) {
-		int e = errno;
-		char num[FMT_ULONG];
-
-		num[fmt_ulong(num, bad)] = '\0';
-		err->len = 0;
-		if (!zs_cats(err, "shaping") || (bad != 0 &&
-		    (!zs_cats(err, ": bad line ") || !zs_cats(err, num))) ||
-		    !zs_0(err))
-			err->len = 0;
-		errno = e;
+		control_where(err, "shaping", ": bad line ", bad);
 		return 0;
 	}
 	return 1;
