@@ -67,7 +67,8 @@ try_supervisor() {	# try_supervisor FLAVOUR SCANNER TOOLS...
 	sv=$r/etc/sv
 	mkdir -p "$r/usr/local/sbin" "$r/usr/local/share/zr"
 	cp "$ZR_BIN"/zr-* "$r/usr/local/sbin/"
-	cp "$ZR_ROOT/queue-layout/mkqueue" "$r/usr/local/share/zr/"
+	cp "$ZR_ROOT/queue-layout/mkqueue" "$ZR_ROOT/etc/shaperules" \
+		"$r/usr/local/share/zr/"
 	port=$(free_port)
 	ZR_SETUP_ROOT=$r ZR_USER_SMTPD=$ZR_TEST_USER ZR_USER_SEND=$ZR_TEST_USER \
 	ZR_USER_LOG=$ZR_TEST_USER ZR_GROUP=$ZR_TEST_GROUP ZR_SMTP_IP=127.0.0.1 \
