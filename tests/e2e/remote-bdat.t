@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # With control/remotebdat 1, zr-remote sends the message as one BDAT LAST
-# (RFC 3030) to a next hop that offers CHUNKING: no dot-stuffing, CRLF line ends as DATA puts them,
-# the size right. A message with dot lines, long lines and an 8-bit body,
+# (RFC 3030) to a next hop that offers CHUNKING: no dot-stuffing, CRLF
+# line ends as DATA puts them, the size right. A message with dot lines, long lines and an 8-bit body,
 # and one with an empty body, reach zr-smtpd (which queues them byte for
 # byte, bar its Received: field) and a server that logs the commands,
 # with and without PIPELINING; BDAT refused with 554 fails the message,
