@@ -168,6 +168,10 @@ remote_conf_load(struct remote_conf *c)
 	if (control_readulong("syncresults", &u, 0) == -1)
 		return 0;
 	c->syncresults = u != 0;
+	/* BDAT where offered only with 1: not faster here (zr-remote(8)). */
+	if (control_readulong("remotebdat", &u, 0) == -1)
+		return 0;
+	c->bdat = u != 0;
 	if (control_readulong("timeouttransaction", &u, 600) == -1)
 		return 0;
 	c->timeouttransaction = u == 0 || u > 86400 ? 600 : (unsigned)u;

@@ -129,6 +129,7 @@ ehlo_word(const char *l, size_t n)
 		{ "STARTTLS", EXT_STARTTLS, false },
 		{ "REQUIRETLS", EXT_REQUIRETLS, false },
 		{ "SMTPUTF8", EXT_SMTPUTF8, false },
+		{ "CHUNKING", EXT_CHUNKING, false },
 	};
 	size_t k;
 

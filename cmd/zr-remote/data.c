@@ -7,6 +7,7 @@ data_init(struct data_enc *d)
 {
 	d->bol = true;
 	d->cr = false;
+	d->stuff = true;
 	d->lines = 0;
 }
 
@@ -30,7 +31,7 @@ data_put(struct data_enc *d, struct buf *out, const char *p, size_t n)
 				continue;
 			}
 		}
-		if (d->bol && p[i] == '.' && !buf_put(out, ".", 1))
+		if (d->stuff && d->bol && p[i] == '.' && !buf_put(out, ".", 1))
 			return 0;
 		d->bol = false;
 		/* Copy the run of ordinary bytes in one piece. */
@@ -54,7 +55,7 @@ data_put(struct data_enc *d, struct buf *out, const char *p, size_t n)
 }
 
 int
-data_end(struct data_enc *d, struct buf *out)
+data_close(struct data_enc *d, struct buf *out)
 {
 	if (d->cr || !d->bol) {
 		d->cr = false;
@@ -63,5 +64,11 @@ data_end(struct data_enc *d, struct buf *out)
 		d->lines++;
 	}
 	d->bol = true;
-	return buf_put(out, ".\r\n", 3);
+	return 1;
+}
+
+int
+data_end(struct data_enc *d, struct buf *out)
+{
+	return data_close(d, out) && buf_put(out, ".\r\n", 3);
 }

@@ -52,6 +52,7 @@ struct remote_conf {
 	int minproto, maxproto;		/* control/tlsclient{min,max}proto */
 	unsigned timeouttoken;		/* control/timeouttoken (oauth.h) */
 	bool syncresults;		/* control/syncresults */
+	bool bdat;			/* control/remotebdat: 1 */
 	bool mtasts;			/* control/mtasts: not "no" (mtasts.h) */
 };
 
@@ -68,6 +69,7 @@ struct remote_conf {
 #define EXT_REQUIRETLS 512u
 #define EXT_MTPRIORITY 1024u
 #define EXT_SMTPUTF8 2048u
+#define EXT_CHUNKING 4096u		/* RFC 3030 BDAT */
 
 /* A TLS session to offer again to the same host at the same level. */
 struct remote_sess {
