@@ -37,6 +37,36 @@ free_port(void)
 	return port;
 }
 
+/*
+ * Whether dnsmasq (pid) holds UDP port p within about 5 s: it does when
+ * the port cannot be bound and it still runs; it exits when its bind
+ * failed.
+ */
+static int
+dnsmasq_up(pid_t pid, int p)
+{
+	int i;
+
+	for (i = 0; i < 250; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+		    .sin_port = htons((uint16_t)p),
+		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int fd = socket(AF_INET, SOCK_DGRAM, 0), taken;
+
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return 0;
+		taken = fd != -1 &&
+		    bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1;
+		if (fd != -1)
+			close(fd);
+		if (taken)
+			return waitpid(pid, NULL, WNOHANG) == 0;
+		usleep(20000);
+	}
+	return 0;
+}
+
+
 /* The number in "h12.eq.test". */
 static unsigned
 host_index(const char *h)
@@ -599,7 +629,7 @@ main(void)
 	struct dns_addr me;
 	size_t n, bad;
 	pid_t pid;
-	int p = free_port(), i, spread;
+	int p = free_port(), i, spread, tries_left = 0;
 	char buf[64];
 
 	if (access("/usr/sbin/dnsmasq", X_OK) != 0) {
@@ -607,6 +637,11 @@ main(void)
 		return 0;
 	}
 	plan(63);
+	/*
+	 * The free port may be taken by another test before dnsmasq binds
+	 * it; dnsmasq then exits, and it is started again on another.
+	 */
+again:
 	snprintf(port, sizeof port, "%d", p);
 	snprintf(portarg, sizeof portarg, "--port=%d", p);
 	pid = fork();
@@ -642,6 +677,10 @@ main(void)
 		dup2(devnull, 2);
 		execv("/usr/sbin/dnsmasq", argv);
 		_exit(127);
+	}
+	if (!dnsmasq_up(pid, p) && ++tries_left < 5) {
+		p = free_port();
+		goto again;
 	}
 	snprintf(servers, sizeof servers, "# test server\n127.0.0.1:%s\n", port);
 	ok(dns_open(&d, servers, &bad), "dns_open with control/dnsservers text");
