@@ -220,7 +220,7 @@ check: deps
 
 check-san:
 	$(MAKE) SAN=1 O=build-san B=build-san/bin all tests
-	ZR_BIN=$(CURDIR)/build-san/bin ZR_BUILD=$(CURDIR)/build-san \
+	ZR_BIN=$(CURDIR)/build-san/bin ZR_BUILD=$(CURDIR)/build-san ZR_SAN=1 \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(PROVE) $(PROVE_FLAGS) --exec '' \

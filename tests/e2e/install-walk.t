@@ -67,9 +67,9 @@ fi
 # 2. Build and install.
 walk 'make' >/dev/null
 walk 'make install PREFIX=/usr/local' >/dev/null
-make -s -C "$ZR_ROOT" O="$ZR_BUILD" B="$ZR_BIN" >"$T/make.out" 2>&1 &&
+make -s -C "$ZR_ROOT" O="$ZR_BUILD" B="$ZR_BIN" ${ZR_SAN:+SAN=1} >"$T/make.out" 2>&1 &&
 make -s -C "$ZR_ROOT" install DESTDIR="$R" PREFIX=/usr/local \
-	O="$ZR_BUILD" B="$ZR_BIN" >>"$T/make.out" 2>&1
+	O="$ZR_BUILD" B="$ZR_BIN" ${ZR_SAN:+SAN=1} >>"$T/make.out" 2>&1
 is "$?" 0 'step 2: make, make install PREFIX=/usr/local (with DESTDIR)'
 ok 'programs in $PREFIX/sbin, man pages, mkqueue and oauth2-token' sh -c "
 	test -x '$R/usr/local/sbin/zr-send' &&
@@ -331,7 +331,7 @@ wait "$SEND_PID" 2>/dev/null
 # Upgrading: make install and setup-server again change no control file.
 (cd "$R/etc" && find zr sv -type f -exec md5sum {} + | sort) >"$T/before"
 make -s -C "$ZR_ROOT" install DESTDIR="$R" PREFIX=/usr/local \
-	O="$ZR_BUILD" B="$ZR_BIN" >>"$T/make.out" 2>&1 && setup
+	O="$ZR_BUILD" B="$ZR_BIN" ${ZR_SAN:+SAN=1} >>"$T/make.out" 2>&1 && setup
 (cd "$R/etc" && find zr sv -type f -exec md5sum {} + | sort) >"$T/after"
 ok 'upgrading: make install and setup-server again leave /etc/zr and /etc/sv' \
 	cmp "$T/before" "$T/after"

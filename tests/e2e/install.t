@@ -10,12 +10,12 @@ R=$T/root
 
 # 2. Build and install.
 make -s -C "$ZR_ROOT" install DESTDIR="$R" PREFIX=/usr/local \
-	O="$ZR_BUILD" B="$ZR_BIN" >"$T/make.out" 2>&1
+	O="$ZR_BUILD" B="$ZR_BIN" ${ZR_SAN:+SAN=1} >"$T/make.out" 2>&1
 is "$?" 0 'make install DESTDIR=... PREFIX=/usr/local'
 symtab() { readelf -S "$1" 2>/dev/null | grep -c '\.symtab'; }
 is "$(symtab "$R/usr/local/sbin/zr-send")" 0 'the installed programs are stripped'
 make -s -C "$ZR_ROOT" install DESTDIR="$T/keep" PREFIX=/usr/local STRIP= \
-	O="$ZR_BUILD" B="$ZR_BIN" >"$T/make2.out" 2>&1
+	O="$ZR_BUILD" B="$ZR_BIN" ${ZR_SAN:+SAN=1} >"$T/make2.out" 2>&1
 is "$(symtab "$T/keep/usr/local/sbin/zr-send")" 1 'STRIP= keeps their symbols'
 
 # 3. setup-server and control/me.

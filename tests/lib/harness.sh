@@ -20,6 +20,9 @@ done
 : "${ZR_BIN:=$ZR_ROOT/bin}"
 : "${ZR_BUILD:=$ZR_ROOT/build}"
 export ZR_BIN ZR_BUILD ZR_ROOT
+# ZR_SAN=1 (make check-san): ZR_BUILD is the sanitizer build. A test that
+# runs make on it passes ${ZR_SAN:+SAN=1}, or make would relink its
+# zr-smtpd against musl, unsanitized, under the tests still running.
 PATH=$ZR_BIN:$PATH
 export PATH
 
