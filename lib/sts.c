@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "txtrec.h"
 #include "scan.h"
 #include "sts.h"
 
@@ -18,28 +19,12 @@ sts_mode_name(enum sts_mode m)
 }
 
 static int
-is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int
 is_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9');
 }
 
-static void
-trim(const char **p, size_t *n)
-{
-	while (*n > 0 && is_wsp(**p)) {
-		++*p;
-		--*n;
-	}
-	while (*n > 0 && is_wsp((*p)[*n - 1]))
-		--*n;
-}
 
 static int
 bad(const char **why, const char *what)
@@ -52,19 +37,12 @@ int
 sts_txt_parse(const char *p, size_t n, char id[STS_ID_MAX + 1],
     const char **why)
 {
-	size_t i = 0, k;
+	size_t i = 0, fn, k;
+	const char *f, *eq;
 	bool first = true, have_id = false;
 
 	/* RFC 8461 3.1: sts-text-record = sts-version 1*(sts-sep sts-field). */
-	while (i < n) {
-		const char *f = p + i, *eq;
-		size_t fn;
-
-		for (k = i; k < n && p[k] != ';'; k++)
-			;
-		fn = k - i;
-		i = k < n ? k + 1 : k;
-		trim(&f, &fn);
+	while (txtrec_field(p, n, &i, &f, &fn)) {
 		if (fn == 0) {
 			/* A trailing ";" is allowed, an empty field elsewhere not. */
 			if (i >= n && !first)
@@ -160,7 +138,7 @@ sts_policy_parse(const char *p, size_t n, struct sts_policy *pol,
 		kn = (size_t)(colon - l);
 		v = colon + 1;
 		vn = ln - kn - 1;
-		trim(&v, &vn);
+		txtrec_trim(&v, &vn);
 		if (kn == 7 && memcmp(l, "version", 7) == 0) {
 			if (have_version || vn != 5 || memcmp(v, "STSv1", 5) != 0)
 				return bad(why, "version is not STSv1");

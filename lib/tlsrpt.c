@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "txtrec.h"
 #include "fmt.h"
 #include "scan.h"
 #include "tlsrpt.h"
@@ -255,22 +256,6 @@ tlsrpt_rec_parse(const char *p, size_t n, struct tlsrpt_rec *r,
 	return 1;
 }
 
-static bool
-is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static void
-trim(const char **p, size_t *n)
-{
-	while (*n > 0 && is_wsp(**p)) {
-		++*p;
-		--*n;
-	}
-	while (*n > 0 && is_wsp((*p)[*n - 1]))
-		--*n;
-}
 
 /* The URIs of a rua value, split by "," (RFC 8460 3: tlsrpt-rua). */
 static int
@@ -287,7 +272,7 @@ rua_parse(const char *p, size_t n, struct zs *rua, size_t *nrua,
 			;
 		un = k - i;
 		i = k + 1;
-		trim(&u, &un);
+		txtrec_trim(&u, &un);
 		if (un == 0)
 			return bad(why, "empty URI in rua");
 		for (j = 0; j < un; j++)
@@ -308,20 +293,13 @@ int
 tlsrpt_txt_parse(const char *p, size_t n, struct zs *rua, size_t *nrua,
     const char **why)
 {
-	size_t i = 0, k;
+	size_t i = 0, fn;
+	const char *f;
 	bool first = true, have_rua = false;
 
 	rua->len = 0;
 	*nrua = 0;
-	while (i < n) {
-		const char *f = p + i;
-		size_t fn;
-
-		for (k = i; k < n && p[k] != ';'; k++)
-			;
-		fn = k - i;
-		i = k < n ? k + 1 : k;
-		trim(&f, &fn);
+	while (txtrec_field(p, n, &i, &f, &fn)) {
 		if (fn == 0) {
 			/* RFC 8460 3: a field-delim may end the record. */
 			if (i >= n && !first)
