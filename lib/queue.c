@@ -1387,3 +1387,112 @@ queue_tlsrpt_marked(struct queue *q, const char *day, const char *name)
 	errno = saved;
 	return r;
 }
+
+/*
+ * suspend/, made at the first write as sts/ is; its names are
+ * destsusp_name's, which never start with '.' nor hold a '/'.
+ */
+static int
+suspend_dirfd(struct queue *q, bool make)
+{
+	struct stat st;
+
+	if (fstatat(q->rootfd, "stats", &st, 0) == -1)
+		st.st_mode = 0700;
+	return subdir_make(q->rootfd, "suspend", make, st.st_mode);
+}
+
+static int
+suspend_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > NAME_MAX - 8 || name[0] == '.' ||
+	    strchr(name, '/') != NULL) {
+		errno = EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+int
+queue_suspend_write(struct queue *q, const char *name, const char *p,
+    size_t n)
+{
+	char tmp[NAME_MAX + 1];
+	int dfd, ok;
+
+	/* "suspend.<name>" in tmp/ is never an id, so never taken for mail. */
+	if (!suspend_name_ok(name) ||
+	    fmt_snprintf(tmp, sizeof tmp, "suspend.%s", name) == -1)
+		return 0;
+	dfd = suspend_dirfd(q, true);
+	ok = replace_at(q, dfd, name, tmp, p, n);
+	if (dfd != -1) {
+		int saved = errno;
+
+		close(dfd);
+		errno = saved;
+	}
+	return ok;
+}
+
+int
+queue_suspend_remove(struct queue *q, const char *name)
+{
+	int dfd, r;
+
+	if (!suspend_name_ok(name))
+		return -1;
+	if ((dfd = suspend_dirfd(q, false)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	r = unlinkat(dfd, name, 0) == 0 ? 1 : errno == ENOENT ? 0 : -1;
+	if (r == 1 && fsync(dfd) == -1)
+		r = -1;
+	close(dfd);
+	return r;
+}
+
+int
+queue_suspend_scan(struct queue *q, struct timespec *mtime,
+    int (*fn)(const char *name, const struct zs *text, void *ctx), void *ctx)
+{
+	struct zs t = ZS_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int dfd = suspend_dirfd(q, false), r = 1;
+
+	if (dfd == -1) {
+		mtime->tv_sec = mtime->tv_nsec = 0;
+		return errno == ENOENT ? 1 : -1;
+	}
+	if (fstat(dfd, &st) == -1 || (dir = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return -1;
+	}
+	*mtime = st.st_mtim;
+	while (r == 1 && (de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		/* Strays (a symlink, a FIFO) read as errors and are passed. */
+		if (read_at(dfd, de->d_name, &t) == 1)
+			r = fn(de->d_name, &t, ctx);
+	}
+	closedir(dir);
+	zs_free(&t);
+	return r;
+}
+
+int
+queue_suspend_mtime(struct queue *q, struct timespec *mtime)
+{
+	struct stat st;
+
+	if (fstatat(q->rootfd, "suspend", &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		mtime->tv_sec = mtime->tv_nsec = 0;
+		return errno == ENOENT ? 0 : -1;
+	}
+	*mtime = st.st_mtim;
+	return 1;
+}

@@ -282,6 +282,22 @@ int queue_tlsrpt_mark(struct queue *, const char *day, const char *name);
 int queue_tlsrpt_marked(struct queue *, const char *day, const char *name);
 
 /*
+ * Operators' suspensions of destinations, suspend/<name> (lib/destsusp
+ * names and formats them). queue_suspend_write: replace durably, making
+ * suspend/ when the queue lacks it. queue_suspend_remove: 1 removed (and
+ * suspend/ synced), 0 when absent, -1. queue_suspend_scan: fn(name, text,
+ * ctx) for every regular file, stopping as queue_scan does, with the
+ * directory's mtime in *mtime (0 and no call when there is no suspend/).
+ * queue_suspend_mtime: the same mtime alone; 1, 0 when absent, -1.
+ */
+int queue_suspend_write(struct queue *, const char *name, const char *p,
+    size_t n);
+int queue_suspend_remove(struct queue *, const char *name);
+int queue_suspend_scan(struct queue *, struct timespec *mtime,
+    int (*fn)(const char *name, const struct zs *text, void *ctx), void *ctx);
+int queue_suspend_mtime(struct queue *, struct timespec *mtime);
+
+/*
  * Take the lock lock/<name> (created if missing) for as long as the
  * returned descriptor stays open: one scheduler per queue. -1 on error,
  * with errno EWOULDBLOCK when another process holds it.
