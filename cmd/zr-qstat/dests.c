@@ -99,6 +99,39 @@ field(const char *line, const char *key, char *v, size_t size)
 	}
 }
 
+/* Each destination's value of key in t's lines, as name{destination}. */
+static void
+series(struct buf *o, const char *t, const char *name, const char *key,
+    const char *result, int flag)
+{
+	const char *p = t, *nl;
+	char v[32];
+
+	for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		char line[1024];
+		size_t n = (size_t)(nl - p), sp;
+
+		if (n >= sizeof line)
+			continue;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		field(line, key, v, sizeof v);
+		sp = strcspn(line, " ");
+		line[sp] = '\0';
+		out_s(o, name);
+		out_s(o, "{destination=\"");
+		out_label(o, line);
+		if (result != NULL) {
+			out_s(o, "\",result=\"");
+			out_s(o, result);
+		}
+		out_s(o, "\"} ");
+		out_s(o, flag ? (v[0] != '\0' && strcmp(v, "0") != 0 ? "1" :
+		    "0") : v[0] != '\0' ? v : "0");
+		out_s(o, "\n");
+	}
+}
+
 void
 dests_prometheus(struct queue *q, struct buf *o)
 {
@@ -107,13 +140,19 @@ dests_prometheus(struct queue *q, struct buf *o)
 		    "Deliveries in flight, by destination.", 0 },
 		{ "zr_destination_pending", "pending",
 		    "Jobs held back by the destination's limits.", 0 },
+		{ "zr_destination_queued", "queued",
+		    "Jobs zr-send holds for the destination, not in flight.", 0 },
 		{ "zr_destination_throttled", "throttled_until",
 		    "1 while a throttling reply's rule is in force.", 1 },
 		{ "zr_destination_suspended", "suspended_until",
 		    "1 while the destination is suspended.", 1 },
 	};
+	static const char *const results[][2] = {
+		{ "delivered", "delivered_total" },
+		{ "deferred", "deferred_total" },
+		{ "failed", "failed_total" },
+	};
 	struct zs t = ZS_INIT;
-	char v[32];
 	size_t k;
 
 	if (queue_stats_read(q, "destinations", &t) != 1 || !zs_0(&t)) {
@@ -121,29 +160,13 @@ dests_prometheus(struct queue *q, struct buf *o)
 		return;
 	}
 	for (k = 0; k < sizeof g / sizeof g[0]; k++) {
-		const char *p = t.s, *nl;
-
 		out_metric(o, g[k].name, "gauge", g[k].help);
-		for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-			char line[1024];
-			size_t n = (size_t)(nl - p), sp;
-
-			if (n >= sizeof line)
-				continue;
-			memcpy(line, p, n);
-			line[n] = '\0';
-			field(line, g[k].key, v, sizeof v);
-			sp = strcspn(line, " ");
-			line[sp] = '\0';
-			out_s(o, g[k].name);
-			out_s(o, "{destination=\"");
-			out_label(o, line);
-			out_s(o, "\"} ");
-			out_s(o, g[k].flag ? (v[0] != '\0' &&
-			    strcmp(v, "0") != 0 ? "1" : "0") :
-			    v[0] != '\0' ? v : "0");
-			out_s(o, "\n");
-		}
+		series(o, t.s, g[k].name, g[k].key, NULL, g[k].flag);
 	}
+	out_metric(o, "zr_destination_deliveries_total", "counter",
+	    "Recipients' deliveries by result since zr-send started.");
+	for (k = 0; k < sizeof results / sizeof results[0]; k++)
+		series(o, t.s, "zr_destination_deliveries_total",
+		    results[k][1], results[k][0], 0);
 	zs_free(&t);
 }

@@ -20,6 +20,7 @@
 #include "dests.h"
 #include "report.h"
 #include "summary.h"
+#include "suspend.h"
 
 /* A notification pending longer than this (s) is a problem for --check. */
 #define NOTIFY_PENDING_MAX 3600
@@ -71,6 +72,15 @@ qstat_args(struct qstat_conf *c, int argc, char **argv)
 			c->mode = QS_HTTP;
 		} else if (strcmp(a, "-j") == 0) {
 			c->mode = QS_POSTQUEUE;
+		} else if ((strcmp(a, "--suspend") == 0 ||
+		    strcmp(a, "--resume") == 0) && i + 1 < argc &&
+		    c->mode == QS_SUMMARY) {
+			c->mode = a[2] == 's' ? QS_SUSPEND : QS_RESUME;
+			c->arg = argv[++i];
+			/* DURATION is optional, and only for --suspend. */
+			if (c->mode == QS_SUSPEND && i + 1 < argc &&
+			    argv[i + 1][0] != '-')
+				c->dur = argv[++i];
 		} else if (strcmp(a, "--destinations") == 0) {
 			c->mode = QS_DESTS;
 		} else if (strcmp(a, "--check") == 0) {
@@ -676,6 +686,10 @@ qstat_run(const struct qstat_conf *c, struct buf *o)
 		break;
 	case QS_DESTS:
 		r = dests_show(&q, c->json, o);
+		break;
+	case QS_SUSPEND:
+	case QS_RESUME:
+		r = suspend_run(&q, c->mode == QS_RESUME, c->arg, c->dur, o);
 		break;
 	case QS_HTTP:
 		break;		/* served above */

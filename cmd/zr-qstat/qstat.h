@@ -7,6 +7,8 @@
  *    a message (one rename and a directory sync); --remove, --clear-expired
  *    and --purge unlink terminal messages and their state files;
  *  - --release and --retry then poke lock/trigger to wake zr-send;
+ *  - --suspend and --resume write or remove a record in suspend/
+ *    (suspend.h) and poke lock/trigger;
  *  - --check --fix sets damaged files, strays and extra copies aside in
  *    bad/ (making bad/ when an older queue lacks it), removes strays that
  *    cannot be moved, and removes state files whose message is gone.
@@ -21,7 +23,7 @@
 
 enum qstat_mode {
 	QS_SUMMARY, QS_LIST, QS_SHOW, QS_MAILQ, QS_CHECK, QS_OP, QS_PROM,
-	QS_POSTQUEUE, QS_HTTP, QS_DESTS
+	QS_POSTQUEUE, QS_HTTP, QS_DESTS, QS_SUSPEND, QS_RESUME
 };
 
 struct qstat_conf {
@@ -29,7 +31,8 @@ struct qstat_conf {
 	int json;
 	int fix;
 	const char *queuedir;
-	const char *arg;	/* -l STATE, -s ID, an operation's ID */
+	const char *arg;	/* -l STATE, -s ID, an operation's ID, a DEST */
+	const char *dur;	/* --suspend's DURATION, or NULL */
 	enum qstat_op op;
 };
 
@@ -41,6 +44,7 @@ struct qstat_conf {
 
 #define QSTAT_USAGE "zr-qstat [-q queuedir] [--json | --prometheus | --http] " \
 	"[-l [state] | -s id | -p | -j | --destinations | --check [--fix] | " \
+	"--suspend dest [duration] | --resume dest | " \
 	"--hold id|all | " \
 	"--release id|all | --cancel id | --retry id|all | --remove id | " \
 	"--clear-expired | --purge]"

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "dstat.h"
 #include "fmt.h"
 #include "limit.h"
 #include "log.h"
@@ -151,6 +152,7 @@ limit_reply(struct send *s, const struct job *j, const struct job_report *r,
 	if (j->dest == SHAPE_NONE)
 		return;
 	d = &s->shape.d[j->dest];
+	dstat_reply(s, j, r, now);
 	for (i = 0; r != NULL && i < r->nrcpt; i++)
 		if (job_rcpt_status(r, i) == RS_DELIVERED)
 			shape_success(d);
@@ -221,7 +223,7 @@ limit_write(struct send *s, long long now)
 		    (x->thr_until <= now || rate_fmt(&t, "throttle", &x->thr)) &&
 		    num_fmt(&t, "throttled_until", ahead(x->thr_until, now)) &&
 		    num_fmt(&t, "suspended_until", ahead(x->susp_until, now)) &&
-		    zs_catc(&t, '\n');
+		    dstat_fmt(s, d, now, &t) && zs_catc(&t, '\n');
 	}
 	/* A snapshot not written is written again a second later. */
 	if (ok)

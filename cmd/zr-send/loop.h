@@ -16,7 +16,8 @@
  *	cleanup.c  the removal of what the queue keeps no longer, in slices
  *	log.c      the event log's words; stats.c its counters
  *	shape.c    destinations and their limits, pure data; limit.c
- *	           the loop's use of them
+ *	           the loop's use of them; suspend.c operators' suspensions;
+ *	           dstat.c results by destination, for stats/destinations
  *
  * One process, one thread: whoever holds a struct send may change any of
  * it. A struct msg lives from start_msg until it is settled (msg.c), and
@@ -42,6 +43,7 @@
 #include "shape.h"
 #include "send.h"
 #include "stats.h"
+#include "suspend.h"
 #include "zs.h"
 
 /* Routes one message may use in one pass (and so jobs waiting at most). */
@@ -138,6 +140,7 @@ struct send {
 	long long shape_wake;		/* ms: a pending job's limit ends */
 	size_t shape_held;		/* pending jobs a limit holds back */
 	long long shape_at;		/* ms: stats/destinations written */
+	struct suspend_set susp;	/* operators' suspensions */
 	struct job *pending[PENDING_MAX];
 	size_t npending;
 	struct child *child;

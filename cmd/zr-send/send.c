@@ -422,6 +422,7 @@ turn(struct send *s, long long now)
 	if (s->stopping && stop_turn(s, now))
 		return 1;
 	queue_turn(s, now);
+	suspend_turn(s, now);
 	dispatch(s);
 	msg_unsaved_turn(s, now / 1000, false);
 	notify_step(&s->notes, &s->q, now, s->stopping);
@@ -547,6 +548,7 @@ poll_loop(struct send *s)
 				;
 			for (p = 0; p < PRIO_COUNT; p++)
 				s->rescan[p] = true;
+			s->susp.poke = true;	/* zr-qstat --suspend, --resume */
 		}
 		notify_input(&s->notes, pf + n, nn);
 		for (i = 0; i < s->nchild; i++)
@@ -646,6 +648,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	sched_free(&s.sched);
 	cleanup_abort(&s.clean);
 	free(s.child);
+	suspend_free(&s.susp);
 	shape_free(&s.shape);
 	mx_close(&s.mx);
 	close(s.sigpipe[0]);

@@ -55,6 +55,26 @@ shape_key(const struct route_set *set, const char *local_key,
 	return ok;
 }
 
+/* d was made bare: it takes the names of its first route, and its limits. */
+static int
+adopt(struct shape_dest *d, const struct shaping *t, const char *names,
+    size_t nlen)
+{
+	char *n;
+
+	if (!d->bare || names == NULL)
+		return 1;
+	if ((n = malloc(nlen ? nlen : 1)) == NULL)
+		return 0;
+	memcpy(n, names, nlen);
+	free(d->names);
+	d->names = n;
+	d->nlen = nlen;
+	d->lim = *shaping_match(t, names, nlen);
+	d->bare = 0;
+	return 1;
+}
+
 size_t
 shape_find(struct shape *s, const struct shaping *t, const char *key,
     const char *names, size_t nlen)
@@ -64,7 +84,7 @@ shape_find(struct shape *s, const struct shaping *t, const char *key,
 
 	for (i = 0; i < s->n; i++)
 		if (strcmp(s->d[i].key, key) == 0)
-			return i;
+			return adopt(&s->d[i], t, names, nlen) ? i : SHAPE_NONE;
 	if (s->n == SHAPE_DEST_MAX)
 		return SHAPE_NONE;
 	if (s->n == s->cap) {
@@ -78,6 +98,11 @@ shape_find(struct shape *s, const struct shaping *t, const char *key,
 	}
 	d = &s->d[s->n];
 	memset(d, 0, sizeof *d);
+	if (names == NULL) {
+		d->bare = 1;
+		names = key;
+		nlen = strlen(key) + 1;
+	}
 	d->key = strdup(key);
 	d->names = malloc(nlen ? nlen : 1);
 	if (d->key == NULL || d->names == NULL) {
@@ -189,6 +214,36 @@ void
 shape_success(struct shape_dest *d)
 {
 	d->greet_fails = 0;
+}
+
+void
+shape_count(struct shape_dest *d, enum shape_result k, unsigned long long n,
+    long long now)
+{
+	long long min = now / 60000;
+	struct shape_minute *b = &d->recent[min % SHAPE_RECENT_MIN];
+
+	/* A bucket last used N or more minutes ago starts afresh. */
+	if (b->min != min) {
+		memset(b, 0, sizeof *b);
+		b->min = min;
+	}
+	b->n[k] += n;
+	d->total[k] += n;
+}
+
+unsigned long long
+shape_recent(const struct shape_dest *d, enum shape_result k, long long now)
+{
+	long long min = now / 60000;
+	unsigned long long n = 0;
+	size_t i;
+
+	for (i = 0; i < SHAPE_RECENT_MIN; i++)
+		if (d->recent[i].min > min - SHAPE_RECENT_MIN &&
+		    d->recent[i].min <= min)
+			n += d->recent[i].n[k];
+	return n;
 }
 
 void

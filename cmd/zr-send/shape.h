@@ -39,6 +39,17 @@
 #define SHAPE_GREET_MS 15000LL
 #define SHAPE_GREET_MAX (10LL * 60 * 1000)
 
+/* "Recent" results: the last SHAPE_RECENT_MIN minutes, a bucket each. */
+#define SHAPE_RECENT_MIN 10
+
+/* What became of a recipient's delivery there. */
+enum shape_result { SR_DELIVERED, SR_DEFERRED, SR_FAILED, SR_COUNT };
+
+struct shape_minute {
+	long long min;			/* ms / 60000 of the bucket */
+	unsigned long long n[SR_COUNT];
+};
+
 struct shape_dest {
 	char *key;		/* the destination, NUL-terminated */
 	char *names;		/* what control/shaping matches, NUL after each */
@@ -50,6 +61,10 @@ struct shape_dest {
 	struct shaping_rate thr;
 	unsigned long long thr_conns;
 	unsigned greet_fails;		/* 421 greetings in a row */
+	/* Made for an operator's suspension: names are the key alone. */
+	int bare;
+	unsigned long long total[SR_COUNT];	/* since zr-send started */
+	struct shape_minute recent[SHAPE_RECENT_MIN];	/* by min % N */
 };
 
 struct shape {
@@ -66,7 +81,8 @@ int shape_key(const struct route_set *, const char *local_key,
     struct zs *key, struct zs *names);
 /*
  * The index of the destination key (adding it with its limits from t), or
- * SHAPE_NONE without memory or room.
+ * SHAPE_NONE without memory or room. names NULL: not known yet (an
+ * operator's suspension made it); the first call with names sets them.
  */
 size_t shape_find(struct shape *, const struct shaping *t, const char *key,
     const char *names, size_t nlen);
@@ -89,6 +105,12 @@ long long shape_apply(struct shape_dest *, const struct shaperule *r,
 long long shape_greet421(struct shape_dest *, long long now);
 /* A delivery succeeded there: the greeting back-off starts afresh. */
 void shape_success(struct shape_dest *);
+/* n results of kind k there at now (ms): the totals and this minute's. */
+void shape_count(struct shape_dest *, enum shape_result k,
+    unsigned long long n, long long now);
+/* Results of kind k in the last SHAPE_RECENT_MIN minutes up to now. */
+unsigned long long shape_recent(const struct shape_dest *,
+    enum shape_result k, long long now);
 void shape_free(struct shape *);
 
 #endif

@@ -144,6 +144,16 @@ dests(void)
 	ok(parse(&t, "default connections=7", 1), "new rules");
 	shape_relimit(&s, &t);
 	ok(s.d[0].lim.connections == 7, "relimit takes them");
+	/* An operator's suspension comes before any mail to it. */
+	ok(parse(&t, ".provider.test connections=3", 1), "a rule again");
+	db = shape_find(&s, &t, "smarthosts", NULL, 0);
+	ok(db == 1 && s.d[1].bare && s.d[1].lim.connections == 0,
+	    "made without names: bare, matched by its key alone");
+	s.d[1].susp_until = 5;
+	ok(shape_find(&s, &t, "smarthosts", names.s, names.len) == 1 &&
+	    !s.d[1].bare && s.d[1].lim.connections == 3 &&
+	    s.d[1].susp_until == 5,
+	    "the first route's names give its limits; the suspension stays");
 	shape_free(&s);
 	shaping_free(&t);
 	zs_free(&key);
@@ -208,13 +218,41 @@ rules(void)
 	shaperules_free(&t);
 }
 
+static void
+recent(void)
+{
+	struct shape_dest d;
+	long long t0 = 1767225600000LL;	/* a minute's start */
+
+	memset(&d, 0, sizeof d);
+	shape_count(&d, SR_DEFERRED, 2, t0);
+	shape_count(&d, SR_FAILED, 1, t0 + 59999);
+	shape_count(&d, SR_DEFERRED, 1, t0 + 4 * 60000);
+	shape_count(&d, SR_DELIVERED, 3, t0 + 9 * 60000);
+	ok(shape_recent(&d, SR_DEFERRED, t0 + 9 * 60000) == 3 &&
+	    shape_recent(&d, SR_FAILED, t0 + 9 * 60000) == 1 &&
+	    shape_recent(&d, SR_DELIVERED, t0 + 9 * 60000) == 3,
+	    "ten minutes: every bucket counts");
+	ok(shape_recent(&d, SR_DEFERRED, t0 + 10 * 60000) == 1 &&
+	    shape_recent(&d, SR_FAILED, t0 + 10 * 60000) == 0,
+	    "a minute later the first bucket is out");
+	shape_count(&d, SR_DEFERRED, 5, t0 + 14 * 60000);
+	ok(shape_recent(&d, SR_DEFERRED, t0 + 14 * 60000) == 5,
+	    "a bucket reused after ten minutes starts afresh");
+	ok(shape_recent(&d, SR_DEFERRED, t0 + 30 * 60000) == 0,
+	    "nothing recent after a quiet spell");
+	ok(d.total[SR_DEFERRED] == 8 && d.total[SR_FAILED] == 1 &&
+	    d.total[SR_DELIVERED] == 3, "totals keep everything");
+}
+
 int
 main(void)
 {
-	plan(41);
+	plan(49);
 	parser();
 	rates();
 	dests();
 	rules();
+	recent();
 	return done();
 }

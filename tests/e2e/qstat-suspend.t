@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# zr-qstat --suspend and --resume: an operator holds the smart hosts'
+# destination before zr-send runs, across a restart and while it runs;
+# nothing reaches the receiver until --resume, then everything does. Bad
+# arguments are refused with exit 100, and records past their time go.
+. "${0%/*}/../lib/harness.sh"
+. "${0%/*}/send-common.sh"
+plan 28
+zr_setup
+datas() { grep -c '^data ' "$T/rx.log"; }
+has_datas() { test "$(datas)" = "$1"; }
+qs() { as_user zr-qstat "$@"; }
+
+py_server rx --pipelining
+control smarthosts "127.0.0.1:$(port_of rx)"
+control retrybase 600
+chmod 644 "${ZR_CONTROL:?}"/*
+
+qs --suspend smarthosts 10x >"$T/err" 2>&1
+is "$?" 100 'a bad duration: exit 100'
+ok 'with a message saying so' grep -q 'bad duration.*: 10x$' "$T/err"
+qs --suspend smarthosts 25h >/dev/null 2>&1
+is "$?" 100 'longer than a day: exit 100'
+qs --suspend "$(printf 'a%.0s' $(seq 201))" >"$T/err" 2>&1
+is "$?" 100 'an overlong key: exit 100'
+ok 'said so' grep -q 'destination key too long' "$T/err"
+qs --suspend 'a b' 1h >"$T/err" 2>&1
+is "$?" 100 'a key with a blank: exit 100'
+qs --suspend >/dev/null 2>&1
+is "$?" 100 'no key: usage, exit 100'
+qs --resume smarthosts >"$T/err" 2>&1
+is "$?" 1 '--resume of what is not suspended: exit 1'
+ok 'nothing was made' test ! -e "$ZR_QUEUE/suspend/smarthosts"
+
+# Before zr-send runs.
+out=$(qs --suspend smarthosts 1h)
+like "$out" '^suspended smarthosts until [0-9]+$' '--suspend says until when'
+until=${out##* }
+ok 'a record in suspend/ named by the key' \
+	grep -qx "until $until" "$ZR_QUEUE/suspend/smarthosts"
+i=0
+while [ $i -lt 5 ]; do inj "s$i@x.test"; i=$((i + 1)); done
+send_start
+ok 'zr-send logs the suspension: destination, duration, rule operator' \
+	log_has 10 '^shaping: smarthosts: suspended for 3[56][0-9][0-9] s: rule operator$'
+DEST_RE="^smarthosts inflight=0 pending=5 .*suspended_until=$until queued=5 .* suspended_by=operator$"
+shows() { zr-qstat --destinations >"$T/dests.out" 2>&1 &&
+	grep -Eq -- "$DEST_RE" "$T/dests.out"; }
+ok 'zr-qstat --destinations: suspended until then, five queued' \
+	wait_for 10 shows
+is "$(datas)" 0 'nothing was delivered'
+
+# A restart: the record stays, and so does the suspension.
+send_stop
+send_start
+two() { test "$(log_count 'smarthosts: suspended for .* rule operator$')" = 2; }
+ok 'after a restart zr-send reads it again' wait_for 10 two
+ok 'and holds the five back' wait_for 10 shows
+is "$(datas)" 0 'still nothing delivered'
+
+out=$(qs --resume smarthosts)
+is "$out" 'resumed smarthosts' '--resume says so'
+ok 'the record is gone' test ! -e "$ZR_QUEUE/suspend/smarthosts"
+ok 'zr-send logs the resumption' \
+	log_has 10 '^shaping: smarthosts: resumed: rule operator$'
+ok 'and delivers all five promptly' wait_for 15 has_datas 5
+
+# While it runs.
+qs --suspend smarthosts 30s >/dev/null
+ok 'a suspension while it runs is logged' \
+	log_has 10 'smarthosts: suspended for 30 s: rule operator$'
+inj late1@x.test
+inj late2@x.test
+DEST_RE='^smarthosts .* queued=2 .* suspended_by=operator$'
+ok 'two new messages are held' wait_for 10 shows
+is "$(datas)" 5 'and not delivered'
+qs --resume smarthosts >/dev/null
+ok 'until --resume' wait_for 15 has_datas 7
+DEST_RE='^smarthosts .*suspended_until=0 queued=0 .*delivered_total=7 '
+ok 'no longer suspended' wait_for 10 shows
+send_stop
+
+# Records past their time are removed (by zr-qstat here).
+qs --suspend route:x.test 1s >/dev/null
+ok 'a one-second suspension' test -e "$ZR_QUEUE/suspend/route:x.test"
+swept() {
+	qs --resume nothing.test >/dev/null 2>&1
+	test ! -e "$ZR_QUEUE/suspend/route:x.test"
+}
+ok 'is removed once over' wait_for 10 swept
+done_testing
