@@ -1389,15 +1389,17 @@ queue_tlsrpt_marked(struct queue *q, const char *day, const char *name)
 }
 
 /*
- * suspend/, made at the first write as sts/ is; its names are
- * destsusp_name's, which never start with '.' nor hold a '/'.
+ * suspend/, made at the first write in a queue older than it, with the
+ * mode of hold/ as bad/ is: operators write it (zr-qstat) and the
+ * scheduler removes from it. Its names are destsusp_name's, which never
+ * start with '.' nor hold a '/'.
  */
 static int
 suspend_dirfd(struct queue *q, bool make)
 {
 	struct stat st;
 
-	if (fstatat(q->rootfd, "stats", &st, 0) == -1)
+	if (fstatat(q->rootfd, "hold", &st, 0) == -1)
 		st.st_mode = 0700;
 	return subdir_make(q->rootfd, "suspend", make, st.st_mode);
 }

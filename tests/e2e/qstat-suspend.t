@@ -6,7 +6,7 @@
 # arguments are refused with exit 100, and records past their time go.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 28
+plan 29
 zr_setup
 datas() { grep -c '^data ' "$T/rx.log"; }
 has_datas() { test "$(datas)" = "$1"; }
@@ -33,8 +33,11 @@ qs --resume smarthosts >"$T/err" 2>&1
 is "$?" 1 '--resume of what is not suspended: exit 1'
 ok 'nothing was made' test ! -e "$ZR_QUEUE/suspend/smarthosts"
 
-# Before zr-send runs.
+# Before zr-send runs, in a queue older than suspend/.
+rmdir "${ZR_QUEUE:?}/suspend"
 out=$(qs --suspend smarthosts 1h)
+ok 'suspend/ is made, with the mode of hold/' test \
+	"$(stat -c %a "$ZR_QUEUE/suspend")" = "$(stat -c %a "$ZR_QUEUE/hold")"
 like "$out" '^suspended smarthosts until [0-9]+$' '--suspend says until when'
 until=${out##* }
 ok 'a record in suspend/ named by the key' \
