@@ -6,7 +6,7 @@
 # arguments are refused with exit 100, and records past their time go.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 29
+plan 30
 zr_setup
 datas() { grep -c '^data ' "$T/rx.log"; }
 has_datas() { test "$(datas)" = "$1"; }
@@ -29,6 +29,8 @@ qs --suspend 'a b' 1h >"$T/err" 2>&1
 is "$?" 100 'a key with a blank: exit 100'
 qs --suspend >/dev/null 2>&1
 is "$?" 100 'no key: usage, exit 100'
+qs --resume smarthosts 1h >/dev/null 2>&1
+is "$?" 100 '--resume takes no duration: usage, exit 100'
 qs --resume smarthosts >"$T/err" 2>&1
 is "$?" 1 '--resume of what is not suspended: exit 1'
 ok 'nothing was made' test ! -e "$ZR_QUEUE/suspend/smarthosts"
