@@ -10,7 +10,7 @@
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
 [ "$(id -u)" = 0 ] || skip_all 'the walk needs root: setup-server, chown, chgrp'
-plan 41
+plan 42
 R=$T/root
 INSTALL=$ZR_ROOT/INSTALL
 U=$ZR_TEST_USER
@@ -275,6 +275,15 @@ st=$st$?
 run 'zr-qstat -j                 # postqueue -j lines'
 st=$st$?
 is "$st" 000 'step 9: zr-qstat, --json and -j on the new queue'
+run 'zr-qstat --destinations     # limits, queued, recent 4xx/5xx each'
+st=$?
+run 'zr-qstat --suspend route:example.test 30m'
+st=$st$?
+test -f "$R/var/spool/zr/suspend/route:example.test"
+st=$st$?
+run 'zr-qstat --resume route:example.test'
+st=$st$?
+is "$st" 0000 'step 9: --destinations, --suspend (a record) and --resume'
 walk 'zr-qstat --check verifies' >/dev/null
 (PATH=$R/usr/local/sbin:$PATH ZR_QUEUE=$R/var/spool/zr zr-qstat --check) \
 	>"$T/check.out" 2>&1
