@@ -241,19 +241,30 @@ shape_success(struct shape_dest *d, bool delivered, unsigned long long cap)
 }
 
 long long
-shape_park(const struct shape_dest *d, long long now, bool open)
+shape_park(struct shape_dest *d, long long now, bool open)
 {
 	struct shaping_limits lim;
-	long long w, wc;
+	long long w, wc, at;
 
 	if (now < d->susp_until)
 		return d->susp_until;
 	shape_limits(d, now, &lim);
 	w = shape_wait(&lim.msgrate, d->msg_tat, now);
 	wc = open ? 0 : shape_wait(&lim.connrate, d->conn_tat, now);
-	if (wc > w)
-		w = wc;
-	return w > SHAPE_PARK_MS ? now + w : 0;
+	if (wc > SHAPE_PARK_MS && wc > w)
+		return now + wc;	/* a session, once open, takes many */
+	if (w <= SHAPE_PARK_MS)
+		return 0;
+	/*
+	 * Each job parked for the msgrate takes the slot after the last
+	 * one's: they come back one per interval, instead of all at the
+	 * first slot to be parked again but one, over and over.
+	 */
+	at = (now + w) * 1000;
+	if (d->park_tat > at)
+		at = d->park_tat;
+	d->park_tat = at + interval_us(&lim.msgrate);
+	return at / 1000;
 }
 
 long long

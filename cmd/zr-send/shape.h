@@ -55,6 +55,7 @@ struct shape_dest {
 	size_t nlen;
 	struct shaping_limits lim;
 	long long conn_tat, msg_tat;	/* us: GCRA's next allowed time */
+	long long park_tat;		/* us: the next slot of a parked job */
 	/* What throttling replies did, each until a time (ms). */
 	long long susp_until, thr_until, conn_until;
 	struct shaping_rate thr;
@@ -119,9 +120,10 @@ void shape_success(struct shape_dest *, bool delivered,
 /*
  * Until when (ms) a job for d waits in deferred/ rather than in memory,
  * or 0: while d is suspended, or when its rates make it wait longer than
- * SHAPE_PARK_MS (open: d has a session to take it, so connrate is moot).
+ * SHAPE_PARK_MS (open: d has a session to take it, so connrate is moot);
+ * jobs parked for the msgrate are given its slots one after another.
  */
-long long shape_park(const struct shape_dest *, long long now, bool open);
+long long shape_park(struct shape_dest *, long long now, bool open);
 /*
  * The next attempt (s) of a message parked until until (ms) at now:
  * spread after until by jitter percent of the wait, at least over a

@@ -300,6 +300,9 @@ slow(void)
 	shape_take(&l.msgrate, &d.msg_tat, 40000);
 	ok(shape_park(&d, 40001, true) == 100000,
 	    "a rate's wait over 30 s: parked for it");
+	ok(shape_park(&d, 40002, true) == 160000 &&
+	    shape_park(&d, 40003, true) == 220000,
+	    "the next ones parked for it: a slot each, one per interval");
 	d.lim.msgrate.ms = 20000;
 	d.msg_tat = 0;
 	shape_take(&d.lim.msgrate, &d.msg_tat, 40000);
@@ -317,7 +320,7 @@ slow(void)
 int
 main(void)
 {
-	plan(65);
+	plan(66);
 	parser();
 	rates();
 	dests();
