@@ -6,10 +6,11 @@
 # the suspension (spread by control/retryjitter), their states showing no
 # attempt beyond the ones that met the 421. When the receiver is back, all
 # are delivered, and the backlog starts slowly: one session until the
-# first delivery succeeds, although four children are free.
+# first delivery succeeds, although four children are free. A wait of
+# more than 30 s for a msgrate is parked likewise, a slot per message.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 11
+plan 13
 zr_setup
 
 tcpserver_start sh -c "echo c >>'$T/greet.log'; exec $PY '$ZR_ROOT/tests/e2e/remote-raw.py' greet421"
@@ -61,5 +62,22 @@ first=$(awk '$1 == "session" { sub("open=", "", $2); if ($2 > m) m = $2 }
 diag "sessions open at the first delivery: $first; at most $(sed -n 's/^session open=//p' "$T/rx.log" | sort -n | tail -n 1) later"
 is "$first" 1 'slow start: one session until the first delivery'
 ok 'no message went twice' test "$(grep -c '^data ' "$T/rx.log")" = 10
+send_stop
+
+# A wait of more than 30 s for a rate is spent in deferred/ too, each
+# message given a slot of its own: at msgrate=1/1m one goes now, the next
+# two are due in about 60 and 120 s (plus up to 20% jitter).
+control shaping "smarthosts msgrate=1/1m"
+chmod 644 "${ZR_CONTROL:?}"/*
+: >"$T/send.log"
+for i in 0 1 2; do inj "r$i@x.test"; done
+send_start
+two_held() { qhas deferred 2 && qhas active 0 && qhas done/delivered 11; }
+ok 'msgrate=1/1m: one delivered, two wait in deferred/' wait_for 20 two_held
+ins=$(sed -n 's/^held msg [0-9]*: next attempt in \([0-9]*\)s .*attempts=0 dest=smarthosts .*/\1/p' "$T/send.log" | sort -n | tr '\n' ' ')
+diag "next attempts in: $ins"
+set -- $ins
+ok 'their slots one interval apart: about 60 s and 120 s' \
+	test "$#" = 2 -a "$1" -ge 59 -a "$1" -le 75 -a "$2" -ge 119 -a "$2" -le 150
 send_stop
 done_testing
