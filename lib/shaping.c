@@ -56,6 +56,18 @@ count_parse(unsigned long long *u, const char *s, size_t n)
 	    *u <= SHAPING_COUNT_MAX;
 }
 
+/* "MIN-MAX", two PERIODs with MIN no longer than MAX (n bytes). */
+static int
+backoff_parse(struct shaping_limits *l, const char *s, size_t n)
+{
+	const char *dash = memchr(s, '-', n);
+
+	return dash != NULL &&
+	    shaping_period(s, (size_t)(dash - s), &l->deadmin) &&
+	    shaping_period(dash + 1, n - (size_t)(dash - s) - 1, &l->deadmax) &&
+	    l->deadmin <= l->deadmax;
+}
+
 /* One "key=value" word (n bytes) into l. */
 static int
 word_parse(struct shaping_limits *l, const char *w, size_t n)
@@ -75,6 +87,10 @@ word_parse(struct shaping_limits *l, const char *w, size_t n)
 		return shaping_rate_parse(&l->connrate, eq + 1, vn);
 	if (kn == 7 && memcmp(w, "msgrate", 7) == 0)
 		return shaping_rate_parse(&l->msgrate, eq + 1, vn);
+	if (kn == 9 && memcmp(w, "deadafter", 9) == 0)
+		return count_parse(&l->deadafter, eq + 1, vn);
+	if (kn == 11 && memcmp(w, "deadbackoff", 11) == 0)
+		return backoff_parse(l, eq + 1, vn);
 	return 0;
 }
 

@@ -8,11 +8,16 @@
  *	connrate=N/PERIOD    new sessions, at most N per PERIOD
  *	msgrate=N/PERIOD     messages (transactions), at most N per PERIOD
  *	msgsperconn=N        transactions on one session before it is closed
+ *	deadafter=N          failed attempts in a row that make it dead
+ *	deadbackoff=MIN-MAX  how long a dead one is suspended: MIN, doubled
+ *	                     per repeat up to MAX (PERIODs)
  * PERIOD is a number with s, m or h ("1s", "10m", "1h"), or ms. PATTERN
  * is "default" (for every destination no other line matches), a name
  * exactly (a route key, a domain or an MX host name, case ignored), or
  * with a leading dot a suffix of one (".google.com"). The first line that
- * matches decides; keys it leaves out have no limit. A table owns its
+ * matches decides; keys it leaves out have no limit (the dead-destination
+ * keys: their defaults, SHAPING_DEADAFTER and SHAPING_DEADMIN-MAX). A
+ * table owns its
  * strings; shaping_free releases them.
  */
 #ifndef ZR_SHAPING_H
@@ -25,6 +30,10 @@
 /* The longest PERIOD: a day, so that n per period stays a sane rate. */
 #define SHAPING_PERIOD_MAX (24ULL * 3600 * 1000)
 #define SHAPING_COUNT_MAX 1000000ULL
+/* Without deadafter= and deadbackoff=: 5 failures, then 1 min to 30 min. */
+#define SHAPING_DEADAFTER 5
+#define SHAPING_DEADMIN (60ULL * 1000)
+#define SHAPING_DEADMAX (30ULL * 60 * 1000)
 
 /* A rate: n events per ms milliseconds; n 0 is no limit. */
 struct shaping_rate {
@@ -35,6 +44,8 @@ struct shaping_limits {
 	unsigned long long connections;	/* 0: no limit */
 	struct shaping_rate connrate, msgrate;
 	unsigned long long msgsperconn;	/* 0: no limit */
+	unsigned long long deadafter;	/* 0: SHAPING_DEADAFTER */
+	unsigned long long deadmin, deadmax;	/* ms; 0: the defaults */
 };
 
 struct shaping_rule {

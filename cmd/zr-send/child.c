@@ -293,7 +293,17 @@ child_assign(struct send *s)
 		struct job *j = s->pending[i];
 		struct child *c = idle_on(s, j->first);
 		bool fresh = false, held = false;
+		long long until = limit_park(s, j, now);
 
+		/* A long wait is spent in deferred/, not in active/. */
+		if (until > 0) {
+			memmove(s->pending + i, s->pending + i + 1,
+			    (s->npending - i - 1) * sizeof *s->pending);
+			s->npending--;
+			s->status_dirty = true;
+			msg_job_park(s, j, until);
+			continue;
+		}
 		/* A child already connected to the host comes first. */
 		if (c != NULL && !limit_allows(s, j, c, now)) {
 			/* Its session has done its share (msgsperconn). */

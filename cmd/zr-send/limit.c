@@ -80,6 +80,14 @@ limit_allows(struct send *s, const struct job *j, const struct child *c,
 	return true;
 }
 
+long long
+limit_park(struct send *s, const struct job *j, long long now)
+{
+	if (j->dest == SHAPE_NONE)
+		return 0;
+	return shape_park(&s->shape.d[j->dest], now, sessions(s, j->dest) > 0);
+}
+
 void
 limit_start(struct send *s, const struct job *j, struct child *c,
     bool fresh, long long now)
@@ -146,26 +154,49 @@ limit_reply(struct send *s, const struct job *j, const struct job_report *r,
 	};
 	struct shape_dest *d;
 	const struct shaperule *x;
-	long long now = clock_ms();
+	long long now = clock_ms(), ms;
+	bool good = false, alive = false;
 	size_t i;
 
 	if (j->dest == SHAPE_NONE)
 		return;
 	d = &s->shape.d[j->dest];
 	dstat_reply(s, j, r, now);
-	for (i = 0; r != NULL && i < r->nrcpt; i++)
-		if (job_rcpt_status(r, i) == RS_DELIVERED)
-			shape_success(d);
+	for (i = 0; r != NULL && i < r->nrcpt; i++) {
+		enum qstate_status st = job_rcpt_status(r, i);
+
+		good = good || st == RS_DELIVERED;
+		alive = alive || st == RS_DELIVERED || st == RS_FAILED;
+	}
+	if (alive)
+		shape_success(d, good, s->conf->perhost);
 	/* zr-remote(8): "HOST: greeting: 421 ..." for each host refused. */
 	if (text != NULL && strstr(text, "greeting: 421") != NULL) {
 		long long until = shape_greet421(d, now);
 
-		log_change(d, "suspended", NULL, until - now,
-		    "421 at the greeting");
+		if (until > 0)
+			log_change(d, "suspended", NULL, until - now,
+			    "421 at the greeting");
 		return;
 	}
-	if ((x = rule_of(s, r, text)) == NULL)
+	if ((x = rule_of(s, r, text)) == NULL) {
+		/*
+		 * Dead: the attempt failed for now as a whole (no host took
+		 * it, or the transaction did) with nothing delivered or
+		 * refused for good. No report (a crashed zr-remote) says
+		 * nothing of the destination.
+		 */
+		if (r != NULL && !alive && r->msg == JOB_MSG_TEMP &&
+		    (ms = shape_failed(d, now)) > 0) {
+			char why[FMT_ULONG + 48];
+
+			(void)fmt_snprintf(why, sizeof why, "dead destination, "
+			    "%u failed attempts in a row", d->dead_fails +
+			    d->dead_level - 1);
+			log_change(d, "suspended", NULL, ms, why);
+		}
 		return;
+	}
 	(void)shape_apply(d, x, now);
 	if (x->action == SHAPERULE_CONNECTIONS) {
 		char n[FMT_ULONG + 13];

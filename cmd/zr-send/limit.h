@@ -3,8 +3,10 @@
  * limit: the loop's side of traffic shaping. It names the destination of
  * a job (shape.h) and tells child_assign whether a job may start now on a
  * session already open or on a new one, and when to look again if not.
- * A job that waits here stays pending: it is no attempt, and nothing is
- * deferred or counted for it.
+ * A job that waits here a short while stays pending; one whose
+ * destination is suspended, or whose wait is longer (SHAPE_PARK_MS), is
+ * parked in deferred/ (msg_job_park). Neither is an attempt, and nothing
+ * is counted for it.
  */
 #ifndef ZR_SEND_LIMIT_H
 #define ZR_SEND_LIMIT_H
@@ -25,14 +27,17 @@ size_t limit_dest(struct send *, const struct route_set *set);
  */
 bool limit_allows(struct send *, const struct job *j, const struct child *c,
     long long now);
+/* Until when (ms) j waits in deferred/ (shape_park), or 0. */
+long long limit_park(struct send *, const struct job *j, long long now);
 /* j starts at now on c; fresh: c's session is new for j's destination. */
 void limit_start(struct send *, const struct job *j, struct child *c,
     bool fresh, long long now);
 
 /*
  * j's attempt is over with report r (NULL when there was none) and text
- * the message's reply: a 421 greeting or a deferral control/shaperules
- * names changes its destination's limits, with one log line.
+ * the message's reply: a 421 greeting, a deferral control/shaperules
+ * names, or a failure that makes the destination dead (shape_failed)
+ * changes its destination's limits, with one log line.
  */
 void limit_reply(struct send *, const struct job *j,
     const struct job_report *r, const char *text);

@@ -81,6 +81,9 @@ struct msg {
 	long long retry_at;	/* s: when to try to save it again (unsaved) */
 	long *results;		/* journals that may hold its results */
 	size_t nresults;
+	size_t tried;		/* results recorded in this attempt */
+	long long park;		/* ms: parked jobs' destinations wait until */
+	size_t park_dest;	/* the destination of the last parked job */
 };
 
 struct job {

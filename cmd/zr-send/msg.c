@@ -58,6 +58,7 @@ msg_rcpt_result(struct send *s, struct msg *m, size_t i,
 
 	r->status = st;
 	r->attempts++;
+	m->tried++;
 	qstate_set_reply(r, host, text, strlen(text));
 	if (zs_cats(&l, "delivery ") && log_num(&l, dnum) &&
 	    zs_cats(&l, ": ") && zs_cats(&l, word) && zs_cats(&l, ": ") &&
@@ -336,6 +337,86 @@ msg_job_done(struct send *s, struct job *j, const struct zs *out,
 		finish_results(s, m);
 }
 
+void
+msg_job_park(struct send *s, struct job *j, long long until)
+{
+	struct msg *m = j->m;
+	size_t i;
+
+	/* Past its lifetime it waits no longer: this attempt is its last. */
+	if (sched_give_up(s->conf, m->env.arrival, m->st.attempts,
+	    clock_ms() / 1000) == SCHED_LIFETIME) {
+		for (i = 0; i < j->nrcpt; i++)
+			msg_rcpt_result(s, m, j->rcpt[i], j->delivery + i,
+			    RS_DEFERRED, NULL, NULL, "4.4.1 not tried: its "
+			    "destination is suspended or held back by its "
+			    "limits");
+		until = 0;
+	}
+	for (i = 0; until > 0 && i < j->nrcpt; i++)
+		m->inplay[j->rcpt[i]] = 0;
+	if (until > m->park) {
+		m->park = until;
+		m->park_dest = j->dest;
+	}
+	msg_job_free(j);
+	if (--m->jobs_left == 0)
+		finish_results(s, m);
+}
+
+/* When m, parked (m->park), is due again: spread, within its lifetime. */
+static long long
+park_next(const struct send *s, const struct msg *m, long long now)
+{
+	unsigned long long rnd = 0;
+	long long end = (long long)(m->env.arrival + s->conf->lifetime);
+	long long next;
+
+	if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+		rnd = 0;
+	next = shape_park_next(m->park, clock_ms(), s->conf->retryjitter, rnd);
+	return next > end && end > now ? end : next;
+}
+
+/*
+ * No job of m ran: it goes back to deferred/ as it was, due when its
+ * destination takes mail again; its attempts and its last attempt stay,
+ * and no notification is due for nothing new. A state that cannot be
+ * written leaves the old one, with which it comes due early and is parked
+ * again: no harm but the work.
+ */
+static void
+park(struct send *s, struct msg *m, long long now)
+{
+	struct zs t = ZS_INIT, l = ZS_INIT;
+
+	m->st.next = park_next(s, m, now);
+	if (!qstate_format(&m->st, &t) ||
+	    !queue_state_write(&s->q, m->id, t.s, t.len))
+		warn_sys("unable to write state/", m->id,
+		    "; parked all the same");
+	zs_free(&t);
+	if (!queue_move_nosync(&s->q, m->id, QD_ACTIVE, QD_DEFERRED)) {
+		warn_sys("trouble moving ", m->id, " to deferred; left in "
+		    "active/");
+		msg_free(m);
+		return;
+	}
+	s->sync_dir[QD_DEFERRED] = true;
+	defer_add(s, m->id, m->prio, m->st.next);
+	if (zs_cats(&l, "held ") && log_msg(&l, m->ino) &&
+	    zs_cats(&l, ": next attempt in ") &&
+	    log_num(&l, (unsigned long long)(m->st.next > now ?
+	    m->st.next - now : 0)) && zs_cats(&l, "s next=") &&
+	    log_num(&l, (unsigned long long)m->st.next) &&
+	    zs_cats(&l, " attempts=") && log_num(&l, m->st.attempts) &&
+	    zs_cats(&l, " dest=") &&
+	    zs_cats(&l, s->shape.d[m->park_dest].key) && log_id(&l, m->id))
+		log_line(&l);
+	zs_free(&l);
+	msg_free(m);
+}
+
 /*
  * Recipient i has had control/maxretries retries: it fails for good,
  * with 5.4.7 (RFC 3463: delivery time expired, the nearest code) in front
@@ -396,6 +477,13 @@ msg_finish(struct send *s, struct msg *m)
 	long long now = clock_ms() / 1000;
 	enum sched_giveup giveup = SCHED_GO_ON;
 
+	/* Parked whole: no attempt, unless its lifetime is over. */
+	if (m->park > 0 && m->tried == 0 && !m->handback &&
+	    sched_give_up(s->conf, m->env.arrival, m->st.attempts, now) ==
+	    SCHED_GO_ON) {
+		park(s, m, now);
+		return;
+	}
 	m->st.attempts++;
 	m->st.last = now;
 	s->stats[ST_ATTEMPTS]++;
@@ -410,6 +498,8 @@ msg_finish(struct send *s, struct msg *m)
 
 			if (st != RS_DEFERRED && st != RS_PENDING)
 				continue;
+			/* Decided now, parked or not: its notice is due. */
+			m->inplay[i] = 1;
 			if (giveup == SCHED_RETRIES) {
 				rcpt_give_up(s, m, i);
 				n[RS_FAILED]++;
@@ -427,6 +517,13 @@ msg_finish(struct send *s, struct msg *m)
 			rnd = 0;
 		m->st.next = sched_retry_at(s->conf, m->env.arrival,
 		    m->st.attempts, now, m->handback, rnd);
+		/* Some of it was parked: not due before its destination. */
+		if (m->park > 0 && !m->handback) {
+			long long pn = park_next(s, m, now);
+
+			if (pn > m->st.next)
+				m->st.next = pn;
+		}
 		m->to = QD_DEFERRED;
 		m->pending = n[RS_DEFERRED] + n[RS_PENDING];
 	} else {

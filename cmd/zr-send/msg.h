@@ -54,6 +54,13 @@ void msg_rcpt_result(struct send *, struct msg *m, size_t i,
  */
 void msg_job_done(struct send *, struct job *j, const struct zs *out,
     const char *why);
+/*
+ * Job j does not run in this attempt: its destination makes it wait
+ * until until (ms; limit_park). Its recipients keep their state. Frees
+ * j; a message whose jobs were all parked goes back to deferred/ due
+ * then, without counting an attempt (its retry schedule stays as it was).
+ */
+void msg_job_park(struct send *, struct job *j, long long until);
 /* Every job of m is done: decide where it goes, save it, move it. */
 void msg_finish(struct send *, struct msg *m);
 /* Whether id is in deferred/ with its results in memory only. */

@@ -170,6 +170,19 @@ shape_limits(const struct shape_dest *d, long long now,
 	if (now < d->conn_until && (out->connections == 0 ||
 	    d->thr_conns < out->connections))
 		out->connections = d->thr_conns;
+	/* A msgrate releases a backlog at its pace already. */
+	if (d->slow != 0 && out->msgrate.n == 0 &&
+	    (out->connections == 0 || d->slow < out->connections))
+		out->connections = d->slow;
+}
+
+/* d is suspended until until; at its end the backlog starts slowly. */
+static void
+suspend(struct shape_dest *d, long long until)
+{
+	if (until > d->susp_until)
+		d->susp_until = until;
+	d->slow = 1;
 }
 
 long long
@@ -189,7 +202,7 @@ shape_apply(struct shape_dest *d, const struct shaperule *r, long long now)
 		d->conn_until = until;
 		break;
 	case SHAPERULE_SUSPEND:
-		d->susp_until = until;
+		suspend(d, until);
 		break;
 	}
 	return until;
@@ -201,19 +214,99 @@ shape_greet421(struct shape_dest *d, long long now)
 	long long ms = SHAPE_GREET_MS;
 	unsigned i;
 
+	/* Sessions that met it together count as one. */
+	if (now < d->susp_until)
+		return 0;
 	for (i = 0; i < d->greet_fails && ms < SHAPE_GREET_MAX; i++)
 		ms *= 2;
 	if (ms > SHAPE_GREET_MAX)
 		ms = SHAPE_GREET_MAX;
 	d->greet_fails++;
-	d->susp_until = now + ms;
-	return d->susp_until;
+	suspend(d, now + ms);
+	return now + ms;
+}
+
+long long
+shape_failed(struct shape_dest *d, long long now)
+{
+	unsigned long long after = d->lim.deadafter ? d->lim.deadafter :
+	    SHAPING_DEADAFTER;
+	long long ms = (long long)(d->lim.deadmin ? d->lim.deadmin :
+	    SHAPING_DEADMIN);
+	long long most = (long long)(d->lim.deadmax ? d->lim.deadmax :
+	    SHAPING_DEADMAX);
+	unsigned i;
+
+	/* What was under way when it was suspended does not lengthen it. */
+	if (now < d->susp_until)
+		return 0;
+	if (d->dead_fails < after)
+		d->dead_fails++;
+	if (d->dead_fails < after)
+		return 0;
+	/* Dead: each failure after (a suspension's end's probe) doubles. */
+	for (i = 0; i < d->dead_level && ms < most; i++)
+		ms *= 2;
+	if (ms > most)
+		ms = most;
+	d->dead_level++;
+	suspend(d, now + ms);
+	return ms;
 }
 
 void
-shape_success(struct shape_dest *d)
+shape_success(struct shape_dest *d, bool delivered, unsigned long long cap)
 {
-	d->greet_fails = 0;
+	d->greet_fails = d->dead_fails = d->dead_level = 0;
+	if (!delivered || d->slow == 0)
+		return;
+	if (d->lim.connections != 0 && d->lim.connections < cap)
+		cap = d->lim.connections;
+	d->slow = d->slow * 2 < cap ? d->slow * 2 : 0;
+}
+
+long long
+shape_park(struct shape_dest *d, long long now, bool open)
+{
+	struct shaping_limits lim;
+	long long w, wc, at;
+
+	if (now < d->susp_until)
+		return d->susp_until;
+	shape_limits(d, now, &lim);
+	w = shape_wait(&lim.msgrate, d->msg_tat, now);
+	wc = open ? 0 : shape_wait(&lim.connrate, d->conn_tat, now);
+	if (wc > SHAPE_PARK_MS && wc > w)
+		return now + wc;	/* a session, once open, takes many */
+	if (w <= SHAPE_PARK_MS)
+		return 0;
+	/*
+	 * Each job parked for the msgrate takes the slot after the last
+	 * one's: they come back one per interval, instead of all at the
+	 * first slot to be parked again but one, over and over.
+	 */
+	at = (now + w) * 1000;
+	if (d->park_tat > at)
+		at = d->park_tat;
+	d->park_tat = at + interval_us(&lim.msgrate);
+	return at / 1000;
+}
+
+long long
+shape_park_next(long long until, long long now, unsigned long long jitter,
+    unsigned long long rnd)
+{
+	unsigned long long span = 0;
+
+	/* A burst parked together does not come back in one second. */
+	if (jitter > 0 && until > now) {
+		span = (unsigned long long)(until - now) * jitter / 100;
+		if (span < 1000)
+			span = 1000;
+	}
+	if (span > 0)
+		until += (long long)(rnd % (span + 1));
+	return (until + 999) / 1000;
 }
 
 void

@@ -21,7 +21,9 @@ check(const struct shaping_limits *l)
 	if ((l->msgrate.n != 0 && (l->msgrate.ms == 0 ||
 	    l->msgrate.ms > SHAPING_PERIOD_MAX)) ||
 	    l->msgrate.n > SHAPING_COUNT_MAX ||
-	    l->connections > SHAPING_COUNT_MAX)
+	    l->connections > SHAPING_COUNT_MAX ||
+	    l->deadafter > SHAPING_COUNT_MAX || l->deadmin > l->deadmax ||
+	    l->deadmax > SHAPING_PERIOD_MAX)
 		abort();
 }
 

@@ -209,12 +209,17 @@ rules(void)
 	(void)shape_apply(&d, &t.r[2], 0);
 	shape_limits(&d, 1, &l);
 	ok(l.connections == 1, "connections lowered");
-	ok(shape_greet421(&d, 0) == 15000 && shape_greet421(&d, 0) == 30000 &&
-	    shape_greet421(&d, 0) == 60000, "421 greetings: 15 s, doubling");
+	ok(shape_greet421(&d, 0) == 15000 && shape_greet421(&d, 15000) ==
+	    45000 && shape_greet421(&d, 45000) == 105000,
+	    "421 greetings: 15 s, doubling");
+	ok(shape_greet421(&d, 105000 - 1) == 0 && d.susp_until == 105000,
+	    "one met while suspended (begun before) does not lengthen it");
 	d.greet_fails = 100;
-	ok(shape_greet421(&d, 0) == SHAPE_GREET_MAX, "at most 10 minutes");
-	shape_success(&d);
-	ok(shape_greet421(&d, 0) == 15000, "a success starts it afresh");
+	ok(shape_greet421(&d, 105000) == 105000 + SHAPE_GREET_MAX,
+	    "at most 10 minutes");
+	shape_success(&d, true, 5);
+	ok(shape_greet421(&d, 10000000) == 10015000,
+	    "a success starts it afresh");
 	shaperules_free(&t);
 }
 
@@ -245,14 +250,120 @@ recent(void)
 	    d.total[SR_DELIVERED] == 3, "totals keep everything");
 }
 
+static void
+dead(void)
+{
+	struct shaping t;
+	struct shape_dest d;
+	int i;
+	long long r[5];
+
+	memset(&t, 0, sizeof t);
+	memset(&d, 0, sizeof d);
+	ok(parse(&t, "default deadafter=3 deadbackoff=500ms-2s", 1) &&
+	    t.def.deadafter == 3 && t.def.deadmin == 500 &&
+	    t.def.deadmax == 2000, "deadafter and deadbackoff parsed");
+	ok(!parse(&t, "x deadbackoff=2s-1s", 1) && !parse(&t,
+	    "x deadbackoff=1s", 1) && !parse(&t, "x deadafter=0", 1),
+	    "a back-off shorter at most than at first, or no range: refused");
+	ok(shape_failed(&d, 0) == 0 && shape_failed(&d, 1) == 0 &&
+	    shape_failed(&d, 2) == 0 && shape_failed(&d, 3) == 0,
+	    "without keys: four failures are not dead yet");
+	ok(shape_failed(&d, 4) == 60000 && d.susp_until == 60004,
+	    "the fifth suspends for a minute");
+	ok(shape_failed(&d, 5) == 0 && d.susp_until == 60004,
+	    "one under way meanwhile does not lengthen it");
+	ok(shape_failed(&d, 60004) == 120000,
+	    "the probe after it fails: twice as long");
+	d.dead_level = 40;
+	ok(shape_failed(&d, 10000000) == 1800000, "at most 30 minutes");
+	d.lim = t.def;
+	d.dead_fails = 0;
+	d.dead_level = 0;
+	d.susp_until = 0;
+	for (i = 0; i < 5; i++)
+		r[i] = shape_failed(&d, i * 10000);
+	ok(r[0] == 0 && r[1] == 0 && r[2] == 500 && r[3] == 1000 &&
+	    r[4] == 2000, "deadafter=3 deadbackoff=500ms-2s: 500, 1000, 2000");
+	shape_success(&d, false, 5);
+	ok(d.dead_fails == 0 && d.dead_level == 0 &&
+	    shape_failed(&d, 100000) == 0,
+	    "a refusal for good proves it alive: counted afresh");
+	shaping_free(&t);
+}
+
+static void
+slow(void)
+{
+	struct shape_dest d;
+	struct shaping_limits l;
+	struct shaperule sus;
+	unsigned long long seen[6];
+	int i;
+
+	memset(&d, 0, sizeof d);
+	memset(&sus, 0, sizeof sus);
+	sus.action = SHAPERULE_SUSPEND;
+	sus.for_ms = 5000;
+	ok(shape_park(&d, 0, false) == 0, "not suspended: not parked");
+	(void)shape_apply(&d, &sus, 1000);
+	ok(shape_park(&d, 1000, false) == 6000 &&
+	    shape_park(&d, 5999, true) == 6000,
+	    "suspended: parked until its end, however short the rest");
+	ok(shape_park(&d, 6000, false) == 0, "after it: not parked");
+	shape_limits(&d, 6000, &l);
+	ok(l.connections == 1, "after a suspension: one session");
+	for (i = 0; i < 6; i++) {
+		shape_success(&d, true, 20);
+		seen[i] = d.slow;
+	}
+	ok(seen[0] == 2 && seen[1] == 4 && seen[2] == 8 && seen[3] == 16 &&
+	    seen[4] == 0 && seen[5] == 0,
+	    "doubling with each success up to the default limit, then off");
+	shape_limits(&d, 7000, &l);
+	ok(l.connections == 0, "then no limit again");
+	d.lim.connections = 3;
+	(void)shape_apply(&d, &sus, 10000);
+	shape_success(&d, true, 20);
+	shape_limits(&d, 20000, &l);
+	ok(d.slow == 2 && l.connections == 2, "towards connections=3: 2");
+	shape_success(&d, true, 20);
+	ok(d.slow == 0, "and done at 3");
+	d.lim.msgrate.n = 1;
+	d.lim.msgrate.ms = 60000;
+	(void)shape_apply(&d, &sus, 30000);
+	shape_limits(&d, 40000, &l);
+	ok(l.connections == 3, "a msgrate spaces the backlog: no slow start");
+	shape_take(&l.msgrate, &d.msg_tat, 40000);
+	ok(shape_park(&d, 40001, true) == 100000,
+	    "a rate's wait over 30 s: parked for it");
+	ok(shape_park(&d, 40002, true) == 160000 &&
+	    shape_park(&d, 40003, true) == 220000,
+	    "the next ones parked for it: a slot each, one per interval");
+	d.lim.msgrate.ms = 20000;
+	d.msg_tat = 0;
+	shape_take(&d.lim.msgrate, &d.msg_tat, 40000);
+	ok(shape_park(&d, 40001, true) == 0, "a wait of 20 s is held");
+	ok(shape_park_next(15000, 0, 0, 12345) == 15,
+	    "no jitter: the suspension's end, in seconds");
+	ok(shape_park_next(15000, 0, 20, 0) == 15 &&
+	    shape_park_next(15000, 0, 20, 3000) == 18 &&
+	    shape_park_next(15000, 0, 20, 3001) == 15,
+	    "jitter 20%%: spread over 3 s after it");
+	ok(shape_park_next(2000, 1000, 10, 1000) == 3,
+	    "a short one: spread over a second at least");
+}
+
 int
 main(void)
 {
-	plan(49);
+	plan(74);
 	parser();
 	rates();
 	dests();
 	rules();
 	recent();
+	dead();
+	slow();
 	return done();
 }
