@@ -415,13 +415,43 @@ enum qstate_status
 job_rcpt_status(const struct job_report *r, size_t i)
 {
 	enum job_letter l = i < r->nrcpt ? r->rcpt[i].letter : 0;
+	enum zr_status ms = job_letter_status(r->msg);
 
-	if (l == JOB_RCPT_PERM ||
-	    (l != JOB_RCPT_TEMP && r->msg == JOB_MSG_PERM))
+	if (job_letter_status(l) == ZR_PERM ||
+	    (l != JOB_RCPT_TEMP && ms == ZR_PERM))
 		return RS_FAILED;
-	if (l == JOB_RCPT_OK && r->msg == JOB_MSG_OK)
+	if (l == JOB_RCPT_OK && ms == ZR_OK)
 		return RS_DELIVERED;
 	return RS_DEFERRED;
+}
+
+enum job_letter
+job_rcpt_letter(enum zr_status s)
+{
+	return s == ZR_OK ? JOB_RCPT_OK : s == ZR_PERM ? JOB_RCPT_PERM :
+	    JOB_RCPT_TEMP;
+}
+
+enum job_letter
+job_msg_letter(enum zr_status s)
+{
+	return s == ZR_OK ? JOB_MSG_OK : s == ZR_PERM ? JOB_MSG_PERM :
+	    JOB_MSG_TEMP;
+}
+
+enum zr_status
+job_letter_status(enum job_letter l)
+{
+	switch (l) {
+	case JOB_RCPT_OK:
+	case JOB_MSG_OK:
+		return ZR_OK;
+	case JOB_RCPT_PERM:
+	case JOB_MSG_PERM:
+		return ZR_PERM;
+	default:
+		return ZR_TEMP;
+	}
 }
 
 void

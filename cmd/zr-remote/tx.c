@@ -58,8 +58,7 @@ put_dsn(struct remote *r, const struct envelope *e, const char *addr)
 static char
 msg_letter(int code)
 {
-	return code / 100 == 2 ? JOB_MSG_OK : code / 100 == 5 ? JOB_MSG_PERM :
-	    JOB_MSG_TEMP;
+	return (char)job_msg_letter(zr_status_of_reply(code));
 }
 
 /*
@@ -341,6 +340,7 @@ tx_receive(struct tx *t, struct result *res)
 {
 	struct remote *r = t->r;
 	enum tx_cmd c = tx_cmd(t, t->got);
+	enum zr_status st;
 	size_t i;
 	int code;
 
@@ -373,18 +373,10 @@ tx_receive(struct tx *t, struct result *res)
 			break;
 		if (!wire_reply_text(r, &res->rt[i]))
 			return TX_NOMEM;
-		switch (code / 100) {
-		case 2:
-			res->rl[i] = JOB_RCPT_OK;
-			t->accepted++;
-			break;
-		case 5:
-			res->rl[i] = JOB_RCPT_PERM;
-			t->hard++;
-			break;
-		default:
-			res->rl[i] = JOB_RCPT_TEMP;
-		}
+		st = zr_status_of_reply(code);
+		res->rl[i] = (char)job_rcpt_letter(st);
+		t->accepted += st == ZR_OK;
+		t->hard += st == ZR_PERM;
 		break;
 	case CMD_DATA:
 		t->datacode = code;
