@@ -14,6 +14,7 @@
 #include "control.h"
 #include "dkim.h"
 #include "fmt.h"
+#include "grow.h"
 #include "secrets.h"
 
 #define DKIM_FILE "dkim"
@@ -307,15 +308,8 @@ split_fields(const char *h, size_t n, struct field **fp, size_t *nf)
 
 			if (colon == NULL || colon == h + off)
 				goto bad;
-			if (count == cap) {
-				size_t nc = cap == 0 ? 32 : cap * 2;
-				struct field *g = realloc(f, nc * sizeof *f);
-
-				if (g == NULL)
-					goto fail;
-				f = g;
-				cap = nc;
-			}
+			if (!grow(&f, &cap, count + 1))
+				goto fail;
 			nl = (size_t)(colon - (h + off));
 			while (nl > 0 && is_wsp(h[off + nl - 1]))
 				nl--;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "envelope.h"
+#include "grow.h"
 #include "scan.h"
 
 #define VERSION_LINE "zr-envelope 1\n"
@@ -56,19 +57,8 @@ envelope_add_rcpt(struct envelope *e, const char *addr, const char *orcpt,
 {
 	struct envelope_rcpt *r;
 
-	if (e->nrcpt == e->rcptcap) {
-		size_t cap = e->rcptcap ? e->rcptcap * 2 : 4;
-
-		if (cap > SIZE_MAX / sizeof *r) {
-			errno = ENOMEM;
-			return 0;
-		}
-		r = realloc(e->rcpt, cap * sizeof *r);
-		if (r == NULL)
-			return 0;
-		e->rcpt = r;
-		e->rcptcap = cap;
-	}
+	if (!grow(&e->rcpt, &e->rcptcap, e->nrcpt + 1))
+		return 0;
 	r = &e->rcpt[e->nrcpt];
 	r->addr = strdup(addr);
 	r->orcpt = orcpt != NULL ? strdup(orcpt) : NULL;

@@ -8,6 +8,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
+#include "grow.h"
 #include "job.h"
 #include "scan.h"
 
@@ -56,14 +57,13 @@ job_line(struct job_req *j, const char *p, size_t n)
 	if (memchr(p, '\0', n) != NULL)
 		return job_bad(j, "a NUL in a line");
 	if (has(p, n, "host ")) {
-		struct route_host *h = realloc(j->host,
-		    (j->nhost + 1) * sizeof *h);
+		struct route_host *h;
 		const char *what, *w;
 		size_t wn;
 
-		if (h == NULL)
+		if (!grow(&j->host, &j->caphost, j->nhost + 1))
 			return 0;
-		j->host = h;
+		h = j->host;
 		if (!route_host_line(&h[j->nhost], p + 5, n - 5, &what, &w,
 		    &wn))
 			return job_bad(j, "bad host line");

@@ -66,7 +66,7 @@ enum job_letter {
 struct job_req {
 	struct zs hostlines;		/* each host line's text, NUL after */
 	struct route_host *host;	/* the same, parsed */
-	size_t nhost;
+	size_t nhost, caphost;
 	struct zs file;			/* NUL-terminated */
 	char id[QUEUE_ID_SIZE];		/* "" when results are not recorded */
 	unsigned long long delivery;

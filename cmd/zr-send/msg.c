@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "die.h"
 #include "fmt.h"
+#include "grow.h"
 #include "hops.h"
 #include "job.h"
 #include "limit.h"
@@ -498,18 +499,11 @@ unsaved_keep(struct send *s, struct msg *m, long long now)
 	for (i = 0; i < s->nunsaved; i++)
 		if (s->unsaved[i] == m)
 			return;
-	if (s->nunsaved == s->capunsaved) {
-		size_t cap = s->capunsaved ? s->capunsaved * 2 : 16;
-		struct msg **v = realloc(s->unsaved, cap * sizeof *v);
-
-		if (v == NULL) {
-			/* Then as before: state/ has the last results it took. */
-			warn_sys("unable to remember ", m->id);
-			msg_free(m);
-			return;
-		}
-		s->unsaved = v;
-		s->capunsaved = cap;
+	if (!grow(&s->unsaved, &s->capunsaved, s->nunsaved + 1)) {
+		/* Then as before: state/ has the last results it took. */
+		warn_sys("unable to remember ", m->id);
+		msg_free(m);
+		return;
 	}
 	s->unsaved[s->nunsaved++] = m;
 }
