@@ -16,6 +16,7 @@
 #include "limit.h"
 #include "log.h"
 #include "msg.h"
+#include "proc.h"
 
 int
 child_pipe(int fd[2], int extra)
@@ -410,15 +411,10 @@ static const char *
 remote_path(void)
 {
 	static char path[4200];
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
-	if (n > 0) {
-		self[n] = '\0';
-		if (fmt_snprintf(path, sizeof path, "%s/zr-remote",
-		    dirname(self)) != -1 && access(path, X_OK) == 0)
-			return path;
-	}
+	if (proc_sibling("zr-remote", path, sizeof path) &&
+	    access(path, X_OK) == 0)
+		return path;
 	return "/usr/local/sbin/zr-remote";
 }
 

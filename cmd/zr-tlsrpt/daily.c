@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "fmt.h"
 #include "gzip.h"
 #include "https.h"
+#include "proc.h"
 #include "queue.h"
 #include "timeoutio.h"
 
@@ -177,14 +177,9 @@ out:
 static int
 inject_path(char *path, size_t size)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-	if (n <= 0)
-		return fmt_snprintf(path, size, "/usr/local/sbin/zr-inject") !=
-		    -1;
-	self[n] = '\0';
-	return fmt_snprintf(path, size, "%s/zr-inject", dirname(self)) != -1;
+	if (proc_sibling("zr-inject", path, size))
+		return 1;
+	return fmt_snprintf(path, size, "/usr/local/sbin/zr-inject") != -1;
 }
 
 /* Queue msg from sender to the n NUL-ended addresses of to. 1 or 0. */
