@@ -82,9 +82,8 @@ by_program(const char *user, const char *pass, const char *cmdline)
 		signal(SIGPIPE, old);
 	}
 	close(fds[1]);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			goto out;
+	if (proc_wait(pid, &status) == -1)
+		goto out;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		r = 1;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 1)

@@ -264,20 +264,34 @@ buf_pread_all(int fd, char *p, size_t n, off_t off)
 int
 buf_read_zs(int fd, struct zs *out, size_t max)
 {
+	char piece[4096];
+	int ok;
+
+	/*
+	 * Through a piece on the stack, so that a small file takes a zs of
+	 * about its size (zr-smtpd reads its control files per connection).
+	 */
 	for (;;) {
 		ssize_t r;
 
-		if (!zs_readyplus(out, 4096))
-			return 0;
 		do
-			r = read(fd, out->s + out->len, 4096);
+			r = read(fd, piece, sizeof piece);
 		while (r == -1 && errno == EINTR);
-		if (r <= 0)
-			return r == 0;
-		out->len += (size_t)r;
-		if (out->len > max) {
+		if (r <= 0) {
+			ok = r == 0;
+			break;
+		}
+		if ((size_t)r > max || out->len > max - (size_t)r) {
 			errno = EFBIG;
-			return 0;
+			ok = 0;
+			break;
+		}
+		if (!zs_catb(out, piece, (size_t)r)) {
+			ok = 0;
+			break;
 		}
 	}
+	/* It may have held a key (lib/dkim). */
+	explicit_bzero(piece, sizeof piece);
+	return ok;
 }

@@ -56,7 +56,8 @@ ssize_t buf_read_all(int fd, char *p, size_t n);
 ssize_t buf_pread_all(int fd, char *p, size_t n, off_t off);
 /*
  * Append what fd holds up to its end to out: 1, or 0 with errno; EFBIG
- * once out would hold more than max bytes (what was read stays in out).
+ * when out would hold more than max bytes (it never does). out grows with
+ * what is read, not by a page at a time.
  */
 int buf_read_zs(int fd, struct zs *out, size_t max);
 

@@ -11,6 +11,7 @@
 #include <openssl/sha.h>
 
 #include "base64.h"
+#include "buf.h"
 #include "control.h"
 #include "dkim.h"
 #include "fmt.h"
@@ -617,26 +618,6 @@ dkim_sign_message(const struct dkim_keys *keys, const char *p, size_t n,
 	return ok;
 }
 
-/* pread all of n bytes, or fewer at the end of the file; -1 on error. */
-static ssize_t
-pread_full(int fd, char *p, size_t n, off_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, p + got, n - got, off + (off_t)got);
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 int
 dkim_sign_file(const struct dkim_keys *keys, int fd, off_t off,
     long long now, struct zs *out)
@@ -659,7 +640,8 @@ dkim_sign_file(const struct dkim_keys *keys, int fd, off_t off,
 		}
 		if (!zs_readyplus(&h, DKIM_PIECE))
 			goto out;
-		r = pread_full(fd, h.s + h.len, DKIM_PIECE, off + (off_t)h.len);
+		r = buf_pread_all(fd, h.s + h.len, DKIM_PIECE,
+		    off + (off_t)h.len);
 		if (r == -1)
 			goto out;
 		h.len += (size_t)r;
@@ -676,7 +658,7 @@ dkim_sign_file(const struct dkim_keys *keys, int fd, off_t off,
 	off += (off_t)h.len;
 	while (ok && !eof) {
 		char piece[DKIM_PIECE];
-		ssize_t r = pread_full(fd, piece, sizeof piece, off);
+		ssize_t r = buf_pread_all(fd, piece, sizeof piece, off);
 
 		if (r == -1) {
 			ok = 0;
@@ -758,27 +740,8 @@ load_key(struct dkim_key *k, const char *file, const char *path,
 		*why = strerror(errno);
 		return 0;
 	}
-	for (;;) {
-		ssize_t got;
-
-		if (!zs_readyplus(&text, 4096)) {
-			*why = strerror(errno);
-			break;
-		}
-		got = read(fd, text.s + text.len, 4096);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			if (got == -1)
-				*why = strerror(errno);
-			break;
-		}
-		text.len += (size_t)got;
-		if (text.len > DKIM_KEY_MAX) {
-			*why = "too large for a key";
-			break;
-		}
-	}
+	if (!buf_read_zs(fd, &text, DKIM_KEY_MAX))
+		*why = errno == EFBIG ? "too large for a key" : strerror(errno);
 	close(fd);
 	if (*why == NULL) {
 		bio = BIO_new_mem_buf(text.s, (int)text.len);

@@ -52,9 +52,8 @@ dkimsign_file(int fd)
 		execvp(prog, argv);
 		_exit(111);
 	}
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return 0;
+	if (proc_wait(pid, &status) == -1)
+		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 1;
 	errno = EAGAIN;

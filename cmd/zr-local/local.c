@@ -21,6 +21,7 @@
 #include "hops.h"
 #include "job.h"
 #include "local.h"
+#include "proc.h"
 #include "queue.h"
 #include "qwrite.h"
 #include "scan.h"
@@ -316,8 +317,7 @@ command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 		kill(pid, SIGKILL);	/* past the deadline */
 	}
 	zs_free(&head);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
+	(void)proc_wait(pid, &status);
 	/* One line of printable text from what it said. */
 	for (size_t i = 0; i < said.len; i++)
 		if ((unsigned char)said.s[i] < 32 || (unsigned char)said.s[i] > 126)

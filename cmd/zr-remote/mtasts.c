@@ -66,8 +66,7 @@ run_sts(const char *domain)
 		warn_sys("unable to run ", path);
 		_exit(EXIT_TEMP);
 	}
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
+	(void)proc_wait(pid, &status);
 }
 
 /* The cached record for domain: 1 when it says something, else 0. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conn.h"
 #include "data.h"
 #include "die.h"
@@ -79,10 +80,8 @@ put_content(struct buf *out, int fd, size_t off, bool bdat)
 	data_init(&d);
 	d.stuff = !bdat;
 	for (;;) {
-		ssize_t n = pread(fd, piece, DATA_PIECE, at);
+		ssize_t n = buf_pread(fd, piece, DATA_PIECE, at);
 
-		if (n == -1 && errno == EINTR)
-			continue;
 		if (n == -1)
 			goto out;
 		if (n == 0)
@@ -126,11 +125,9 @@ bdat_size(int fd, size_t off, unsigned long long *size)
 	if (piece == NULL)
 		return 0;
 	for (;;) {
-		ssize_t got = pread(fd, piece, DATA_PIECE, at);
+		ssize_t got = buf_pread(fd, piece, DATA_PIECE, at);
 		const char *p, *e;
 
-		if (got == -1 && errno == EINTR)
-			continue;
 		if (got == -1)
 			goto out;
 		if (got == 0)

@@ -337,8 +337,7 @@ child_reap(struct send *s, size_t k, const char *why)
 
 	child_close_input(c);
 	close(c->rfd);
-	while (waitpid(c->pid, &status, 0) == -1 && errno == EINTR)
-		;
+	(void)proc_wait(c->pid, &status);
 	if (c->job != NULL) {
 		struct zs l = ZS_INIT;
 

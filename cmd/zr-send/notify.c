@@ -15,6 +15,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "proc.h"
 
 #define NOTIFY_TAG ".notify-"
 #define NOTIFY_TAGLEN 8
@@ -476,9 +477,7 @@ notify_stop(struct notify_set *ns)
 
 		if (it->pid != 0) {
 			kill(it->pid, SIGKILL);
-			while (waitpid(it->pid, NULL, 0) == -1 &&
-			    errno == EINTR)
-				;
+			(void)proc_wait(it->pid, NULL);
 		}
 		if (it->rfd != -1)
 			close(it->rfd);

@@ -11,6 +11,7 @@
 
 #include "agg.h"
 #include "base64.h"
+#include "buf.h"
 #include "control.h"
 #include "daily.h"
 #include "die.h"
@@ -233,20 +234,11 @@ inject(const struct daily_conf *c, const char *sender, const struct zs *to,
 		_exit(EXIT_TEMP);
 	}
 	close(p[0]);
-	for (w = 0; w < msg->len;) {
-		ssize_t k = write(p[1], msg->s + w, msg->len - w);
-
-		if (k == -1 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		w += (size_t)k;
-	}
+	w = buf_write_all(p[1], msg->s, msg->len);
 	close(p[1]);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			goto out;
-	ok = w == msg->len && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (proc_wait(pid, &status) == -1)
+		goto out;
+	ok = w && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (!ok)
 		warn_x("zr-inject failed for a report");
 out:
