@@ -342,8 +342,8 @@ command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 	return permanent ? ZR_PERM : ZR_TEMP;
 }
 
-static enum zr_status deliver(struct local *, const char *addr, const char *rcpt,
-    unsigned depth, struct zs *text);
+static enum zr_status deliver(struct local *, const char *addr,
+    const char *rcpt, unsigned depth, struct zs *text);
 
 static int
 rank(enum zr_status r)
