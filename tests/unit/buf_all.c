@@ -65,7 +65,8 @@ main(void)
 
 	plan(9);
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = tick;	/* no SA_RESTART: blocking calls get EINTR */
+	/* No SA_RESTART: blocking calls fail with EINTR. */
+	sa.sa_handler = tick;
 	sigaction(SIGALRM, &sa, NULL);
 
 	if (pipe(p) == -1)
