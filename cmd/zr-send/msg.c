@@ -250,7 +250,8 @@ mark_hosts(struct send *s, const struct job *j, const char *host,
 	size_t i;
 
 	/* 4.4.1: no host could be used, each of them failed (zr-remote(8)). */
-	if (*host == '\0' && !(r != NULL && r->msg == JOB_MSG_TEMP &&
+	if (*host == '\0' && !(r != NULL &&
+	    job_letter_status(r->msg) == ZR_TEMP &&
 	    strcmp(r->status, "4.4.1") == 0))
 		return;
 	for (i = 0; i < j->nhost; i++, h += strlen(h) + 1) {
