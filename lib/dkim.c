@@ -773,7 +773,7 @@ dkim_keys_parse(struct dkim_keys *keys, const char *p, size_t n,
 	while (off < n) {
 		const char *word[5], *why = NULL;
 		size_t wl[5], nw = 0, len, eol, i;
-		struct dkim_key *k, *nk;
+		struct dkim_key *k;
 		struct zs path = ZS_INIT;
 		const char *s;
 		char *file;
@@ -806,10 +806,8 @@ dkim_keys_parse(struct dkim_keys *keys, const char *p, size_t n,
 		if (!name_ok(word[1], wl[1]))
 			return dkim_keys_free(keys), parse_err(err, name, line,
 			    "not a selector", "", "");
-		nk = realloc(keys->k, (keys->n + 1) * sizeof *keys->k);
-		if (nk == NULL)
+		if (!grow(&keys->k, &keys->cap, keys->n + 1))
 			goto fail;
-		keys->k = nk;
 		k = &keys->k[keys->n++];
 		memset(k, 0, sizeof *k);
 		k->domain = strndup(word[0], wl[0]);

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "die.h"
 #include "fmt.h"
+#include "grow.h"
 #include "job.h"
 #include "limit.h"
 #include "log.h"
@@ -63,10 +64,8 @@ spawn(struct send *s, const char *key)
 	struct child *c;
 	pid_t pid;
 
-	c = realloc(s->child, (s->nchild + 1) * sizeof *c);
-	if (c == NULL)
+	if (!grow(&s->child, &s->capchild, s->nchild + 1))
 		return NULL;
-	s->child = c;
 	/*
 	 * Our end of the job pipe does not block (the child's is its own
 	 * open file): a job larger than the pipe waits in c->jobout instead.
