@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,7 @@
 
 #include "authcheck.h"
 #include "control.h"
-#include "fmt.h"
+#include "proc.h"
 #include "secrets.h"
 #include "zs.h"
 
@@ -83,9 +82,8 @@ by_program(const char *user, const char *pass, const char *cmdline)
 		signal(SIGPIPE, old);
 	}
 	close(fds[1]);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			goto out;
+	if (proc_wait(pid, &status) == -1)
+		goto out;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		r = 1;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
@@ -105,15 +103,10 @@ static const char *
 checker_path(void)
 {
 	static char path[4200];
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
-	if (n > 0) {
-		self[n] = '\0';
-		if (fmt_snprintf(path, sizeof path, "%s/zr-passwd",
-		    dirname(self)) != -1 && access(path, X_OK) == 0)
-			return path;
-	}
+	if (proc_sibling("zr-passwd", path, sizeof path) &&
+	    access(path, X_OK) == 0)
+		return path;
 	return "zr-passwd";
 }
 

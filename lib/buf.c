@@ -176,11 +176,23 @@ buf_getline(struct buf *b, struct zs *line, char delim, size_t max)
 	}
 }
 
-int
-buf_write_all(int fd, const char *p, size_t n)
+ssize_t
+buf_pread(int fd, char *p, size_t n, off_t off)
+{
+	ssize_t r;
+
+	do
+		r = pread(fd, p, n, off);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
+
+/* off < 0: write(2) at the file offset, else pwrite(2) at off. */
+static int
+write_all(int fd, const char *p, size_t n, off_t off)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = off < 0 ? write(fd, p, n) : pwrite(fd, p, n, off);
 
 		if (w == -1 && errno == EINTR)
 			continue;
@@ -191,6 +203,95 @@ buf_write_all(int fd, const char *p, size_t n)
 		}
 		p += w;
 		n -= (size_t)w;
+		if (off >= 0)
+			off += w;
 	}
 	return 1;
+}
+
+int
+buf_write_all(int fd, const char *p, size_t n)
+{
+	return write_all(fd, p, n, -1);
+}
+
+int
+buf_pwrite_all(int fd, const char *p, size_t n, off_t off)
+{
+	if (off < 0) {
+		errno = EINVAL;
+		return 0;
+	}
+	return write_all(fd, p, n, off);
+}
+
+static ssize_t
+read_all(int fd, char *p, size_t n, off_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = off < 0 ? read(fd, p + got, n - got) :
+		    pread(fd, p + got, n - got, off + (off_t)got);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+ssize_t
+buf_read_all(int fd, char *p, size_t n)
+{
+	return read_all(fd, p, n, -1);
+}
+
+ssize_t
+buf_pread_all(int fd, char *p, size_t n, off_t off)
+{
+	if (off < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return read_all(fd, p, n, off);
+}
+
+int
+buf_read_zs(int fd, struct zs *out, size_t max)
+{
+	char piece[4096];
+	int ok;
+
+	/*
+	 * Through a piece on the stack, so that a small file takes a zs of
+	 * about its size (zr-smtpd reads its control files per connection).
+	 */
+	for (;;) {
+		ssize_t r;
+
+		do
+			r = read(fd, piece, sizeof piece);
+		while (r == -1 && errno == EINTR);
+		if (r <= 0) {
+			ok = r == 0;
+			break;
+		}
+		if ((size_t)r > max || out->len > max - (size_t)r) {
+			errno = EFBIG;
+			ok = 0;
+			break;
+		}
+		if (!zs_catb(out, piece, (size_t)r)) {
+			ok = 0;
+			break;
+		}
+	}
+	/* It may have held a key (lib/dkim). */
+	explicit_bzero(piece, sizeof piece);
+	return ok;
 }

@@ -34,11 +34,32 @@ struct buf {
 
 #define BUF_SIZE 8192
 
+/*
+ * Unbuffered I/O, the one place that restarts read(2), write(2), pread(2)
+ * and pwrite(2) after EINTR (a signal handler installed without
+ * SA_RESTART interrupts them) and completes short transfers.
+ */
 /* Plain read(2)/write(2), restarted on EINTR. */
 ssize_t buf_read(int fd, char *p, size_t n, void *ctx);
 ssize_t buf_write(int fd, char *p, size_t n, void *ctx);
+/* One pread(2), restarted on EINTR: the count, 0 at EOF, -1 on error. */
+ssize_t buf_pread(int fd, char *p, size_t n, off_t off);
 /* All n bytes of p to fd, unbuffered, again after EINTR: 1, or 0 with errno. */
 int buf_write_all(int fd, const char *p, size_t n);
+/* The same at offset off with pwrite(2). */
+int buf_pwrite_all(int fd, const char *p, size_t n, off_t off);
+/*
+ * n bytes from fd into p, fewer only at the end of the file: the count,
+ * or -1 with errno. buf_pread_all reads from offset off with pread(2).
+ */
+ssize_t buf_read_all(int fd, char *p, size_t n);
+ssize_t buf_pread_all(int fd, char *p, size_t n, off_t off);
+/*
+ * Append what fd holds up to its end to out: 1, or 0 with errno; EFBIG
+ * when out would hold more than max bytes (it never does). out grows with
+ * what is read, not by a page at a time.
+ */
+int buf_read_zs(int fd, struct zs *out, size_t max);
 
 void buf_init(struct buf *, buf_op, int fd, void *ctx, char *space, size_t size);
 

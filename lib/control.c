@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "control.h"
 #include "scan.h"
 
@@ -29,7 +30,7 @@ control_dir(void)
 int
 control_readfile(const char *name, struct zs *out)
 {
-	char path[4096], buf[4096];
+	char path[4096];
 	const char *dir = control_dir();
 	size_t dl = strlen(dir), nl = strlen(name);
 	int fd, ok;
@@ -45,25 +46,7 @@ control_readfile(const char *name, struct zs *out)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return errno == ENOENT ? 0 : -1;
-	for (ok = 1;;) {
-		ssize_t r = read(fd, buf, sizeof buf);
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			ok = r == 0;
-			break;
-		}
-		if (out->len + (size_t)r > CONTROL_MAX) {
-			errno = EFBIG;
-			ok = 0;
-			break;
-		}
-		if (!zs_catb(out, buf, (size_t)r)) {
-			ok = 0;
-			break;
-		}
-	}
+	ok = buf_read_zs(fd, out, CONTROL_MAX);
 	close(fd);
 	return ok ? 1 : -1;
 }

@@ -11,9 +11,11 @@
 #include <openssl/sha.h>
 
 #include "base64.h"
+#include "buf.h"
 #include "control.h"
 #include "dkim.h"
 #include "fmt.h"
+#include "grow.h"
 #include "secrets.h"
 
 #define DKIM_FILE "dkim"
@@ -307,15 +309,8 @@ split_fields(const char *h, size_t n, struct field **fp, size_t *nf)
 
 			if (colon == NULL || colon == h + off)
 				goto bad;
-			if (count == cap) {
-				size_t nc = cap == 0 ? 32 : cap * 2;
-				struct field *g = realloc(f, nc * sizeof *f);
-
-				if (g == NULL)
-					goto fail;
-				f = g;
-				cap = nc;
-			}
+			if (!grow(&f, &cap, count + 1))
+				goto fail;
 			nl = (size_t)(colon - (h + off));
 			while (nl > 0 && is_wsp(h[off + nl - 1]))
 				nl--;
@@ -623,26 +618,6 @@ dkim_sign_message(const struct dkim_keys *keys, const char *p, size_t n,
 	return ok;
 }
 
-/* pread all of n bytes, or fewer at the end of the file; -1 on error. */
-static ssize_t
-pread_full(int fd, char *p, size_t n, off_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, p + got, n - got, off + (off_t)got);
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 int
 dkim_sign_file(const struct dkim_keys *keys, int fd, off_t off,
     long long now, struct zs *out)
@@ -665,7 +640,8 @@ dkim_sign_file(const struct dkim_keys *keys, int fd, off_t off,
 		}
 		if (!zs_readyplus(&h, DKIM_PIECE))
 			goto out;
-		r = pread_full(fd, h.s + h.len, DKIM_PIECE, off + (off_t)h.len);
+		r = buf_pread_all(fd, h.s + h.len, DKIM_PIECE,
+		    off + (off_t)h.len);
 		if (r == -1)
 			goto out;
 		h.len += (size_t)r;
@@ -682,7 +658,7 @@ dkim_sign_file(const struct dkim_keys *keys, int fd, off_t off,
 	off += (off_t)h.len;
 	while (ok && !eof) {
 		char piece[DKIM_PIECE];
-		ssize_t r = pread_full(fd, piece, sizeof piece, off);
+		ssize_t r = buf_pread_all(fd, piece, sizeof piece, off);
 
 		if (r == -1) {
 			ok = 0;
@@ -764,27 +740,8 @@ load_key(struct dkim_key *k, const char *file, const char *path,
 		*why = strerror(errno);
 		return 0;
 	}
-	for (;;) {
-		ssize_t got;
-
-		if (!zs_readyplus(&text, 4096)) {
-			*why = strerror(errno);
-			break;
-		}
-		got = read(fd, text.s + text.len, 4096);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			if (got == -1)
-				*why = strerror(errno);
-			break;
-		}
-		text.len += (size_t)got;
-		if (text.len > DKIM_KEY_MAX) {
-			*why = "too large for a key";
-			break;
-		}
-	}
+	if (!buf_read_zs(fd, &text, DKIM_KEY_MAX))
+		*why = errno == EFBIG ? "too large for a key" : strerror(errno);
 	close(fd);
 	if (*why == NULL) {
 		bio = BIO_new_mem_buf(text.s, (int)text.len);
@@ -816,7 +773,7 @@ dkim_keys_parse(struct dkim_keys *keys, const char *p, size_t n,
 	while (off < n) {
 		const char *word[5], *why = NULL;
 		size_t wl[5], nw = 0, len, eol, i;
-		struct dkim_key *k, *nk;
+		struct dkim_key *k;
 		struct zs path = ZS_INIT;
 		const char *s;
 		char *file;
@@ -849,10 +806,8 @@ dkim_keys_parse(struct dkim_keys *keys, const char *p, size_t n,
 		if (!name_ok(word[1], wl[1]))
 			return dkim_keys_free(keys), parse_err(err, name, line,
 			    "not a selector", "", "");
-		nk = realloc(keys->k, (keys->n + 1) * sizeof *keys->k);
-		if (nk == NULL)
+		if (!grow(&keys->k, &keys->cap, keys->n + 1))
 			goto fail;
-		keys->k = nk;
 		k = &keys->k[keys->n++];
 		memset(k, 0, sizeof *k);
 		k->domain = strndup(word[0], wl[0]);

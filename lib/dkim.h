@@ -62,6 +62,7 @@ struct dkim_key {
 struct dkim_keys {
 	struct dkim_key *k;
 	size_t n;
+	size_t cap;
 };
 
 /*

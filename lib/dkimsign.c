@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -8,7 +7,7 @@
 
 #include "control.h"
 #include "dkimsign.h"
-#include "fmt.h"
+#include "proc.h"
 #include "zs.h"
 
 /* zr-dkim beside this program, else as found in $PATH. */
@@ -16,15 +15,10 @@ static const char *
 signer_path(void)
 {
 	static char path[4200];
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
-	if (n > 0) {
-		self[n] = '\0';
-		if (fmt_snprintf(path, sizeof path, "%s/zr-dkim",
-		    dirname(self)) != -1 && access(path, X_OK) == 0)
-			return path;
-	}
+	if (proc_sibling("zr-dkim", path, sizeof path) &&
+	    access(path, X_OK) == 0)
+		return path;
 	return "zr-dkim";
 }
 
@@ -58,9 +52,8 @@ dkimsign_file(int fd)
 		execvp(prog, argv);
 		_exit(111);
 	}
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return 0;
+	if (proc_wait(pid, &status) == -1)
+		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 1;
 	errno = EAGAIN;

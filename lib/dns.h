@@ -41,6 +41,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "status.h"
 #include "zs.h"
 
 #define DNS_NAME_MAX 255
@@ -51,6 +52,10 @@
 /* A negative answer without an SOA is remembered this long. */
 #define DNS_NEGATIVE_TTL 60
 
+/*
+ * What the server said, not a verdict: NXDOMAIN and NODATA are answers that
+ * the caller turns into a ZR_PERM or a fallback, so DNS_TEMP stays its own.
+ */
 enum dns_status {
 	DNS_OK,		/* an answer with records */
 	DNS_NXDOMAIN,	/* the name does not exist */
@@ -119,9 +124,10 @@ struct dns_target {
 	struct dns_addr addr;
 };
 
+/* ROUTE_OK and ROUTE_TEMP are status.h's; the rest are kinds of ZR_PERM. */
 enum dns_route {
-	ROUTE_OK,
-	ROUTE_TEMP,		/* defer */
+	ROUTE_OK = ZR_OK,
+	ROUTE_TEMP = ZR_TEMP,	/* defer */
 	ROUTE_NXDOMAIN,		/* 5.1.2: no such domain */
 	ROUTE_NULLMX,		/* 5.1.10: the domain accepts no mail (RFC 7505) */
 	ROUTE_NOHOST,		/* 5.1.2: neither MX nor address */

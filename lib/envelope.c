@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "envelope.h"
+#include "grow.h"
 #include "scan.h"
 
 #define VERSION_LINE "zr-envelope 1\n"
@@ -56,19 +58,8 @@ envelope_add_rcpt(struct envelope *e, const char *addr, const char *orcpt,
 {
 	struct envelope_rcpt *r;
 
-	if (e->nrcpt == e->rcptcap) {
-		size_t cap = e->rcptcap ? e->rcptcap * 2 : 4;
-
-		if (cap > SIZE_MAX / sizeof *r) {
-			errno = ENOMEM;
-			return 0;
-		}
-		r = realloc(e->rcpt, cap * sizeof *r);
-		if (r == NULL)
-			return 0;
-		e->rcpt = r;
-		e->rcptcap = cap;
-	}
+	if (!grow(&e->rcpt, &e->rcptcap, e->nrcpt + 1))
+		return 0;
 	r = &e->rcpt[e->nrcpt];
 	r->addr = strdup(addr);
 	r->orcpt = orcpt != NULL ? strdup(orcpt) : NULL;
@@ -426,9 +417,7 @@ envelope_read(struct envelope *e, int fd)
 
 		if (!zs_readyplus(&h, 8192))
 			goto out;
-		r = pread(fd, h.s + h.len, 8192, (off_t)h.len);
-		if (r == -1 && errno == EINTR)
-			continue;
+		r = buf_pread(fd, h.s + h.len, 8192, (off_t)h.len);
 		if (r == -1)
 			goto out;
 		if (r == 0) {
@@ -459,23 +448,19 @@ out:
 int
 envelope_read_content(const struct envelope *e, int fd, struct zs *out)
 {
-	size_t want = (size_t)e->size, got = 0;
+	size_t want = (size_t)e->size, got;
+	ssize_t r;
 
 	out->len = 0;
 	if (!zs_readyplus(out, want + 1))
 		return 0;
-	while (got < want) {
-		ssize_t r = pread(fd, out->s + got, want - got,
-		    (off_t)(e->data_offset + got));
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EPROTO;	/* shorter than when it was read */
-			return 0;
-		}
-		got += (size_t)r;
+	r = buf_pread_all(fd, out->s, want, (off_t)e->data_offset);
+	if (r == -1)
+		return 0;
+	got = (size_t)r;
+	if (got < want) {
+		errno = EPROTO;	/* shorter than when it was read */
+		return 0;
 	}
 	out->len = got;
 	return 1;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "control.h"
 #include "hops.h"
 
@@ -144,10 +145,8 @@ hops_read(struct hops *h, int fd, off_t off)
 	char piece[HOPS_READ_PIECE];
 
 	for (;;) {
-		ssize_t r = pread(fd, piece, sizeof piece, off);
+		ssize_t r = buf_pread(fd, piece, sizeof piece, off);
 
-		if (r == -1 && errno == EINTR)
-			continue;
 		if (r == -1)
 			return 0;
 		/* The end of the file ends a header with no body. */

@@ -8,6 +8,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
+#include "grow.h"
 #include "job.h"
 #include "scan.h"
 
@@ -56,14 +57,13 @@ job_line(struct job_req *j, const char *p, size_t n)
 	if (memchr(p, '\0', n) != NULL)
 		return job_bad(j, "a NUL in a line");
 	if (has(p, n, "host ")) {
-		struct route_host *h = realloc(j->host,
-		    (j->nhost + 1) * sizeof *h);
+		struct route_host *h;
 		const char *what, *w;
 		size_t wn;
 
-		if (h == NULL)
+		if (!grow(&j->host, &j->caphost, j->nhost + 1))
 			return 0;
-		j->host = h;
+		h = j->host;
 		if (!route_host_line(&h[j->nhost], p + 5, n - 5, &what, &w,
 		    &wn))
 			return job_bad(j, "bad host line");
@@ -415,13 +415,43 @@ enum qstate_status
 job_rcpt_status(const struct job_report *r, size_t i)
 {
 	enum job_letter l = i < r->nrcpt ? r->rcpt[i].letter : 0;
+	enum zr_status ms = job_letter_status(r->msg);
 
-	if (l == JOB_RCPT_PERM ||
-	    (l != JOB_RCPT_TEMP && r->msg == JOB_MSG_PERM))
+	if (job_letter_status(l) == ZR_PERM ||
+	    (l != JOB_RCPT_TEMP && ms == ZR_PERM))
 		return RS_FAILED;
-	if (l == JOB_RCPT_OK && r->msg == JOB_MSG_OK)
+	if (l == JOB_RCPT_OK && ms == ZR_OK)
 		return RS_DELIVERED;
 	return RS_DEFERRED;
+}
+
+enum job_letter
+job_rcpt_letter(enum zr_status s)
+{
+	return s == ZR_OK ? JOB_RCPT_OK : s == ZR_PERM ? JOB_RCPT_PERM :
+	    JOB_RCPT_TEMP;
+}
+
+enum job_letter
+job_msg_letter(enum zr_status s)
+{
+	return s == ZR_OK ? JOB_MSG_OK : s == ZR_PERM ? JOB_MSG_PERM :
+	    JOB_MSG_TEMP;
+}
+
+enum zr_status
+job_letter_status(enum job_letter l)
+{
+	switch (l) {
+	case JOB_RCPT_OK:
+	case JOB_MSG_OK:
+		return ZR_OK;
+	case JOB_RCPT_PERM:
+	case JOB_MSG_PERM:
+		return ZR_PERM;
+	default:
+		return ZR_TEMP;
+	}
 }
 
 void

@@ -41,6 +41,7 @@
 #include "qstate.h"
 #include "queue.h"
 #include "route.h"
+#include "status.h"
 #include "zs.h"
 
 /* A job line: "to <address>" at most; RFC 5321 paths are far shorter. */
@@ -65,7 +66,7 @@ enum job_letter {
 struct job_req {
 	struct zs hostlines;		/* each host line's text, NUL after */
 	struct route_host *host;	/* the same, parsed */
-	size_t nhost;
+	size_t nhost, caphost;
 	struct zs file;			/* NUL-terminated */
 	char id[QUEUE_ID_SIZE];		/* "" when results are not recorded */
 	unsigned long long delivery;
@@ -118,6 +119,11 @@ void job_report_free(struct job_report *);
  * deferred.
  */
 enum qstate_status job_rcpt_status(const struct job_report *, size_t i);
+/* The letters of the verdict s: r/s/h for a recipient, K/Z/D for a message. */
+enum job_letter job_rcpt_letter(enum zr_status s);
+enum job_letter job_msg_letter(enum zr_status s);
+/* The verdict of a recipient or message letter (a non-result: ZR_TEMP). */
+enum zr_status job_letter_status(enum job_letter l);
 /*
  * The enhanced status code at the start of text into st ("" when none):
  * after an SMTP code ("250 2.0.0 Ok") or at the start ("4.4.1 ...").

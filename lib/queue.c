@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "fmt.h"
 #include "queue.h"
 #include "scan.h"
@@ -745,22 +747,7 @@ read_at(int dfd, const char *name, struct zs *out)
 	fd = open_reg(dfd, name, O_RDONLY, 0);
 	if (fd == -1)
 		return errno == ENOENT ? 0 : -1;
-	for (;;) {
-		ssize_t r;
-
-		if (!zs_readyplus(out, 4096)) {
-			ok = 0;
-			break;
-		}
-		r = read(fd, out->s + out->len, 4096);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			ok = r == 0;
-			break;
-		}
-		out->len += (size_t)r;
-	}
+	ok = buf_read_zs(fd, out, SIZE_MAX);
 	close(fd);
 	return ok ? 1 : -1;
 }
@@ -787,16 +774,8 @@ replace_at(struct queue *q, int dfd, const char *name, const char *tmpname,
 	    0640);
 	if (fd == -1)
 		return 0;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		p += w;
-		n -= (size_t)w;
-	}
+	if (!buf_write_all(fd, p, n))
+		goto fail;
 	if (fdatasync(fd) == -1)
 		goto fail;
 	if (close(fd) == -1) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "ratelimit.h"
 
 _Static_assert(RATELIMIT_KEY + 8 + 4 <= RATELIMIT_SLOT, "slot too small");
@@ -79,9 +80,7 @@ lookup(int dirfd, const char *name, const unsigned char key[RATELIMIT_KEY],
 		goto out;
 	/* A short read (a new or truncated file) reads as empty slots. */
 	memset(run, 0, sizeof run);
-	do
-		r = pread(fd, run, sizeof run, off);
-	while (r == -1 && errno == EINTR);
+	r = buf_pread_all(fd, (char *)run, sizeof run, off);
 	if (r == -1)
 		goto out;
 	for (i = 0; i < RATELIMIT_PROBE; i++) {
@@ -140,14 +139,9 @@ lookup(int dirfd, const char *name, const unsigned char key[RATELIMIT_KEY],
 	{
 		off_t soff = off + (off_t)(slot - run);
 
-		do
-			r = pwrite(fd, slot, RATELIMIT_SLOT, soff);
-		while (r == -1 && errno == EINTR);
-		if (r != RATELIMIT_SLOT) {
-			if (r >= 0)
-				errno = EIO;
+		if (!buf_pwrite_all(fd, (const char *)slot, RATELIMIT_SLOT,
+		    soff))
 			goto out;
-		}
 	}
 	result = 1;
 out:

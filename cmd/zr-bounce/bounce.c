@@ -14,6 +14,7 @@
 #include "queue.h"
 #include "qwrite.h"
 #include "scan.h"
+#include "status.h"
 #include "utf8.h"
 
 /* Defaults of the control files (zr-control(5)). */
@@ -168,7 +169,8 @@ struct job {
 	char bid[QUEUE_ID_SIZE];
 };
 
-static int
+/* The message and its state: ZR_PERM when it is gone or malformed. */
+static enum zr_status
 load(struct job *j)
 {
 	struct zs raw = ZS_INIT;
@@ -181,19 +183,19 @@ load(struct job *j)
 			warn_x("no such message: ", j->c->id);
 		else
 			warn_sys("unable to search the queue for ", j->c->id);
-		return r == 0 ? EXIT_PERM : EXIT_TEMP;
+		return r == 0 ? ZR_PERM : ZR_TEMP;
 	}
 	fd = queue_openmsg(&j->q, where, j->c->id);
 	if (fd == -1) {
 		warn_sys("unable to open ", j->c->id);
-		return EXIT_TEMP;
+		return ZR_TEMP;
 	}
 	ok = envelope_read(&j->e, fd) &&
 	    envelope_read_content(&j->e, fd, &j->content);
 	close(fd);
 	if (!ok) {
 		warn_sys("unable to read ", j->c->id);
-		return errno == EPROTO ? EXIT_PERM : EXIT_TEMP;
+		return errno == EPROTO ? ZR_PERM : ZR_TEMP;
 	}
 	r = queue_state_read(&j->q, j->c->id, &raw);
 	ok = r == 1 ? qstate_parse(&j->st, j->e.nrcpt, raw.s, raw.len) :
@@ -201,9 +203,9 @@ load(struct job *j)
 	zs_free(&raw);
 	if (!ok) {
 		warn_sys("unable to read state/", j->c->id);
-		return EXIT_TEMP;
+		return ZR_TEMP;
 	}
-	return EXIT_OK;
+	return ZR_OK;
 }
 
 static int
@@ -455,7 +457,7 @@ bounce_run(const struct bounce_conf *c, struct buf *out)
 		warn_sys("unable to read control files in ", control_dir());
 		goto out;
 	}
-	code = load(&j);
+	code = zr_status_exit(load(&j));
 	if (code != EXIT_OK)
 		goto out;
 	code = EXIT_TEMP;

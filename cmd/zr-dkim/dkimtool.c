@@ -91,45 +91,19 @@ dkimtool_insert(int fd, off_t off, const char *p, size_t n)
 	for (pos = st.st_size; pos > off;) {
 		size_t len = (size_t)(pos - off) < sizeof piece ?
 		    (size_t)(pos - off) : sizeof piece;
-		size_t got = 0;
+		ssize_t got;
 
 		pos -= (off_t)len;
-		while (got < len) {
-			ssize_t r = pread(fd, piece + got, len - got,
-			    pos + (off_t)got);
-
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				if (r == 0)
-					errno = EIO;
-				return 0;
-			}
-			got += (size_t)r;
-		}
-		for (got = 0; got < len;) {
-			ssize_t r = pwrite(fd, piece + got, len - got,
-			    pos + (off_t)(n + got));
-
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r == -1)
-				return 0;
-			got += (size_t)r;
-		}
-	}
-	while (n > 0) {
-		ssize_t r = pwrite(fd, p, n, off);
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
+		got = buf_pread_all(fd, piece, len, pos);
+		if (got != (ssize_t)len) {
+			if (got >= 0)
+				errno = EIO;
 			return 0;
-		p += r;
-		n -= (size_t)r;
-		off += r;
+		}
+		if (!buf_pwrite_all(fd, piece, len, pos + (off_t)n))
+			return 0;
 	}
-	return 1;
+	return buf_pwrite_all(fd, p, n, off);
 }
 
 static int

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "headers.h"
 
 int
@@ -36,15 +37,8 @@ headers_add(struct headers *h, const char *line, size_t n, int continuation)
 		h->f[h->n - 1].len += n;
 		return 1;
 	}
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 16;
-		struct hdr_field *f = realloc(h->f, cap * sizeof *f);
-
-		if (f == NULL)
-			return 0;
-		h->f = f;
-		h->cap = cap;
-	}
+	if (!grow(&h->f, &h->cap, h->n + 1))
+		return 0;
 	h->f[h->n].off = h->raw.len;
 	h->f[h->n].len = n;
 	h->f[h->n].namelen = (size_t)((const char *)memchr(line, ':', n) - line);

@@ -21,16 +21,16 @@
 #include "hops.h"
 #include "job.h"
 #include "local.h"
+#include "proc.h"
 #include "queue.h"
 #include "qwrite.h"
 #include "scan.h"
+#include "status.h"
 
 #define LOCALROOT_DEFAULT "/var/spool/zr-mail"
 #define TIMEOUTLOCAL_DEFAULT 300
 /* What of a command's output goes into the report. */
 #define CMD_OUTPUT_MAX 400
-
-enum result { DL_OK, DL_TEMP, DL_PERM };
 
 struct local {
 	struct queue q;
@@ -131,13 +131,13 @@ trace_lines(const struct local *l, const char *rcpt, struct zs *out)
 	    zs_catc(out, '\n');
 }
 
-static enum result
+static enum zr_status
 maildir(struct local *l, const char *box, const char *rcpt, struct zs *text)
 {
 	struct zs dir = ZS_INIT, tmp = ZS_INIT, dst = ZS_INIT, head = ZS_INIT;
 	char host[128], name[256];
 	struct timeval tv;
-	enum result r = DL_TEMP;
+	enum zr_status r = ZR_TEMP;
 	int fd = -1, dfd = -1;
 
 	if (gethostname(host, sizeof host) == -1)
@@ -193,7 +193,7 @@ maildir(struct local *l, const char *box, const char *rcpt, struct zs *text)
 	dfd = open(dir.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd == -1 || fsync(dfd) == -1)
 		goto sys;
-	r = DL_OK;
+	r = ZR_OK;
 	set_text(text, "2.0.0 delivered to mailbox ", box);
 	goto out;
 sys:
@@ -220,7 +220,7 @@ out:
  * does: exit 0 delivered, 100 and the sysexits of qmail-command(8) for a
  * permanent failure, anything else temporary.
  */
-static enum result
+static enum zr_status
 command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 {
 	int in[2], outp[2], status, permanent;
@@ -232,14 +232,14 @@ command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 	if (!trace_lines(l, rcpt, &head) || pipe(in) == -1) {
 		zs_free(&head);
 		set_text(text, "4.3.0 unable to start the command", NULL);
-		return DL_TEMP;
+		return ZR_TEMP;
 	}
 	if (pipe(outp) == -1) {
 		close(in[0]);
 		close(in[1]);
 		zs_free(&head);
 		set_text(text, "4.3.0 unable to start the command", NULL);
-		return DL_TEMP;
+		return ZR_TEMP;
 	}
 	pid = fork();
 	if (pid == 0) {
@@ -271,7 +271,7 @@ command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 		close(outp[0]);
 		zs_free(&head);
 		set_text(text, "4.3.0 unable to start the command", NULL);
-		return DL_TEMP;
+		return ZR_TEMP;
 	}
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	fcntl(outp[0], F_SETFL, O_NONBLOCK);
@@ -317,8 +317,7 @@ command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 		kill(pid, SIGKILL);	/* past the deadline */
 	}
 	zs_free(&head);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
+	(void)proc_wait(pid, &status);
 	/* One line of printable text from what it said. */
 	for (size_t i = 0; i < said.len; i++)
 		if ((unsigned char)said.s[i] < 32 || (unsigned char)said.s[i] > 126)
@@ -329,7 +328,7 @@ command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		set_text(text, "2.0.0 delivered to a command", NULL);
 		zs_free(&said);
-		return DL_OK;
+		return ZR_OK;
 	}
 	permanent = WIFEXITED(status) && (WEXITSTATUS(status) == 100 ||
 	    WEXITSTATUS(status) == 64 || WEXITSTATUS(status) == 65 ||
@@ -340,30 +339,30 @@ command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 	    WIFSIGNALED(status) ? "4.3.0 command killed or timed out: " :
 	    "4.3.0 command failed: ", said.s != NULL ? said.s : "");
 	zs_free(&said);
-	return permanent ? DL_PERM : DL_TEMP;
+	return permanent ? ZR_PERM : ZR_TEMP;
 }
 
-static enum result deliver(struct local *, const char *addr, const char *rcpt,
-    unsigned depth, struct zs *text);
+static enum zr_status deliver(struct local *, const char *addr,
+    const char *rcpt, unsigned depth, struct zs *text);
 
 static int
-rank(enum result r)
+rank(enum zr_status r)
 {
-	return r == DL_OK ? 0 : r == DL_PERM ? 1 : 2;
+	return r == ZR_OK ? 0 : r == ZR_PERM ? 1 : 2;
 }
 
 /* Deliver to each comma-separated target of an alias. */
-static enum result
+static enum zr_status
 targets(struct local *l, const char *list, const char *rcpt, unsigned depth,
     struct zs *text)
 {
-	enum result worst = DL_OK;
+	enum zr_status worst = ZR_OK;
 	struct zs one = ZS_INIT, t = ZS_INIT;
 	int have = 0;
 
 	while (*list != '\0') {
 		size_t n;
-		enum result r;
+		enum zr_status r;
 
 		list += strspn(list, " \t,");
 		if (*list == '\0')
@@ -373,7 +372,7 @@ targets(struct local *l, const char *list, const char *rcpt, unsigned depth,
 		n = *list == '|' ? strlen(list) : strcspn(list, ",");
 		one.len = 0;
 		if (!zs_catb(&one, list, n) || !zs_0(&one)) {
-			worst = DL_TEMP;
+			worst = ZR_TEMP;
 			break;
 		}
 		while (one.len > 0 && (one.s[one.len - 1] == ' ' ||
@@ -396,7 +395,7 @@ targets(struct local *l, const char *list, const char *rcpt, unsigned depth,
 	}
 	if (!have) {
 		set_text(text, "5.1.1 an alias without a target", NULL);
-		worst = DL_PERM;
+		worst = ZR_PERM;
 	}
 	zs_free(&one);
 	zs_free(&t);
@@ -422,7 +421,7 @@ domain_is_local(const char *domain)
 	return r;
 }
 
-static enum result
+static enum zr_status
 deliver(struct local *l, const char *addr, const char *rcpt, unsigned depth,
     struct zs *text)
 {
@@ -432,21 +431,21 @@ deliver(struct local *l, const char *addr, const char *rcpt, unsigned depth,
 
 	if (depth > LOCAL_ALIAS_DEPTH) {
 		set_text(text, "5.4.6 alias loop at ", addr);
-		return DL_PERM;
+		return ZR_PERM;
 	}
 	/* An alias target in another domain is forwarded through the queue. */
 	if (at != NULL && depth > 0 && !domain_is_local(at + 1)) {
 		if (!zs_cats(&l->forward, addr) || !zs_catc(&l->forward, '\0')) {
 			set_text(text, "4.3.0 out of memory", NULL);
-			return DL_TEMP;
+			return ZR_TEMP;
 		}
 		l->nforward++;
 		set_text(text, "2.0.0 forwarded to ", addr);
-		return DL_OK;
+		return ZR_OK;
 	}
 	if (n == 0 || n >= sizeof name) {
 		set_text(text, "5.1.1 no such mailbox: ", addr);
-		return DL_PERM;
+		return ZR_PERM;
 	}
 	for (i = 0; i < n; i++)
 		name[i] = (char)(addr[i] >= 'A' && addr[i] <= 'Z' ?
@@ -467,7 +466,7 @@ deliver(struct local *l, const char *addr, const char *rcpt, unsigned depth,
 	if (!mailbox_ok(name) ||
 	    (l->have_users && !in_list(&l->users, l->nusers, name))) {
 		set_text(text, "5.1.1 no such mailbox: ", name);
-		return DL_PERM;
+		return ZR_PERM;
 	}
 	return maildir(l, name, rcpt, text);
 }
@@ -627,7 +626,7 @@ do_job(struct local *l, const struct job_req *j, struct zs *rep)
 	for (i = 0; i < (j->nrcpt ? j->nrcpt : l->e.nrcpt); i++) {
 		const char *rcpt = j->nrcpt ? j->rcpts.s + off :
 		    l->e.rcpt[i].addr;
-		enum result r;
+		enum zr_status r;
 
 		if (j->nrcpt)
 			off += strlen(rcpt) + 1;
@@ -635,21 +634,20 @@ do_job(struct local *l, const struct job_req *j, struct zs *rep)
 		l->nforward = 0;
 		text.len = 0;
 		if (looping(l, &text)) {
-			r = DL_PERM;
+			r = ZR_PERM;
 		} else if (hops(l, rcpt) >= 2) {
 			set_text(&text, "5.4.6 mail loop: already delivered to ",
 			    rcpt);
-			r = DL_PERM;
+			r = ZR_PERM;
 		} else {
 			r = deliver(l, rcpt, rcpt, 0, &text);
 		}
-		if (r == DL_OK && l->nforward > 0 && !forward(l, rcpt)) {
+		if (r == ZR_OK && l->nforward > 0 && !forward(l, rcpt)) {
 			set_text(&text, "4.3.0 unable to queue a forwarded copy: ",
 			    strerror(errno));
-			r = DL_TEMP;
+			r = ZR_TEMP;
 		}
-		(void)job_rec(rep, r == DL_OK ? JOB_RCPT_OK : r == DL_PERM ?
-		    JOB_RCPT_PERM : JOB_RCPT_TEMP, text.s, strlen(text.s));
+		(void)job_rec(rep, job_rcpt_letter(r), text.s, strlen(text.s));
 	}
 	(void)job_rec(rep, JOB_MSG_OK, "2.0.0 local delivery done", 25);
 out:

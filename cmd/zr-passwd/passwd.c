@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 
+#include "buf.h"
 #include "control.h"
 #include "die.h"
 #include "passwd.h"
@@ -134,22 +135,16 @@ int
 passwd_check(char **next)
 {
 	char in[3 * 1024 + 16];
-	size_t got = 0, ul;
+	size_t got, ul;
 	const char *user, *pass;
+	ssize_t n;
 	int r;
 
 	/* checkpassword(8): "user NUL password NUL timestamp NUL" on fd 3. */
-	while (got < sizeof in - 1) {
-		ssize_t n = read(3, in + got, sizeof in - 1 - got);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return EXIT_TEMP;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	n = buf_read_all(3, in, sizeof in - 1);
+	if (n == -1)
+		return EXIT_TEMP;
+	got = (size_t)n;
 	close(3);
 	in[got] = '\0';
 	user = in;

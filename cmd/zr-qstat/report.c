@@ -9,6 +9,7 @@
 
 #include "die.h"
 #include "fmt.h"
+#include "grow.h"
 #include "report.h"
 #include "scan.h"
 
@@ -54,15 +55,8 @@ collect(const char *id, void *ctx)
 	struct stat st;
 	struct item *it;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-
-		it = realloc(s->items, cap * sizeof *it);
-		if (it == NULL)
-			return -1;
-		s->items = it;
-		s->cap = cap;
-	}
+	if (!grow(&s->items, &s->cap, s->n + 1))
+		return -1;
 	/* A file that vanished between readdir and stat moved on: skip it. */
 	if (fstatat(queue_dirfd(s->q, s->dir), id, &st, 0) == -1)
 		return errno == ENOENT ? 1 : -1;

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "control.h"
 #include "die.h"
 #include "fmt.h"
+#include "proc.h"
 #include "queue.h"
 #include "mtasts.h"
 
@@ -32,13 +32,9 @@ mtasts_conf(struct remote_conf *c)
 static int
 sts_path(char *path, size_t size)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-	if (n <= 0)
-		return fmt_snprintf(path, size, "/usr/local/sbin/zr-sts") != -1;
-	self[n] = '\0';
-	return fmt_snprintf(path, size, "%s/zr-sts", dirname(self)) != -1;
+	if (proc_sibling("zr-sts", path, size))
+		return 1;
+	return fmt_snprintf(path, size, "/usr/local/sbin/zr-sts") != -1;
 }
 
 /* Run zr-sts for domain and wait for it; it writes sts/DOMAIN. */
@@ -70,8 +66,7 @@ run_sts(const char *domain)
 		warn_sys("unable to run ", path);
 		_exit(EXIT_TEMP);
 	}
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
+	(void)proc_wait(pid, &status);
 }
 
 /* The cached record for domain: 1 when it says something, else 0. */

@@ -12,6 +12,7 @@
 #include "base64.h"
 #include "fmt.h"
 #include "oauth.h"
+#include "proc.h"
 #include "scan.h"
 
 /* The token line, its end, and a short "expires_in N" line. */
@@ -115,8 +116,7 @@ kill_wait(pid_t pid, int *status)
 {
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
-	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
-		;
+	(void)proc_wait(pid, status);
 }
 
 /* The child's side: never returns. */

@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "requiretls.h"
 
 bool
@@ -71,10 +72,7 @@ requiretls_optional(int fd, const struct envelope *e)
 	buf = malloc(REQUIRETLS_HEADER_MAX);
 	if (buf == NULL)
 		return false;
-	do
-		r = pread(fd, buf, REQUIRETLS_HEADER_MAX,
-		    (off_t)e->data_offset);
-	while (r == -1 && errno == EINTR);
+	r = buf_pread(fd, buf, REQUIRETLS_HEADER_MAX, (off_t)e->data_offset);
 	no = r > 0 && requiretls_header_no(buf, (size_t)r);
 	free(buf);
 	return no;

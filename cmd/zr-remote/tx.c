@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conn.h"
 #include "data.h"
 #include "die.h"
@@ -58,8 +59,7 @@ put_dsn(struct remote *r, const struct envelope *e, const char *addr)
 static char
 msg_letter(int code)
 {
-	return code / 100 == 2 ? JOB_MSG_OK : code / 100 == 5 ? JOB_MSG_PERM :
-	    JOB_MSG_TEMP;
+	return (char)job_msg_letter(zr_status_of_reply(code));
 }
 
 /*
@@ -80,10 +80,8 @@ put_content(struct buf *out, int fd, size_t off, bool bdat)
 	data_init(&d);
 	d.stuff = !bdat;
 	for (;;) {
-		ssize_t n = pread(fd, piece, DATA_PIECE, at);
+		ssize_t n = buf_pread(fd, piece, DATA_PIECE, at);
 
-		if (n == -1 && errno == EINTR)
-			continue;
 		if (n == -1)
 			goto out;
 		if (n == 0)
@@ -127,11 +125,9 @@ bdat_size(int fd, size_t off, unsigned long long *size)
 	if (piece == NULL)
 		return 0;
 	for (;;) {
-		ssize_t got = pread(fd, piece, DATA_PIECE, at);
+		ssize_t got = buf_pread(fd, piece, DATA_PIECE, at);
 		const char *p, *e;
 
-		if (got == -1 && errno == EINTR)
-			continue;
 		if (got == -1)
 			goto out;
 		if (got == 0)
@@ -341,6 +337,7 @@ tx_receive(struct tx *t, struct result *res)
 {
 	struct remote *r = t->r;
 	enum tx_cmd c = tx_cmd(t, t->got);
+	enum zr_status st;
 	size_t i;
 	int code;
 
@@ -373,18 +370,10 @@ tx_receive(struct tx *t, struct result *res)
 			break;
 		if (!wire_reply_text(r, &res->rt[i]))
 			return TX_NOMEM;
-		switch (code / 100) {
-		case 2:
-			res->rl[i] = JOB_RCPT_OK;
-			t->accepted++;
-			break;
-		case 5:
-			res->rl[i] = JOB_RCPT_PERM;
-			t->hard++;
-			break;
-		default:
-			res->rl[i] = JOB_RCPT_TEMP;
-		}
+		st = zr_status_of_reply(code);
+		res->rl[i] = (char)job_rcpt_letter(st);
+		t->accepted += st == ZR_OK;
+		t->hard += st == ZR_PERM;
 		break;
 	case CMD_DATA:
 		t->datacode = code;

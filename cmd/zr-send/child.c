@@ -12,10 +12,12 @@
 #include "clock.h"
 #include "die.h"
 #include "fmt.h"
+#include "grow.h"
 #include "job.h"
 #include "limit.h"
 #include "log.h"
 #include "msg.h"
+#include "proc.h"
 
 int
 child_pipe(int fd[2], int extra)
@@ -62,10 +64,8 @@ spawn(struct send *s, const char *key)
 	struct child *c;
 	pid_t pid;
 
-	c = realloc(s->child, (s->nchild + 1) * sizeof *c);
-	if (c == NULL)
+	if (!grow(&s->child, &s->capchild, s->nchild + 1))
 		return NULL;
-	s->child = c;
 	/*
 	 * Our end of the job pipe does not block (the child's is its own
 	 * open file): a job larger than the pipe waits in c->jobout instead.
@@ -346,8 +346,7 @@ child_reap(struct send *s, size_t k, const char *why)
 
 	child_close_input(c);
 	close(c->rfd);
-	while (waitpid(c->pid, &status, 0) == -1 && errno == EINTR)
-		;
+	(void)proc_wait(c->pid, &status);
 	if (c->job != NULL) {
 		struct zs l = ZS_INIT;
 
@@ -420,15 +419,10 @@ static const char *
 remote_path(void)
 {
 	static char path[4200];
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
-	if (n > 0) {
-		self[n] = '\0';
-		if (fmt_snprintf(path, sizeof path, "%s/zr-remote",
-		    dirname(self)) != -1 && access(path, X_OK) == 0)
-			return path;
-	}
+	if (proc_sibling("zr-remote", path, sizeof path) &&
+	    access(path, X_OK) == 0)
+		return path;
 	return "/usr/local/sbin/zr-remote";
 }
 

@@ -147,7 +147,7 @@ struct send {
 	struct job *pending[PENDING_MAX];
 	size_t npending;
 	struct child *child;
-	size_t nchild;
+	size_t nchild, capchild;
 	unsigned long long delivery;
 	unsigned long long stats[ST_COUNT];
 	struct hist_set hist;		/* stats/histograms */

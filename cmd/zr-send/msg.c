@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "die.h"
 #include "fmt.h"
+#include "grow.h"
 #include "hops.h"
 #include "job.h"
 #include "limit.h"
@@ -250,7 +251,8 @@ mark_hosts(struct send *s, const struct job *j, const char *host,
 	size_t i;
 
 	/* 4.4.1: no host could be used, each of them failed (zr-remote(8)). */
-	if (*host == '\0' && !(r != NULL && r->msg == JOB_MSG_TEMP &&
+	if (*host == '\0' && !(r != NULL &&
+	    job_letter_status(r->msg) == ZR_TEMP &&
 	    strcmp(r->status, "4.4.1") == 0))
 		return;
 	for (i = 0; i < j->nhost; i++, h += strlen(h) + 1) {
@@ -595,18 +597,11 @@ unsaved_keep(struct send *s, struct msg *m, long long now)
 	for (i = 0; i < s->nunsaved; i++)
 		if (s->unsaved[i] == m)
 			return;
-	if (s->nunsaved == s->capunsaved) {
-		size_t cap = s->capunsaved ? s->capunsaved * 2 : 16;
-		struct msg **v = realloc(s->unsaved, cap * sizeof *v);
-
-		if (v == NULL) {
-			/* Then as before: state/ has the last results it took. */
-			warn_sys("unable to remember ", m->id);
-			msg_free(m);
-			return;
-		}
-		s->unsaved = v;
-		s->capunsaved = cap;
+	if (!grow(&s->unsaved, &s->capunsaved, s->nunsaved + 1)) {
+		/* Then as before: state/ has the last results it took. */
+		warn_sys("unable to remember ", m->id);
+		msg_free(m);
+		return;
 	}
 	s->unsaved[s->nunsaved++] = m;
 }

@@ -22,6 +22,7 @@
 #include "resolve.h"
 #include "route.h"
 #include "send.h"
+#include "status.h"
 
 /* The host key of local delivery: jobs for it go to zr-local. */
 #define MX_LOCAL_KEY "local"
@@ -41,7 +42,9 @@ struct send_mx {
 };
 
 /* MX_PENDING: the domain's MX lookup is under way; ask again later. */
-enum mx_result { MX_SET, MX_TEMP, MX_PERM, MX_PENDING };
+/* Done, try again, give up (lib/status.h), or not yet known. */
+enum mx_result { MX_SET = ZR_OK, MX_TEMP = ZR_TEMP, MX_PERM = ZR_PERM,
+	MX_PENDING };
 
 /* (Re)read what routing needs from c: DNS servers, this host's addresses. */
 void mx_open(struct send_mx *, const struct send_conf *);

@@ -11,9 +11,11 @@
 
 #include "die.h"
 #include "fmt.h"
+#include "grow.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "proc.h"
 
 #define NOTIFY_TAG ".notify-"
 #define NOTIFY_TAGLEN 8
@@ -64,15 +66,8 @@ add(struct notify_set *ns, const char *name, unsigned long long ino,
 	for (i = 0; i < ns->n; i++)
 		if (strcmp(ns->v[i].name, name) == 0)
 			return 1;	/* already owed, maybe running */
-	if (ns->n == ns->cap) {
-		size_t cap = ns->cap ? ns->cap * 2 : 16;
-		struct notify_item *v = realloc(ns->v, cap * sizeof *v);
-
-		if (v == NULL)
-			return 0;
-		ns->v = v;
-		ns->cap = cap;
-	}
+	if (!grow(&ns->v, &ns->cap, ns->n + 1))
+		return 0;
 	it = &ns->v[ns->n++];
 	memset(it, 0, sizeof *it);
 	memcpy(it->name, name, strlen(name) + 1);
@@ -482,9 +477,7 @@ notify_stop(struct notify_set *ns)
 
 		if (it->pid != 0) {
 			kill(it->pid, SIGKILL);
-			while (waitpid(it->pid, NULL, 0) == -1 &&
-			    errno == EINTR)
-				;
+			(void)proc_wait(it->pid, NULL);
 		}
 		if (it->rfd != -1)
 			close(it->rfd);

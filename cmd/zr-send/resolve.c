@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "resolve.h"
 
 struct resolve_route {
@@ -108,15 +109,8 @@ resolve_route(struct send_resolve *r, struct dns *d,
 	}
 	if (r->lookups >= RESOLVE_LOOKUPS)
 		return ROUTE_PENDING;	/* resolve_step asks again */
-	if (r->nroute == r->caproute) {
-		size_t cap = r->caproute ? r->caproute * 2 : 16;
-		struct resolve_route *v = realloc(r->route, cap * sizeof *v);
-
-		if (v == NULL)
-			goto oom;
-		r->route = v;
-		r->caproute = cap;
-	}
+	if (!grow(&r->route, &r->caproute, r->nroute + 1))
+		goto oom;
 	e = &r->route[r->nroute];
 	memset(e, 0, sizeof *e);
 	memcpy(e->domain, name, strlen(name) + 1);
@@ -186,15 +180,8 @@ resolve_wait(struct send_resolve *r, const char *id, enum queue_prio prio,
 		return 0;
 	}
 
-	if (r->nwait == r->capwait) {
-		size_t cap = r->capwait ? r->capwait * 2 : 16;
-
-		w = realloc(r->wait, cap * sizeof *w);
-		if (w == NULL)
-			return 0;
-		r->wait = w;
-		r->capwait = cap;
-	}
+	if (!grow(&r->wait, &r->capwait, r->nwait + 1))
+		return 0;
 	/*
 	 * Kept in id order, which is age order: resolve_waiting is asked of
 	 * every message the scheduler picks, so it searches by halves.

@@ -10,6 +10,7 @@
 #include "die.h"
 #include "envelope.h"
 #include "fmt.h"
+#include "grow.h"
 #include "job.h"
 #include "qstate.h"
 #include "results.h"
@@ -229,10 +230,8 @@ results_new(struct results *rs, struct queue *q)
 	for (i = 0; i < rs->n && rs->v[i].name[0] != '\0'; i++)
 		;
 	if (i == rs->n) {
-		j = realloc(rs->v, (rs->n + 1) * sizeof *j);
-		if (j == NULL)
+		if (!grow(&rs->v, &rs->cap, rs->n + 1))
 			return -1;
-		rs->v = j;
 		rs->v[rs->n++].name[0] = '\0';
 	}
 	j = &rs->v[i];

@@ -31,7 +31,7 @@ struct results_journal {
 
 struct results {
 	struct results_journal *v;
-	size_t n;
+	size_t n, cap;
 	char run[QUEUE_ID_SIZE];	/* this run's id, in the names */
 	unsigned long long seq;
 	/* At start-up only: what was acknowledged, and the journals read. */

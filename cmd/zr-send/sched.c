@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "sched.h"
 
 void
@@ -23,20 +24,8 @@ int
 sched_list_add(struct sched_list *l, const char *id, enum queue_prio p,
     long long next)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct sched_qid *v;
-
-		if (cap > SIZE_MAX / sizeof *v) {
-			errno = ENOMEM;
-			return 0;
-		}
-		v = realloc(l->v, cap * sizeof *v);
-		if (v == NULL)
-			return 0;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!grow(&l->v, &l->cap, l->n + 1))
+		return 0;
 	memcpy(l->v[l->n].id, id, QUEUE_ID_SIZE);
 	l->v[l->n].prio = p;
 	l->v[l->n].next = next;

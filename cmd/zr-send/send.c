@@ -11,6 +11,7 @@
 #include "child.h"
 #include "clock.h"
 #include "die.h"
+#include "grow.h"
 #include "limit.h"
 #include "load.h"
 #include "log.h"
@@ -502,15 +503,9 @@ poll_loop(struct send *s)
 			break;
 		timeout = wait_ms(s, now);
 		want = 2 * s->nchild + 2 + NOTIFY_CHILDREN + DNS_PENDING_MAX;
-		if (cap < want) {
-			struct pollfd *np = realloc(pf, want * sizeof *pf);
-
-			if (np == NULL) {
-				sleep(1);
-				continue;
-			}
-			pf = np;
-			cap = want;
+		if (!grow(&pf, &cap, want)) {
+			sleep(1);
+			continue;
 		}
 		pf[n].fd = s->sigpipe[0];
 		pf[n++].events = POLLIN;

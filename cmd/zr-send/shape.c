@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "shape.h"
 
 /* Names sorted, so that the order of the MX records does not matter. */
@@ -87,15 +88,8 @@ shape_find(struct shape *s, const struct shaping *t, const char *key,
 			return adopt(&s->d[i], t, names, nlen) ? i : SHAPE_NONE;
 	if (s->n == SHAPE_DEST_MAX)
 		return SHAPE_NONE;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-
-		d = realloc(s->d, cap * sizeof *d);
-		if (d == NULL)
-			return SHAPE_NONE;
-		s->d = d;
-		s->cap = cap;
-	}
+	if (!grow(&s->d, &s->cap, s->n + 1))
+		return SHAPE_NONE;
 	d = &s->d[s->n];
 	memset(d, 0, sizeof *d);
 	if (names == NULL) {

@@ -9,13 +9,13 @@
  * (CVE-2011-0411).
  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "die.h"
 #include "fmt.h"
+#include "proc.h"
 #include "smtpd.h"
 
 /* zr-smtpd-tls, beside this program. */
@@ -23,18 +23,13 @@ static const char *
 tls_program(void)
 {
 	static char path[4200];
-	char self[4096];
-	ssize_t n;
 
 	if (path[0] != '\0')
 		return path;
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n <= 0)
+	if (!proc_sibling("zr-smtpd-tls", path, sizeof path)) {
+		path[0] = '\0';
 		return "zr-smtpd-tls";
-	self[n] = '\0';
-	if (fmt_snprintf(path, sizeof path, "%s/zr-smtpd-tls",
-	    dirname(self)) == -1)
-		return "zr-smtpd-tls";
+	}
 	return path;
 }
 

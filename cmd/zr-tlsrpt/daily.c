@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 
 #include "agg.h"
 #include "base64.h"
+#include "buf.h"
 #include "control.h"
 #include "daily.h"
 #include "die.h"
@@ -19,6 +19,7 @@
 #include "fmt.h"
 #include "gzip.h"
 #include "https.h"
+#include "proc.h"
 #include "queue.h"
 #include "timeoutio.h"
 
@@ -177,14 +178,9 @@ out:
 static int
 inject_path(char *path, size_t size)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-	if (n <= 0)
-		return fmt_snprintf(path, size, "/usr/local/sbin/zr-inject") !=
-		    -1;
-	self[n] = '\0';
-	return fmt_snprintf(path, size, "%s/zr-inject", dirname(self)) != -1;
+	if (proc_sibling("zr-inject", path, size))
+		return 1;
+	return fmt_snprintf(path, size, "/usr/local/sbin/zr-inject") != -1;
 }
 
 /* Queue msg from sender to the n NUL-ended addresses of to. 1 or 0. */
@@ -238,20 +234,11 @@ inject(const struct daily_conf *c, const char *sender, const struct zs *to,
 		_exit(EXIT_TEMP);
 	}
 	close(p[0]);
-	for (w = 0; w < msg->len;) {
-		ssize_t k = write(p[1], msg->s + w, msg->len - w);
-
-		if (k == -1 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		w += (size_t)k;
-	}
+	w = buf_write_all(p[1], msg->s, msg->len);
 	close(p[1]);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			goto out;
-	ok = w == msg->len && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (proc_wait(pid, &status) == -1)
+		goto out;
+	ok = w && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (!ok)
 		warn_x("zr-inject failed for a report");
 out:

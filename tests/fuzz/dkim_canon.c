@@ -66,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct dkim_key key;
 	const char *p = (const char *)data;
-	struct dkim_keys keys = { &key, 1 };
+	struct dkim_keys keys = { .k = &key, .n = 1 };
 	struct dkim_body whole, parts;
 	struct zs a = ZS_INIT, b = ZS_INIT, h = ZS_INIT;
 	size_t i, step;
