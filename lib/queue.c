@@ -93,18 +93,28 @@ queue_dir_name(enum queue_dir d)
 	return (unsigned)d < QD_COUNT ? dir_names[d] : "?";
 }
 
-int
-queue_dir_parse(const char *s, enum queue_dir *d)
+/* The index of s in names[0..n), or -1 with errno EINVAL. */
+static int
+name_index(const char *const *names, int n, const char *s)
 {
 	int i;
 
-	for (i = 0; i < QD_COUNT; i++)
-		if (strcmp(s, dir_names[i]) == 0) {
-			*d = (enum queue_dir)i;
-			return 1;
-		}
+	for (i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
 	errno = EINVAL;
-	return 0;
+	return -1;
+}
+
+int
+queue_dir_parse(const char *s, enum queue_dir *d)
+{
+	int i = name_index(dir_names, QD_COUNT, s);
+
+	if (i == -1)
+		return 0;
+	*d = (enum queue_dir)i;
+	return 1;
 }
 
 const char *
@@ -116,15 +126,12 @@ queue_prio_name(enum queue_prio p)
 int
 queue_prio_parse(const char *s, enum queue_prio *p)
 {
-	int i;
+	int i = name_index(prio_names, PRIO_COUNT, s);
 
-	for (i = 0; i < PRIO_COUNT; i++)
-		if (strcmp(s, prio_names[i]) == 0) {
-			*p = (enum queue_prio)i;
-			return 1;
-		}
-	errno = EINVAL;
-	return 0;
+	if (i == -1)
+		return 0;
+	*p = (enum queue_prio)i;
+	return 1;
 }
 
 enum queue_dir
