@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "https.h"
 #include "timeoutio.h"
 
@@ -120,4 +121,18 @@ https_status(const char *p, size_t n)
 		code = code * 10 + (p[i] - '0');
 	}
 	return n == 12 || p[12] == ' ' || p[12] == '\r' ? code : -1;
+}
+
+int
+https_conf_load(struct zs *dnsservers, struct zs *cafile)
+{
+	if (control_readfile("dnsservers", dnsservers) == -1 ||
+	    !zs_0(dnsservers))
+		return 0;
+	if (!zs_cats(cafile, control_dir()) ||
+	    !zs_cats(cafile, "/mtastsca") || !zs_0(cafile))
+		return 0;
+	if (access(cafile->s, F_OK) != 0)
+		cafile->len = 0;
+	return 1;
 }

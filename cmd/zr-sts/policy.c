@@ -71,16 +71,7 @@ policy_conf_load(struct policy_conf *c)
 		return 0;
 	c->off = r == 1 && strcmp(s.s, "no") == 0;
 	zs_free(&s);
-	if (control_readfile("dnsservers", &c->dnsservers) == -1 ||
-	    !zs_0(&c->dnsservers))
-		return 0;
-	/* A file of CAs to trust instead of the system's (tests, pinning). */
-	if (!zs_cats(&c->cafile, control_dir()) ||
-	    !zs_cats(&c->cafile, "/mtastsca") || !zs_0(&c->cafile))
-		return 0;
-	if (access(c->cafile.s, F_OK) != 0)
-		c->cafile.len = 0;
-	return 1;
+	return https_conf_load(&c->dnsservers, &c->cafile);
 }
 
 /* Whether a head's field (name: value) is there; its value in v, vn. */

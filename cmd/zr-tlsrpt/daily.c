@@ -67,16 +67,7 @@ daily_conf_load(struct daily_conf *c)
 		memcpy(c->me, s.s, s.len + 1);
 	}
 	zs_free(&s);
-	if (control_readfile("dnsservers", &c->dnsservers) == -1 ||
-	    !zs_0(&c->dnsservers))
-		return 0;
-	/* The CAs zr-sts trusts for HTTPS instead of the system's (tests). */
-	if (!zs_cats(&c->cafile, control_dir()) ||
-	    !zs_cats(&c->cafile, "/mtastsca") || !zs_0(&c->cafile))
-		return 0;
-	if (access(c->cafile.s, F_OK) != 0)
-		c->cafile.len = 0;
-	return 1;
+	return https_conf_load(&c->dnsservers, &c->cafile);
 }
 
 /* The day's lines, into the agg; a damaged line is logged and passed by. */
