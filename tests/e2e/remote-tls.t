@@ -10,13 +10,7 @@
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
 plan 62
-zr_setup
-control timeoutremote 5
-control timeoutconnect 2
-mkcerts || { echo 'Bail out! unable to make certificates'; exit 1; }
-cp "$C/ca.pem" "$ZR_CONTROL/tlsca"
-inj ok@x.test
-msg=$(find "$ZR_QUEUE/todo" -type f)
+tls_remote_setup
 
 remote() {
 	printf "$1" | as_user zr-remote 2>"$T/remote.err" | tr '\0' '\n'
