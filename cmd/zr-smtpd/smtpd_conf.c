@@ -146,40 +146,54 @@ read_nets(struct smtpd_conf *c)
 	return 1;
 }
 
+/*
+ * control/NAME as up to max numbers, blanks between them, into num (*got
+ * of them); *rest points at what follows in line. -1, 0 or 1 as
+ * control_readline says.
+ */
+static int
+read_numbers(const char *name, struct zs *line, unsigned long long *num,
+    size_t max, size_t *got, const char **rest)
+{
+	int r = control_readline(name, line);
+	const char *s;
+	size_t k;
+
+	*got = 0;
+	if (r <= 0)
+		return r;
+	s = line->s;
+	while (*got < max && (k = scan_ulong(s, &num[*got])) > 0) {
+		s += k;
+		s += strspn(s, " \t");
+		++*got;
+	}
+	*rest = s;
+	return 1;
+}
+
 /* "COUNT SECONDS [relay]" */
 static int
 read_ratelimit(struct smtpd_conf *c)
 {
 	struct zs line = ZS_INIT;
-	const char *s;
-	size_t k;
-	int r = control_readline("ratelimit", &line);
+	unsigned long long n[2];
+	const char *rest;
+	size_t got;
+	int r = read_numbers("ratelimit", &line, n, 2, &got, &rest);
 
-	if (r <= 0) {
-		zs_free(&line);
-		return r == 0;
+	if (r == 1 && (got != 2 || n[1] == 0 ||
+	    (*rest != '\0' && strcmp(rest, "relay") != 0))) {
+		errno = EINVAL;
+		r = -1;
+	} else if (r == 1) {
+		c->rate_count = n[0];
+		c->rate_window = n[1];
+		if (*rest != '\0')
+			c->rate_relay = true;
 	}
-	s = line.s;
-	k = scan_ulong(s, &c->rate_count);
-	if (k == 0 || (s[k] != ' ' && s[k] != '\t'))
-		goto bad;
-	s += k;
-	s += strspn(s, " \t");
-	k = scan_ulong(s, &c->rate_window);
-	if (k == 0 || c->rate_window == 0)
-		goto bad;
-	s += k;
-	s += strspn(s, " \t");
-	if (strcmp(s, "relay") == 0)
-		c->rate_relay = true;
-	else if (*s != '\0')
-		goto bad;
 	zs_free(&line);
-	return 1;
-bad:
-	zs_free(&line);
-	errno = EINVAL;
-	return 0;
+	return r != -1;
 }
 
 /* "OCTETS [SECONDS]": the least data rate in DATA, and its window. */
@@ -187,34 +201,24 @@ static int
 read_mindatarate(struct smtpd_conf *c)
 {
 	struct zs line = ZS_INIT;
-	const char *s;
-	size_t k;
-	int r = control_readline("mindatarate", &line);
+	unsigned long long n[2];
+	const char *rest;
+	size_t got;
+	int r = read_numbers("mindatarate", &line, n, 2, &got, &rest);
 
 	c->mindatarate = SMTPD_MINDATARATE_DEFAULT;
 	c->datawindow = SMTPD_DATAWINDOW_DEFAULT;
-	if (r <= 0) {
-		zs_free(&line);
-		return r == 0;
-	}
-	s = line.s;
-	k = scan_ulong(s, &c->mindatarate);
-	if (k == 0 || c->mindatarate > 1000000000ULL)
-		goto bad;
-	s += k;
-	s += strspn(s, " \t");
-	if (*s != '\0') {
-		k = scan_ulong(s, &c->datawindow);
-		if (k == 0 || s[k] != '\0' || c->datawindow == 0 ||
-		    c->datawindow > 86400)
-			goto bad;
+	if (r == 1 && (got == 0 || *rest != '\0' || n[0] > 1000000000ULL ||
+	    (got == 2 && (n[1] == 0 || n[1] > 86400)))) {
+		errno = EINVAL;
+		r = -1;
+	} else if (r == 1) {
+		c->mindatarate = n[0];
+		if (got == 2)
+			c->datawindow = n[1];
 	}
 	zs_free(&line);
-	return 1;
-bad:
-	zs_free(&line);
-	errno = EINVAL;
-	return 0;
+	return r != -1;
 }
 
 /* control/NAME as a path, NUL-terminated, into z. */
