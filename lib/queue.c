@@ -941,17 +941,46 @@ queue_tmp_sweep(struct queue *q, time_t before)
 	return n;
 }
 
+/*
+ * A name for a file of stats/ or sts/: at most max bytes, not hidden, not
+ * a path.
+ */
 static int
-stats_name_ok(const char *name)
+side_name_ok(const char *name, size_t max)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > 64 || name[0] == '.' || strchr(name, '/') != NULL) {
+	if (n == 0 || n > max || name[0] == '.' || strchr(name, '/') != NULL) {
 		errno = EINVAL;
 		return 0;
 	}
 	return 1;
 }
+
+/*
+ * Replaces the file name of dfd (stats/ or sts/, -1 when it could not be
+ * opened) with p, written first as tmp/<dir>.<name>, which is never an id
+ * and so never taken for mail. Closes dfd; 1, or 0 with errno.
+ */
+static int
+side_write(struct queue *q, int dfd, const char *dir, const char *name,
+    const char *p, size_t n)
+{
+	char tmp[NAME_MAX + 1];
+	int ok = fmt_snprintf(tmp, sizeof tmp, "%s.%s", dir, name) != -1 &&
+	    replace_at(q, dfd, name, tmp, p, n);
+
+	if (dfd != -1) {
+		int saved = errno;
+
+		close(dfd);
+		errno = saved;
+	}
+	return ok;
+}
+
+/* A stats file's name. */
+#define STATS_NAME_MAX 64
 
 int
 queue_stats_read(struct queue *q, const char *name, struct zs *out)
@@ -959,7 +988,7 @@ queue_stats_read(struct queue *q, const char *name, struct zs *out)
 	int dfd, r;
 
 	out->len = 0;
-	if (!stats_name_ok(name))
+	if (!side_name_ok(name, STATS_NAME_MAX))
 		return -1;
 	dfd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = read_at(dfd, name, out);
@@ -971,22 +1000,10 @@ queue_stats_read(struct queue *q, const char *name, struct zs *out)
 int
 queue_stats_write(struct queue *q, const char *name, const char *p, size_t n)
 {
-	char tmp[96];
-	int dfd, ok;
-
-	/* "stats.<name>" in tmp/ is never an id, so never taken for mail. */
-	if (!stats_name_ok(name) ||
-	    fmt_snprintf(tmp, sizeof tmp, "stats.%s", name) == -1)
+	if (!side_name_ok(name, STATS_NAME_MAX))
 		return 0;
-	dfd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ok = replace_at(q, dfd, name, tmp, p, n);
-	if (dfd != -1) {
-		int saved = errno;
-
-		close(dfd);
-		errno = saved;
-	}
-	return ok;
+	return side_write(q, openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC), "stats", name, p, n);
 }
 
 /*
@@ -1022,18 +1039,7 @@ sts_dirfd(struct queue *q, bool make)
 }
 
 /* A domain as a file name: as tmp/sts.<domain> fits NAME_MAX. */
-static int
-sts_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > NAME_MAX - 4 || name[0] == '.' ||
-	    strchr(name, '/') != NULL) {
-		errno = EINVAL;
-		return 0;
-	}
-	return 1;
-}
+#define STS_NAME_MAX (NAME_MAX - 4)
 
 int
 queue_sts_read(struct queue *q, const char *domain, struct zs *out)
@@ -1041,7 +1047,7 @@ queue_sts_read(struct queue *q, const char *domain, struct zs *out)
 	int dfd, r;
 
 	out->len = 0;
-	if (!sts_name_ok(domain))
+	if (!side_name_ok(domain, STS_NAME_MAX))
 		return -1;
 	dfd = sts_dirfd(q, false);
 	if (dfd == -1)
@@ -1054,22 +1060,9 @@ queue_sts_read(struct queue *q, const char *domain, struct zs *out)
 int
 queue_sts_write(struct queue *q, const char *domain, const char *p, size_t n)
 {
-	char tmp[NAME_MAX + 1];
-	int dfd, ok;
-
-	/* "sts.<domain>" in tmp/ is never an id, so never taken for mail. */
-	if (!sts_name_ok(domain) ||
-	    fmt_snprintf(tmp, sizeof tmp, "sts.%s", domain) == -1)
+	if (!side_name_ok(domain, STS_NAME_MAX))
 		return 0;
-	dfd = sts_dirfd(q, true);
-	ok = replace_at(q, dfd, domain, tmp, p, n);
-	if (dfd != -1) {
-		int saved = errno;
-
-		close(dfd);
-		errno = saved;
-	}
-	return ok;
+	return side_write(q, sts_dirfd(q, true), "sts", domain, p, n);
 }
 
 int
