@@ -31,6 +31,24 @@ fail(struct smtpd_conf *c, const char *what)
 }
 
 /*
+ * tcp-environ(5)'s ${PROTO}NAME, else TCPNAME (a server that sets no
+ * PROTO); NULL when neither is set.
+ */
+static const char *
+proto_env(const char *name)
+{
+	const char *proto = getenv("PROTO"), *v = NULL;
+	char var[32];
+
+	if (proto != NULL && strlen(proto) <= 16 &&
+	    fmt_snprintf(var, sizeof var, "%s%s", proto, name) != -1)
+		v = getenv(var);
+	if (v == NULL && fmt_snprintf(var, sizeof var, "TCP%s", name) != -1)
+		v = getenv(var);
+	return v;
+}
+
+/*
  * tcp-environ(5) names the client ${PROTO}REMOTEIP (TCP, or TCP6 for some
  * IPv6 servers); systemd's Accept=yes names it REMOTE_ADDR; inetd without
  * tcp-env names it nowhere, and the socket tells.
@@ -38,20 +56,10 @@ fail(struct smtpd_conf *c, const char *what)
 static void
 find_client(struct smtpd_conf *c)
 {
-	const char *proto = getenv("PROTO"), *ip = NULL;
+	const char *ip = proto_env("REMOTEIP");
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof sa;
 
-	if (proto != NULL && strlen(proto) <= 16) {
-		char name[32];
-		size_t n = strlen(proto);
-
-		memcpy(name, proto, n);
-		memcpy(name + n, "REMOTEIP", 9);
-		ip = getenv(name);
-	}
-	if (ip == NULL)
-		ip = getenv("TCPREMOTEIP");
 	if (ip == NULL)
 		ip = getenv("REMOTE_ADDR");
 	if (ip == NULL && getpeername(0, (struct sockaddr *)&sa, &len) == 0) {
@@ -81,19 +89,9 @@ find_client(struct smtpd_conf *c)
 static const char *
 find_local(void)
 {
-	const char *proto = getenv("PROTO"), *ip = NULL;
+	const char *ip = proto_env("LOCALIP");
 	unsigned char a[CIDR_ADDR_SIZE];
 
-	if (proto != NULL && strlen(proto) <= 16) {
-		char name[32];
-		size_t n = strlen(proto);
-
-		memcpy(name, proto, n);
-		memcpy(name + n, "LOCALIP", 8);
-		ip = getenv(name);
-	}
-	if (ip == NULL)
-		ip = getenv("TCPLOCALIP");
 	if (ip == NULL || strlen(ip) >= 64 || !cidr_addr_parse(ip, a))
 		return NULL;
 	return ip;
