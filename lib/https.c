@@ -136,3 +136,18 @@ https_conf_load(struct zs *dnsservers, struct zs *cafile)
 		cafile->len = 0;
 	return 1;
 }
+
+SSL_CTX *
+https_client_ctx(const struct zs *cafile, struct zs *why)
+{
+	struct tls_opts o;
+	char err[TLS_ERR_MAX];
+	SSL_CTX *ctx;
+
+	memset(&o, 0, sizeof o);
+	o.cafile = cafile->len > 0 ? cafile->s : NULL;
+	ctx = tls_client_ctx(&o, err, sizeof err);
+	if (ctx == NULL)
+		(void)(zs_copys(why, "TLS: ") && zs_cats(why, err));
+	return ctx;
+}

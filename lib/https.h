@@ -37,6 +37,11 @@ int https_exchange(SSL_CTX *ctx, int fd, const char *host,
  * pinning), or nothing when there is no such file. 1, or 0 with errno set.
  */
 int https_conf_load(struct zs *dnsservers, struct zs *cafile);
+/*
+ * A TLS client context trusting cafile (from https_conf_load; empty: the
+ * system's CAs), or NULL with why set.
+ */
+SSL_CTX *https_client_ctx(const struct zs *cafile, struct zs *why);
 /* The status code of a response's status line, or -1 if it has none. */
 int https_status(const char *p, size_t n);
 

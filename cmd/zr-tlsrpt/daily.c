@@ -298,19 +298,13 @@ post_to(const struct daily_conf *c, struct dns_addr *a, const char *host,
     unsigned port, const struct zs *req, long long deadline,
     struct zs *resp, struct zs *why)
 {
-	struct tls_opts o;
-	char err[TLS_ERR_MAX];
 	SSL_CTX *ctx;
 	bool clean;
 	int fd, ok = 0;
 
-	memset(&o, 0, sizeof o);
-	o.cafile = c->cafile.len > 0 ? c->cafile.s : NULL;
-	ctx = tls_client_ctx(&o, err, sizeof err);
-	if (ctx == NULL) {
-		(void)(zs_copys(why, "TLS: ") && zs_cats(why, err));
+	ctx = https_client_ctx(&c->cafile, why);
+	if (ctx == NULL)
 		return 0;
-	}
 	fd = https_connect(a, port, DAILY_HTTPS_TIMEOUT, deadline);
 	if (fd == -1)
 		(void)(zs_copys(why, "unable to connect to ") &&
