@@ -33,7 +33,7 @@ while [ $i -lt $rounds ]; do
 	pid=$!
 	# A random delay of 0 to 40 ms, then kill the whole pipeline.
 	python3 -c 'import random, time; time.sleep(random.random() * 0.04)'
-	kill -KILL -- "-$pid" 2>/dev/null
+	kill -KILL "-$pid" 2>/dev/null
 	wait $pid 2>/dev/null
 	i=$((i + 1))
 done
