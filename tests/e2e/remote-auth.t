@@ -20,13 +20,6 @@ remote() {
 		tee -a "$T/reports"
 	cat "$T/remote.err" >>"$T/remote.all"
 }
-job() {
-	_j=
-	for _h in "$@"; do
-		_j="${_j}host $_h\n"
-	done
-	remote "${_j}file $msg\nto <ok@x.test>\n\n"
-}
 
 tls_server both good --auth "alice:$secret" --pipelining
 B=$(port_of both)

@@ -15,14 +15,6 @@ tls_remote_setup
 remote() {
 	printf "$1" | as_user zr-remote 2>"$T/remote.err" | tr '\0' '\n'
 }
-# job HOSTLINE...: one job to ok@x.test over the hosts given.
-job() {
-	_j=
-	for _h in "$@"; do
-		_j="${_j}host $_h\n"
-	done
-	remote "${_j}file $msg\nto <ok@x.test>\n\n"
-}
 rcpts() {
 	grep -c '^rcpt' "$T/$1.log"
 }

@@ -93,3 +93,13 @@ tls_remote_setup() {
 	inj ok@x.test
 	msg=$(find "$ZR_QUEUE/todo" -type f)
 }
+
+# job HOSTLINE...: one job to ok@x.test over the hosts given, handed to
+# the test's own remote function (its printf makes the line ends).
+job() {
+	_j=
+	for _h in "$@"; do
+		_j="${_j}host $_h\n"
+	done
+	remote "${_j}file $msg\nto <ok@x.test>\n\n"
+}
