@@ -737,28 +737,6 @@ abort:
 	return code;
 }
 
-/*
- * Runs the program name from the directory zr-inject itself was run from,
- * so that an installed sendmail link finds its siblings without PATH;
- * with envp NULL, the environment is passed on. Returns only on failure.
- */
-static void
-exec_sibling(const char *name, char *const argv[], char *const envp[])
-{
-	char self[4096], path[4200];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-	if (n <= 0)
-		return;
-	self[n] = '\0';
-	if (fmt_snprintf(path, sizeof path, "%s/%s", dirname(self), name) == -1)
-		return;
-	if (envp != NULL)
-		execve(path, argv, envp);
-	else
-		execv(path, argv);
-}
-
 /* zr-smtpd's SMTPD_LOCAL_ENV (cmd/zr-smtpd/smtpd.h). */
 #define INJECT_SMTPD_LOCAL "ZR_SMTPD_LOCAL=1"
 
@@ -772,10 +750,12 @@ exec_sibling(const char *name, char *const argv[], char *const envp[])
 static int
 exec_smtpd(const struct inject_conf *c)
 {
+	char self[4096], path[4200];
 	char *argv[] = { "zr-smtpd", NULL };
 	char *envp[8];
 	struct zs q = ZS_INIT, ctl = ZS_INIT, uid = ZS_INIT, gid = ZS_INIT;
 	size_t k = 0;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	struct stat st;
 	const char *v;
 
@@ -811,16 +791,28 @@ exec_smtpd(const struct inject_conf *c)
 			close(fd);
 		}
 	}
-	exec_sibling("zr-smtpd", argv, envp);
+	if (n > 0) {
+		self[n] = '\0';
+		if (fmt_snprintf(path, sizeof path, "%s/zr-smtpd",
+		    dirname(self)) != -1)
+			execve(path, argv, envp);
+	}
 	return fail_sys(EX_UNAVAILABLE, "unable to run zr-smtpd", NULL);
 }
 
 static int
 exec_qstat(void)
 {
+	char self[4096], path[4200];
 	char *argv[] = { "zr-qstat", "-p", NULL };
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
-	exec_sibling("zr-qstat", argv, NULL);
+	if (n > 0) {
+		self[n] = '\0';
+		if (fmt_snprintf(path, sizeof path, "%s/zr-qstat",
+		    dirname(self)) != -1)
+			execv(path, argv);
+	}
 	execvp("zr-qstat", argv);
 	return fail_sys(EX_UNAVAILABLE, "unable to run zr-qstat", NULL);
 }
