@@ -141,6 +141,19 @@ queue_todo(enum queue_prio p)
 }
 
 /*
+ * Close fd on a path that is failing or done, leaving errno as the
+ * failure set it for the caller.
+ */
+static void
+close_keep_errno(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
+/*
  * Open name in dfd only if it is a regular file, blocking again on return.
  * O_NOFOLLOW refuses a symlink; O_NONBLOCK keeps a FIFO from stalling the
  * open (for reading, it would wait for a writer for ever); fstat tells what
@@ -171,12 +184,7 @@ open_reg(int dfd, const char *name, int flags, mode_t mode)
 		goto fail;
 	return fd;
 fail:
-	{
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-	}
+	close_keep_errno(fd);
 	return -1;
 }
 
@@ -970,12 +978,8 @@ side_write(struct queue *q, int dfd, const char *dir, const char *name,
 	int ok = fmt_snprintf(tmp, sizeof tmp, "%s.%s", dir, name) != -1 &&
 	    replace_at(q, dfd, name, tmp, p, n);
 
-	if (dfd != -1) {
-		int saved = errno;
-
-		close(dfd);
-		errno = saved;
-	}
+	if (dfd != -1)
+		close_keep_errno(dfd);
 	return ok;
 }
 
@@ -1028,11 +1032,8 @@ sts_dirfd(struct queue *q, bool make)
 	/* mkdir's mode passed through the umask; set it as meant. */
 	if (fd == -1 || fchmod(fd, st.st_mode & 07777) == -1 ||
 	    fsync(q->rootfd) == -1) {
-		int saved = errno;
-
 		if (fd != -1)
-			close(fd);
-		errno = saved;
+			close_keep_errno(fd);
 		return -1;
 	}
 	return fd;
@@ -1098,10 +1099,7 @@ queue_lock(struct queue *q, const char *name)
 	if (fd == -1)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
+		close_keep_errno(fd);
 		return -1;
 	}
 	return fd;
@@ -1200,11 +1198,8 @@ subdir_make(int dfd, const char *name, bool make, mode_t mode)
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	/* mkdir's mode passed through the umask; set it as meant. */
 	if (fd == -1 || fchmod(fd, mode & 07777) == -1 || fsync(dfd) == -1) {
-		int saved = errno;
-
 		if (fd != -1)
-			close(fd);
-		errno = saved;
+			close_keep_errno(fd);
 		return -1;
 	}
 	return fd;
@@ -1242,12 +1237,7 @@ tlsrpt_dirfd(struct queue *q, const char *day, bool make)
 	if (top == -1)
 		return -1;
 	fd = subdir_make(top, day, make, st.st_mode);
-	{
-		int saved = errno;
-
-		close(top);
-		errno = saved;
-	}
+	close_keep_errno(top);
 	return fd;
 }
 
@@ -1270,7 +1260,7 @@ queue_tlsrpt_append(struct queue *q, const char *day, const char *writer,
     const char *p, size_t n)
 {
 	char name[NAME_MAX + 1];
-	int dfd, fd, ok = 0, saved;
+	int dfd, fd, ok = 0;
 	ssize_t w;
 
 	if (fmt_snprintf(name, sizeof name, "r.%s", writer) == -1 ||
@@ -1287,13 +1277,9 @@ queue_tlsrpt_append(struct queue *q, const char *day, const char *writer,
 		ok = w >= 0 && (size_t)w == n;
 		if (w >= 0 && !ok)
 			errno = EIO;
-		saved = errno;
-		close(fd);
-		errno = saved;
+		close_keep_errno(fd);
 	}
-	saved = errno;
-	close(dfd);
-	errno = saved;
+	close_keep_errno(dfd);
 	return ok;
 }
 
@@ -1310,9 +1296,7 @@ queue_tlsrpt_scan(struct queue *q, const char *day,
 		return errno == ENOENT ? 1 : -1;
 	d = fdopendir(dfd);
 	if (d == NULL) {
-		saved = errno;
-		close(dfd);
-		errno = saved;
+		close_keep_errno(dfd);
 		return -1;
 	}
 	while (r == 1) {
@@ -1347,7 +1331,7 @@ queue_tlsrpt_scan(struct queue *q, const char *day,
 int
 queue_tlsrpt_mark(struct queue *q, const char *day, const char *name)
 {
-	int dfd, fd, ok = 0, saved;
+	int dfd, fd, ok = 0;
 
 	if (!tlsrpt_name_ok(name) || strncmp(name, "r.", 2) == 0) {
 		errno = EINVAL;
@@ -1359,13 +1343,9 @@ queue_tlsrpt_mark(struct queue *q, const char *day, const char *name)
 	fd = open_reg(dfd, name, O_WRONLY | O_CREAT, 0600);
 	if (fd != -1) {
 		ok = fsync(dfd) == 0;
-		saved = errno;
-		close(fd);
-		errno = saved;
+		close_keep_errno(fd);
 	}
-	saved = errno;
-	close(dfd);
-	errno = saved;
+	close_keep_errno(dfd);
 	return ok;
 }
 
@@ -1373,7 +1353,7 @@ int
 queue_tlsrpt_marked(struct queue *q, const char *day, const char *name)
 {
 	struct stat st;
-	int dfd, r, saved;
+	int dfd, r;
 
 	if (!tlsrpt_name_ok(name))
 		return -1;
@@ -1382,8 +1362,6 @@ queue_tlsrpt_marked(struct queue *q, const char *day, const char *name)
 		return errno == ENOENT ? 0 : -1;
 	r = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 1 :
 	    errno == ENOENT ? 0 : -1;
-	saved = errno;
-	close(dfd);
-	errno = saved;
+	close_keep_errno(dfd);
 	return r;
 }
