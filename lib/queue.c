@@ -154,6 +154,24 @@ close_keep_errno(int fd)
 }
 
 /*
+ * A directory stream on dfd's directory, of its own: fdopendir takes the
+ * descriptor over, and dfd stays the caller's. NULL with errno.
+ */
+static DIR *
+dir_stream(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd == -1)
+		return NULL;
+	d = fdopendir(fd);
+	if (d == NULL)
+		close_keep_errno(fd);
+	return d;
+}
+
+/*
  * Open name in dfd only if it is a regular file, blocking again on return.
  * O_NOFOLLOW refuses a symlink; O_NONBLOCK keeps a FIFO from stalling the
  * open (for reading, it would wait for a writer for ever); fstat tells what
@@ -506,18 +524,14 @@ int
 queue_journal_scan(struct queue *q, int (*fn)(const char *name, void *ctx),
     void *ctx)
 {
-	int sfd = subdirfd(q, &q->statefd, "state"), fd, r = 1;
+	int sfd = subdirfd(q, &q->statefd, "state"), r = 1;
 	struct dirent *e;
 	DIR *d;
 
 	if (sfd == -1)
 		return errno == ENOENT ? 1 : -1;
-	fd = openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((d = dir_stream(sfd)) == NULL)
 		return -1;
-	}
 	while (r == 1 && (errno = 0, e = readdir(d)) != NULL)
 		if (queue_journal_name_ok(e->d_name))
 			r = fn(e->d_name, ctx);
@@ -569,19 +583,10 @@ scan_fd_names(int dfd, int (*valid)(const char *),
 {
 	struct dirent *de;
 	DIR *dir;
-	int fd, r = 1;
+	int r = 1;
 
-	if (dfd == -1)
+	if (dfd == -1 || (dir = dir_stream(dfd)) == NULL)
 		return -1;
-	/* fdopendir takes the descriptor over; give it its own. */
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
-		return -1;
-	}
 	for (;;) {
 		errno = 0;
 		de = readdir(dir);
@@ -919,21 +924,13 @@ queue_stat(struct queue *q, enum queue_dir d, const char *id, struct stat *st)
 long
 queue_tmp_sweep(struct queue *q, time_t before)
 {
-	int tfd = subdirfd(q, &q->tmpfd, "tmp"), fd;
+	int tfd = subdirfd(q, &q->tmpfd, "tmp");
 	struct dirent *de;
 	long n = 0;
 	DIR *dir;
 
-	if (tfd == -1)
+	if (tfd == -1 || (dir = dir_stream(tfd)) == NULL)
 		return -1;
-	fd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
-		return -1;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		struct stat st;
 
@@ -1110,22 +1107,9 @@ queue_lock(struct queue *q, const char *name)
 static int
 cursor_open(int dfd, int (*valid)(const char *), struct queue_cursor *c)
 {
-	int fd;
-
-	c->dir = NULL;
 	c->valid = valid;
-	if (dfd == -1)
-		return 0;
-	/* fdopendir takes the descriptor over; give it its own. */
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return 0;
-	c->dir = fdopendir(fd);
-	if (c->dir == NULL) {
-		close(fd);
-		return 0;
-	}
-	return 1;
+	c->dir = dfd != -1 ? dir_stream(dfd) : NULL;
+	return c->dir != NULL;
 }
 
 int
