@@ -352,7 +352,8 @@ cat_rcpt_fields(struct zs *out, const struct dsn_rcpt *d, struct zs *v)
 		    xtext_decode(semi + 1, strlen(semi + 1), v) && zs_0(v)) {
 			if (!cat_addr_field(out, "Original-Recipient", v->s))
 				return 0;
-		} else if (!cat_field(out, "Original-Recipient", d->orcpt, 500)) {
+		} else if (!cat_field(out, "Original-Recipient", d->orcpt,
+		    500)) {
 			return 0;
 		}
 	}

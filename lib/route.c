@@ -298,7 +298,8 @@ host_key(struct route_host *h, const char *k, size_t klen, const char *v,
 		bool prio = is_key(k, klen, "priority");
 
 		if (vlen == 0 || scan_ulongb(v, vlen, &u) != vlen ||
-		    (prio ? u > ROUTE_PRIO_MAX : u == 0 || u > ROUTE_WEIGHT_MAX))
+		    (prio ? u > ROUTE_PRIO_MAX :
+		    u == 0 || u > ROUTE_WEIGHT_MAX))
 			return "bad value";
 		if (prio)
 			h->prio = (unsigned)u;
@@ -368,7 +369,8 @@ host_keys_agree(struct route_host *h, size_t nlevel)
 	    h->tls != TLS_LEVEL_VERIFY && h->tls != TLS_LEVEL_FINGERPRINT)
 		return "conflicting tls= keys: smtps is always encrypted";
 	if ((h->tls == TLS_LEVEL_FINGERPRINT) != (h->fingerprint[0] != '\0'))
-		return h->fingerprint[0] ? "fingerprint= needs tls=fingerprint" :
+		return h->fingerprint[0] ?
+		    "fingerprint= needs tls=fingerprint" :
 		    "tls=fingerprint needs fingerprint=";
 	/* Credentials never go out in plain text unless the line says so. */
 	if (h->auth[0] != '\0' && h->tls == TLS_LEVEL_NONE && !h->authplain)

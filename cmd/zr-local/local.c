@@ -258,7 +258,8 @@ command_feed(int infd, int outfd, const struct zs *head,
 	fcntl(infd, F_SETFL, O_NONBLOCK);
 	fcntl(outfd, F_SETFL, O_NONBLOCK);
 	while (outfd != -1 && time(NULL) < deadline) {
-		struct pollfd p[2] = { { outfd, POLLIN, 0 }, { infd, POLLOUT, 0 } };
+		struct pollfd p[2] = { { outfd, POLLIN, 0 },
+		    { infd, POLLOUT, 0 } };
 		nfds_t np = infd != -1 ? 2 : 1;
 
 		if (poll(p, np, 1000) == -1 && errno != EINTR)

@@ -133,8 +133,8 @@ main(void)
 		    &bad) && seen == 2 && bad == 2 && errno == EINVAL,
 		    "a bad line stops the reader: its number, EINVAL");
 		ok(!control_each_line("nomem\0", 1, seen_line, &seen, &bad) &&
-		    bad == 1 && errno == ENOMEM, "a line that ran out of memory: "
-		    "ENOMEM");
+		    bad == 1 && errno == ENOMEM,
+		    "a line that ran out of memory: ENOMEM");
 	}
 
 	rm("me");

@@ -493,7 +493,8 @@ main(void)
 	mk("/stats", 1);
 	ok(queue_stats_write(&q, "hist", "h 1\n", 4) == 1 &&
 	    queue_stats_read(&q, "hist", &z) == 1 && z.len == 4 &&
-	    memcmp(z.s, "h 1\n", 4) == 0, "a stats file is written and read back");
+	    memcmp(z.s, "h 1\n", 4) == 0,
+	    "a stats file is written and read back");
 	ok(queue_stats_write(&q, "../hist", "x", 1) == 0 && errno == EINVAL &&
 	    queue_stats_write(&q, ".hist", "x", 1) == 0 && errno == EINVAL,
 	    "a stats name that is a path or hidden is refused");
