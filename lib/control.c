@@ -99,6 +99,24 @@ control_readlines(const char *name, struct zs *out, size_t *count)
 }
 
 int
+control_each_line(const char *lines, size_t count,
+    int (*line)(void *arg, size_t i, const char *s), void *arg, size_t *bad)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++, lines += strlen(lines) + 1) {
+		int r = line(arg, i, lines);
+
+		if (r != 1) {
+			*bad = i + 1;
+			errno = r == 0 ? EINVAL : ENOMEM;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int
 control_readline(const char *name, struct zs *out)
 {
 	size_t count;

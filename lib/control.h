@@ -21,6 +21,14 @@ int control_readline(const char *name, struct zs *out);
 /* Every meaningful line, each followed by a NUL; *count set to their number. */
 int control_readlines(const char *name, struct zs *out, size_t *count);
 /*
+ * A rule file's reader: calls line(arg, i, s) for each of the count lines
+ * (as control_readlines left them) in order, and stops at the first for
+ * which it returns 0 (malformed: errno EINVAL) or -1 (ENOMEM), with *bad
+ * that line's number, from 1. Returns 1 when every line was taken, else 0.
+ */
+int control_each_line(const char *lines, size_t count,
+    int (*line)(void *arg, size_t i, const char *s), void *arg, size_t *bad);
+/*
  * Where a rule file failed, for its reader's caller: "NAME" and, when bad
  * is not 0, "WORD" and bad ("shaping: bad line 3"), in err as a string;
  * errno is kept. err is left empty when there is no memory.

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "control.h"
 #include "dkim.h"
+#include "hdrqual.h"
 #include "fmt.h"
 #include "grow.h"
 #include "secrets.h"
@@ -162,34 +163,22 @@ dkim_body_end(struct dkim_body *b, struct zs *out)
 int
 dkim_from_domain(const char *p, size_t n, struct zs *out)
 {
-	size_t i, at = 0, start = 0, end = 0, depth = 0;
-	bool quote = false, angle = false, have_at = false;
+	size_t i, at = 0, start = 0, end = 0;
+	bool angle = false, have_at = false;
 
 	/* Walk past quoted strings and comments to the first address. */
 	for (i = 0; i < n; i++) {
 		char c = p[i];
 
-		if (quote) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				quote = false;
-			continue;
-		}
-		if (depth > 0) {
-			if (c == '\\')
-				i++;
-			else if (c == '(')
-				depth++;
-			else if (c == ')')
-				depth--;
-			continue;
-		}
-		if (c == '"')
-			quote = true;
-		else if (c == '(')
-			depth = 1;
-		else if (c == '<' && !angle) {
+		if (c == '"' || c == '(') {
+			/* Left open, it holds the rest of the field. */
+			end = hdrqual_span_end(p, n, i);
+			if (end == 0) {
+				i = n;
+				break;
+			}
+			i = end - 1;
+		} else if (c == '<' && !angle) {
 			angle = true;
 			have_at = false;
 		} else if (c == '@') {

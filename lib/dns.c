@@ -461,6 +461,51 @@ cache_put(struct dns *d, const char *lname, int type, enum dns_status st,
 	return c;
 }
 
+/*
+ * Asks the servers in turn, d->tries rounds, until one gives an answer
+ * that dns_answer_check takes; ans (TCP_MAX bytes) holds it, *len its
+ * length. A lookup stopped by the caller ends at once, temporary.
+ */
+static enum dns_status
+ask_servers(struct dns *d, const unsigned char *q, int qlen,
+    unsigned char *ans, const char *name, int type, int *len)
+{
+	enum dns_status st = DNS_TEMP;
+	unsigned tries;
+	size_t i;
+
+	d->why = "no server answered";
+	for (tries = 0; tries < d->tries && st == DNS_TEMP && !stopped(d);
+	    tries++) {
+		for (i = 0; i < d->nservers && !stopped(d); i++) {
+			const char *why;
+
+			/*
+			 * Any datagram size is taken; a server that had to cut
+			 * its answer says so (TC) and gives it whole over TCP.
+			 */
+			*len = ask_udp(d, &d->server[i], q, qlen, ans, TCP_MAX);
+			if (*len > 0 && (ans[2] & 0x02))	/* TC */
+				*len = ask_tcp(d, &d->server[i], q, qlen, ans,
+				    TCP_MAX);
+			if (*len < 0)
+				continue;
+			/*
+			 * A malformed answer, or a failure (SERVFAIL,
+			 * REFUSED), is the next server's turn and in the end
+			 * temporary: never "no such domain" on its say-so.
+			 */
+			st = dns_answer_check(ans, *len, name, type, &why);
+			if (st == DNS_TEMP) {
+				d->why = why;
+				continue;
+			}
+			break;
+		}
+	}
+	return st;
+}
+
 static enum dns_status query_async(struct dns *, const char *lname, int type,
     ns_msg *msg);
 
@@ -477,8 +522,7 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	time_t now = time(NULL);
 	size_t i, n = strlen(name);
 	int qlen, len = -1;
-	unsigned tries;
-	enum dns_status st = DNS_TEMP;
+	enum dns_status st;
 
 	if (n == 0 || n > DNS_NAME_MAX)
 		return DNS_NXDOMAIN;
@@ -509,35 +553,7 @@ query(struct dns *d, const char *name, int type, ns_msg *msg)
 	ans = malloc(TCP_MAX);
 	if (ans == NULL)
 		return DNS_TEMP;
-	d->why = "no server answered";
-	for (tries = 0; tries < d->tries && st == DNS_TEMP && !stopped(d);
-	    tries++) {
-		for (i = 0; i < d->nservers && !stopped(d); i++) {
-			const char *why;
-
-			/*
-			 * Any datagram size is taken; a server that had to cut
-			 * its answer says so (TC) and gives it whole over TCP.
-			 */
-			len = ask_udp(d, &d->server[i], q, qlen, ans, TCP_MAX);
-			if (len > 0 && (ans[2] & 0x02))	/* TC: ask over TCP */
-				len = ask_tcp(d, &d->server[i], q, qlen, ans,
-				    TCP_MAX);
-			if (len < 0)
-				continue;
-			/*
-			 * A malformed answer, or a failure (SERVFAIL,
-			 * REFUSED), is the next server's turn and in the end
-			 * temporary: never "no such domain" on its say-so.
-			 */
-			st = dns_answer_check(ans, len, lname, type, &why);
-			if (st == DNS_TEMP) {
-				d->why = why;
-				continue;
-			}
-			break;
-		}
-	}
+	st = ask_servers(d, q, qlen, ans, lname, type, &len);
 	if (st == DNS_TEMP) {
 		free(ans);
 		/* A lookup cut short says nothing about the servers. */
@@ -1588,9 +1604,7 @@ dns_query_ad(struct dns *d, const char *name, int type, unsigned char **msg,
     int *len, int *ad)
 {
 	unsigned char q[NS_PACKETSZ], *ans;
-	enum dns_status st = DNS_TEMP;
-	unsigned tries;
-	size_t i;
+	enum dns_status st;
 	int qlen, n = -1;
 
 	*ad = 0;
@@ -1605,24 +1619,7 @@ dns_query_ad(struct dns *d, const char *name, int type, unsigned char **msg,
 	ans = malloc(TCP_MAX);
 	if (ans == NULL)
 		return DNS_TEMP;
-	d->why = "no server answered";
-	for (tries = 0; tries < d->tries && st == DNS_TEMP; tries++)
-		for (i = 0; i < d->nservers; i++) {
-			const char *why;
-
-			n = ask_udp(d, &d->server[i], q, qlen, ans, TCP_MAX);
-			if (n > 0 && (ans[2] & 0x02))
-				n = ask_tcp(d, &d->server[i], q, qlen, ans,
-				    TCP_MAX);
-			if (n < 0)
-				continue;
-			st = dns_answer_check(ans, n, name, type, &why);
-			if (st == DNS_TEMP) {
-				d->why = why;
-				continue;
-			}
-			break;
-		}
+	st = ask_servers(d, q, qlen, ans, name, type, &n);
 	if (st != DNS_TEMP) {
 		*ad = (ans[3] & 0x20) != 0;	/* RFC 4035 3.2.3 */
 		if (len != NULL)

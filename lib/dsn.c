@@ -318,6 +318,86 @@ human_part(struct zs *z, const struct dsn_report *r, enum dsn_action kind,
 	return 1;
 }
 
+/*
+ * The per-message fields of the delivery-status part (RFC 3464 2.2); v is
+ * the caller's scratch string.
+ */
+static int
+cat_message_fields(struct zs *out, const struct dsn_report *r, struct zs *v)
+{
+	if (!zs_cats(v, "dns; ") || !cat_clean(v, r->reporting_mta, 255) ||
+	    !zs_0(v) || !cat_field(out, "Reporting-MTA", v->s, 300))
+		return 0;
+	if (r->envid != NULL) {
+		v->len = 0;
+		if (xtext_decode(r->envid, strlen(r->envid), v) && zs_0(v) &&
+		    !cat_field(out, "Original-Envelope-Id", v->s, 100))
+			return 0;
+	}
+	return zs_cats(out, "Arrival-Date: ") && cat_date(out, r->arrival) &&
+	    zs_catc(out, '\n');
+}
+
+/* The fields of one recipient (RFC 3464 2.3), after the blank line. */
+static int
+cat_rcpt_fields(struct zs *out, const struct dsn_rcpt *d, struct zs *v)
+{
+	if (!zs_catc(out, '\n'))
+		return 0;
+	if (d->orcpt != NULL) {
+		const char *semi = strchr(d->orcpt, ';');
+
+		v->len = 0;
+		if (semi != NULL && strncasecmp(d->orcpt, "rfc822;", 7) == 0 &&
+		    xtext_decode(semi + 1, strlen(semi + 1), v) && zs_0(v)) {
+			if (!cat_addr_field(out, "Original-Recipient", v->s))
+				return 0;
+		} else if (!cat_field(out, "Original-Recipient", d->orcpt,
+		    500)) {
+			return 0;
+		}
+	}
+	if (!cat_addr_field(out, "Final-Recipient", d->addr) ||
+	    !cat_field(out, "Action", dsn_action_name(d->action), 20) ||
+	    !cat_field(out, "Status", d->status, 16))
+		return 0;
+	if (d->remote_mta != NULL && d->remote_mta[0] != '\0') {
+		struct zs m = ZS_INIT;
+		int k = zs_cats(&m, "dns; ") &&
+		    cat_clean(&m, d->remote_mta, 255) && zs_0(&m) &&
+		    cat_field(out, "Remote-MTA", m.s, 300);
+
+		zs_free(&m);
+		if (!k)
+			return 0;
+	}
+	if (d->diagnostic != NULL && d->diagnostic[0] != '\0') {
+		struct zs m = ZS_INIT;
+		/* A server's reply starts with its code; else it is ours. */
+		const char *dg = d->diagnostic;
+		int smtp = dg[0] >= '2' && dg[0] <= '5' &&
+		    dg[1] >= '0' && dg[1] <= '9' &&
+		    dg[2] >= '0' && dg[2] <= '9' &&
+		    (dg[3] == ' ' || dg[3] == '\0');
+		int k = zs_cats(&m, smtp ? "smtp; " : "x-zr; ") &&
+		    cat_clean(&m, d->diagnostic, DSN_DIAG_MAX) && zs_0(&m) &&
+		    cat_field(out, "Diagnostic-Code", m.s, DSN_DIAG_MAX + 6);
+
+		zs_free(&m);
+		if (!k)
+			return 0;
+	}
+	if (d->last_attempt != 0 &&
+	    (!zs_cats(out, "Last-Attempt-Date: ") ||
+	    !cat_date(out, d->last_attempt) || !zs_catc(out, '\n')))
+		return 0;
+	if (d->action == DSN_DELAYED && d->retry_until != 0 &&
+	    (!zs_cats(out, "Will-Retry-Until: ") ||
+	    !cat_date(out, d->retry_until) || !zs_catc(out, '\n')))
+		return 0;
+	return 1;
+}
+
 int
 dsn_build(const struct dsn_report *r, const char *orig, size_t n,
     struct zs *out)
@@ -379,76 +459,11 @@ dsn_build(const struct dsn_report *r, const char *orig, size_t n,
 	    "Content-Type: message/delivery-status\n\n"))
 		goto out;
 	v.len = 0;
-	if (!zs_cats(&v, "dns; ") || !cat_clean(&v, r->reporting_mta, 255) ||
-	    !zs_0(&v) || !cat_field(out, "Reporting-MTA", v.s, 300))
+	if (!cat_message_fields(out, r, &v))
 		goto out;
-	if (r->envid != NULL) {
-		v.len = 0;
-		if (xtext_decode(r->envid, strlen(r->envid), &v) && zs_0(&v) &&
-		    !cat_field(out, "Original-Envelope-Id", v.s, 100))
+	for (i = 0; i < r->nrcpt; i++)
+		if (!cat_rcpt_fields(out, &r->rcpt[i], &v))
 			goto out;
-	}
-	if (!zs_cats(out, "Arrival-Date: ") || !cat_date(out, r->arrival) ||
-	    !zs_catc(out, '\n'))
-		goto out;
-	for (i = 0; i < r->nrcpt; i++) {
-		const struct dsn_rcpt *d = &r->rcpt[i];
-
-		if (!zs_catc(out, '\n'))
-			goto out;
-		if (d->orcpt != NULL) {
-			const char *semi = strchr(d->orcpt, ';');
-
-			v.len = 0;
-			if (semi != NULL && strncasecmp(d->orcpt, "rfc822;", 7) == 0 &&
-			    xtext_decode(semi + 1, strlen(semi + 1), &v) &&
-			    zs_0(&v)) {
-				if (!cat_addr_field(out, "Original-Recipient", v.s))
-					goto out;
-			} else if (!cat_field(out, "Original-Recipient", d->orcpt,
-			    500)) {
-				goto out;
-			}
-		}
-		if (!cat_addr_field(out, "Final-Recipient", d->addr) ||
-		    !cat_field(out, "Action", dsn_action_name(d->action), 20) ||
-		    !cat_field(out, "Status", d->status, 16))
-			goto out;
-		if (d->remote_mta != NULL && d->remote_mta[0] != '\0') {
-			struct zs m = ZS_INIT;
-			int k = zs_cats(&m, "dns; ") &&
-			    cat_clean(&m, d->remote_mta, 255) && zs_0(&m) &&
-			    cat_field(out, "Remote-MTA", m.s, 300);
-
-			zs_free(&m);
-			if (!k)
-				goto out;
-		}
-		if (d->diagnostic != NULL && d->diagnostic[0] != '\0') {
-			struct zs m = ZS_INIT;
-			/* A server's reply starts with its code; else it is ours. */
-			const char *dg = d->diagnostic;
-			int smtp = dg[0] >= '2' && dg[0] <= '5' &&
-			    dg[1] >= '0' && dg[1] <= '9' &&
-			    dg[2] >= '0' && dg[2] <= '9' &&
-			    (dg[3] == ' ' || dg[3] == '\0');
-			int k = zs_cats(&m, smtp ? "smtp; " : "x-zr; ") &&
-			    cat_clean(&m, d->diagnostic, DSN_DIAG_MAX) && zs_0(&m) &&
-			    cat_field(out, "Diagnostic-Code", m.s, DSN_DIAG_MAX + 6);
-
-			zs_free(&m);
-			if (!k)
-				goto out;
-		}
-		if (d->last_attempt != 0 &&
-		    (!zs_cats(out, "Last-Attempt-Date: ") ||
-		    !cat_date(out, d->last_attempt) || !zs_catc(out, '\n')))
-			goto out;
-		if (d->action == DSN_DELAYED && d->retry_until != 0 &&
-		    (!zs_cats(out, "Will-Retry-Until: ") ||
-		    !cat_date(out, d->retry_until) || !zs_catc(out, '\n')))
-			goto out;
-	}
 
 	if (!zs_catc(out, '\n') || !zs_cat(out, &dashes) ||
 	    !zs_cats(out, full ? "\nContent-Description: Undelivered Message\n"

@@ -36,12 +36,11 @@ insert_at(struct zs *out, size_t pos, const char *domain)
 	return 1;
 }
 
-/* Copy a quoted string or a comment starting at p[*i]; i moves past it. */
-static int
-copy_span(const char *p, size_t n, size_t *i, struct zs *out)
+size_t
+hdrqual_span_end(const char *p, size_t n, size_t i)
 {
-	char open = p[*i];
-	size_t j = *i + 1;
+	char open = p[i];
+	size_t j = i + 1;
 	int depth = 1;
 
 	while (j < n && depth > 0) {
@@ -55,6 +54,20 @@ copy_span(const char *p, size_t n, size_t *i, struct zs *out)
 			depth--;
 		j++;
 	}
+	return depth == 0 ? j : 0;
+}
+
+/*
+ * Copy a quoted string or a comment starting at p[*i]; i moves past it.
+ * One left open runs to the end and is copied as it is.
+ */
+static int
+copy_span(const char *p, size_t n, size_t *i, struct zs *out)
+{
+	size_t j = hdrqual_span_end(p, n, *i);
+
+	if (j == 0)
+		j = n;
 	if (!zs_catb(out, p + *i, j - *i))
 		return 0;
 	*i = j;

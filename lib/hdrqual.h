@@ -35,4 +35,12 @@ int hdrqual_value(const char *p, size_t n, const char *domain,
 int hdrqual_section(const char *p, size_t n, const char *domain,
     struct zs *out);
 
+/*
+ * The end of the quoted string or (nested) comment that opens at p[i],
+ * '"' or '(': the index just past its closing character, or 0 when it is
+ * not closed within n bytes. A backslash quotes the byte after it. The
+ * one reading of these for every scanner of address fields.
+ */
+size_t hdrqual_span_end(const char *p, size_t n, size_t i);
+
 #endif

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "https.h"
 #include "timeoutio.h"
 
@@ -120,4 +121,33 @@ https_status(const char *p, size_t n)
 		code = code * 10 + (p[i] - '0');
 	}
 	return n == 12 || p[12] == ' ' || p[12] == '\r' ? code : -1;
+}
+
+int
+https_conf_load(struct zs *dnsservers, struct zs *cafile)
+{
+	if (control_readfile("dnsservers", dnsservers) == -1 ||
+	    !zs_0(dnsservers))
+		return 0;
+	if (!zs_cats(cafile, control_dir()) ||
+	    !zs_cats(cafile, "/mtastsca") || !zs_0(cafile))
+		return 0;
+	if (access(cafile->s, F_OK) != 0)
+		cafile->len = 0;
+	return 1;
+}
+
+SSL_CTX *
+https_client_ctx(const struct zs *cafile, struct zs *why)
+{
+	struct tls_opts o;
+	char err[TLS_ERR_MAX];
+	SSL_CTX *ctx;
+
+	memset(&o, 0, sizeof o);
+	o.cafile = cafile->len > 0 ? cafile->s : NULL;
+	ctx = tls_client_ctx(&o, err, sizeof err);
+	if (ctx == NULL)
+		(void)(zs_copys(why, "TLS: ") && zs_cats(why, err));
+	return ctx;
 }

@@ -30,6 +30,18 @@ int https_connect(struct dns_addr *a, unsigned port, unsigned timeout,
 int https_exchange(SSL_CTX *ctx, int fd, const char *host,
     const struct zs *req, size_t max, unsigned timeout, long long deadline,
     struct zs *resp, bool *clean, const char *what, struct zs *why);
+/*
+ * What both callers read before a fetch: control/dnsservers (NUL-ended,
+ * empty when missing) into dnsservers, and into cafile the path of
+ * control/mtastsca, a file of CAs to trust instead of the system's (tests,
+ * pinning), or nothing when there is no such file. 1, or 0 with errno set.
+ */
+int https_conf_load(struct zs *dnsservers, struct zs *cafile);
+/*
+ * A TLS client context trusting cafile (from https_conf_load; empty: the
+ * system's CAs), or NULL with why set.
+ */
+SSL_CTX *https_client_ctx(const struct zs *cafile, struct zs *why);
 /* The status code of a response's status line, or -1 if it has none. */
 int https_status(const char *p, size_t n);
 

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,27 +70,29 @@ parse_line(const char *line, struct priorule *r)
 	return 1;
 }
 
+/* control_each_line's call for line i, into t->r[i]. */
+static int
+take_line(void *arg, size_t i, const char *s)
+{
+	struct priorules *t = arg;
+	int r = parse_line(s, &t->r[i]);
+
+	if (r == 1)
+		t->n = i + 1;
+	return r;
+}
+
 int
 priorules_parse(struct priorules *t, const char *lines, size_t count,
     size_t *bad)
 {
-	size_t i, off = 0;
-
 	priorules_free(t);
 	t->r = calloc(count ? count : 1, sizeof *t->r);
 	if (t->r == NULL)
 		return 0;
-	for (i = 0; i < count; i++) {
-		int r = parse_line(lines + off, &t->r[i]);
-
-		if (r != 1) {
-			priorules_free(t);
-			*bad = i + 1;
-			errno = r == 0 ? EINVAL : ENOMEM;
-			return 0;
-		}
-		t->n = i + 1;
-		off += strlen(lines + off) + 1;
+	if (!control_each_line(lines, count, take_line, t, bad)) {
+		priorules_free(t);
+		return 0;
 	}
 	return 1;
 }

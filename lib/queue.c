@@ -95,18 +95,28 @@ queue_dir_name(enum queue_dir d)
 	return (unsigned)d < QD_COUNT ? dir_names[d] : "?";
 }
 
-int
-queue_dir_parse(const char *s, enum queue_dir *d)
+/* The index of s in names[0..n), or -1 with errno EINVAL. */
+static int
+name_index(const char *const *names, int n, const char *s)
 {
 	int i;
 
-	for (i = 0; i < QD_COUNT; i++)
-		if (strcmp(s, dir_names[i]) == 0) {
-			*d = (enum queue_dir)i;
-			return 1;
-		}
+	for (i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
 	errno = EINVAL;
-	return 0;
+	return -1;
+}
+
+int
+queue_dir_parse(const char *s, enum queue_dir *d)
+{
+	int i = name_index(dir_names, QD_COUNT, s);
+
+	if (i == -1)
+		return 0;
+	*d = (enum queue_dir)i;
+	return 1;
 }
 
 const char *
@@ -118,21 +128,49 @@ queue_prio_name(enum queue_prio p)
 int
 queue_prio_parse(const char *s, enum queue_prio *p)
 {
-	int i;
+	int i = name_index(prio_names, PRIO_COUNT, s);
 
-	for (i = 0; i < PRIO_COUNT; i++)
-		if (strcmp(s, prio_names[i]) == 0) {
-			*p = (enum queue_prio)i;
-			return 1;
-		}
-	errno = EINVAL;
-	return 0;
+	if (i == -1)
+		return 0;
+	*p = (enum queue_prio)i;
+	return 1;
 }
 
 enum queue_dir
 queue_todo(enum queue_prio p)
 {
 	return (enum queue_dir)(QD_TODO_URGENT + (int)p);
+}
+
+/*
+ * Close fd on a path that is failing or done, leaving errno as the
+ * failure set it for the caller.
+ */
+static void
+close_keep_errno(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
+/*
+ * A directory stream on dfd's directory, of its own: fdopendir takes the
+ * descriptor over, and dfd stays the caller's. NULL with errno.
+ */
+static DIR *
+dir_stream(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd == -1)
+		return NULL;
+	d = fdopendir(fd);
+	if (d == NULL)
+		close_keep_errno(fd);
+	return d;
 }
 
 /*
@@ -166,12 +204,7 @@ open_reg(int dfd, const char *name, int flags, mode_t mode)
 		goto fail;
 	return fd;
 fail:
-	{
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-	}
+	close_keep_errno(fd);
 	return -1;
 }
 
@@ -493,18 +526,14 @@ int
 queue_journal_scan(struct queue *q, int (*fn)(const char *name, void *ctx),
     void *ctx)
 {
-	int sfd = subdirfd(q, &q->statefd, "state"), fd, r = 1;
+	int sfd = subdirfd(q, &q->statefd, "state"), r = 1;
 	struct dirent *e;
 	DIR *d;
 
 	if (sfd == -1)
 		return errno == ENOENT ? 1 : -1;
-	fd = openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((d = dir_stream(sfd)) == NULL)
 		return -1;
-	}
 	while (r == 1 && (errno = 0, e = readdir(d)) != NULL)
 		if (queue_journal_name_ok(e->d_name))
 			r = fn(e->d_name, ctx);
@@ -556,19 +585,10 @@ scan_fd_names(int dfd, int (*valid)(const char *),
 {
 	struct dirent *de;
 	DIR *dir;
-	int fd, r = 1;
+	int r = 1;
 
-	if (dfd == -1)
+	if (dfd == -1 || (dir = dir_stream(dfd)) == NULL)
 		return -1;
-	/* fdopendir takes the descriptor over; give it its own. */
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
-		return -1;
-	}
 	for (;;) {
 		errno = 0;
 		de = readdir(dir);
@@ -883,21 +903,13 @@ queue_stat(struct queue *q, enum queue_dir d, const char *id, struct stat *st)
 long
 queue_tmp_sweep(struct queue *q, time_t before)
 {
-	int tfd = subdirfd(q, &q->tmpfd, "tmp"), fd;
+	int tfd = subdirfd(q, &q->tmpfd, "tmp");
 	struct dirent *de;
 	long n = 0;
 	DIR *dir;
 
-	if (tfd == -1)
+	if (tfd == -1 || (dir = dir_stream(tfd)) == NULL)
 		return -1;
-	fd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
-		return -1;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		struct stat st;
 
@@ -913,17 +925,42 @@ queue_tmp_sweep(struct queue *q, time_t before)
 	return n;
 }
 
+/*
+ * A name for a file of stats/ or sts/: at most max bytes, not hidden, not
+ * a path.
+ */
 static int
-stats_name_ok(const char *name)
+side_name_ok(const char *name, size_t max)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > 64 || name[0] == '.' || strchr(name, '/') != NULL) {
+	if (n == 0 || n > max || name[0] == '.' || strchr(name, '/') != NULL) {
 		errno = EINVAL;
 		return 0;
 	}
 	return 1;
 }
+
+/*
+ * Replaces the file name of dfd (stats/ or sts/, -1 when it could not be
+ * opened) with p, written first as tmp/<dir>.<name>, which is never an id
+ * and so never taken for mail. Closes dfd; 1, or 0 with errno.
+ */
+static int
+side_write(struct queue *q, int dfd, const char *dir, const char *name,
+    const char *p, size_t n)
+{
+	char tmp[NAME_MAX + 1];
+	int ok = fmt_snprintf(tmp, sizeof tmp, "%s.%s", dir, name) != -1 &&
+	    replace_at(q, dfd, name, tmp, p, n);
+
+	if (dfd != -1)
+		close_keep_errno(dfd);
+	return ok;
+}
+
+/* A stats file's name. */
+#define STATS_NAME_MAX 64
 
 int
 queue_stats_read(struct queue *q, const char *name, struct zs *out)
@@ -931,7 +968,7 @@ queue_stats_read(struct queue *q, const char *name, struct zs *out)
 	int dfd, r;
 
 	out->len = 0;
-	if (!stats_name_ok(name))
+	if (!side_name_ok(name, STATS_NAME_MAX))
 		return -1;
 	dfd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = read_at(dfd, name, out);
@@ -943,22 +980,10 @@ queue_stats_read(struct queue *q, const char *name, struct zs *out)
 int
 queue_stats_write(struct queue *q, const char *name, const char *p, size_t n)
 {
-	char tmp[96];
-	int dfd, ok;
-
-	/* "stats.<name>" in tmp/ is never an id, so never taken for mail. */
-	if (!stats_name_ok(name) ||
-	    fmt_snprintf(tmp, sizeof tmp, "stats.%s", name) == -1)
+	if (!side_name_ok(name, STATS_NAME_MAX))
 		return 0;
-	dfd = openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ok = replace_at(q, dfd, name, tmp, p, n);
-	if (dfd != -1) {
-		int saved = errno;
-
-		close(dfd);
-		errno = saved;
-	}
-	return ok;
+	return side_write(q, openat(q->rootfd, "stats", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC), "stats", name, p, n);
 }
 
 /*
@@ -983,29 +1008,15 @@ sts_dirfd(struct queue *q, bool make)
 	/* mkdir's mode passed through the umask; set it as meant. */
 	if (fd == -1 || fchmod(fd, st.st_mode & 07777) == -1 ||
 	    fsync(q->rootfd) == -1) {
-		int saved = errno;
-
 		if (fd != -1)
-			close(fd);
-		errno = saved;
+			close_keep_errno(fd);
 		return -1;
 	}
 	return fd;
 }
 
 /* A domain as a file name: as tmp/sts.<domain> fits NAME_MAX. */
-static int
-sts_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > NAME_MAX - 4 || name[0] == '.' ||
-	    strchr(name, '/') != NULL) {
-		errno = EINVAL;
-		return 0;
-	}
-	return 1;
-}
+#define STS_NAME_MAX (NAME_MAX - 4)
 
 int
 queue_sts_read(struct queue *q, const char *domain, struct zs *out)
@@ -1013,7 +1024,7 @@ queue_sts_read(struct queue *q, const char *domain, struct zs *out)
 	int dfd, r;
 
 	out->len = 0;
-	if (!sts_name_ok(domain))
+	if (!side_name_ok(domain, STS_NAME_MAX))
 		return -1;
 	dfd = sts_dirfd(q, false);
 	if (dfd == -1)
@@ -1026,22 +1037,9 @@ queue_sts_read(struct queue *q, const char *domain, struct zs *out)
 int
 queue_sts_write(struct queue *q, const char *domain, const char *p, size_t n)
 {
-	char tmp[NAME_MAX + 1];
-	int dfd, ok;
-
-	/* "sts.<domain>" in tmp/ is never an id, so never taken for mail. */
-	if (!sts_name_ok(domain) ||
-	    fmt_snprintf(tmp, sizeof tmp, "sts.%s", domain) == -1)
+	if (!side_name_ok(domain, STS_NAME_MAX))
 		return 0;
-	dfd = sts_dirfd(q, true);
-	ok = replace_at(q, dfd, domain, tmp, p, n);
-	if (dfd != -1) {
-		int saved = errno;
-
-		close(dfd);
-		errno = saved;
-	}
-	return ok;
+	return side_write(q, sts_dirfd(q, true), "sts", domain, p, n);
 }
 
 int
@@ -1077,10 +1075,7 @@ queue_lock(struct queue *q, const char *name)
 	if (fd == -1)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
+		close_keep_errno(fd);
 		return -1;
 	}
 	return fd;
@@ -1091,22 +1086,9 @@ queue_lock(struct queue *q, const char *name)
 static int
 cursor_open(int dfd, int (*valid)(const char *), struct queue_cursor *c)
 {
-	int fd;
-
-	c->dir = NULL;
 	c->valid = valid;
-	if (dfd == -1)
-		return 0;
-	/* fdopendir takes the descriptor over; give it its own. */
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return 0;
-	c->dir = fdopendir(fd);
-	if (c->dir == NULL) {
-		close(fd);
-		return 0;
-	}
-	return 1;
+	c->dir = dfd != -1 ? dir_stream(dfd) : NULL;
+	return c->dir != NULL;
 }
 
 int
@@ -1179,11 +1161,8 @@ subdir_make(int dfd, const char *name, bool make, mode_t mode)
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	/* mkdir's mode passed through the umask; set it as meant. */
 	if (fd == -1 || fchmod(fd, mode & 07777) == -1 || fsync(dfd) == -1) {
-		int saved = errno;
-
 		if (fd != -1)
-			close(fd);
-		errno = saved;
+			close_keep_errno(fd);
 		return -1;
 	}
 	return fd;
@@ -1221,12 +1200,7 @@ tlsrpt_dirfd(struct queue *q, const char *day, bool make)
 	if (top == -1)
 		return -1;
 	fd = subdir_make(top, day, make, st.st_mode);
-	{
-		int saved = errno;
-
-		close(top);
-		errno = saved;
-	}
+	close_keep_errno(top);
 	return fd;
 }
 
@@ -1249,7 +1223,7 @@ queue_tlsrpt_append(struct queue *q, const char *day, const char *writer,
     const char *p, size_t n)
 {
 	char name[NAME_MAX + 1];
-	int dfd, fd, ok = 0, saved;
+	int dfd, fd, ok = 0;
 	ssize_t w;
 
 	if (fmt_snprintf(name, sizeof name, "r.%s", writer) == -1 ||
@@ -1266,13 +1240,9 @@ queue_tlsrpt_append(struct queue *q, const char *day, const char *writer,
 		ok = w >= 0 && (size_t)w == n;
 		if (w >= 0 && !ok)
 			errno = EIO;
-		saved = errno;
-		close(fd);
-		errno = saved;
+		close_keep_errno(fd);
 	}
-	saved = errno;
-	close(dfd);
-	errno = saved;
+	close_keep_errno(dfd);
 	return ok;
 }
 
@@ -1289,9 +1259,7 @@ queue_tlsrpt_scan(struct queue *q, const char *day,
 		return errno == ENOENT ? 1 : -1;
 	d = fdopendir(dfd);
 	if (d == NULL) {
-		saved = errno;
-		close(dfd);
-		errno = saved;
+		close_keep_errno(dfd);
 		return -1;
 	}
 	while (r == 1) {
@@ -1326,7 +1294,7 @@ queue_tlsrpt_scan(struct queue *q, const char *day,
 int
 queue_tlsrpt_mark(struct queue *q, const char *day, const char *name)
 {
-	int dfd, fd, ok = 0, saved;
+	int dfd, fd, ok = 0;
 
 	if (!tlsrpt_name_ok(name) || strncmp(name, "r.", 2) == 0) {
 		errno = EINVAL;
@@ -1338,13 +1306,9 @@ queue_tlsrpt_mark(struct queue *q, const char *day, const char *name)
 	fd = open_reg(dfd, name, O_WRONLY | O_CREAT, 0600);
 	if (fd != -1) {
 		ok = fsync(dfd) == 0;
-		saved = errno;
-		close(fd);
-		errno = saved;
+		close_keep_errno(fd);
 	}
-	saved = errno;
-	close(dfd);
-	errno = saved;
+	close_keep_errno(dfd);
 	return ok;
 }
 
@@ -1352,7 +1316,7 @@ int
 queue_tlsrpt_marked(struct queue *q, const char *day, const char *name)
 {
 	struct stat st;
-	int dfd, r, saved;
+	int dfd, r;
 
 	if (!tlsrpt_name_ok(name))
 		return -1;
@@ -1361,9 +1325,7 @@ queue_tlsrpt_marked(struct queue *q, const char *day, const char *name)
 		return errno == ENOENT ? 0 : -1;
 	r = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 1 :
 	    errno == ENOENT ? 0 : -1;
-	saved = errno;
-	close(dfd);
-	errno = saved;
+	close_keep_errno(dfd);
 	return r;
 }
 

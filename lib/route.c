@@ -282,14 +282,109 @@ host_bad(const char **what, const char *why, const char **w, size_t *wn,
 	return 0;
 }
 
+/*
+ * Applies one key=value of a host line to h. Returns NULL, or what is wrong
+ * with it; nlevel counts the tls= levels seen, which must agree.
+ */
+static const char *
+host_key(struct route_host *h, const char *k, size_t klen, const char *v,
+    size_t vlen, size_t *nlevel)
+{
+	unsigned long long u;
+	enum tls_level l;
+	char lv[16];
+
+	if (is_key(k, klen, "priority") || is_key(k, klen, "weight")) {
+		bool prio = is_key(k, klen, "priority");
+
+		if (vlen == 0 || scan_ulongb(v, vlen, &u) != vlen ||
+		    (prio ? u > ROUTE_PRIO_MAX :
+		    u == 0 || u > ROUTE_WEIGHT_MAX))
+			return "bad value";
+		if (prio)
+			h->prio = (unsigned)u;
+		else
+			h->weight = (unsigned)u;
+	} else if (is_key(k, klen, "tls")) {
+		if (vlen == 0 || vlen >= sizeof lv)
+			return "bad value";
+		memcpy(lv, v, vlen);
+		lv[vlen] = '\0';
+		if (!tls_level_parse(lv, &l))
+			return "bad value";
+		if (l == TLS_LEVEL_SMTPS)
+			h->smtps = true;
+		else if (*nlevel > 0 && l != h->tls)
+			return "conflicting tls= keys";
+		else {
+			h->tls = l;
+			(*nlevel)++;
+		}
+		h->tls_set = true;
+	} else if (is_key(k, klen, "fingerprint")) {
+		if (!fingerprint_ok(v, vlen))
+			return "bad value";
+		memcpy(h->fingerprint, v, vlen);
+		h->fingerprint[vlen] = '\0';
+	} else if (is_key(k, klen, "auth")) {
+		if (!auth_name_ok(v, vlen))
+			return "bad value";
+		memcpy(h->auth, v, vlen);
+		h->auth[vlen] = '\0';
+	} else if (is_key(k, klen, "mx")) {
+		/* zr-send names the MX host behind an address. */
+		if (vlen == 0 || vlen > ROUTE_NAME_MAX || !name_ok(v, vlen))
+			return "bad value";
+		memcpy(h->mxname, v, vlen);
+		h->mxname[vlen] = '\0';
+		h->mx = true;
+	} else if (is_key(k, klen, "authplain")) {
+		if (vlen == 3 && memcmp(v, "yes", 3) == 0)
+			h->authplain = true;
+		else if (vlen == 2 && memcmp(v, "no", 2) == 0)
+			h->authplain = false;
+		else
+			return "bad value";
+	} else {
+		return "unknown key";
+	}
+	return NULL;
+}
+
+/*
+ * The checks across keys, once the whole line is read. Returns NULL, or
+ * what is wrong with the line.
+ */
+static const char *
+host_keys_agree(struct route_host *h, size_t nlevel)
+{
+	/*
+	 * Implicit TLS encrypts from the first byte; what is left to say is
+	 * whether the certificate is checked. none or may would pretend
+	 * otherwise.
+	 */
+	if (h->smtps && nlevel == 0)
+		h->tls = TLS_LEVEL_ENCRYPT;
+	else if (h->smtps && h->tls != TLS_LEVEL_ENCRYPT &&
+	    h->tls != TLS_LEVEL_VERIFY && h->tls != TLS_LEVEL_FINGERPRINT)
+		return "conflicting tls= keys: smtps is always encrypted";
+	if ((h->tls == TLS_LEVEL_FINGERPRINT) != (h->fingerprint[0] != '\0'))
+		return h->fingerprint[0] ?
+		    "fingerprint= needs tls=fingerprint" :
+		    "tls=fingerprint needs fingerprint=";
+	/* Credentials never go out in plain text unless the line says so. */
+	if (h->auth[0] != '\0' && h->tls == TLS_LEVEL_NONE && !h->authplain)
+		return "auth= with tls=none needs authplain=yes";
+	return NULL;
+}
+
 int
 route_host_line(struct route_host *h, const char *p, size_t n,
     const char **what, const char **w, size_t *wn)
 {
 	size_t i = 0, len, nlevel = 0;
-	const char *hw;
+	const char *hw, *why;
 	size_t hlen;
-	enum tls_level l;
 
 	memset(h, 0, sizeof *h);
 	h->prio = ROUTE_PRIO_DEFAULT;
@@ -302,100 +397,18 @@ route_host_line(struct route_host *h, const char *p, size_t n,
 	if (!route_host_parse(h, hw, hlen))
 		return host_bad(what, "bad host", w, wn, hw, hlen);
 	while ((len = word(p, n, &i)) > 0) {
-		const char *eq, *v, *k = p + i - len;
-		unsigned long long u;
-		size_t klen, vlen;
-		char lv[16];
+		const char *k = p + i - len, *eq = memchr(k, '=', len);
+		size_t klen;
 
-		eq = memchr(k, '=', len);
 		if (eq == NULL)
 			return host_bad(what, "not key=value", w, wn, k, len);
 		klen = (size_t)(eq - k);
-		v = eq + 1;
-		vlen = len - klen - 1;
-		if (is_key(k, klen, "priority") || is_key(k, klen, "weight")) {
-			bool prio = is_key(k, klen, "priority");
-
-			if (vlen == 0 || scan_ulongb(v, vlen, &u) != vlen ||
-			    (prio ? u > ROUTE_PRIO_MAX :
-			    u == 0 || u > ROUTE_WEIGHT_MAX))
-				return host_bad(what, "bad value", w, wn, k,
-				    len);
-			if (prio)
-				h->prio = (unsigned)u;
-			else
-				h->weight = (unsigned)u;
-		} else if (is_key(k, klen, "tls")) {
-			if (vlen == 0 || vlen >= sizeof lv)
-				return host_bad(what, "bad value", w, wn, k,
-				    len);
-			memcpy(lv, v, vlen);
-			lv[vlen] = '\0';
-			if (!tls_level_parse(lv, &l))
-				return host_bad(what, "bad value", w, wn, k,
-				    len);
-			if (l == TLS_LEVEL_SMTPS)
-				h->smtps = true;
-			else if (nlevel > 0 && l != h->tls)
-				return host_bad(what, "conflicting tls= keys",
-				    w, wn, k, len);
-			else {
-				h->tls = l;
-				nlevel++;
-			}
-			h->tls_set = true;
-		} else if (is_key(k, klen, "fingerprint")) {
-			if (!fingerprint_ok(v, vlen))
-				return host_bad(what, "bad value", w, wn, k,
-				    len);
-			memcpy(h->fingerprint, v, vlen);
-			h->fingerprint[vlen] = '\0';
-		} else if (is_key(k, klen, "auth")) {
-			if (!auth_name_ok(v, vlen))
-				return host_bad(what, "bad value", w, wn, k,
-				    len);
-			memcpy(h->auth, v, vlen);
-			h->auth[vlen] = '\0';
-		} else if (is_key(k, klen, "mx")) {
-			/* zr-send names the MX host behind an address. */
-			if (vlen == 0 || vlen > ROUTE_NAME_MAX ||
-			    !name_ok(v, vlen))
-				return host_bad(what, "bad value", w, wn, k,
-				    len);
-			memcpy(h->mxname, v, vlen);
-			h->mxname[vlen] = '\0';
-			h->mx = true;
-		} else if (is_key(k, klen, "authplain")) {
-			if (vlen == 3 && memcmp(v, "yes", 3) == 0)
-				h->authplain = true;
-			else if (vlen == 2 && memcmp(v, "no", 2) == 0)
-				h->authplain = false;
-			else
-				return host_bad(what, "bad value", w, wn, k,
-				    len);
-		} else {
-			return host_bad(what, "unknown key", w, wn, k, len);
-		}
+		why = host_key(h, k, klen, eq + 1, len - klen - 1, &nlevel);
+		if (why != NULL)
+			return host_bad(what, why, w, wn, k, len);
 	}
-	/*
-	 * Implicit TLS encrypts from the first byte; what is left to say is
-	 * whether the certificate is checked. none or may would pretend
-	 * otherwise.
-	 */
-	if (h->smtps && nlevel == 0)
-		h->tls = TLS_LEVEL_ENCRYPT;
-	else if (h->smtps && h->tls != TLS_LEVEL_ENCRYPT &&
-	    h->tls != TLS_LEVEL_VERIFY && h->tls != TLS_LEVEL_FINGERPRINT)
-		return host_bad(what, "conflicting tls= keys: smtps is "
-		    "always encrypted", w, wn, NULL, 0);
-	if ((h->tls == TLS_LEVEL_FINGERPRINT) != (h->fingerprint[0] != '\0'))
-		return host_bad(what, h->fingerprint[0] ? "fingerprint= needs "
-		    "tls=fingerprint" : "tls=fingerprint needs fingerprint=",
-		    w, wn, NULL, 0);
-	/* Credentials never go out in plain text unless the line says so. */
-	if (h->auth[0] != '\0' && h->tls == TLS_LEVEL_NONE && !h->authplain)
-		return host_bad(what, "auth= with tls=none needs authplain=yes",
-		    w, wn, NULL, 0);
+	if ((why = host_keys_agree(h, nlevel)) != NULL)
+		return host_bad(what, why, w, wn, NULL, 0);
 	if (h->smtps && !has_port(hw, hlen)) {
 		h->port = ROUTE_PORT_SMTPS;
 		if (fmt_snprintf(h->key, sizeof h->key, h->key[0] == '[' ?

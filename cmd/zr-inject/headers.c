@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "grow.h"
+#include "hdrqual.h"
 #include "headers.h"
 
 int
@@ -80,43 +81,25 @@ headers_value(const struct headers *h, size_t i, struct zs *out)
 static int
 clean_addr(const char *p, size_t n, struct zs *out)
 {
-	int depth = 0, quoted = 0;
-	size_t i;
+	size_t i, end;
 
 	for (i = 0; i < n; i++) {
 		char c = p[i];
 
-		if (quoted) {
-			if (c == '\\' && i + 1 < n) {
-				if (!zs_catc(out, c))
-					return 0;
-				c = p[++i];
-			} else if (c == '"') {
-				quoted = 0;
+		if (c == '"' || c == '(') {
+			end = hdrqual_span_end(p, n, i);
+			if (end == 0) {
+				errno = EINVAL;
+				return 0;
 			}
-		} else if (depth > 0) {
-			if (c == '\\' && i + 1 < n)
-				i++;
-			else if (c == '(')
-				depth++;
-			else if (c == ')')
-				depth--;
-			continue;
-		} else if (c == '(') {
-			depth = 1;
-			continue;
-		} else if (c == '"') {
-			quoted = 1;
-		} else if (c == ' ' || c == '\t') {
-			/* Obsolete syntax allows blanks around dots and '@'. */
+			if (c == '"' && !zs_catb(out, p + i, end - i))
+				return 0;
+			i = end - 1;
 			continue;
 		}
-		if (!zs_catc(out, c))
+		/* Obsolete syntax allows blanks around dots and '@'. */
+		if (c != ' ' && c != '\t' && !zs_catc(out, c))
 			return 0;
-	}
-	if (depth != 0 || quoted) {
-		errno = EINVAL;
-		return 0;
 	}
 	return 1;
 }
@@ -139,8 +122,8 @@ emit(const char *p, size_t n, struct zs *out, size_t *count)
 int
 headers_addresses(const char *v, size_t n, struct zs *out, size_t *count)
 {
-	size_t i, item = 0, angle = 0;
-	int depth = 0, quoted = 0, in_angle = 0, had_angle = 0;
+	size_t i, item = 0, angle = 0, end;
+	int in_angle = 0, had_angle = 0;
 
 	/* A NUL would cut an address short in the NUL-separated result. */
 	if (memchr(v, '\0', n) != NULL)
@@ -148,28 +131,12 @@ headers_addresses(const char *v, size_t n, struct zs *out, size_t *count)
 	for (i = 0; i <= n; i++) {
 		char c = i < n ? v[i] : ',';
 
-		if (quoted) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				quoted = 0;
-			continue;
-		}
-		if (depth > 0) {
-			if (c == '\\')
-				i++;
-			else if (c == '(')
-				depth++;
-			else if (c == ')')
-				depth--;
-			continue;
-		}
 		switch (c) {
 		case '"':
-			quoted = 1;
-			break;
 		case '(':
-			depth = 1;
+			if ((end = hdrqual_span_end(v, n, i)) == 0)
+				goto bad;
+			i = end - 1;
 			break;
 		case '<':
 			in_angle = 1;
@@ -204,7 +171,7 @@ headers_addresses(const char *v, size_t n, struct zs *out, size_t *count)
 			break;
 		}
 	}
-	if (quoted || depth > 0 || in_angle)
+	if (in_angle)
 		goto bad;
 	return 1;
 bad:

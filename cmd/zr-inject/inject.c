@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "hops.h"
 #include "inject.h"
 #include "prio.h"
+#include "proc.h"
 #include "priorules.h"
 #include "queue.h"
 #include "qwrite.h"
@@ -31,8 +31,6 @@
 
 /* control/databytes when missing: the same as zr-smtpd's. */
 #define DATABYTES_DEFAULT 10485760ULL
-/* RFC 3461 4.4: ENVID is at most 100 characters. */
-#define ENVID_MAX 100
 /* A header section beyond this is not mail a script meant to send. */
 #define HEADER_SECTION_MAX (1u << 20)
 /* Body lines are copied in pieces; no line is ever held whole. */
@@ -90,118 +88,6 @@ queue_exit(int e)
 	default:
 		return EX_TEMPFAIL;
 	}
-}
-
-int
-inject_args(struct inject_conf *c, int argc, char **argv)
-{
-	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
-	int opt;
-
-	memset(c, 0, sizeof *c);
-	c->dot_ends = 1;
-	c->prio = PRIO_NORMAL;
-	/*
-	 * Installed set-group-id so that any user can queue, the program must
-	 * not let a caller choose where it writes: the environment is ignored.
-	 */
-	c->trusted_env = getuid() == geteuid() && getgid() == getegid();
-	if (!c->trusted_env) {
-		unsetenv("ZR_QUEUE");
-		unsetenv("ZR_CONTROL");
-	}
-	base = base != NULL ? base + 1 : argc > 0 ? argv[0] : "";
-	if (strcmp(base, "mailq") == 0)
-		c->mode = MODE_LIST;
-	else if (strcmp(base, "newaliases") == 0)
-		c->mode = MODE_ALIASES;
-
-	/* '+': the first recipient ends the options, as sendmail does. */
-	while ((opt = getopt(argc, argv,
-	    "+A:B:b:C:d:F:f:h:iL:mN:nO:o:p:q::R:r:tUV:vX:x")) != -1) {
-		switch (opt) {
-		case 'b':
-			if (strcmp(optarg, "p") == 0)
-				c->mode = MODE_LIST;
-			else if (strcmp(optarg, "i") == 0)
-				c->mode = MODE_ALIASES;
-			else if (strcmp(optarg, "m") == 0)
-				c->mode = MODE_SEND;
-			else if (strcmp(optarg, "s") == 0)
-				c->mode = MODE_SMTP;
-			else
-				return fail(EX_USAGE, "mode not supported: -b",
-				    optarg);
-			break;
-		case 'F':
-			c->fullname = optarg;
-			break;
-		case 'f':
-		case 'r':
-			c->sender = optarg;
-			break;
-		case 'i':
-			c->dot_ends = 0;
-			break;
-		case 'N':
-			if (!envelope_notify_parse(optarg, &c->notify))
-				return fail(EX_USAGE, "bad -N value: ", optarg);
-			break;
-		case 'o':
-			/* -oi is -i; -odi, -oem and the rest mean nothing here. */
-			if (strcmp(optarg, "i") == 0)
-				c->dot_ends = 0;
-			break;
-		case 'p':
-			if (!queue_prio_parse(optarg, &c->prio))
-				return fail(EX_USAGE, "bad priority: ", optarg);
-			c->prio_set = 1;
-			break;
-		case 'q':
-			/*
-			 * -q flushes; -q30m asks a daemon to run the queue
-			 * that often, which zr-send does by itself: nothing.
-			 */
-			c->mode = optarg == NULL ? MODE_FLUSH : MODE_NOTHING;
-			break;
-		case 'R':
-			if (strcasecmp(optarg, "full") == 0)
-				c->ret = RET_FULL;
-			else if (strcasecmp(optarg, "hdrs") == 0)
-				c->ret = RET_HDRS;
-			else
-				return fail(EX_USAGE, "bad -R value: ", optarg);
-			break;
-		case 't':
-			c->from_headers = 1;
-			break;
-		case 'V':
-			c->envid = optarg;
-			break;
-		case 'v':
-			c->verbose = 1;
-			break;
-		case 'A': case 'B': case 'C': case 'd': case 'h': case 'L':
-		case 'm': case 'n': case 'O': case 'U': case 'X': case 'x':
-			/* Accepted and ignored: callers pass these out of habit. */
-			break;
-		default:
-			warn_x_("usage", INJECT_USAGE, (const char *)0);
-			return EX_USAGE;
-		}
-	}
-	if (c->envid != NULL) {
-		size_t i, n = strlen(c->envid);
-
-		for (i = 0; i < n; i++)
-			if (c->envid[i] < 33 || c->envid[i] > 126)
-				break;
-		if (n == 0 || n > ENVID_MAX || i < n)
-			return fail(EX_USAGE, "bad -V envid: ", c->envid);
-	}
-	c->rcpts = argv + optind;
-	c->nrcpts = argc - optind;
-	return EX_OK;
 }
 
 /* Qualify a bare name with defaultdomain, validate, and append to out. */
@@ -864,12 +750,11 @@ abort:
 static int
 exec_smtpd(const struct inject_conf *c)
 {
-	char self[4096], path[4200];
+	char path[4200];
 	char *argv[] = { "zr-smtpd", NULL };
 	char *envp[8];
 	struct zs q = ZS_INIT, ctl = ZS_INIT, uid = ZS_INIT, gid = ZS_INIT;
 	size_t k = 0;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	struct stat st;
 	const char *v;
 
@@ -905,28 +790,19 @@ exec_smtpd(const struct inject_conf *c)
 			close(fd);
 		}
 	}
-	if (n > 0) {
-		self[n] = '\0';
-		if (fmt_snprintf(path, sizeof path, "%s/zr-smtpd",
-		    dirname(self)) != -1)
-			execve(path, argv, envp);
-	}
+	if (proc_sibling("zr-smtpd", path, sizeof path))
+		execve(path, argv, envp);
 	return fail_sys(EX_UNAVAILABLE, "unable to run zr-smtpd", NULL);
 }
 
 static int
 exec_qstat(void)
 {
-	char self[4096], path[4200];
+	char path[4200];
 	char *argv[] = { "zr-qstat", "-p", NULL };
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
-	if (n > 0) {
-		self[n] = '\0';
-		if (fmt_snprintf(path, sizeof path, "%s/zr-qstat",
-		    dirname(self)) != -1)
-			execv(path, argv);
-	}
+	if (proc_sibling("zr-qstat", path, sizeof path))
+		execv(path, argv);
 	execvp("zr-qstat", argv);
 	return fail_sys(EX_UNAVAILABLE, "unable to run zr-qstat", NULL);
 }

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
@@ -215,6 +216,121 @@ out:
 	return r;
 }
 
+/* In the child: the pipes become stdin and stdout+stderr, then sh -c. */
+static noreturn void
+command_exec(const struct local *l, const char *cmd, const char *rcpt,
+    const int in[2], const int outp[2])
+{
+	const char *at = strrchr(rcpt, '@');
+	struct zs local = ZS_INIT;
+
+	dup2(in[0], 0);
+	dup2(outp[1], 1);
+	dup2(outp[1], 2);
+	close(in[0]);
+	close(in[1]);
+	close(outp[0]);
+	close(outp[1]);
+	signal(SIGPIPE, SIG_DFL);
+	if (zs_catb(&local, rcpt, at != NULL ? (size_t)(at - rcpt) :
+	    strlen(rcpt)) && zs_0(&local)) {
+		setenv("LOCAL", local.s, 1);
+		setenv("HOST", at != NULL ? at + 1 : "", 1);
+	}
+	setenv("SENDER", l->e.sender, 1);
+	setenv("RECIPIENT", rcpt, 1);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(111);
+}
+
+/*
+ * Feed head then the content to the command's stdin and collect what it
+ * says, both at once, so that a command that writes much before it reads
+ * all cannot deadlock against us. Closes both descriptors; returns 0 if
+ * the deadline passed with the command still talking.
+ */
+static int
+command_feed(int infd, int outfd, const struct zs *head,
+    const struct zs *content, time_t deadline, struct zs *said)
+{
+	size_t off = 0, total = head->len + content->len;
+
+	fcntl(infd, F_SETFL, O_NONBLOCK);
+	fcntl(outfd, F_SETFL, O_NONBLOCK);
+	while (outfd != -1 && time(NULL) < deadline) {
+		struct pollfd p[2] = { { outfd, POLLIN, 0 },
+		    { infd, POLLOUT, 0 } };
+		nfds_t np = infd != -1 ? 2 : 1;
+
+		if (poll(p, np, 1000) == -1 && errno != EINTR)
+			break;
+		if (np == 2 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			const char *src = off < head->len ? head->s + off :
+			    content->s + (off - head->len);
+			size_t n = off < head->len ? head->len - off :
+			    total - off;
+			ssize_t w = n > 0 ? write(infd, src, n) : 0;
+
+			if (w > 0)
+				off += (size_t)w;
+			/* Done, or the command stopped reading: either way, EOF. */
+			if (off == total || (w == -1 && errno != EAGAIN)) {
+				close(infd);
+				infd = -1;
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char buf[512];
+			ssize_t r = read(outfd, buf, sizeof buf);
+
+			if (r > 0 && said->len < CMD_OUTPUT_MAX)
+				(void)zs_catb(said, buf, (size_t)r);
+			if (r == 0 || (r == -1 && errno != EAGAIN)) {
+				close(outfd);
+				outfd = -1;
+			}
+		}
+	}
+	if (infd != -1)
+		close(infd);
+	if (outfd != -1) {
+		close(outfd);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The outcome of a command from its wait status, with one line of
+ * printable text from what it said.
+ */
+static enum zr_status
+command_result(int status, struct zs *said, struct zs *text)
+{
+	int permanent;
+
+	for (size_t i = 0; i < said->len; i++)
+		if ((unsigned char)said->s[i] < 32 ||
+		    (unsigned char)said->s[i] > 126)
+			said->s[i] = ' ';
+	if (said->len > CMD_OUTPUT_MAX)
+		said->len = CMD_OUTPUT_MAX;
+	(void)zs_0(said);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		set_text(text, "2.0.0 delivered to a command", NULL);
+		return ZR_OK;
+	}
+	permanent = WIFEXITED(status) && (WEXITSTATUS(status) == 100 ||
+	    WEXITSTATUS(status) == 64 || WEXITSTATUS(status) == 65 ||
+	    WEXITSTATUS(status) == 70 || WEXITSTATUS(status) == 76 ||
+	    WEXITSTATUS(status) == 77 || WEXITSTATUS(status) == 78 ||
+	    WEXITSTATUS(status) == 112);
+	set_text(text, permanent ? "5.3.0 command failed: " :
+	    WIFSIGNALED(status) ? "4.3.0 command killed or timed out: " :
+	    "4.3.0 command failed: ", said->s != NULL ? said->s : "");
+	return permanent ? ZR_PERM : ZR_TEMP;
+}
+
 /*
  * Run "|command" with the message on its standard input, as qmail-local
  * does: exit 0 delivered, 100 and the sysexits of qmail-command(8) for a
@@ -223,10 +339,10 @@ out:
 static enum zr_status
 command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 {
-	int in[2], outp[2], status, permanent;
+	int in[2], outp[2], status;
 	struct zs head = ZS_INIT, said = ZS_INIT;
-	size_t off = 0, total;
 	time_t deadline = time(NULL) + (time_t)l->timeout;
+	enum zr_status r;
 	pid_t pid;
 
 	if (!trace_lines(l, rcpt, &head) || pipe(in) == -1) {
@@ -242,28 +358,8 @@ command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 		return ZR_TEMP;
 	}
 	pid = fork();
-	if (pid == 0) {
-		const char *at = strrchr(rcpt, '@');
-		struct zs local = ZS_INIT;
-
-		dup2(in[0], 0);
-		dup2(outp[1], 1);
-		dup2(outp[1], 2);
-		close(in[0]);
-		close(in[1]);
-		close(outp[0]);
-		close(outp[1]);
-		signal(SIGPIPE, SIG_DFL);
-		if (zs_catb(&local, rcpt, at != NULL ? (size_t)(at - rcpt) :
-		    strlen(rcpt)) && zs_0(&local)) {
-			setenv("LOCAL", local.s, 1);
-			setenv("HOST", at != NULL ? at + 1 : "", 1);
-		}
-		setenv("SENDER", l->e.sender, 1);
-		setenv("RECIPIENT", rcpt, 1);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(111);
-	}
+	if (pid == 0)
+		command_exec(l, cmd, rcpt, in, outp);
 	close(in[0]);
 	close(outp[1]);
 	if (pid == -1) {
@@ -273,73 +369,13 @@ command(struct local *l, const char *cmd, const char *rcpt, struct zs *text)
 		set_text(text, "4.3.0 unable to start the command", NULL);
 		return ZR_TEMP;
 	}
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(outp[0], F_SETFL, O_NONBLOCK);
-	total = head.len + l->content.len;
-	/* Feed the message and collect what the command says, both at once. */
-	while (outp[0] != -1 && time(NULL) < deadline) {
-		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { in[1], POLLOUT, 0 } };
-		nfds_t np = in[1] != -1 ? 2 : 1;
-
-		if (poll(p, np, 1000) == -1 && errno != EINTR)
-			break;
-		if (np == 2 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			const char *src = off < head.len ? head.s + off :
-			    l->content.s + (off - head.len);
-			size_t n = off < head.len ? head.len - off :
-			    total - off;
-			ssize_t w = n > 0 ? write(in[1], src, n) : 0;
-
-			if (w > 0)
-				off += (size_t)w;
-			/* Done, or the command stopped reading: either way, EOF. */
-			if (off == total || (w == -1 && errno != EAGAIN)) {
-				close(in[1]);
-				in[1] = -1;
-			}
-		}
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			char buf[512];
-			ssize_t r = read(outp[0], buf, sizeof buf);
-
-			if (r > 0 && said.len < CMD_OUTPUT_MAX)
-				(void)zs_catb(&said, buf, (size_t)r);
-			if (r == 0 || (r == -1 && errno != EAGAIN)) {
-				close(outp[0]);
-				outp[0] = -1;
-			}
-		}
-	}
-	if (in[1] != -1)
-		close(in[1]);
-	if (outp[0] != -1) {
-		close(outp[0]);
+	if (!command_feed(in[1], outp[0], &head, &l->content, deadline, &said))
 		kill(pid, SIGKILL);	/* past the deadline */
-	}
 	zs_free(&head);
 	(void)proc_wait(pid, &status);
-	/* One line of printable text from what it said. */
-	for (size_t i = 0; i < said.len; i++)
-		if ((unsigned char)said.s[i] < 32 || (unsigned char)said.s[i] > 126)
-			said.s[i] = ' ';
-	if (said.len > CMD_OUTPUT_MAX)
-		said.len = CMD_OUTPUT_MAX;
-	(void)zs_0(&said);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		set_text(text, "2.0.0 delivered to a command", NULL);
-		zs_free(&said);
-		return ZR_OK;
-	}
-	permanent = WIFEXITED(status) && (WEXITSTATUS(status) == 100 ||
-	    WEXITSTATUS(status) == 64 || WEXITSTATUS(status) == 65 ||
-	    WEXITSTATUS(status) == 70 || WEXITSTATUS(status) == 76 ||
-	    WEXITSTATUS(status) == 77 || WEXITSTATUS(status) == 78 ||
-	    WEXITSTATUS(status) == 112);
-	set_text(text, permanent ? "5.3.0 command failed: " :
-	    WIFSIGNALED(status) ? "4.3.0 command killed or timed out: " :
-	    "4.3.0 command failed: ", said.s != NULL ? said.s : "");
+	r = command_result(status, &said, text);
 	zs_free(&said);
-	return permanent ? ZR_PERM : ZR_TEMP;
+	return r;
 }
 
 static enum zr_status deliver(struct local *, const char *addr,

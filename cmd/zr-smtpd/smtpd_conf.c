@@ -31,6 +31,24 @@ fail(struct smtpd_conf *c, const char *what)
 }
 
 /*
+ * tcp-environ(5)'s ${PROTO}NAME, else TCPNAME (a server that sets no
+ * PROTO); NULL when neither is set.
+ */
+static const char *
+proto_env(const char *name)
+{
+	const char *proto = getenv("PROTO"), *v = NULL;
+	char var[32];
+
+	if (proto != NULL && strlen(proto) <= 16 &&
+	    fmt_snprintf(var, sizeof var, "%s%s", proto, name) != -1)
+		v = getenv(var);
+	if (v == NULL && fmt_snprintf(var, sizeof var, "TCP%s", name) != -1)
+		v = getenv(var);
+	return v;
+}
+
+/*
  * tcp-environ(5) names the client ${PROTO}REMOTEIP (TCP, or TCP6 for some
  * IPv6 servers); systemd's Accept=yes names it REMOTE_ADDR; inetd without
  * tcp-env names it nowhere, and the socket tells.
@@ -38,20 +56,10 @@ fail(struct smtpd_conf *c, const char *what)
 static void
 find_client(struct smtpd_conf *c)
 {
-	const char *proto = getenv("PROTO"), *ip = NULL;
+	const char *ip = proto_env("REMOTEIP");
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof sa;
 
-	if (proto != NULL && strlen(proto) <= 16) {
-		char name[32];
-		size_t n = strlen(proto);
-
-		memcpy(name, proto, n);
-		memcpy(name + n, "REMOTEIP", 9);
-		ip = getenv(name);
-	}
-	if (ip == NULL)
-		ip = getenv("TCPREMOTEIP");
 	if (ip == NULL)
 		ip = getenv("REMOTE_ADDR");
 	if (ip == NULL && getpeername(0, (struct sockaddr *)&sa, &len) == 0) {
@@ -81,19 +89,9 @@ find_client(struct smtpd_conf *c)
 static const char *
 find_local(void)
 {
-	const char *proto = getenv("PROTO"), *ip = NULL;
+	const char *ip = proto_env("LOCALIP");
 	unsigned char a[CIDR_ADDR_SIZE];
 
-	if (proto != NULL && strlen(proto) <= 16) {
-		char name[32];
-		size_t n = strlen(proto);
-
-		memcpy(name, proto, n);
-		memcpy(name + n, "LOCALIP", 8);
-		ip = getenv(name);
-	}
-	if (ip == NULL)
-		ip = getenv("TCPLOCALIP");
 	if (ip == NULL || strlen(ip) >= 64 || !cidr_addr_parse(ip, a))
 		return NULL;
 	return ip;
@@ -146,40 +144,54 @@ read_nets(struct smtpd_conf *c)
 	return 1;
 }
 
+/*
+ * control/NAME as up to max numbers, blanks between them, into num (*got
+ * of them); *rest points at what follows in line. -1, 0 or 1 as
+ * control_readline says.
+ */
+static int
+read_numbers(const char *name, struct zs *line, unsigned long long *num,
+    size_t max, size_t *got, const char **rest)
+{
+	int r = control_readline(name, line);
+	const char *s;
+	size_t k;
+
+	*got = 0;
+	if (r <= 0)
+		return r;
+	s = line->s;
+	while (*got < max && (k = scan_ulong(s, &num[*got])) > 0) {
+		s += k;
+		s += strspn(s, " \t");
+		++*got;
+	}
+	*rest = s;
+	return 1;
+}
+
 /* "COUNT SECONDS [relay]" */
 static int
 read_ratelimit(struct smtpd_conf *c)
 {
 	struct zs line = ZS_INIT;
-	const char *s;
-	size_t k;
-	int r = control_readline("ratelimit", &line);
+	unsigned long long n[2];
+	const char *rest;
+	size_t got;
+	int r = read_numbers("ratelimit", &line, n, 2, &got, &rest);
 
-	if (r <= 0) {
-		zs_free(&line);
-		return r == 0;
+	if (r == 1 && (got != 2 || n[1] == 0 ||
+	    (*rest != '\0' && strcmp(rest, "relay") != 0))) {
+		errno = EINVAL;
+		r = -1;
+	} else if (r == 1) {
+		c->rate_count = n[0];
+		c->rate_window = n[1];
+		if (*rest != '\0')
+			c->rate_relay = true;
 	}
-	s = line.s;
-	k = scan_ulong(s, &c->rate_count);
-	if (k == 0 || (s[k] != ' ' && s[k] != '\t'))
-		goto bad;
-	s += k;
-	s += strspn(s, " \t");
-	k = scan_ulong(s, &c->rate_window);
-	if (k == 0 || c->rate_window == 0)
-		goto bad;
-	s += k;
-	s += strspn(s, " \t");
-	if (strcmp(s, "relay") == 0)
-		c->rate_relay = true;
-	else if (*s != '\0')
-		goto bad;
 	zs_free(&line);
-	return 1;
-bad:
-	zs_free(&line);
-	errno = EINVAL;
-	return 0;
+	return r != -1;
 }
 
 /* "OCTETS [SECONDS]": the least data rate in DATA, and its window. */
@@ -187,34 +199,24 @@ static int
 read_mindatarate(struct smtpd_conf *c)
 {
 	struct zs line = ZS_INIT;
-	const char *s;
-	size_t k;
-	int r = control_readline("mindatarate", &line);
+	unsigned long long n[2];
+	const char *rest;
+	size_t got;
+	int r = read_numbers("mindatarate", &line, n, 2, &got, &rest);
 
 	c->mindatarate = SMTPD_MINDATARATE_DEFAULT;
 	c->datawindow = SMTPD_DATAWINDOW_DEFAULT;
-	if (r <= 0) {
-		zs_free(&line);
-		return r == 0;
-	}
-	s = line.s;
-	k = scan_ulong(s, &c->mindatarate);
-	if (k == 0 || c->mindatarate > 1000000000ULL)
-		goto bad;
-	s += k;
-	s += strspn(s, " \t");
-	if (*s != '\0') {
-		k = scan_ulong(s, &c->datawindow);
-		if (k == 0 || s[k] != '\0' || c->datawindow == 0 ||
-		    c->datawindow > 86400)
-			goto bad;
+	if (r == 1 && (got == 0 || *rest != '\0' || n[0] > 1000000000ULL ||
+	    (got == 2 && (n[1] == 0 || n[1] > 86400)))) {
+		errno = EINVAL;
+		r = -1;
+	} else if (r == 1) {
+		c->mindatarate = n[0];
+		if (got == 2)
+			c->datawindow = n[1];
 	}
 	zs_free(&line);
-	return 1;
-bad:
-	zs_free(&line);
-	errno = EINVAL;
-	return 0;
+	return r != -1;
 }
 
 /* control/NAME as a path, NUL-terminated, into z. */

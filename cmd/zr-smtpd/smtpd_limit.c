@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
+#include "control.h"
 #include "scan.h"
 #include "smtpd_limit.h"
 
@@ -131,27 +131,27 @@ parse_line(const char *line, struct smtpd_limit *l)
 	return 1;
 }
 
+/* control_each_line's call for line i, into t->l[i]. */
+static int
+take_line(void *arg, size_t i, const char *s)
+{
+	struct smtpd_limits *t = arg;
+
+	t->n = i + 1;	/* so that free releases a half-made line */
+	return parse_line(s, &t->l[i]);
+}
+
 int
 smtpd_limit_parse(struct smtpd_limits *t, const char *lines, size_t count,
     size_t *bad)
 {
-	size_t i, off = 0;
-
 	smtpd_limit_free(t);
 	t->l = calloc(count ? count : 1, sizeof *t->l);
 	if (t->l == NULL)
 		return 0;
-	for (i = 0; i < count; i++) {
-		int r = parse_line(lines + off, &t->l[i]);
-
-		t->n = i + 1;	/* so that free releases a half-made line */
-		if (r != 1) {
-			smtpd_limit_free(t);
-			*bad = i + 1;
-			errno = r == 0 ? EINVAL : ENOMEM;
-			return 0;
-		}
-		off += strlen(lines + off) + 1;
+	if (!control_each_line(lines, count, take_line, t, bad)) {
+		smtpd_limit_free(t);
+		return 0;
 	}
 	return 1;
 }

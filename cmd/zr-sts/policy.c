@@ -71,16 +71,7 @@ policy_conf_load(struct policy_conf *c)
 		return 0;
 	c->off = r == 1 && strcmp(s.s, "no") == 0;
 	zs_free(&s);
-	if (control_readfile("dnsservers", &c->dnsservers) == -1 ||
-	    !zs_0(&c->dnsservers))
-		return 0;
-	/* A file of CAs to trust instead of the system's (tests, pinning). */
-	if (!zs_cats(&c->cafile, control_dir()) ||
-	    !zs_cats(&c->cafile, "/mtastsca") || !zs_0(&c->cafile))
-		return 0;
-	if (access(c->cafile.s, F_OK) != 0)
-		c->cafile.len = 0;
-	return 1;
+	return https_conf_load(&c->dnsservers, &c->cafile);
 }
 
 /* Whether a head's field (name: value) is there; its value in v, vn. */
@@ -253,9 +244,8 @@ fetch(struct policy_conf *c, struct dns *d, struct sts_policy *pol,
     struct zs *why)
 {
 	struct dns_addr a[POLICY_ADDRS];
-	struct tls_opts o;
 	struct zs resp = ZS_INIT, body = ZS_INIT, req = ZS_INIT;
-	char host[STS_NAME_MAX + 1], err[TLS_ERR_MAX];
+	char host[STS_NAME_MAX + 1];
 	long long deadline = timeoutio_deadline(POLICY_TIMEOUT);
 	const char *w;
 	SSL_CTX *ctx;
@@ -270,13 +260,9 @@ fetch(struct policy_conf *c, struct dns *d, struct sts_policy *pol,
 		(void)(zs_copys(why, "no address for ") && zs_cats(why, host));
 		return 0;
 	}
-	memset(&o, 0, sizeof o);
-	o.cafile = c->cafile.len > 0 ? c->cafile.s : NULL;
-	ctx = tls_client_ctx(&o, err, sizeof err);
-	if (ctx == NULL) {
-		(void)(zs_copys(why, "TLS: ") && zs_cats(why, err));
+	ctx = https_client_ctx(&c->cafile, why);
+	if (ctx == NULL)
 		return 0;
-	}
 	(void)zs_copys(why, "unable to connect to ");
 	(void)zs_cats(why, host);
 	if (!zs_cats(&req, "GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: ") ||

@@ -68,16 +68,7 @@ daily_conf_load(struct daily_conf *c)
 		memcpy(c->me, s.s, s.len + 1);
 	}
 	zs_free(&s);
-	if (control_readfile("dnsservers", &c->dnsservers) == -1 ||
-	    !zs_0(&c->dnsservers))
-		return 0;
-	/* The CAs zr-sts trusts for HTTPS instead of the system's (tests). */
-	if (!zs_cats(&c->cafile, control_dir()) ||
-	    !zs_cats(&c->cafile, "/mtastsca") || !zs_0(&c->cafile))
-		return 0;
-	if (access(c->cafile.s, F_OK) != 0)
-		c->cafile.len = 0;
-	return 1;
+	return https_conf_load(&c->dnsservers, &c->cafile);
 }
 
 /* The day's lines, into the agg; a damaged line is logged and passed by. */
@@ -294,19 +285,13 @@ post_to(const struct daily_conf *c, struct dns_addr *a, const char *host,
     unsigned port, const struct zs *req, long long deadline,
     struct zs *resp, struct zs *why)
 {
-	struct tls_opts o;
-	char err[TLS_ERR_MAX];
 	SSL_CTX *ctx;
 	bool clean;
 	int fd, ok = 0;
 
-	memset(&o, 0, sizeof o);
-	o.cafile = c->cafile.len > 0 ? c->cafile.s : NULL;
-	ctx = tls_client_ctx(&o, err, sizeof err);
-	if (ctx == NULL) {
-		(void)(zs_copys(why, "TLS: ") && zs_cats(why, err));
+	ctx = https_client_ctx(&c->cafile, why);
+	if (ctx == NULL)
 		return 0;
-	}
 	fd = https_connect(a, port, DAILY_HTTPS_TIMEOUT, deadline);
 	if (fd == -1)
 		(void)(zs_copys(why, "unable to connect to ") &&

@@ -23,19 +23,15 @@ import argparse
 import os
 import socket
 import struct
-import threading
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'lib'))
+from dnsserve import name, serve  # noqa: E402
 
 TYPES = {'A': 1, 'NS': 2, 'CNAME': 5, 'SOA': 6, 'MX': 15, 'TXT': 16,
          'AAAA': 28, 'TLSA': 52}
 Q = b'\xc0\x0c'
-
-
-def name(n):
-    out = b''
-    for label in n.split('.'):
-        if label:
-            out += bytes([len(label)]) + label.encode()
-    return out + b'\0'
 
 
 def rdata(t, words):
@@ -132,35 +128,6 @@ def answer(data, args):
     return msg(0 if mine else 3, [], qname not in insecure)
 
 
-def serve_udp(s, args):
-    while True:
-        data, peer = s.recvfrom(65535)
-        a = answer(data, args)
-        if a is not None:
-            s.sendto(a, peer)
-
-
-def read_n(c, n):
-    b = b''
-    while len(b) < n:
-        more = c.recv(n - len(b))
-        if not more:
-            return None
-        b += more
-    return b
-
-
-def serve_tcp(s, args):
-    while True:
-        c, _ = s.accept()
-        with c:
-            ln = read_n(c, 2)
-            data = ln and read_n(c, struct.unpack('>H', ln)[0])
-            a = data and answer(data, args)
-            if a:
-                c.sendall(struct.pack('>H', len(a)) + a)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--zone', required=True)
@@ -170,24 +137,7 @@ def main():
     ap.add_argument('--port', type=int, default=0,
                     help='53 for a resolver named in a resolv.conf')
     args = ap.parse_args()
-    while True:
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(('127.0.0.1', args.port))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            t.bind(('127.0.0.1', port))
-            break
-        except OSError:
-            u.close()
-            t.close()
-    t.listen(16)
-    threading.Thread(target=serve_tcp, args=(t, args), daemon=True).start()
-    with open(args.portfile + '.tmp', 'w') as f:
-        f.write('%d\n' % port)
-    os.rename(args.portfile + '.tmp', args.portfile)
-    serve_udp(u, args)
+    serve(lambda data, tcp: answer(data, args), args.portfile, args.port)
 
 
 if __name__ == '__main__':

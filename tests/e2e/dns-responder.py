@@ -20,17 +20,13 @@ import argparse
 import os
 import socket
 import struct
-import threading
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'lib'))
+from dnsserve import name, serve  # noqa: E402
 
 A, CNAME, MX, AAAA, IN = 1, 5, 15, 28, 1
-
-
-def name(n):
-    out = b''
-    for label in n.split('.'):
-        if label:
-            out += bytes([len(label)]) + label.encode()
-    return out + b'\0'
 
 
 def header(qid, flags, an, ns=0, ar=0):
@@ -170,41 +166,6 @@ def answer(data, tcp, sink, logf, slow=None):
     return nx
 
 
-def serve_udp(s, sink, logf, delay):
-    while True:
-        data, peer = s.recvfrom(65535)
-        slow = []
-        a = answer(data, False, sink, logf, slow)
-        if a is None:
-            continue
-        if slow:
-            # Later, without holding up the answers to other queries.
-            threading.Timer(delay, s.sendto, (a, peer)).start()
-        else:
-            s.sendto(a, peer)
-
-
-def read_n(c, n):
-    b = b''
-    while len(b) < n:
-        more = c.recv(n - len(b))
-        if not more:
-            return None
-        b += more
-    return b
-
-
-def serve_tcp(s, sink, logf):
-    while True:
-        c, _ = s.accept()
-        with c:
-            ln = read_n(c, 2)
-            data = ln and read_n(c, struct.unpack('>H', ln)[0])
-            a = data and answer(data, True, sink, logf)
-            if a:
-                c.sendall(struct.pack('>H', len(a)) + a)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--portfile')
@@ -220,26 +181,13 @@ def main():
         with open('%s/mx-150' % args.dump, 'wb') as f:
             f.write(many(0x1234, question('many.test', MX)))
         return
-    # One port for both: bind UDP, then TCP at its number.
-    while True:
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(('127.0.0.1', 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            t.bind(('127.0.0.1', port))
-            break
-        except OSError:
-            u.close()
-            t.close()
-    t.listen(16)
-    threading.Thread(target=serve_tcp, args=(t, args.sink, args.log),
-                     daemon=True).start()
-    with open(args.portfile + '.tmp', 'w') as f:
-        f.write('%d\n' % port)
-    os.rename(args.portfile + '.tmp', args.portfile)
-    serve_udp(u, args.sink, args.log, args.slow)
+
+    def reply(data, tcp):
+        slow = [] if not tcp else None
+        a = answer(data, tcp, args.sink, args.log, slow)
+        return (a, args.slow) if a is not None and slow else a
+
+    serve(reply, args.portfile)
 
 
 if __name__ == '__main__':

@@ -12,20 +12,28 @@ for i in range(20000):
     sys.stdout.write("line %06d of a message that is long enough to be cut\n" % i)
 sys.stdout.write("END-OF-MESSAGE\n")' >"$T/msg"
 
+# The message trickles in through a pipe so that the kill lands mid-way.
+printf '%s\n' 'import sys, time' \
+	'd = open(sys.argv[1], "rb").read()' \
+	'for k in range(0, len(d), 65536):' \
+	'    sys.stdout.buffer.write(d[k:k+65536]); sys.stdout.flush(); time.sleep(0.001)' \
+	>"$T/feed.py"
+asu=
+[ "$(id -u)" != 0 ] ||
+	asu="setpriv --reuid=$ZR_TEST_USER --regid=$ZR_TEST_GROUP --clear-groups --"
+
 rounds=40
 i=0
 while [ $i -lt $rounds ]; do
-	# The message trickles in through a pipe so that the kill lands mid-way.
-	( python3 -c '
-import sys, time
-d = open(sys.argv[1], "rb").read()
-for k in range(0, len(d), 65536):
-    sys.stdout.buffer.write(d[k:k+65536]); sys.stdout.flush(); time.sleep(0.001)
-' "$T/msg" | as_user zr-inject a@x.test ) 2>/dev/null &
+	# A session of its own, so that the kill reaches this pipeline by its
+	# process group and nothing else: a kill by name (pkill -f) also hit
+	# the zr-inject of any other test running at the time.
+	setsid sh -c 'python3 "$1" "$2" | $3 zr-inject a@x.test' sh \
+		"$T/feed.py" "$T/msg" "$asu" 2>/dev/null &
 	pid=$!
-	# A random delay of 0 to 40 ms, then kill the whole pipeline's injector.
+	# A random delay of 0 to 40 ms, then kill the whole pipeline.
 	python3 -c 'import random, time; time.sleep(random.random() * 0.04)'
-	pkill -KILL -f 'zr-inject a@x.test' 2>/dev/null
+	kill -KILL "-$pid" 2>/dev/null
 	wait $pid 2>/dev/null
 	i=$((i + 1))
 done

@@ -72,12 +72,25 @@ like "$(cat "$f")" '^envid env\+2Bid$' '-V is recorded as xtext'
 clear_queue
 
 # --- priorities ---------------------------------------------------------------
-printf 'Subject: x\n\nb\n' | inject -p urgent a@x.test
-ok '-p urgent lands in todo/urgent' test -n "$(only urgent)"
-printf 'X-Priority: 2 (High)\nSubject: x\n\nb\n' | inject a@x.test
-ok 'X-Priority: 2 lands in todo/high' test -n "$(only high)"
-printf 'Priority: non-urgent\n\nb\n' | inject a@x.test
-ok 'Priority: non-urgent lands in todo/low' test -n "$(only low)"
+# A refused inject must not pass for a wrong directory: its exit status is
+# part of each check, and what it said is shown when one fails.
+# prio_lands DIR DESCRIPTION MESSAGE [OPTION...]
+prio_lands() {
+	_want=$1 _what=$2 _msg=$3
+	shift 3
+	printf "$_msg" | inject "$@" a@x.test 2>"$T/err"
+	_rc=$?
+	_got=$(only "$_want")
+	ok "$_what" test "$_rc" = 0 -a -n "$_got"
+	[ "$_rc" = 0 ] && [ -n "$_got" ] ||
+		diag "zr-inject exit $_rc; stderr: $(cat "$T/err"); in the queue:" \
+		    "$(find "$ZR_QUEUE" -path "$ZR_QUEUE/lock" -prune -o -type f -print)"
+}
+prio_lands urgent '-p urgent lands in todo/urgent' 'Subject: x\n\nb\n' -p urgent
+prio_lands high 'X-Priority: 2 lands in todo/high' \
+	'X-Priority: 2 (High)\nSubject: x\n\nb\n'
+prio_lands low 'Priority: non-urgent lands in todo/low' \
+	'Priority: non-urgent\n\nb\n'
 clear_queue
 
 # --- mailq and friends --------------------------------------------------------

@@ -9,13 +9,7 @@
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
 plan 20
-zr_setup
-control timeoutremote 5
-control timeoutconnect 2
-mkcerts || { echo 'Bail out! unable to make certificates'; exit 1; }
-cp "$C/ca.pem" "$ZR_CONTROL/tlsca"
-inj ok@x.test
-msg=$(find "$ZR_QUEUE/todo" -type f)
+tls_remote_setup
 secret='s3cret pass phrase'
 secrets "# name user password
 relay alice $secret
@@ -25,13 +19,6 @@ remote() {
 	printf "$1" | as_user zr-remote 2>"$T/remote.err" | tr '\0' '\n' |
 		tee -a "$T/reports"
 	cat "$T/remote.err" >>"$T/remote.all"
-}
-job() {
-	_j=
-	for _h in "$@"; do
-		_j="${_j}host $_h\n"
-	done
-	remote "${_j}file $msg\nto <ok@x.test>\n\n"
 }
 
 tls_server both good --auth "alice:$secret" --pipelining

@@ -10,24 +10,10 @@
 . "${0%/*}/tls-common.sh"
 command -v openssl >/dev/null || skip_all 'no openssl tool'
 plan 62
-zr_setup
-control timeoutremote 5
-control timeoutconnect 2
-mkcerts || { echo 'Bail out! unable to make certificates'; exit 1; }
-cp "$C/ca.pem" "$ZR_CONTROL/tlsca"
-inj ok@x.test
-msg=$(find "$ZR_QUEUE/todo" -type f)
+tls_remote_setup
 
 remote() {
 	printf "$1" | as_user zr-remote 2>"$T/remote.err" | tr '\0' '\n'
-}
-# job HOSTLINE...: one job to ok@x.test over the hosts given.
-job() {
-	_j=
-	for _h in "$@"; do
-		_j="${_j}host $_h\n"
-	done
-	remote "${_j}file $msg\nto <ok@x.test>\n\n"
 }
 rcpts() {
 	grep -c '^rcpt' "$T/$1.log"

@@ -35,6 +35,28 @@ log_count() {
 	grep -Ec -- "$1" "$T/send.log"
 }
 
+# log_before REGEX1 REGEX2: whether the first line of the zr-send log that
+# matches REGEX1 comes before the first that matches REGEX2 (both there).
+log_before() {
+	_l1=$(grep -nE -- "$1" "$T/send.log" | head -n 1 | cut -d: -f1)
+	_l2=$(grep -nE -- "$2" "$T/send.log" | head -n 1 | cut -d: -f1)
+	test -n "$_l1" -a -n "$_l2" -a "${_l1:-0}" -lt "${_l2:-0}"
+}
+
+# now_ms: the time in milliseconds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# time_delivery RCPT: queue a message from alice@relay.test to RCPT, wait
+# (20 s at most) until zr-send logs its delivery; MS is how long it took,
+# in milliseconds, and a diag line says it.
+time_delivery() {
+	_t0=$(now_ms)
+	inj -f alice@relay.test "$1"
+	log_has 20 "success: .*rcpt=<$1>"
+	MS=$(($(now_ms) - _t0))
+	diag "the message to $1 was delivered $MS ms after it was queued"
+}
+
 # control NAME VALUE: write a control file.
 control() {
 	printf '%s\n' "$2" >"$ZR_CONTROL/$1"

@@ -24,7 +24,6 @@ fi
 exec '${ZR_BIN:?}/zr-remote' "\$@"
 EOS
 chmod 755 "$T/remote"
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 pad=$(printf 'x%.0s' $(seq 1 55))
 rcpts=$(for i in $(seq 1 1000); do echo "r$i$pad@hub.test"; done)
@@ -32,13 +31,9 @@ rcpts=$(for i in $(seq 1 1000); do echo "r$i$pad@hub.test"; done)
 inj -f alice@relay.test $rcpts
 send_start -r "$T/remote"
 log_has 20 'starting delivery [0-9]+: msg [0-9]+ to remote r1000x'
-t0=$(now_ms)
-inj -f alice@relay.test small@hub.test
-log_has 20 'success: .*rcpt=<small@hub.test>'
-ms=$(($(now_ms) - t0))
-diag "the second message was delivered $ms ms after it was queued"
+time_delivery small@hub.test
 ok 'a message queued while a big job waits for its deliverer goes within 1 s' \
-	test "$ms" -lt 1000
+	test "$MS" -lt 1000
 ok 'the big job is delivered in the end' \
 	log_has 30 'success: .*rcpt=<r1000x+@hub.test>'
 is "$(log_count 'success: .*rcpt=<r[0-9]+x+@hub.test>')" 1000 \

@@ -79,3 +79,27 @@ secrets() {
 		chown "$ZR_TEST_USER" "$ZR_CONTROL/smarthost-secrets"
 	fi
 }
+
+# tls_remote_setup: what a test of zr-remote over TLS starts from, after
+# plan: a queue and control directory (zr_setup) with short timeouts, the
+# certificates (mkcerts) with the test CA in control/tlsca, and one
+# message to ok@x.test, its file in $msg. Needs send-common.sh.
+tls_remote_setup() {
+	zr_setup
+	control timeoutremote 5
+	control timeoutconnect 2
+	mkcerts || { echo 'Bail out! unable to make certificates'; exit 1; }
+	cp "$C/ca.pem" "$ZR_CONTROL/tlsca"
+	inj ok@x.test
+	msg=$(find "$ZR_QUEUE/todo" -type f)
+}
+
+# job HOSTLINE...: one job to ok@x.test over the hosts given, handed to
+# the test's own remote function (its printf makes the line ends).
+job() {
+	_j=
+	for _h in "$@"; do
+		_j="${_j}host $_h\n"
+	done
+	remote "${_j}file $msg\nto <ok@x.test>\n\n"
+}

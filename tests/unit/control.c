@@ -32,6 +32,16 @@ put(const char *name, const char *p, size_t len)
 	return w == (ssize_t)len;
 }
 
+/* A line callback that takes "ok" lines, fails on "nomem", refuses others. */
+static int
+seen_line(void *arg, size_t i, const char *s)
+{
+	size_t *seen = arg;
+
+	*seen = i + 1;
+	return strcmp(s, "ok") == 0 ? 1 : strcmp(s, "nomem") == 0 ? -1 : 0;
+}
+
 static void
 rm(const char *name)
 {
@@ -51,7 +61,7 @@ main(void)
 	bool same;
 	int r;
 
-	plan(10);
+	plan(13);
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	setenv("ZR_CONTROL", dir, 1);
@@ -112,6 +122,20 @@ main(void)
 	r = put("huge", big, (4u << 20) + 1) ? control_readfile("huge", &z) : -2;
 	ok(r == -1 && errno == EFBIG, "a file over 4 MB is refused (EFBIG)");
 	free(big);
+
+	{
+		size_t seen = 0, bad = 0;
+
+		ok(control_each_line("ok\0ok\0", 2, seen_line, &seen, &bad) &&
+		    seen == 2 && bad == 0, "each line is handed on, in order");
+		seen = 0;
+		ok(!control_each_line("ok\0no\0ok\0", 3, seen_line, &seen,
+		    &bad) && seen == 2 && bad == 2 && errno == EINVAL,
+		    "a bad line stops the reader: its number, EINVAL");
+		ok(!control_each_line("nomem\0", 1, seen_line, &seen, &bad) &&
+		    bad == 1 && errno == ENOMEM,
+		    "a line that ran out of memory: ENOMEM");
+	}
 
 	rm("me");
 	rm("lines");

@@ -322,7 +322,7 @@ main(void)
 	char p[256];
 	int fd, r;
 
-	plan(48);
+	plan(53);
 	memcpy(root, "/tmp/zr-unit-queue.XXXXXX", 26);
 	if (mkdtemp(root) == NULL)
 		return 1;
@@ -488,6 +488,26 @@ main(void)
 		ok(queue_journal_scan(&q, count_journal, &n) == 1 && n == 2,
 		    "the scan sees each journal, and no id's state file");
 	}
+
+	/* stats/ and sts/: one writer serves both. */
+	mk("/stats", 1);
+	ok(queue_stats_write(&q, "hist", "h 1\n", 4) == 1 &&
+	    queue_stats_read(&q, "hist", &z) == 1 && z.len == 4 &&
+	    memcmp(z.s, "h 1\n", 4) == 0,
+	    "a stats file is written and read back");
+	ok(queue_stats_write(&q, "../hist", "x", 1) == 0 && errno == EINVAL &&
+	    queue_stats_write(&q, ".hist", "x", 1) == 0 && errno == EINVAL,
+	    "a stats name that is a path or hidden is refused");
+	ok(queue_sts_read(&q, "x.test", &z) == 0,
+	    "with no sts/ yet, a record is absent");
+	ok(queue_sts_write(&q, "x.test", "p\n", 2) == 1 &&
+	    queue_sts_read(&q, "x.test", &z) == 1 && z.len == 2,
+	    "the first sts write makes sts/, and the record reads back");
+	memset(p, 'a', sizeof p - 1);
+	p[NAME_MAX - 3] = '\0';	/* one more than tmp/sts.<domain> can hold */
+	ok(queue_sts_write(&q, p, "x", 1) == 0 && errno == EINVAL &&
+	    queue_stats_write(&q, p, "x", 1) == 0 && errno == EINVAL,
+	    "a name too long for its file is refused, not cut short");
 
 	moves(&q);
 	queue_close(&q);
