@@ -160,6 +160,23 @@ def zr_tcpserver(env, port, stderr=subprocess.DEVNULL):
     return p
 
 
+def zr_fill(env, n, msg, rcpt='rcpt@sink.test'):
+    """n copies of msg queued by zr-inject, several at a time: the fill is
+    not what is measured."""
+    inject = as_user([os.path.join(BIN, 'zr-inject'), rcpt])
+    procs = []
+    for i in range(n):
+        p = subprocess.Popen(inject, stdin=subprocess.PIPE, env=env)
+        p.stdin.write(msg)
+        p.stdin.close()
+        procs.append(p)
+        if len(procs) >= 8 or i == n - 1:
+            for q in procs:
+                if q.wait() != 0:
+                    sys.exit('zr-inject failed')
+            procs = []
+
+
 def zr_queued(env):
     """Messages in todo/, active/ and deferred/: not yet finished."""
     q = env['ZR_QUEUE']
@@ -203,9 +220,10 @@ smtpd_recipient_restrictions = permit_mynetworks, reject
 class Postfix:
     """Postfix in directory w, relaying to 127.0.0.1:sink; with defer,
     defer_transports = smtp holds everything it accepts in its queue
-    (relayhost mail goes through the smtp transport)."""
+    (relayhost mail goes through the smtp transport); extra is appended
+    to main.cf."""
 
-    def __init__(self, w, sink, defer=False):
+    def __init__(self, w, sink, defer=False, extra=''):
         self.w = w
         self.port = free_port()
         os.makedirs(os.path.join(w, 'data'))
@@ -213,6 +231,7 @@ class Postfix:
         main = POSTFIX_MAIN.format(w=w, sink=sink)
         if defer:
             main += 'defer_transports = smtp\n'
+        main += extra
         with open(os.path.join(w, 'main.cf'), 'w') as f:
             f.write(main)
         # The packaged master.cf, without chroot, smtpd on a port of its
