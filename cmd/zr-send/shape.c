@@ -144,7 +144,14 @@ shape_take(const struct shaping_rate *r, long long *tat, long long now)
 
 	if (r->n == 0)
 		return;
-	*tat = (*tat > now_us ? *tat : now_us) + interval_us(r);
+	/*
+	 * now is in whole ms, so an event taken in the ms it fell due is up to
+	 * 999 us "late": starting from now would drop that fraction every time
+	 * and run 49/1s at one per 21 ms. Within that ms the schedule stands.
+	 */
+	if (*tat <= now_us - 1000)
+		*tat = now_us;
+	*tat += interval_us(r);
 }
 
 /* The emission interval of a rate, longest for none: for comparisons. */

@@ -104,6 +104,10 @@ rates(void)
 	tat = 0;
 	n = run(&r, 1, 3000, &most);
 	ok(n == 9 && most == 3, "3/1s in 1 ms steps: 9 in 3 s (got %u)", n);
+	r.n = 49;
+	n = run(&r, 1, 10000, &most);
+	ok(n >= 489 && most <= 50, "49/1s in 1 ms steps: the full rate, not "
+	    "one per 21 ms (got %u in 10 s, %u at most in a second)", n, most);
 }
 
 static void
@@ -357,7 +361,7 @@ slow(void)
 int
 main(void)
 {
-	plan(74);
+	plan(75);
 	parser();
 	rates();
 	dests();
