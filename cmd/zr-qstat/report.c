@@ -267,12 +267,10 @@ report_count(struct queue *q, struct report_counts *rc)
 	/*
 	 * Counts need no order: unsorted, and the hosts put in the order of
 	 * their first message afterwards, as a sorted walk met them. Sums
-	 * are of whole seconds, exact in a double in any order.
-	 */
-	/*
-	 * A name lookup in a directory of a million entries is the cost
-	 * (the kernel's dentry hash): the files whose envelope is read are
-	 * sized by the fstat of that open, not by a stat of their own.
+	 * are of whole seconds, exact in a double in any order. A name
+	 * lookup in a directory of a million entries is the cost (the
+	 * kernel's dentry hash): the files whose envelope is read are sized
+	 * by the fstat of that open, not by a stat of their own.
 	 */
 	if (!gather(q, (1u << QD_COUNT) - 1, ~(TODO_BITS | BIT(QD_BAD)), &s))
 		return 0;
@@ -298,11 +296,12 @@ report_count(struct queue *q, struct report_counts *rc)
 			else if (fstatat(queue_dirfd(q, it->dir), it->id, &fst,
 			    0) == 0)
 				bytes = fst.st_size;
-			if (bytes < 0) {
-				/* It moved on since the scan. */
-				envelope_free(&e);
-				continue;
-			}
+			/*
+			 * Gone since the scan: counted where the scan found it,
+			 * as before, but of unknown size.
+			 */
+			if (bytes < 0)
+				bytes = 0;
 		}
 		rc->dir[it->dir]++;
 		rc->bytes += (unsigned long long)bytes;
