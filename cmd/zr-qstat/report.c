@@ -57,8 +57,11 @@ collect(const char *id, void *ctx)
 
 	if (!grow(&s->items, &s->cap, s->n + 1))
 		return -1;
+	/* The caller finds the size when it opens the file anyway. */
+	st.st_size = -1;
 	/* A file that vanished between readdir and stat moved on: skip it. */
-	if (fstatat(queue_dirfd(s->q, s->dir), id, &st, 0) == -1)
+	if (!(s->nostat & BIT(s->dir)) &&
+	    fstatat(queue_dirfd(s->q, s->dir), id, &st, 0) == -1)
 		return errno == ENOENT ? 1 : -1;
 	it = &s->items[s->n++];
 	memcpy(it->id, id, QUEUE_ID_SIZE);
@@ -74,13 +77,18 @@ by_id(const void *a, const void *b)
 	    ((const struct item *)b)->id);
 }
 
-int
-report_gather(struct queue *q, unsigned mask, struct scan *s)
+/*
+ * Every message in the directories of mask, in directory order; those of
+ * the directories in nostat with bytes -1.
+ */
+static int
+gather(struct queue *q, unsigned mask, unsigned nostat, struct scan *s)
 {
 	int d;
 
 	memset(s, 0, sizeof *s);
 	s->q = q;
+	s->nostat = nostat;
 	for (d = 0; d < QD_COUNT; d++) {
 		if (!(mask & BIT(d)))
 			continue;
@@ -91,15 +99,26 @@ report_gather(struct queue *q, unsigned mask, struct scan *s)
 			return 0;
 		}
 	}
+	return 1;
+}
+
+int
+report_gather(struct queue *q, unsigned mask, struct scan *s)
+{
+	if (!gather(q, mask, 0, s))
+		return 0;
 	if (s->n > 1)
 		qsort(s->items, s->n, sizeof *s->items, by_id);
 	return 1;
 }
 
-int
-report_load(struct queue *q, const struct item *it, struct envelope *e)
+/* report_load, and the file's size in *bytes once it is open. */
+static int
+load_sized(struct queue *q, const struct item *it, struct envelope *e,
+    off_t *bytes)
 {
 	int fd = queue_openmsg(q, it->dir, it->id), ok;
+	struct stat st;
 
 	envelope_init(e);
 	if (fd == -1) {
@@ -109,6 +128,8 @@ report_load(struct queue *q, const struct item *it, struct envelope *e)
 		warn_sys("unable to open ", queue_dir_name(it->dir), "/", it->id);
 		return -1;
 	}
+	if (fstat(fd, &st) == 0)
+		*bytes = st.st_size;
 	ok = envelope_read(e, fd);
 	close(fd);
 	if (!ok) {
@@ -121,6 +142,14 @@ report_load(struct queue *q, const struct item *it, struct envelope *e)
 		return -1;
 	}
 	return 1;
+}
+
+int
+report_load(struct queue *q, const struct item *it, struct envelope *e)
+{
+	off_t bytes;
+
+	return load_sized(q, it, e, &bytes);
 }
 
 int
@@ -154,8 +183,9 @@ report_state_mask(const char *name)
 }
 
 
+/* Count a message of id under host, which keeps the least id it saw. */
 static int
-host_add(struct report_counts *rc, const char *host)
+host_add(struct report_counts *rc, const char *host, const char *id)
 {
 	struct report_host *h;
 	size_t i;
@@ -163,6 +193,8 @@ host_add(struct report_counts *rc, const char *host)
 	for (i = 0; i < rc->nhosts; i++)
 		if (strcmp(rc->hosts[i].host, host) == 0) {
 			rc->hosts[i].n++;
+			if (strcmp(id, rc->hosts[i].first) < 0)
+				memcpy(rc->hosts[i].first, id, QUEUE_ID_SIZE);
 			return 1;
 		}
 	h = realloc(rc->hosts, (rc->nhosts + 1) * sizeof *h);
@@ -170,8 +202,16 @@ host_add(struct report_counts *rc, const char *host)
 		return 0;
 	rc->hosts = h;
 	memcpy(h[rc->nhosts].host, host, strlen(host) + 1);
+	memcpy(h[rc->nhosts].first, id, QUEUE_ID_SIZE);
 	h[rc->nhosts++].n = 1;
 	return 1;
+}
+
+static int
+by_first(const void *a, const void *b)
+{
+	return strcmp(((const struct report_host *)a)->first,
+	    ((const struct report_host *)b)->first);
 }
 
 /* stats/counters ("zr-stats 1", then "name value" lines), as it is. */
@@ -210,6 +250,7 @@ int
 report_count(struct queue *q, struct report_counts *rc)
 {
 	unsigned long long npending = 0, attempts = 0;
+	struct stat fst;
 	struct zs raw = ZS_INIT;
 	double age = 0;
 	time_t now = time(NULL);
@@ -217,17 +258,47 @@ report_count(struct queue *q, struct report_counts *rc)
 	size_t i, k;
 
 	memset(rc, 0, sizeof *rc);
-	if (!report_gather(q, (1u << QD_COUNT) - 1, &s))
+	/*
+	 * Counts need no order: unsorted, and the hosts put in the order of
+	 * their first message afterwards, as a sorted walk met them. Sums
+	 * are of whole seconds, exact in a double in any order. A name
+	 * lookup in a directory of a million entries is the cost (the
+	 * kernel's dentry hash): the files whose envelope is read are sized
+	 * by the fstat of that open, not by a stat of their own.
+	 */
+	if (!gather(q, (1u << QD_COUNT) - 1, ~(TODO_BITS | BIT(QD_BAD)), &s))
 		return 0;
 	for (i = 0; i < s.n; i++) {
 		const struct item *it = &s.items[i];
 		time_t t = queue_id_time(it->id);
+		off_t bytes = it->bytes;
 		struct envelope e;
 		struct qstate st;
-		int r;
+		int r = 0, loaded = 0;
 
+		envelope_init(&e);
+		if (it->dir != QD_BAD && it->dir > QD_TODO_LOW) {
+			/*
+			 * Envelopes are read only for messages out of todo/; a
+			 * terminal message without a state file was delivered
+			 * at the first try and has nothing more to tell.
+			 */
+			raw.len = 0;
+			r = queue_state_read(q, it->id, &raw);
+			if ((BIT(it->dir) & PENDING_BITS) || r == 1)
+				loaded = load_sized(q, it, &e, &bytes) == 1;
+			else if (fstatat(queue_dirfd(q, it->dir), it->id, &fst,
+			    0) == 0)
+				bytes = fst.st_size;
+			/*
+			 * Gone since the scan: counted where the scan found it,
+			 * as before, but of unknown size.
+			 */
+			if (bytes < 0)
+				bytes = 0;
+		}
 		rc->dir[it->dir]++;
-		rc->bytes += (unsigned long long)it->bytes;
+		rc->bytes += (unsigned long long)bytes;
 		if (it->dir == QD_BAD)
 			continue;
 		rc->total++;
@@ -244,16 +315,7 @@ report_count(struct queue *q, struct report_counts *rc)
 			rc->prio[it->dir - QD_TODO_URGENT]++;
 			continue;
 		}
-		/*
-		 * Envelopes are read only for messages out of todo/; a terminal
-		 * message without a state file was delivered at the first try
-		 * and has nothing more to tell.
-		 */
-		raw.len = 0;
-		r = queue_state_read(q, it->id, &raw);
-		if (!(BIT(it->dir) & PENDING_BITS) && r != 1)
-			continue;
-		if (report_load(q, it, &e) != 1) {
+		if (!loaded) {
 			envelope_free(&e);
 			continue;
 		}
@@ -267,7 +329,8 @@ report_count(struct queue *q, struct report_counts *rc)
 				rc->next_retry = st.next;
 			for (k = 0; k < st.nrcpt; k++)
 				if (st.rcpt[k].host[0] != '\0') {
-					(void)host_add(rc, st.rcpt[k].host);
+					(void)host_add(rc, st.rcpt[k].host,
+					    it->id);
 					break;
 				}
 			qstate_free(&st);
@@ -276,6 +339,8 @@ report_count(struct queue *q, struct report_counts *rc)
 	}
 	zs_free(&raw);
 	free(s.items);
+	if (rc->nhosts > 1)
+		qsort(rc->hosts, rc->nhosts, sizeof *rc->hosts, by_first);
 	if (npending > 0) {
 		rc->avg_age = age / (double)npending;
 		rc->avg_attempts = (double)attempts / (double)npending;

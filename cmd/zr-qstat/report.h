@@ -43,6 +43,7 @@ struct scan {
 	enum queue_dir dir;
 	struct item *items;
 	size_t n, cap;
+	unsigned nostat;	/* BIT()s of directories not stat(2)ed */
 	int err;
 };
 
@@ -64,6 +65,7 @@ struct report_counts {
 	/* Messages by the host of their last attempt (deferred and done). */
 	struct report_host {
 		char host[QSTATE_HOST_MAX + 1];
+		char first[QUEUE_ID_SIZE];	/* its least message id */
 		unsigned long long n;
 	} *hosts;
 	size_t nhosts;
