@@ -197,10 +197,9 @@ host_add(struct report_counts *rc, const char *host, const char *id)
 				memcpy(rc->hosts[i].first, id, QUEUE_ID_SIZE);
 			return 1;
 		}
-	h = realloc(rc->hosts, (rc->nhosts + 1) * sizeof *h);
-	if (h == NULL)
+	if (!grow(&rc->hosts, &rc->hosts_cap, rc->nhosts + 1))
 		return 0;
-	rc->hosts = h;
+	h = rc->hosts;
 	memcpy(h[rc->nhosts].host, host, strlen(host) + 1);
 	memcpy(h[rc->nhosts].first, id, QUEUE_ID_SIZE);
 	h[rc->nhosts++].n = 1;
@@ -354,7 +353,7 @@ report_counts_free(struct report_counts *rc)
 {
 	free(rc->hosts);
 	rc->hosts = NULL;
-	rc->nhosts = 0;
+	rc->nhosts = rc->hosts_cap = 0;
 }
 
 unsigned long long

@@ -68,7 +68,7 @@ struct report_counts {
 		char first[QUEUE_ID_SIZE];	/* its least message id */
 		unsigned long long n;
 	} *hosts;
-	size_t nhosts;
+	size_t nhosts, hosts_cap;
 	/* stats/counters of zr-send: names and values, in file order. */
 	struct report_counter {
 		char name[32];
