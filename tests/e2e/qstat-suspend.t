@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: MIT
 # zr-qstat --suspend and --resume: an operator holds the smart hosts'
 # destination before zr-send runs, across a restart and while it runs;
-# nothing reaches the receiver until --resume, then everything does. Bad
-# arguments are refused with exit 100, and records past their time go.
+# the held mail is parked in deferred/ and counted as queued, nothing
+# reaches the receiver until --resume, which makes what zr-send parked
+# due at once (what it parked before a restart waits for its time or a
+# SIGALRM). Bad arguments are refused with exit 100, and records past
+# their time go.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
 plan 35

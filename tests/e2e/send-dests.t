@@ -5,7 +5,9 @@
 # takes the bounce of that one, which goes to the sender the same way).
 # zr-qstat --destinations (text and JSON) and --prometheus show the
 # results by kind since zr-send started, the 4xx and 5xx of the last ten
-# minutes, and the jobs queued; and an operator's suspension as such.
+# minutes, and the messages queued; and an operator's suspension as
+# such: the messages it parks in deferred/ are queued, until one is
+# cancelled there.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
 plan 12
