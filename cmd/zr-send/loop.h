@@ -17,7 +17,8 @@
  *	log.c      the event log's words; stats.c its counters
  *	shape.c    destinations and their limits, pure data; limit.c
  *	           the loop's use of them; suspend.c operators' suspensions;
- *	           dstat.c results by destination, for stats/destinations
+ *	           dstat.c results by destination, for stats/destinations;
+ *	           parked.c the messages parked in deferred/, by destination
  *
  * One process, one thread: whoever holds a struct send may change any of
  * it. A struct msg lives from start_msg until it is settled (msg.c), and
