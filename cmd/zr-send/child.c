@@ -328,6 +328,7 @@ child_assign(struct send *s)
 		limit_start(s, j, c, fresh, now);
 		c->job = j;
 		j->started = now;
+		msg_job_begin(s, j);
 		c->out.len = 0;
 		if (!child_send_job(s, c, j))
 			child_close_input(c);	/* its EOF defers the job */

@@ -34,17 +34,23 @@ int
 dstat_fmt(const struct send *s, size_t d, long long now, struct zs *l)
 {
 	const struct shape_dest *x = &s->shape.d[d];
-	size_t i, queued = 0;
+	struct shaping_limits lim;
+	size_t i, queued = x->nparked;
 
-	/* Waiting for a deliverer, or held by the destination's limits. */
+	/* Waiting for a deliverer, held by its limits, or parked. */
 	for (i = 0; i < s->npending; i++)
 		queued += s->pending[i]->dest == d;
+	/* A slow start gives way to a msgrate (shape_limits). */
+	shape_limits(x, now, &lim);
 	return word(l, "queued", queued) &&
 	    word(l, "recent_4xx", shape_recent(x, SR_DEFERRED, now)) &&
 	    word(l, "recent_5xx", shape_recent(x, SR_FAILED, now)) &&
 	    word(l, "delivered_total", x->total[SR_DELIVERED]) &&
 	    word(l, "deferred_total", x->total[SR_DEFERRED]) &&
 	    word(l, "failed_total", x->total[SR_FAILED]) &&
+	    word(l, "dead_fails", x->dead_fails +
+	    (x->dead_level > 0 ? x->dead_level - 1 : 0)) &&
+	    word(l, "slow_start", lim.msgrate.n == 0 ? x->slow : 0) &&
 	    (now >= x->susp_until || (zs_cats(l, " suspended_by=") &&
 	    zs_cats(l, suspend_operator(s, d, now) ? "operator" : "reply")));
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "die.h"
 #include "dstat.h"
 #include "fmt.h"
 #include "limit.h"
@@ -78,6 +79,79 @@ limit_allows(struct send *s, const struct job *j, const struct child *c,
 		return false;
 	}
 	return true;
+}
+
+void
+limit_parked(struct send *s, const struct msg *m)
+{
+	size_t i;
+	bool added;
+
+	for (i = 0; i < m->nparked; i++) {
+		if (!parked_add(&s->parked, m->id, m->parked[i], &added)) {
+			warn_sys("unable to count parked ", m->id);
+			continue;
+		}
+		s->shape.d[m->parked[i]].nparked += added;
+	}
+}
+
+void
+limit_unpark(struct send *s, const char *id)
+{
+	size_t d;
+
+	while ((d = parked_del(&s->parked, id)) != PARKED_NONE)
+		if (s->shape.d[d].nparked > 0)
+			s->shape.d[d].nparked--;
+}
+
+void
+limit_load_begin(struct send *s)
+{
+	parked_unsee(&s->parked);
+}
+
+void
+limit_load_seen(struct send *s, const char *id)
+{
+	parked_seen(&s->parked, id);
+}
+
+void
+limit_load_end(struct send *s, bool complete)
+{
+	size_t i;
+
+	/* Gone from deferred/ by an operator's hand (cancel, hold): recount. */
+	if (!complete || parked_sweep(&s->parked) == 0)
+		return;
+	for (i = 0; i < s->shape.n; i++)
+		s->shape.d[i].nparked = 0;
+	for (i = 0; i < s->parked.n; i++)
+		s->shape.d[s->parked.v[i].dest].nparked++;
+}
+
+struct pick {
+	const struct parked_set *p;
+	size_t dest;
+};
+
+static bool
+pick_dest(const char *id, void *ctx)
+{
+	const struct pick *k = ctx;
+
+	return parked_has(k->p, id, k->dest);
+}
+
+void
+limit_resume(struct send *s, size_t d)
+{
+	struct pick k = { .p = &s->parked, .dest = d };
+
+	if (s->shape.d[d].nparked > 0)
+		sched_due_if(&s->sched, pick_dest, &k);
 }
 
 long long

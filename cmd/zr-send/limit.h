@@ -29,6 +29,19 @@ bool limit_allows(struct send *, const struct job *j, const struct child *c,
     long long now);
 /* Until when (ms) j waits in deferred/ (shape_park), or 0. */
 long long limit_park(struct send *, const struct job *j, long long now);
+/*
+ * The count of parked messages (parked.h): m landed in deferred/ parked
+ * for its destinations m->parked; id was read again or found gone; a
+ * read of deferred/ begins, finds id, ends (complete: what it did not
+ * find is parked no longer). Out of memory, a message goes uncounted.
+ */
+void limit_parked(struct send *, const struct msg *m);
+void limit_unpark(struct send *, const char *id);
+void limit_load_begin(struct send *);
+void limit_load_seen(struct send *, const char *id);
+void limit_load_end(struct send *, bool complete);
+/* Destination d takes mail again early: its parked messages are due. */
+void limit_resume(struct send *, size_t d);
 /* j starts at now on c; fresh: c's session is new for j's destination. */
 void limit_start(struct send *, const struct job *j, struct child *c,
     bool fresh, long long now);

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "die.h"
+#include "limit.h"
 #include "load.h"
 #include "log.h"
 #include "msg.h"
@@ -284,6 +285,7 @@ load_deferred_one(struct send *s, const char *id)
 			load_stray_found(s, QD_DEFERRED, id);
 		return;
 	}
+	limit_load_seen(s, id);
 	envelope_init(&e);
 	if (!envelope_read(&e, fd)) {
 		close(fd);
@@ -342,11 +344,12 @@ load_deferred_begin(struct send *s, long long now)
 	l->started = now;
 	l->longest = 0;
 	sched_load_begin(&s->sched);
+	limit_load_begin(s);
 }
 
 /* The end of a read: what it found becomes the deferred list. */
 static void
-load_deferred_end(struct send *s)
+load_deferred_end(struct send *s, bool complete)
 {
 	struct send_load *l = &s->load;
 	struct zs t = ZS_INIT;
@@ -354,6 +357,7 @@ load_deferred_end(struct send *s)
 	queue_cursor_close(&l->cur);
 	l->running = false;
 	sched_load_end(&s->sched);
+	limit_load_end(s, complete);
 	/*
 	 * A long read is followed by a whole interval without one: a queue
 	 * of a million would otherwise be read again and again, back to back.
@@ -441,7 +445,7 @@ load_step(struct send *s)
 		return 1;
 	if (r == -1)
 		warn_sys("trouble scanning deferred; will try again");
-	load_deferred_end(s);
+	load_deferred_end(s, r == 0);
 	return 0;
 }
 

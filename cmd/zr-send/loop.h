@@ -17,7 +17,8 @@
  *	log.c      the event log's words; stats.c its counters
  *	shape.c    destinations and their limits, pure data; limit.c
  *	           the loop's use of them; suspend.c operators' suspensions;
- *	           dstat.c results by destination, for stats/destinations
+ *	           dstat.c results by destination, for stats/destinations;
+ *	           parked.c the messages parked in deferred/, by destination
  *
  * One process, one thread: whoever holds a struct send may change any of
  * it. A struct msg lives from start_msg until it is settled (msg.c), and
@@ -37,6 +38,7 @@
 #include "mxroute.h"
 #include "notify.h"
 #include "qstate.h"
+#include "parked.h"
 #include "queue.h"
 #include "results.h"
 #include "sched.h"
@@ -84,6 +86,8 @@ struct msg {
 	size_t tried;		/* results recorded in this attempt */
 	long long park;		/* ms: parked jobs' destinations wait until */
 	size_t park_dest;	/* the destination of the last parked job */
+	size_t parked[ROUTES_MAX];	/* the destinations of its parked jobs */
+	size_t nparked;
 };
 
 struct job {
@@ -94,6 +98,7 @@ struct job {
 	struct zs lines;	/* the same hosts with their settings */
 	size_t nhost;
 	char first[ROUTE_KEY_MAX + 1];
+	char *via;		/* the sender route that chose it, or NULL */
 	unsigned long long delivery;	/* number of the first recipient */
 	long long started;		/* ms, when handed to zr-remote */
 	size_t dest;			/* its destination (shape.h) */
@@ -144,6 +149,7 @@ struct send {
 	size_t shape_held;		/* pending jobs a limit holds back */
 	long long shape_at;		/* ms: stats/destinations written */
 	struct suspend_set susp;	/* operators' suspensions */
+	struct parked_set parked;	/* messages parked, by destination */
 	struct job *pending[PENDING_MAX];
 	size_t npending;
 	struct child *child;

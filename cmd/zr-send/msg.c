@@ -41,9 +41,31 @@ void
 msg_job_free(struct job *j)
 {
 	free(j->rcpt);
+	free(j->via);
 	zs_free(&j->hosts);
 	zs_free(&j->lines);
 	free(j);
+}
+
+void
+msg_job_begin(struct send *s, struct job *j)
+{
+	struct zs l = ZS_INIT;
+	size_t i;
+
+	j->delivery = s->delivery + 1;
+	s->delivery += j->nrcpt;
+	for (i = 0; i < j->nrcpt; i++) {
+		if (zs_cats(&l, "starting delivery ") &&
+		    log_num(&l, j->delivery + i) && zs_cats(&l, ": ") &&
+		    log_msg(&l, j->m->ino) && zs_cats(&l, " to remote ") &&
+		    zs_cats(&l, j->m->env.rcpt[j->rcpt[i]].addr) &&
+		    zs_cats(&l, " host=") && zs_cats(&l, j->first) &&
+		    (j->via == NULL || (zs_cats(&l, " route=sender:") &&
+		    zs_cats(&l, j->via))) && log_id(&l, j->m->id))
+			log_line(&l);
+	}
+	zs_free(&l);
 }
 
 /* Record one recipient's result and log it. */
@@ -348,6 +370,7 @@ msg_job_park(struct send *s, struct job *j, long long until)
 	/* Past its lifetime it waits no longer: this attempt is its last. */
 	if (sched_give_up(s->conf, m->env.arrival, m->st.attempts,
 	    clock_ms() / 1000) == SCHED_LIFETIME) {
+		msg_job_begin(s, j);
 		for (i = 0; i < j->nrcpt; i++)
 			msg_rcpt_result(s, m, j->rcpt[i], j->delivery + i,
 			    RS_DEFERRED, NULL, NULL, "4.4.1 not tried: its "
@@ -361,6 +384,11 @@ msg_job_park(struct send *s, struct job *j, long long until)
 		m->park = until;
 		m->park_dest = j->dest;
 	}
+	for (i = 0; until > 0 && i < m->nparked && m->parked[i] != j->dest;
+	    i++)
+		;
+	if (until > 0 && i == m->nparked && m->nparked < ROUTES_MAX)
+		m->parked[m->nparked++] = j->dest;
 	msg_job_free(j);
 	if (--m->jobs_left == 0)
 		finish_results(s, m);
@@ -374,9 +402,15 @@ park_next(const struct send *s, const struct msg *m, long long now)
 	long long end = (long long)(m->env.arrival + s->conf->lifetime);
 	long long next;
 
+	long long warn = (long long)(m->env.arrival + s->conf->delaywarn);
+
 	if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 		rnd = 0;
 	next = shape_park_next(m->park, clock_ms(), s->conf->retryjitter, rnd);
+	/* Back when its delay warning falls due, for park() to make it. */
+	if (s->conf->delaywarn > 0 && s->conf->bounces && now < warn &&
+	    next > warn)
+		next = warn;
 	return next > end && end > now ? end : next;
 }
 
@@ -392,6 +426,11 @@ park(struct send *s, struct msg *m, long long now)
 {
 	struct zs t = ZS_INIT, l = ZS_INIT;
 
+	/*
+	 * Nothing was tried, so only a delay warning can be due; one not
+	 * recorded now is when the message comes back.
+	 */
+	(void)notify_attempt(s, m, now, true);
 	m->st.next = park_next(s, m, now);
 	if (!qstate_format(&m->st, &t) ||
 	    !queue_state_write(&s->q, m->id, t.s, t.len))
@@ -406,6 +445,7 @@ park(struct send *s, struct msg *m, long long now)
 	}
 	s->sync_dir[QD_DEFERRED] = true;
 	defer_add(s, m->id, m->prio, m->st.next);
+	limit_parked(s, m);
 	if (zs_cats(&l, "held ") && log_msg(&l, m->ino) &&
 	    zs_cats(&l, ": next attempt in ") &&
 	    log_num(&l, (unsigned long long)(m->st.next > now ?
@@ -660,6 +700,7 @@ settle(struct send *s, struct msg *m, long long now)
 	s->sync_dir[m->to] = true;
 	if (m->to == QD_DEFERRED) {
 		defer_add(s, m->id, m->prio, m->st.next);
+		limit_parked(s, m);
 		s->stats[ST_M_DEFERRED]++;
 		if (zs_cats(&l, "deferral ") && log_msg(&l, m->ino) &&
 		    zs_cats(&l, ": next attempt in ") &&

@@ -41,6 +41,12 @@ void msg_free(struct msg *);
 struct job *msg_job_new(struct msg *m, struct route_set *set, long long now);
 void msg_job_free(struct job *);
 /*
+ * Job j starts: its recipients get their delivery numbers and their
+ * "starting delivery" lines, which "delivery N:" lines will close. A job
+ * that never starts (parked) has neither.
+ */
+void msg_job_begin(struct send *, struct job *j);
+/*
  * Record recipient i's result st with its reply text (from host, with the
  * TLS facts tls, both may be NULL) as delivery number dnum, and log it.
  */

@@ -132,6 +132,25 @@ sched_all_due(struct sched *s)
 		s->load_alarm = true;
 }
 
+void
+sched_due_if(struct sched *s, bool (*pick)(const char *id, void *ctx),
+    void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < s->deferred.n; i++)
+		if (pick(s->deferred.v[i].id, ctx)) {
+			s->deferred.v[i].next = 0;
+			s->deferred_min = 1;
+		}
+	/* A read under way would bring back the times on disk. */
+	for (i = 0; s->loading && i < s->load.n; i++)
+		if (pick(s->load.v[i].id, ctx)) {
+			s->load.v[i].next = 0;
+			s->load_picked = true;
+		}
+}
+
 int
 sched_next(struct sched *s, struct sched_qid *out, enum queue_dir *from)
 {
@@ -160,7 +179,7 @@ sched_load_begin(struct sched *s)
 {
 	sched_list_clear(&s->load);
 	s->loading = true;
-	s->load_alarm = false;
+	s->load_alarm = s->load_picked = false;
 	s->since = 0;
 }
 
@@ -239,9 +258,9 @@ sched_load_end(struct sched *s)
 			d->v[i].next = 0;
 		min_next(s, d->v[i].next);
 	}
-	if (s->load_alarm && d->n > 0)
+	if ((s->load_alarm || s->load_picked) && d->n > 0)
 		s->deferred_min = 1;
-	s->loading = s->load_alarm = false;
+	s->loading = s->load_alarm = s->load_picked = false;
 	s->since = 0;
 }
 

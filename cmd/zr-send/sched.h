@@ -51,6 +51,7 @@ struct sched {
 	/* A read of deferred/ under way. */
 	bool loading;
 	bool load_alarm;		/* everything found is due at once */
+	bool load_picked;		/* some found are (sched_due_if) */
 	struct sched_list load;		/* what it found so far */
 	size_t since;	/* the last entries of deferred, added during it */
 };
@@ -70,6 +71,9 @@ int sched_defer(struct sched *, const char *id, enum queue_prio,
 void sched_due(struct sched *, long long now);
 /* Everything deferred is due now (SIGALRM). */
 void sched_all_due(struct sched *);
+/* The deferred messages pick chooses (by id) are due now. */
+void sched_due_if(struct sched *, bool (*pick)(const char *id, void *ctx),
+    void *ctx);
 /*
  * The next ready message: by priority, then oldest first, from todo/ or
  * from the due deferred ones. 1 with *out and *from (its directory), or

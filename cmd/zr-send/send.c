@@ -146,36 +146,25 @@ route_rcpts(struct send *s, struct msg *m, const char *loops,
 	*nownedp = nowned;
 }
 
-/* Hand m's jobs to the pending list, with a line per recipient. */
+/*
+ * Hand m's jobs to the pending list. Their "starting delivery" lines wait
+ * until they start (msg_job_begin): a job parked does not start.
+ */
 static void
 start_jobs(struct send *s, struct msg *m, struct job **jobs,
     const char **vias, size_t nsets)
 {
-	struct zs l = ZS_INIT;
-	size_t i, k;
+	size_t k;
 
 	m->jobs_left = nsets;
 	for (k = 0; k < nsets; k++) {
 		struct job *j = jobs[k];
 
-		j->delivery = s->delivery + 1;
-		s->delivery += j->nrcpt;
-		for (i = 0; i < j->nrcpt; i++) {
-			if (zs_cats(&l, "starting delivery ") &&
-			    log_num(&l, j->delivery + i) &&
-			    zs_cats(&l, ": ") && log_msg(&l, m->ino) &&
-			    zs_cats(&l, " to remote ") &&
-			    zs_cats(&l, m->env.rcpt[j->rcpt[i]].addr) &&
-			    zs_cats(&l, " host=") && zs_cats(&l, j->first) &&
-			    (vias[k] == NULL ||
-			    (zs_cats(&l, " route=sender:") &&
-			    zs_cats(&l, vias[k]))) &&
-			    log_id(&l, m->id))
-				log_line(&l);
-		}
+		/* Out of memory: the line lacks its route=, no more. */
+		if (vias[k] != NULL)
+			j->via = strdup(vias[k]);
 		s->pending[s->npending++] = j;
 	}
-	zs_free(&l);
 }
 
 /*
@@ -195,6 +184,9 @@ start_msg(struct send *s, const char *id, enum queue_prio prio,
 	const char *loops = NULL;
 	int r = msg_open(s, id, prio, from, &loop, &m, &loops);
 
+	/* Read again or gone: parked no longer (its jobs may park again). */
+	if (r != -1)
+		limit_unpark(s, id);
 	if (r != 1 || m == NULL) {
 		zs_free(&loop);
 		return r;
@@ -324,6 +316,7 @@ stop_pending(struct send *s)
 		size_t i;
 
 		m->handback = true;
+		msg_job_begin(s, j);
 		for (i = 0; i < j->nrcpt; i++)
 			msg_rcpt_result(s, m, j->rcpt[i], j->delivery + i,
 			    RS_DEFERRED, NULL, NULL,
@@ -644,6 +637,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	cleanup_abort(&s.clean);
 	free(s.child);
 	suspend_free(&s.susp);
+	parked_free(&s.parked);
 	shape_free(&s.shape);
 	mx_close(&s.mx);
 	close(s.sigpipe[0]);

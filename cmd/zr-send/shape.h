@@ -79,6 +79,7 @@ struct shape_dest {
 	unsigned dead_fails;		/* failed attempts in a row */
 	unsigned dead_level;		/* dead-destination suspensions */
 	unsigned long long slow;	/* slow start: sessions; 0 off */
+	size_t nparked;		/* its messages parked (send's parked set) */
 };
 
 struct shape {

@@ -4,6 +4,7 @@
 
 #include "destsusp.h"
 #include "die.h"
+#include "limit.h"
 #include "log.h"
 #include "loop.h"
 #include "suspend.h"
@@ -94,6 +95,9 @@ apply(struct send *s, struct found *f)
 		o = op_of(u->v, u->n, f->v[i].dest);
 		if (o != NULL && o->until == f->v[i].until)
 			continue;
+		/* Shortened: what was parked till the old end comes now. */
+		if (f->v[i].until < d->susp_until)
+			limit_resume(s, f->v[i].dest);
 		d->susp_until = f->v[i].until;
 		log_op(d, f->v[i].until - f->now);
 	}
@@ -104,8 +108,10 @@ apply(struct send *s, struct found *f)
 		    u->v[i].until <= f->now)
 			continue;
 		/* Lifted: unless a reply suspended it since, it may go on. */
-		if (d->susp_until == u->v[i].until)
+		if (d->susp_until == u->v[i].until) {
 			d->susp_until = 0;
+			limit_resume(s, u->v[i].dest);
+		}
 		log_op(d, 0);
 	}
 	free(u->v);

@@ -72,3 +72,12 @@ port_n() {
 qhas() {
 	test "$(qcount "$1")" = "$2"
 }
+
+# unmatched: the numbers of "starting delivery N:" lines in the zr-send log
+# that no "delivery N:" line closes (qmailanalog's matchup would report
+# them), one per line; nothing when all are closed.
+unmatched() {
+	awk '$1 == "starting" && $2 == "delivery" { sub(":", "", $3); s[$3] = 1 }
+		$1 == "delivery" { sub(":", "", $2); d[$2] = 1 }
+		END { for (n in s) if (!(n in d)) print n }' "$T/send.log"
+}

@@ -8,7 +8,7 @@
 # receiver listens there, all 20 are delivered.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 9
+plan 12
 zr_setup
 port=$(free_port)
 control smarthosts "127.0.0.1:$port"
@@ -40,12 +40,21 @@ is "$most" 1 'no message has more than its first attempt'
 is "$sum" "$tries" 'attempts in all: those made, none for the wait'
 is "$(log_count '^held msg [0-9]+: .* dest=smarthosts ')" "$((20 - tries))" \
 	'the others were held, each with a line'
+DEST_RE="^smarthosts .* queued=$((20 - tries)) .* dead_fails=5 slow_start=1 suspended_by=reply\$"
+shows() { zr-qstat --destinations >"$T/dests.out" 2>&1 &&
+	grep -Eq -- "$DEST_RE" "$T/dests.out"; }
+ok 'zr-qstat --destinations: the held queued, dead after 5 failures, slow start' \
+	wait_for 5 shows
 ok 'the probe at its end failed: suspended twice as long' \
 	log_has 20 'shaping: smarthosts: suspended for 8 s: rule dead destination, 6 failed attempts in a row$'
 deferrals() { test "$(log_count '^deferral msg ')" = "$1"; }
 ok 'that was one attempt' wait_for 5 deferrals "$((tries + 1))"
+DEST_RE='^smarthosts .* dead_fails=6 '
+ok 'dead_fails counts the probe: 6' wait_for 5 shows
 py_server rx --pipelining --port "$port"
 ok 'a receiver there: all 20 delivered' wait_for 60 qhas done/delivered 20
 is "$(grep -c '^data ' "$T/rx.log")" 20 'each once'
+DEST_RE='^smarthosts .* queued=0 .* dead_fails=0 slow_start=0$'
+ok 'alive again: dead_fails 0, the slow start over' wait_for 10 shows
 send_stop
 done_testing

@@ -10,7 +10,7 @@
 # more than 30 s for a msgrate is parked likewise, a slot per message.
 . "${0%/*}/../lib/harness.sh"
 . "${0%/*}/send-common.sh"
-plan 13
+plan 18
 zr_setup
 
 tcpserver_start sh -c "echo c >>'$T/greet.log'; exec $PY '$ZR_ROOT/tests/e2e/remote-raw.py' greet421"
@@ -50,6 +50,13 @@ is "$(log_count '^held msg [0-9]+: next attempt in [0-9]+s next=[0-9]+ attempts=
 distinct=$(printf '%s\n' $nexts | sort -u | wc -l)
 diag "the parked ones fall due at $distinct distinct seconds:$nexts"
 ok 'their next attempts are spread, not one second' test "$distinct" -ge 2
+# Those that met the 421 were deferred after an attempt, not parked.
+DEST_RE="^smarthosts .* queued=$zero .* slow_start=1 suspended_by=reply\$"
+shows() { zr-qstat --destinations >"$T/dests.out" 2>&1 &&
+	grep -Eq -- "$DEST_RE" "$T/dests.out"; }
+ok 'zr-qstat --destinations: the parked queued, a slow start of one session' \
+	wait_for 5 shows
+is "$(unmatched | wc -l)" 0 'no parked job logged a "starting delivery"'
 
 # The receiver recovers on the same port; each message takes 0.5 s.
 kill "$down"
@@ -62,6 +69,10 @@ first=$(awk '$1 == "session" { sub("open=", "", $2); if ($2 > m) m = $2 }
 diag "sessions open at the first delivery: $first; at most $(sed -n 's/^session open=//p' "$T/rx.log" | sort -n | tail -n 1) later"
 is "$first" 1 'slow start: one session until the first delivery'
 ok 'no message went twice' test "$(grep -c '^data ' "$T/rx.log")" = 10
+is "$(unmatched | tr '\n' ' ')" '' 'every "starting delivery N:" has its "delivery N:"'
+DEST_RE='^smarthosts .* queued=0 .* slow_start=0$'
+ok 'the slow start is over once the sessions reached their limit' \
+	wait_for 10 shows
 send_stop
 
 # A wait of more than 30 s for a rate is spent in deferred/ too, each
@@ -79,5 +90,6 @@ diag "next attempts in: $ins"
 set -- $ins
 ok 'their slots one interval apart: about 60 s and 120 s' \
 	test "$#" = 2 -a "$1" -ge 59 -a "$1" -le 75 -a "$2" -ge 119 -a "$2" -le 150
+is "$(unmatched | tr '\n' ' ')" '' 'the two parked left no "starting delivery" open'
 send_stop
 done_testing

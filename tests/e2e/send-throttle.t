@@ -32,7 +32,7 @@ ok 'one log line: destination, rule and duration' \
 is "$n0" 6 'the throttle came with the first throttling reply'
 shows() { zr-qstat --destinations "$@" >"$T/dests.out" 2>&1 &&
 	grep -q "$DEST_RE" "$T/dests.out"; }
-DEST_RE='^smarthosts inflight=[01] pending=[0-9]* connections=0 msgsperconn=0 throttle=10/60000ms throttled_until=[1-9][0-9]* suspended_until=0 queued=[0-9]* recent_4xx=[1-9][0-9]* recent_5xx=0 delivered_total=[1-9][0-9]* deferred_total=[1-9][0-9]* failed_total=0$'
+DEST_RE='^smarthosts inflight=[01] pending=[0-9]* connections=0 msgsperconn=0 throttle=10/60000ms throttled_until=[1-9][0-9]* suspended_until=0 queued=[0-9]* recent_4xx=[1-9][0-9]* recent_5xx=0 delivered_total=[1-9][0-9]* deferred_total=[1-9][0-9]* failed_total=0 dead_fails=0 slow_start=0$'
 ok 'zr-qstat --destinations shows the throttle and until when' \
 	wait_for 5 shows
 DEST_RE='"destination":"smarthosts","inflight":[01],.*"throttle":"10/60000ms","throttled_until":[1-9]'
