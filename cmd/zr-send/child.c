@@ -164,13 +164,10 @@ child_flush(struct child *c)
 static bool
 results_add(struct msg *m, long journal)
 {
-	long *r = realloc(m->results, (m->nresults + 1) * sizeof *r);
-
 	/* Without memory the job goes without a record, as before them. */
-	if (r == NULL)
+	if (!grow(&m->results, &m->results_cap, m->nresults + 1))
 		return false;
-	r[m->nresults++] = journal;
-	m->results = r;
+	m->results[m->nresults++] = journal;
 	return true;
 }
 

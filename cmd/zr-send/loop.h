@@ -82,7 +82,7 @@ struct msg {
 	size_t pending;		/* recipients left, when it goes to deferred/ */
 	long long retry_at;	/* s: when to try to save it again (unsaved) */
 	long *results;		/* journals that may hold its results */
-	size_t nresults;
+	size_t nresults, results_cap;
 	size_t tried;		/* results recorded in this attempt */
 	long long park;		/* ms: parked jobs' destinations wait until */
 	size_t park_dest;	/* the destination of the last parked job */

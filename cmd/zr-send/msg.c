@@ -301,7 +301,7 @@ finish_results(struct send *s, struct msg *m)
 
 	memcpy(id, m->id, sizeof id);
 	m->results = NULL;
-	m->nresults = 0;
+	m->nresults = m->results_cap = 0;
 	msg_finish(s, m);
 	if (queue_stat(&s->q, QD_ACTIVE, id, &st) == 0)
 		for (i = 0; i < n; i++)

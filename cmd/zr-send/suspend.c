@@ -4,6 +4,7 @@
 
 #include "destsusp.h"
 #include "die.h"
+#include "grow.h"
 #include "limit.h"
 #include "log.h"
 #include "loop.h"
@@ -54,16 +55,9 @@ one(const char *name, const struct zs *text, void *ctx)
 		f->failed = true;
 		return 1;
 	}
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 8;
-		struct suspend_op *v = realloc(f->v, cap * sizeof *v);
-
-		if (v == NULL) {
-			f->failed = true;
-			return 1;
-		}
-		f->v = v;
-		f->cap = cap;
+	if (!grow(&f->v, &f->cap, f->n + 1)) {
+		f->failed = true;
+		return 1;
 	}
 	f->v[f->n].dest = d;
 	f->v[f->n++].until = (long long)r.until * 1000;
