@@ -307,7 +307,8 @@ reload(struct send *s)
 		mx_open(&s->mx, s->conf);
 		shape_relimit(&s->shape, &s->conf->shaping);
 		dns_signals(s);
-		if (zs_cats(&l, "info: controls reread"))
+		if (log_begin(&l, "info", NULL) &&
+		    zs_cats(&l, "event=controls-reread"))
 			log_line(&l);
 		zs_free(&l);
 	}

@@ -200,7 +200,7 @@ is "$?" 0 'the queue passes --check'
 # Root would write the queue with its own rights: refused.
 if [ "$(id -u)" = 0 ]; then
 	out=$(printf '' | zr-bounce -q "$ZR_QUEUE" -t failure -k root1 "$id" 2>&1)
-	is "$?:$out" "111:zr-bounce: fatal: refusing to run as root: run it as the queue's owner" \
+	is "$?:$out" "111:zr-bounce: fatal: reason=\"refusing to run as root: run it as the queue's owner\"" \
 		'zr-bounce refuses to run as root (exit 111)'
 else
 	skip 'zr-bounce as root: the tests do not run as root'

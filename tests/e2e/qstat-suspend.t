@@ -48,7 +48,7 @@ i=0
 while [ $i -lt 5 ]; do inj "s$i@x.test"; i=$((i + 1)); done
 send_start
 ok 'zr-send logs the suspension: destination, duration, rule operator' \
-	log_has 10 '^shaping: smarthosts: suspended for 3[56][0-9][0-9] s: rule operator$'
+	log_has 10 '^zr-send: info: event=shaping dest=smarthosts action=suspended for=3[56][0-9][0-9]s rule=operator$'
 DEST_RE="^smarthosts inflight=0 pending=5 .*suspended_until=$until queued=5 .* suspended_by=operator$"
 shows() { zr-qstat --destinations >"$T/dests.out" 2>&1 &&
 	grep -Eq -- "$DEST_RE" "$T/dests.out"; }
@@ -59,7 +59,7 @@ is "$(datas)" 0 'nothing was delivered'
 # A restart: the record stays, and so does the suspension.
 send_stop
 send_start
-two() { test "$(log_count 'smarthosts: suspended for .* rule operator$')" = 2; }
+two() { test "$(log_count 'dest=smarthosts action=suspended for=.* rule=operator$')" = 2; }
 ok 'after a restart zr-send reads it again' wait_for 10 two
 ok 'and holds the five back' wait_for 10 shows
 is "$(datas)" 0 'still nothing delivered'
@@ -68,13 +68,13 @@ out=$(qs --resume smarthosts)
 is "$out" 'resumed smarthosts' '--resume says so'
 ok 'the record is gone' test ! -e "$ZR_QUEUE/suspend/smarthosts"
 ok 'zr-send logs the resumption' \
-	log_has 10 '^shaping: smarthosts: resumed: rule operator$'
+	log_has 10 '^zr-send: info: event=shaping dest=smarthosts action=resumed rule=operator$'
 ok 'and delivers all five promptly' wait_for 15 has_datas 5
 
 # While it runs.
 qs --suspend smarthosts 30s >/dev/null
 ok 'a suspension while it runs is logged' \
-	log_has 10 'smarthosts: suspended for 30 s: rule operator$'
+	log_has 10 'dest=smarthosts action=suspended for=30s rule=operator$'
 inj late1@x.test
 inj late2@x.test
 DEST_RE='^smarthosts .* queued=2 .* suspended_by=operator$'

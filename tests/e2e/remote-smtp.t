@@ -90,7 +90,7 @@ tcpserver_start "$PY" "$ZR_ROOT/tests/e2e/remote-raw.py" odd
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\nto <ok@x.test>\n\n")
 like "$out" '^Z451 first line / 4.3.0 the second differs$' \
 	'codes that differ: the last one (451) counts'
-like "$(cat "$T/remote.err")" 'odd reply to MAIL \(codes differ; the last counts\)' \
+like "$(cat "$T/remote.err")" 'what=MAIL reply=.* reason="odd reply \(codes differ; the last counts\)"' \
 	'and it is logged'
 
 tcpserver_start "$PY" "$ZR_ROOT/tests/e2e/remote-raw.py" nul
