@@ -152,7 +152,7 @@ like "$(cat "$(report "$(bounce -t failure -k f1 "$nb2" 2>/dev/null)")")" '^rcpt
 state "$db" 'zr-state 1\nrcpt 0 failed 1 - 550 no\n'
 out=$(bounce -t failure -k f1 "$db" 2>"$T/log")
 is "$out" '' 'a failed double bounce is dropped'
-like "$(cat "$T/log")" 'no notification' 'and logged'
+like "$(cat "$T/log")" 'notification=none reason="the message is a notification itself"' 'and logged'
 
 # Hostile and odd input.
 x=$(printf 'Message-ID: <a@b>\r\n X-Evil: 1\nSubject: x\n\nb\n' | inject -f alice@x.test bob@y.test)
