@@ -19,7 +19,7 @@ chmod 644 "${ZR_CONTROL:?}"/*
 
 qs --suspend smarthosts 10x >"$T/err" 2>&1
 is "$?" 100 'a bad duration: exit 100'
-ok 'with a message saying so' grep -q 'bad duration.*: 10x$' "$T/err"
+ok 'with a message saying so' grep -q 'bad duration.*: 10x"$' "$T/err"
 qs --suspend smarthosts 25h >/dev/null 2>&1
 is "$?" 100 'longer than a day: exit 100'
 qs --suspend "$(printf 'a%.0s' $(seq 201))" >"$T/err" 2>&1

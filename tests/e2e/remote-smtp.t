@@ -59,7 +59,7 @@ py_server drop --pipelining --drop-after-dot
 out=$(remote "host 127.0.0.1:$(port_of drop)\nfile $msg\nto <ok@x.test>\n\n")
 like "$out" 'Z4.4.2 127.0.0.1:[0-9]+ connection lost after the final dot: possible duplicate' \
 	'lost after the final dot: deferred, a possible duplicate'
-like "$(cat "$T/remote.err")" 'possible duplicate of ' 'and logged'
+like "$(cat "$T/remote.err")" 'warning: id=[^ ]+ host=[^ ]+ after="the final dot" reason="connection lost; possible duplicate"' 'and logged'
 
 py_server stall --pipelining --stall-after-dot
 s=$(date +%s)
@@ -73,7 +73,7 @@ g421=$TCP_PORT
 out=$(remote "host 127.0.0.1:$dead\nhost 127.0.0.1:$g421\nhost 127.0.0.1:$P\nfile $msg\nto <ok@x.test>\n\n")
 like "$out" "^H127.0.0.1:$P
 r250" 'a dead host and a 421 greeting: the third host took it'
-like "$(cat "$T/remote.err")" "127.0.0.1:$g421: greeting: 421 4.3.2 too busy" \
+like "$(cat "$T/remote.err")" "host=127.0.0.1:$g421 reason=\"greeting: 421 4.3.2 too busy\"" \
 	'the 421 greeting is logged'
 out=$(remote "host 127.0.0.1:$dead\nhost 127.0.0.1:$g421\nfile $msg\n\n")
 like "$out" "^H
