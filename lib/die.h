@@ -4,7 +4,7 @@
  *
  *   PROG: LEVEL: [id=ID ]FIELD[ FIELD...]
  *   zr-remote: warning: id=ID host=mx.b.test:25 reason="connection lost ..."
- *   zr-inject: fatal: reason="unable to open queue/tmp" error="Permission denied"
+ *   zr-smtpd: fatal: reason="unable to open queue" error="Permission denied"
  *
  * LEVEL is fatal, warning or info (usage lines carry the usage text
  * instead of fields). While die_set_id names a message, id=ID comes first
