@@ -47,7 +47,7 @@ ok 'zr_destination_queued 0' grep -qx \
 
 # Held by an operator: queued counts them, suspended_by says who.
 as_user zr-qstat --suspend smarthosts 10m >/dev/null
-log_has 10 'smarthosts: suspended for 600 s: rule operator$'
+log_has 10 'event=shaping dest=smarthosts action=suspended for=600s rule=operator$'
 inj ok4@x.test
 inj ok5@x.test
 DEST_RE='^smarthosts inflight=0 pending=2 .* queued=2 .* delivered_total=4 .* suspended_by=operator$'
