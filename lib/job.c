@@ -507,3 +507,12 @@ job_journal_close(struct job_journal *jj)
 	jj->fd = -1;
 	jj->name[0] = '\0';
 }
+
+const char *
+job_msgid(const struct job_req *j)
+{
+	const char *f = j->file.s != NULL ? j->file.s : "";
+	const char *slash = strrchr(f, '/');
+
+	return j->id[0] != '\0' ? j->id : slash != NULL ? slash + 1 : f;
+}

@@ -105,6 +105,8 @@ int job_read(struct buf *in, struct job_req *);
 /* Read a job from the first n bytes of p; *used gets what it took. */
 int job_readb(const char *p, size_t n, struct job_req *, size_t *used);
 void job_req_free(struct job_req *);
+/* The job's message for the log: its id, or else its file's name. */
+const char *job_msgid(const struct job_req *);
 
 /* Append one report record to out; NUL and LF in p become '?'. */
 int job_rec(struct zs *out, enum job_letter, const char *p, size_t n);

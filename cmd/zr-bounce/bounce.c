@@ -180,21 +180,21 @@ load(struct job *j)
 	r = queue_locate(&j->q, j->c->id, &where);
 	if (r != 1) {
 		if (r == 0)
-			warn_x("no such message: ", j->c->id);
+			warn_x("no such message");
 		else
-			warn_sys("unable to search the queue for ", j->c->id);
+			warn_sys("unable to search the queue");
 		return r == 0 ? ZR_PERM : ZR_TEMP;
 	}
 	fd = queue_openmsg(&j->q, where, j->c->id);
 	if (fd == -1) {
-		warn_sys("unable to open ", j->c->id);
+		warn_sys("unable to open the message");
 		return ZR_TEMP;
 	}
 	ok = envelope_read(&j->e, fd) &&
 	    envelope_read_content(&j->e, fd, &j->content);
 	close(fd);
 	if (!ok) {
-		warn_sys("unable to read ", j->c->id);
+		warn_sys("unable to read the message");
 		return errno == EPROTO ? ZR_PERM : ZR_TEMP;
 	}
 	r = queue_state_read(&j->q, j->c->id, &raw);
@@ -452,6 +452,7 @@ bounce_run(const struct bounce_conf *c, struct buf *out)
 		code = EXIT_PERM;
 		goto out;
 	}
+	die_set_id(c->id);
 	if (!controls(&j) ||
 	    control_readulong("lifetime", &lifetime, LIFETIME_DEFAULT) == -1) {
 		warn_sys("unable to read control files in ", control_dir());
@@ -476,18 +477,18 @@ bounce_run(const struct bounce_conf *c, struct buf *out)
 	if (r == -1)
 		goto out;
 	if (r == 0) {
-		log_info("id=", c->id, " no notification: the message is a "
-		    "notification itself event=", kind_names[c->kind]);
+		log_info("event=", kind_names[c->kind], " notification=none "
+		    "reason=\"the message is a notification itself\"");
 		code = EXIT_OK;
 		goto out;
 	}
 	r = claim(&j);
 	if (r == -1) {
-		warn_sys("unable to record the notification for ", c->id);
+		warn_sys("unable to record the notification");
 		goto out;
 	}
 	if (r == 0 && !write_report(&j)) {
-		warn_sys("unable to queue the notification for ", c->id);
+		warn_sys("unable to queue the notification");
 		goto out;
 	}
 	if (r == 0)

@@ -696,6 +696,7 @@ queue_message(struct inject *in, struct buf *b)
 		    in->conf->queuedir);
 	}
 	memcpy(in->id, w.id, sizeof in->id);
+	die_set_id(in->id);
 	if (!give_to_queue(in, w.fd)) {
 		code = fail_sys(EX_TEMPFAIL, "unable to give the file to the "
 		    "owner of ", in->conf->queuedir);

@@ -539,8 +539,7 @@ forward(struct local *l, const char *rcpt)
 	}
 	ok = qwrite_commit(&w, f.prio);
 	if (ok)
-		log_info("id=", l->e.id[0] ? l->e.id : "?", " forwarded for <",
-		    rcpt, "> as id=", w.id);
+		log_info("rcpt=<", rcpt, "> forwarded=", w.id);
 out:
 	envelope_free(&f);
 	return ok;
@@ -730,6 +729,7 @@ local_run(const struct local_conf *c, struct buf *out)
 		    (lk = queue_openfile(AT_FDCWD, j.file.s)) != -1)
 			(void)flock(lk, LOCK_SH);
 		rep.len = 0;
+		die_set_id(job_msgid(&j));
 		do_job(&l, &j, &rep);
 		/* Without memory the report is cut short: zr-send defers. */
 		r = job_report_send(&l.q, &jj, &j, &rep, out);

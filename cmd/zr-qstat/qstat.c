@@ -429,8 +429,8 @@ check_stray(struct check *ck, bool state, const char *name, const char *kind)
 		warn_sys("unable to set aside ", from, "/", name);
 		return;
 	}
-	log_info("id=", name, r == 1 ? " set aside from " : " removed from ",
-	    from, r == 1 ? " to bad/" : "");
+	log_info("id=", name, r == 1 ? " action=set-aside to=bad" :
+	    " action=removed", " from=", from);
 	ck->fixed++;
 }
 
@@ -479,7 +479,8 @@ state_orphan(const char *name, void *ctx)
 	/* What zr-send's cleanup does too: the message is gone for good. */
 	if (ck->c->fix) {
 		if (queue_state_remove(ck->q, name)) {
-			log_info("id=", name, " orphan state file removed");
+			log_info("id=", name, " action=removed "
+			    "what=orphan-state-file");
 			ck->fixed++;
 		} else {
 			warn_sys("unable to remove state/", name);
@@ -544,9 +545,8 @@ check_dup(struct check *ck, const struct item *it, size_t n)
 			warn_x("not fixed: ", it[i].id, " is being delivered; ",
 			    "try again after the attempt");
 		} else if (queue_set_aside(ck->q, it[i].dir, it[i].id)) {
-			log_info("id=", it[i].id, " set aside from ",
-			    queue_dir_name(it[i].dir),
-			    " to bad/, a copy stays in ",
+			log_info("id=", it[i].id, " action=set-aside to=bad "
+			    "from=", queue_dir_name(it[i].dir), " kept=",
 			    queue_dir_name(it[keep].dir));
 			ck->fixed++;
 		} else {
@@ -625,8 +625,8 @@ check(const struct qstat_conf *c, struct queue *q, struct buf *o)
 		ck.problems++;
 		if (c->fix) {
 			if (queue_set_aside(q, it->dir, it->id)) {
-				log_info("id=", it->id, " set aside from ",
-				    queue_dir_name(it->dir), " to bad/");
+				log_info("id=", it->id, " action=set-aside "
+				    "to=bad from=", queue_dir_name(it->dir));
 				ck.fixed++;
 			} else {
 				warn_sys("unable to set aside ", it->id);

@@ -224,7 +224,8 @@ myself(struct remote *r, const struct route_host *h, const char *a,
 	    zs_cats(&r->why, " loops back to myself (") &&
 	    zs_cats(&r->why, a) && zs_cats(&r->why, b) &&
 	    zs_cats(&r->why, c) && zs_catc(&r->why, ')') && zs_0(&r->why))
-		warn_x(r->why.s);
+		warn_x("host=", h->key, " reason=", DIE_Q,
+		    r->why.s + strlen(h->key) + 2);
 	else
 		wire_why(r, h->key, "mail loops back to myself", "");
 	r->looped = true;

@@ -86,7 +86,7 @@ mtasts_apply(const struct remote_conf *conf, struct job_req *j,
     const char *rcpts, struct zs *why)
 {
 	char domain[STS_NAME_MAX + 1];
-	const char *at = strrchr(rcpts, '@'), *id = strrchr(j->file.s, '/');
+	const char *at = strrchr(rcpts, '@');
 	struct sts_cache c;
 	struct queue q;
 	long long now = (long long)time(NULL);
@@ -138,8 +138,7 @@ mtasts_apply(const struct remote_conf *conf, struct job_req *j,
 			    " mta-sts=", sts_mode_name(c.policy.mode),
 			    " policy_id=", c.id, c.policy.mode == STS_ENFORCE ?
 			    " result=skipped" : " result=delivering",
-			    " reason=\"the MX host matches no mx pattern\"",
-			    " id=", id != NULL ? id + 1 : j->file.s);
+			    " reason=\"the MX host matches no mx pattern\"");
 			if (c.policy.mode == STS_ENFORCE)
 				continue;
 		} else if (c.policy.mode == STS_ENFORCE &&

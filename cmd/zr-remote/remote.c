@@ -320,6 +320,11 @@ remote_run(const struct remote_conf *c, struct buf *in, struct buf *out)
 			code = EXIT_TEMP;
 			break;
 		}
+		/*
+		 * Every line of this job names its message, the id the job
+		 * gives or else its file's name; it stays for the QUIT after.
+		 */
+		die_set_id(job_msgid(&j));
 		g = do_job(&r, &j);
 		job_req_free(&j);
 		if (!g) {

@@ -249,7 +249,7 @@ starttls_offer(struct remote *r, const struct route_host *h,
 		return STARTTLS_REFUSED;
 	}
 	/* may: nothing was negotiated; go on plain. */
-	warn_x(h->key, ": STARTTLS refused, going on without TLS (tls=may): ",
-	    t);
+	warn_x("host=", h->key, " tls=may reply=", DIE_Q, t, " reason=", DIE_Q,
+	    "STARTTLS refused, going on without TLS");
 	return STARTTLS_PLAIN;
 }

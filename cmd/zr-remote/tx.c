@@ -396,8 +396,8 @@ tx_dot(struct tx *t, struct result *res, bool bdat)
 		    timeoutio_deadline(0) >= r->deadline;
 
 		/* RFC 1047: the server may have taken it. */
-		warn_x(r->key, ": connection lost after ", end, ": ",
-		    "possible duplicate of ", t->e->id);
+		warn_x("host=", r->key, " after=", DIE_Q, end, " reason=",
+		    DIE_Q, "connection lost; possible duplicate");
 		res->ml = JOB_MSG_TEMP;
 		if (!wire_text(&res->mt, "4.4.2 ", r->key) ||
 		    !zs_cats(&res->mt, late ? ": no reply to " :

@@ -16,10 +16,11 @@ wire_reply(struct remote *r, const char *what)
 			char t[SMTPREPLY_TEXT_MAX + 1];
 
 			smtpreply_text(&r->reply, t);
-			warn_x(r->key, ": odd reply to ", what,
-			    r->reply.overflow ? " (too long)" :
-			    r->reply.malformed ? " (no code)" :
-			    " (codes differ; the last counts)", ": ", t);
+			warn_x("host=", r->key, " what=", DIE_Q, what,
+			    " reply=", DIE_Q, t, " reason=", DIE_Q,
+			    r->reply.overflow ? "odd reply (too long)" :
+			    r->reply.malformed ? "odd reply (no code)" :
+			    "odd reply (codes differ; the last counts)");
 		}
 		return 1;
 	}
@@ -72,7 +73,9 @@ wire_unsolicited(struct remote *r, const char *after)
 	    zs_cats(&r->why, "reply after ") && zs_cats(&r->why, after) &&
 	    zs_cats(&r->why, ": ") && zs_cats(&r->why, what) &&
 	    zs_0(&r->why))
-		warn_x(r->why.s, "; connection dropped");
+		warn_x("host=", r->key, " after=", DIE_Q, after, " reply=",
+		    DIE_Q, what, " reason=\"unsolicited reply; connection "
+		    "dropped\"");
 	else
 		wire_why(r, r->key, "unsolicited reply after ", after);
 	return true;
@@ -93,7 +96,9 @@ wire_why(struct remote *r, const char *host, const char *a, const char *b)
 		zs_0(&r->why);
 	else
 		r->why.len = 0;
-	warn_x(r->why.len ? r->why.s : "out of memory");
+	/* why is "host: text" for the report; the log has host= apart. */
+	warn_x("host=", host, " reason=", DIE_Q, r->why.len ?
+	    r->why.s + strlen(host) + 2 : "out of memory");
 }
 
 /* An error number in words; ETIME is the transaction's deadline. */

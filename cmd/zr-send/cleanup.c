@@ -198,7 +198,8 @@ cleanup_turn(struct send *s, long long now)
 	if (cleanup_step(c, &s->q))
 		return;
 	if ((c->removed > 0 || c->tmp > 0 || c->orphaned > 0) &&
-	    zs_cats(&l, "info cleanup: removed=") && log_num(&l, c->removed) &&
+	    log_begin(&l, "info", NULL) &&
+	    zs_cats(&l, "event=cleanup removed=") && log_num(&l, c->removed) &&
 	    zs_cats(&l, " tmp=") && log_num(&l, (unsigned long long)c->tmp) &&
 	    zs_cats(&l, " orphan_state=") && log_num(&l, c->orphaned) &&
 	    zs_cats(&l, " slices=") && log_num(&l, c->slices) &&

@@ -89,7 +89,8 @@ limit_parked(struct send *s, const struct msg *m)
 
 	for (i = 0; i < m->nparked; i++) {
 		if (!parked_add(&s->parked, m->id, m->parked[i], &added)) {
-			warn_sys("unable to count parked ", m->id);
+			warn_sys("id=", m->id,
+			    " reason=\"unable to count it as parked\"");
 			continue;
 		}
 		s->shape.d[m->parked[i]].nparked += added;
@@ -182,20 +183,21 @@ limit_start(struct send *s, const struct job *j, struct child *c,
 	shape_take(&lim.msgrate, &d->msg_tat, now);
 }
 
-/* "shaping: DEST: WHAT for N s: rule RULE" */
+/* "zr-send: info: event=shaping dest=DEST action=WHAT for=Ns rule=RULE" */
 static void
 log_change(const struct shape_dest *d, const char *what,
     const struct shaping_rate *rate, long long ms, const char *rule)
 {
 	struct zs l = ZS_INIT;
 
-	if (zs_cats(&l, "shaping: ") && zs_cats(&l, d->key) &&
-	    zs_cats(&l, ": ") && zs_cats(&l, what) &&
+	if (log_begin(&l, "info", NULL) && zs_cats(&l, "event=shaping dest=") &&
+	    zs_cats(&l, d->key) && zs_cats(&l, " action=") &&
+	    zs_cats(&l, what) &&
 	    (rate == NULL || (zs_catulong(&l, rate->n) && zs_catc(&l, '/') &&
 	    zs_catulong(&l, rate->ms) && zs_cats(&l, "ms"))) &&
-	    zs_cats(&l, " for ") && zs_catulong(&l,
-	    (unsigned long long)(ms + 999) / 1000) && zs_cats(&l, " s: rule ") &&
-	    zs_cats(&l, rule))
+	    zs_cats(&l, " for=") && zs_catulong(&l,
+	    (unsigned long long)(ms + 999) / 1000) && zs_catc(&l, 's') &&
+	    log_q(&l, "rule", rule))
 		log_line(&l);
 	zs_free(&l);
 }
@@ -273,10 +275,10 @@ limit_reply(struct send *s, const struct job *j, const struct job_report *r,
 	}
 	(void)shape_apply(d, x, now);
 	if (x->action == SHAPERULE_CONNECTIONS) {
-		char n[FMT_ULONG + 13];
+		char n[FMT_ULONG + 25];
 
-		memcpy(n, "connections=", 12);
-		n[12 + fmt_ulong(n + 12, x->connections)] = '\0';
+		memcpy(n, "connections connections=", 24);
+		n[24 + fmt_ulong(n + 24, x->connections)] = '\0';
 		log_change(d, n, NULL, (long long)x->for_ms, x->text);
 	} else
 		log_change(d, what[x->action], x->action == SHAPERULE_THROTTLE ?

@@ -40,14 +40,14 @@ load_stray_aside(struct send *s, enum queue_dir d, bool state,
 			if (s->stuck[i] == h)
 				return;
 		s->stuck[s->nstuck++ % SEND_STUCK] = h;
-		warn_sys("unable to set aside ", from, "/", name,
-		    ", not a regular file");
+		warn_sys("id=", name, " event=stray from=", from,
+		    " reason=\"unable to set aside, not a regular file\"");
 		return;
 	}
-	if (zs_cats(&l, "warning: msg ") && zs_cats(&l, name) &&
-	    zs_cats(&l, ": not a regular file (") && zs_cats(&l, kind) &&
-	    zs_cats(&l, r == 1 ? "), set aside in bad/ from=" :
-	    "), removed from=") && zs_cats(&l, from))
+	if (log_begin(&l, "warning", name) &&
+	    zs_cats(&l, "event=stray kind=") && zs_cats(&l, kind) &&
+	    zs_cats(&l, r == 1 ? " action=set-aside to=bad from=" :
+	    " action=removed from=") && zs_cats(&l, from))
 		log_line(&l);
 	zs_free(&l);
 }
@@ -160,13 +160,14 @@ load_set_aside(struct send *s, const char *id, enum queue_dir from)
 	unsigned long long ino = log_ino(&s->q, from, id);
 
 	if (queue_set_aside(&s->q, from, id)) {
-		if (zs_cats(&l, "warning: ") && log_msg(&l, ino) &&
-		    zs_cats(&l, ": damaged envelope, set aside in bad/") &&
-		    zs_cats(&l, " from=") &&
-		    zs_cats(&l, queue_dir_name(from)) && log_id(&l, id))
+		if (log_begin(&l, "warning", id) && zs_cats(&l, "ino=") &&
+		    log_num(&l, ino) && zs_cats(&l, " event=damaged "
+		    "action=set-aside to=bad from=") &&
+		    zs_cats(&l, queue_dir_name(from)))
 			log_line(&l);
 	} else {
-		warn_sys("unable to set aside damaged ", id);
+		warn_sys("id=", id, " event=damaged reason=\"unable to set "
+		    "aside\"");
 	}
 	zs_free(&l);
 }
@@ -184,7 +185,8 @@ wait_one(const char *id, void *ctx)
 
 	w->active++;
 	if (!results_wait(&w->s->q, id, w->deadline) && errno != ENOENT)
-		warn_sys("a delivery of the last run still holds active/", id);
+		warn_sys("id=", id, " reason=\"a delivery of the last run "
+		    "still holds it in active/\"");
 	return 1;
 }
 
@@ -235,15 +237,16 @@ recover_one(const char *id, void *ctx)
 	}
 	/* What deliverers recorded before the crash is not sent again. */
 	if (!results_fold(&s->res, &s->q, id, &folded))
-		warn_sys("unable to fold the recorded results of ", id,
-		    "; they may be sent again");
+		warn_sys("id=", id, " reason=\"unable to fold the recorded "
+		    "results; they may be sent again\"");
 	else if (folded > 0 && zs_cats(&l, "recovered ") && log_msg(&l, ino) &&
 	    zs_cats(&l, ": delivered before the crash rcpts=") &&
 	    log_num(&l, folded) && log_id(&l, id))
 		log_line(&l);
 	l.len = 0;
 	if (!queue_move_nosync(&s->q, id, QD_ACTIVE, queue_todo(p))) {
-		warn_sys("unable to recover active/", id);
+		warn_sys("id=", id, " reason=\"unable to recover it from "
+		    "active/\"");
 		return 1;
 	}
 	s->sync_dir[queue_todo(p)] = true;
@@ -300,7 +303,8 @@ load_deferred_one(struct send *s, const char *id)
 		    state_next(s, id, e.nrcpt)))
 			s->load.found++;
 		else
-			warn_sys("unable to remember deferred ", id);
+			warn_sys("id=", id, " reason=\"unable to remember it "
+			    "deferred\"");
 	}
 	envelope_free(&e);
 }
@@ -367,8 +371,9 @@ load_deferred_end(struct send *s, bool complete)
 		s->next_qrun = clock_ms() +
 		    (long long)s->conf->queueinterval * 1000;
 	/* The first read, and the long ones: one line each. */
-	if ((l->first_done && l->slices < 2) || !zs_cats(&t,
-	    "info deferred scan: messages=") || !log_num(&t, l->found) ||
+	if ((l->first_done && l->slices < 2) || !log_begin(&t, "info", NULL) ||
+	    !zs_cats(&t, "event=deferred-scan messages=") ||
+	    !log_num(&t, l->found) ||
 	    !zs_cats(&t, " slices=") || !log_num(&t, l->slices) ||
 	    !zs_cats(&t, " ms=") ||
 	    !log_num(&t, (unsigned long long)(clock_ms() - l->started)) ||

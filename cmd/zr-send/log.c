@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "die.h"
 #include "log.h"
 
 void
@@ -11,6 +12,20 @@ log_line(struct zs *l)
 	if (zs_catc(l, '\n'))
 		(void)!write(2, l->s, l->len);
 	l->len = 0;
+}
+
+int
+log_begin(struct zs *l, const char *level, const char *id)
+{
+	return die_catprefix(l, level) && (id == NULL ||
+	    (zs_cats(l, "id=") && zs_cats(l, id) && zs_catc(l, ' ')));
+}
+
+int
+log_q(struct zs *l, const char *key, const char *v)
+{
+	return zs_catc(l, ' ') && zs_cats(l, key) && zs_catc(l, '=') &&
+	    die_catq(l, v);
 }
 
 int

@@ -23,7 +23,8 @@ static void
 defer_add(struct send *s, const char *id, enum queue_prio p, long long next)
 {
 	if (!sched_defer(&s->sched, id, p, next))
-		warn_sys("unable to remember deferred ", id);
+		warn_sys("id=", id, " reason=\"unable to remember it "
+		    "deferred\"");
 }
 
 void
@@ -125,7 +126,7 @@ looping(struct send *s, int fd, const struct envelope *e, const char *id,
 	    !log_num(why, s->conf->maxhops) || !zs_cats(why, " (maxhops)") ||
 	    !zs_0(why))
 		return "5.4.6 mail loop: too many hops (maxhops)";
-	warn_x("msg ", id, ": ", why->s + 6, "; not delivered");
+	warn_x("id=", id, " delivered=no reason=", DIE_Q, why->s + 6);
 	return why->s;
 }
 
@@ -189,7 +190,8 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 		if (r == -1)
 			load_state_stray_found(s, id);
 		if (r == 1)
-			warn_x("damaged state/", id, ": starting afresh");
+			warn_x("id=", id, " reason=\"damaged state file: "
+			    "starting afresh\"");
 		if (!qstate_init(&m->st, m->env.nrcpt))
 			goto back;
 	}
@@ -199,7 +201,8 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 	    prio, from)) {
 		msg_free(m);
 		if (!queue_move_nosync(&s->q, id, QD_ACTIVE, from))
-			warn_sys("unable to put back active/", id);
+			warn_sys("id=", id, " reason=\"unable to put it back "
+			    "from active/\"");
 		return 1;
 	}
 	m->inplay = calloc(m->env.nrcpt ? m->env.nrcpt : 1, 1);
@@ -224,7 +227,8 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 	*out = m;
 	return 1;
 back:
-	warn_sys("trouble starting ", id, "; will try again");
+	warn_sys("id=", id, " reason=\"trouble starting; will try "
+	    "again\"");
 	zs_free(&t);
 	zs_free(&l);
 	if (m != NULL)
@@ -434,26 +438,26 @@ park(struct send *s, struct msg *m, long long now)
 	m->st.next = park_next(s, m, now);
 	if (!qstate_format(&m->st, &t) ||
 	    !queue_state_write(&s->q, m->id, t.s, t.len))
-		warn_sys("unable to write state/", m->id,
-		    "; parked all the same");
+		warn_sys("id=", m->id, " reason=\"unable to write its state "
+		    "file; parked all the same\"");
 	zs_free(&t);
 	if (!queue_move_nosync(&s->q, m->id, QD_ACTIVE, QD_DEFERRED)) {
-		warn_sys("trouble moving ", m->id, " to deferred; left in "
-		    "active/");
+		warn_sys("id=", m->id, " reason=\"trouble moving it to "
+		    "deferred; left in active/\"");
 		msg_free(m);
 		return;
 	}
 	s->sync_dir[QD_DEFERRED] = true;
 	defer_add(s, m->id, m->prio, m->st.next);
 	limit_parked(s, m);
-	if (zs_cats(&l, "held ") && log_msg(&l, m->ino) &&
-	    zs_cats(&l, ": next attempt in ") &&
+	if (log_begin(&l, "info", m->id) && zs_cats(&l, "event=held ino=") &&
+	    log_num(&l, m->ino) && zs_cats(&l, " wait=") &&
 	    log_num(&l, (unsigned long long)(m->st.next > now ?
 	    m->st.next - now : 0)) && zs_cats(&l, "s next=") &&
 	    log_num(&l, (unsigned long long)m->st.next) &&
 	    zs_cats(&l, " attempts=") && log_num(&l, m->st.attempts) &&
 	    zs_cats(&l, " dest=") &&
-	    zs_cats(&l, s->shape.d[m->park_dest].key) && log_id(&l, m->id))
+	    zs_cats(&l, s->shape.d[m->park_dest].key))
 		log_line(&l);
 	zs_free(&l);
 	msg_free(m);
@@ -603,11 +607,11 @@ disk_trouble(struct send *s, const char *id, long long now)
 	if (s->unsaved_warned != 0 && now - s->unsaved_warned < 60)
 		return;
 	s->unsaved_warned = now;
-	if (zs_cats(&l, "warning: unable to write state/ (") &&
-	    zs_cats(&l, strerror(e)) && zs_cats(&l, "); messages kept in "
-	    "deferred/ and their results in memory, unsaved=") &&
+	if (log_begin(&l, "warning", id) && zs_cats(&l, "unsaved=") &&
 	    log_num(&l, s->nunsaved) && zs_cats(&l, " failures=") &&
-	    log_num(&l, s->unsaved_failures) && log_id(&l, id))
+	    log_num(&l, s->unsaved_failures) && zs_cats(&l, " reason=\""
+	    "unable to write state/; messages kept in deferred/ and their "
+	    "results in memory\"") && log_q(&l, "error", strerror(e)))
 		log_line(&l);
 	s->unsaved_failures = 0;
 	zs_free(&l);
@@ -629,8 +633,8 @@ unsaved_keep(struct send *s, struct msg *m, long long now)
 			m->at = QD_DEFERRED;
 			s->sync_dir[QD_DEFERRED] = true;
 		} else {
-			warn_sys("trouble moving ", m->id, " to deferred; "
-			    "left in active/");
+			warn_sys("id=", m->id, " reason=\"trouble moving it "
+			    "to deferred; left in active/\"");
 		}
 	}
 	m->retry_at = now + UNSAVED_RETRY;
@@ -639,7 +643,7 @@ unsaved_keep(struct send *s, struct msg *m, long long now)
 			return;
 	if (!grow(&s->unsaved, &s->capunsaved, s->nunsaved + 1)) {
 		/* Then as before: state/ has the last results it took. */
-		warn_sys("unable to remember ", m->id);
+		warn_sys("id=", m->id, " reason=\"unable to remember it\"");
 		msg_free(m);
 		return;
 	}
@@ -688,9 +692,9 @@ settle(struct send *s, struct msg *m, long long now)
 			s->unsaved[i] = s->unsaved[--s->nunsaved];
 	if (m->at != m->to &&
 	    !queue_move_nosync(&s->q, m->id, m->at, m->to)) {
-		warn_sys("trouble moving ", m->id, " to ",
-		    queue_dir_name(m->to), "; left in ",
-		    queue_dir_name(m->at));
+		warn_sys("id=", m->id, " to=", queue_dir_name(m->to),
+		    " at=", queue_dir_name(m->at),
+		    " reason=\"trouble moving it; left where it is\"");
 		/* In deferred/ it is retried; active/ waits for a restart. */
 		if (m->at == QD_DEFERRED)
 			defer_add(s, m->id, m->prio, m->st.next);

@@ -145,7 +145,8 @@ notify_load_name(struct notify_set *ns, struct queue *q, const char *name)
 	if (queue_stat(q, d, id, &st) == 1)
 		ino = (unsigned long long)st.st_ino;
 	if (!add(ns, name, ino, 0))
-		warn_sys("unable to remember state/", name);
+		warn_sys("id=", id, " record=state/", name,
+		    " reason=\"unable to remember it\"");
 }
 
 /* The record's "kind" and "rcpts" fields as zr-bounce's arguments. */
@@ -520,7 +521,8 @@ record(struct send *s, struct msg *m, const char *kind, const char *key,
 	if (notify_record(&s->notes, &s->q, m->id, m->ino, kind, key, pick,
 	    m->env.nrcpt))
 		return true;
-	warn_sys("unable to record a notification for ", m->id);
+	warn_sys("id=", m->id, " reason=\"unable to record a "
+	    "notification\"");
 	return false;
 }
 

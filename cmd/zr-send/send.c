@@ -299,7 +299,8 @@ reload(struct send *s)
 		mx_open(&s->mx, s->conf);
 		shape_relimit(&s->shape, &s->conf->shaping);
 		dns_signals(s);
-		if (zs_cats(&l, "info: controls reread"))
+		if (log_begin(&l, "info", NULL) &&
+		    zs_cats(&l, "event=controls-reread"))
 			log_line(&l);
 		zs_free(&l);
 	}
@@ -338,8 +339,9 @@ stop_begin(struct send *s, long long now)
 	s->stop_deadline = now + (long long)s->conf->shutdowntimeout * 1000;
 	stop_pending(s);
 	load_abort(s);
-	if (zs_cats(&l, "status: stopping; waiting for ") &&
-	    log_num(&l, child_busy(s)) && zs_cats(&l, " deliveries"))
+	if (log_begin(&l, "info", NULL) &&
+	    zs_cats(&l, "event=stopping deliveries=") &&
+	    log_num(&l, child_busy(s)))
 		log_line(&l);
 	zs_free(&l);
 }

@@ -19,17 +19,18 @@ struct found {
 	bool failed;		/* out of memory: keep what holds now */
 };
 
-/* "shaping: DEST: suspended for N s: rule operator", as limit.c's. */
+/* "... event=shaping dest=DEST action=suspended for=Ns rule=operator" */
 static void
 log_op(const struct shape_dest *d, long long ms)
 {
 	struct zs l = ZS_INIT;
 
-	if (zs_cats(&l, "shaping: ") && zs_cats(&l, d->key) &&
-	    (ms > 0 ? zs_cats(&l, ": suspended for ") &&
+	if (log_begin(&l, "info", NULL) && zs_cats(&l, "event=shaping dest=") &&
+	    zs_cats(&l, d->key) &&
+	    (ms > 0 ? zs_cats(&l, " action=suspended for=") &&
 	    log_num(&l, (unsigned long long)(ms + 999) / 1000) &&
-	    zs_cats(&l, " s") : zs_cats(&l, ": resumed")) &&
-	    zs_cats(&l, ": rule operator"))
+	    zs_catc(&l, 's') : zs_cats(&l, " action=resumed")) &&
+	    zs_cats(&l, " rule=operator"))
 		log_line(&l);
 	zs_free(&l);
 }

@@ -279,7 +279,7 @@ smtpd_do_starttls(struct smtpd_session *s, const char *arg, size_t n)
 		char num[FMT_ULONG];
 
 		num[fmt_ulong(num, early)] = '\0';
-		log_info("client=", s->conf->client, " starttls discarded=",
+		log_info("client=", s->conf->client, " starttls_discarded=",
 		    num);
 		buf_seek(&s->in, early);
 	}
@@ -543,10 +543,10 @@ smtpd_serve(struct smtpd_session *s)
 		tls[0] = ' ';
 		s->tlsops->describe(s, tls + 1, sizeof tls - 1);
 	}
-	log_info("end client=", s->conf->client,
+	log_info("event=end client=", s->conf->client,
 	    s->conf->remotehost ? " host=" : "",
 	    s->conf->remotehost ? s->conf->remotehost : "",
-	    " helo=", s->helo.len ? s->helo.s : "-", tls,
+	    " helo=", DIE_Q, s->helo.len ? s->helo.s : "-", tls,
 	    s->authuser.len ? " user=" : "",
 	    s->authuser.len ? s->authuser.s : "", " msgs=", msgs,
 	    " result=", result);

@@ -56,7 +56,7 @@ handoff_ready(struct smtpd_session *s)
 		char num[FMT_ULONG];
 
 		num[fmt_ulong(num, early)] = '\0';
-		log_info("client=", s->conf->client, " starttls discarded=",
+		log_info("client=", s->conf->client, " starttls_discarded=",
 		    num);
 	}
 	if (!buf_flush(&s->out))

@@ -101,7 +101,7 @@ log_message(struct smtpd_session *s, const struct smtpd_data *d,
 	size[fmt_ulong(size, d->stored)] = '\0';
 	if (r == NULL) {
 		log_info("id=", id, " client=", s->conf->client, " helo=",
-		    s->helo.s, s->authuser.len ? " user=" : "",
+		    DIE_Q, s->helo.s, s->authuser.len ? " user=" : "",
 		    s->authuser.len ? s->authuser.s : "", " from=<",
 		    s->env.sender, "> to=", to.s, " size=", size,
 		    " priority=", queue_prio_name(s->env.prio),
@@ -109,10 +109,10 @@ log_message(struct smtpd_session *s, const struct smtpd_data *d,
 	} else {
 		size[fmt_ulong(size, d->size)] = '\0';
 		code[fmt_ulong(code, (unsigned long long)r->code)] = '\0';
-		log_info("client=", s->conf->client, " helo=", s->helo.s,
-		    " from=<", s->env.sender, "> to=", to.s, " size=", size,
-		    " result=", result, " reject=", code, " ", r->esc,
-		    " reason=\"", r->text, "\"");
+		log_info("client=", s->conf->client, " helo=", DIE_Q,
+		    s->helo.s, " from=<", s->env.sender, "> to=", to.s,
+		    " size=", size, " result=", result, " reject=", code,
+		    " esc=", r->esc, " reason=", DIE_Q, r->text);
 	}
 	zs_free(&to);
 }
@@ -286,6 +286,7 @@ smtpd_msg_drop(struct smtpd_session *s)
 	free(m);
 	s->msg = NULL;
 	s->rating = false;
+	die_set_id(NULL);
 }
 
 /*
@@ -310,6 +311,8 @@ msg_open(struct smtpd_session *s, bool raw)
 	/* Ours to sign: mail of relay and authenticated clients only. */
 	m->w.sign = smtpd_may_relay(s);
 	memcpy(s->env.id, m->w.id, sizeof m->w.id);
+	/* Lines until the transaction ends are about this message. */
+	die_set_id(s->env.id);
 	s->env.arrival = (long long)time(NULL);
 	s->env.prio = PRIO_NORMAL;
 	if (!envelope_set(&s->env.client, s->conf->client) ||
@@ -404,6 +407,7 @@ msg_end(struct smtpd_session *s)
 	s->quietlog = false;
 	free(m);
 	s->msg = NULL;
+	die_set_id(NULL);
 	smtpd_tx_reset(s);
 	smtpd_enter(s, ST_READY);
 	return ok;

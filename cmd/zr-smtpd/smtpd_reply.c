@@ -173,10 +173,10 @@ smtpd_reply(struct smtpd_session *s, enum smtpd_reply_id id,
 			verb_of(&s->line, verb);
 		code[fmt_ulong(code, (unsigned long long)r->code)] = '\0';
 		log_info("client=", s->conf->client, " reject=", code,
-		    r->esc != NULL ? " " : "", r->esc != NULL ? r->esc : "",
+		    r->esc != NULL ? " esc=" : "", r->esc != NULL ? r->esc : "",
 		    " cmd=", verb, s->logarg != NULL ? " arg=<" : "",
 		    s->logarg != NULL ? s->logarg : "",
-		    s->logarg != NULL ? ">" : "", " reason=\"", r->text, "\"");
+		    s->logarg != NULL ? ">" : "", " reason=", DIE_Q, r->text);
 	}
 	/* RFC 5321 4.2: these mean the client sent what it should not. */
 	if (r->code == 500 || r->code == 501 || r->code == 503 ||

@@ -49,8 +49,8 @@ tls_start(struct smtpd_session *s)
 	s->tls = tls_accept(s->tlsctx, s->in.fd, s->out.fd,
 	    (unsigned)s->conf->timeout, err, sizeof err);
 	if (s->tls == NULL) {
-		log_info("client=", s->conf->client, " tls=failed reason=\"",
-		    err, "\"");
+		log_info("client=", s->conf->client, " tls=failed reason=",
+		    DIE_Q, err);
 		return 0;
 	}
 	smtpd_tls_restart(s, tls_read, tls_write, s->tls);

@@ -167,7 +167,8 @@ sender_limit(struct smtpd_session *s, const char *sender)
 
 		cnt[fmt_ulong(cnt, over->count)] = '\0';
 		per[fmt_ulong(per, over->period)] = '\0';
-		log_info("client=", s->conf->client, " reject=450 4.7.1 cmd=MAIL",
+		log_info("client=", s->conf->client,
+		    " reject=450 esc=4.7.1 cmd=MAIL",
 		    " arg=<", sender, ">", s->authuser.len ? " user=" : "",
 		    s->authuser.len ? s->authuser.s : "", " senderlimit=",
 		    over->who, " limit=", cnt, "/", per,

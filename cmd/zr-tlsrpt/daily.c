@@ -130,7 +130,7 @@ lookup(struct dns *d, const char *domain, struct zs *rua, size_t *n)
 	case DNS_OK:
 		break;
 	case DNS_TEMP:
-		warn_x("domain=", domain, " unable to look up ", name, ": ",
+		warn_x("domain=", domain, " name=", name, " reason=", DIE_Q,
 		    d->why != NULL ? d->why : "temporary DNS failure");
 		r = -1;
 		goto out;
@@ -148,7 +148,8 @@ lookup(struct dns *d, const char *domain, struct zs *rua, size_t *n)
 			continue;
 		found++;
 		if (!tlsrpt_txt_parse(t, tn, &one, &k, &why)) {
-			warn_x("domain=", domain, " ", name, ": ", why);
+			warn_x("domain=", domain, " name=", name, " reason=",
+			    DIE_Q, why);
 			found++;	/* a bad one still counts: no report */
 			continue;
 		}
@@ -355,7 +356,7 @@ post(const struct daily_conf *c, struct dns *d, const char *domain,
 		    " result=posted");
 	else if (zs_0(&why))
 		warn_x("domain=", domain, " day=", c->day, " rua=", uri,
-		    " unable to post the report: ", why.len ? why.s :
+		    " result=failed reason=", DIE_Q, why.len ? why.s :
 		    "out of memory");
 out:
 	zs_free(&path);

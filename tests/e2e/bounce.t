@@ -152,7 +152,7 @@ like "$(cat "$(report "$(bounce -t failure -k f1 "$nb2" 2>/dev/null)")")" '^rcpt
 state "$db" 'zr-state 1\nrcpt 0 failed 1 - 550 no\n'
 out=$(bounce -t failure -k f1 "$db" 2>"$T/log")
 is "$out" '' 'a failed double bounce is dropped'
-like "$(cat "$T/log")" 'no notification' 'and logged'
+like "$(cat "$T/log")" 'notification=none reason="the message is a notification itself"' 'and logged'
 
 # Hostile and odd input.
 x=$(printf 'Message-ID: <a@b>\r\n X-Evil: 1\nSubject: x\n\nb\n' | inject -f alice@x.test bob@y.test)
@@ -200,7 +200,7 @@ is "$?" 0 'the queue passes --check'
 # Root would write the queue with its own rights: refused.
 if [ "$(id -u)" = 0 ]; then
 	out=$(printf '' | zr-bounce -q "$ZR_QUEUE" -t failure -k root1 "$id" 2>&1)
-	is "$?:$out" "111:zr-bounce: fatal: refusing to run as root: run it as the queue's owner" \
+	is "$?:$out" "111:zr-bounce: fatal: reason=\"refusing to run as root: run it as the queue's owner\"" \
 		'zr-bounce refuses to run as root (exit 111)'
 else
 	skip 'zr-bounce as root: the tests do not run as root'

@@ -153,7 +153,7 @@ printf 'From: a@example.test\nSubject: open\n\nx\n' |
 	as_user zr-inject -i -f a@example.test b@dest.test 2>"$T/open.err"
 is "$?" 75 'zr-inject: a key file of mode 0644 is a temporary failure'
 like "$(cat "$T/open.err")" \
-	"zr-dkim: fatal: unable to sign: $C/dkim line 3: key file $C/example.test.e1.key: the group or others may access it: chmod 600 it" \
+	"zr-dkim: fatal: reason=\"unable to sign: $C/dkim line 3: key file $C/example.test.e1.key: the group or others may access it: chmod 600 it\"" \
 	'which names the file, its line and the fix'
 swaks_to "$RELAY" "$T/m1"
 like "$(cat "$T/swaks.out")" '<\*\* *451 4\.3\.0' \

@@ -45,7 +45,7 @@ like "$out" '<\*\* 554 5\.4\.6 Message refused: too many hops' \
 	'and is refused at its end with 554 5.4.6'
 is "$(qcount todo/normal)" 1 'the looping message was not queued'
 is "$(qcount tmp)" 0 'nor left in tmp/'
-like "$(cat "$T"/.tcpserver.*.err)" 'result=rejected reject=554 5\.4\.6 reason="Message refused: too many hops' \
+like "$(cat "$T"/.tcpserver.*.err)" 'result=rejected reject=554 esc=5\.4\.6 reason="Message refused: too many hops' \
 	'the refusal is logged'
 msg "$T/mixed" 60 40
 like "$(send "$T/mixed")" '<\*\* 554 5\.4\.6' \

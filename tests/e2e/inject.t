@@ -102,7 +102,7 @@ clear_queue
 # --- errors -------------------------------------------------------------------
 printf 'Subject: x\n\nb\n' | inject >/dev/null 2>"$T/err"
 is "$?" 64 'no recipient: exit 64'
-like "$(cat "$T/err")" '^zr-inject: fatal: no recipients$' 'and says so'
+like "$(cat "$T/err")" '^zr-inject: fatal: reason="no recipients"$' 'and says so'
 printf 'Subject: x\n\nb\n' | inject 'bad..address@x.test' 2>"$T/err"
 is "$?" 64 'a bad address: exit 64'
 like "$(cat "$T/err")" 'bad address: bad..address@x.test' 'naming the address'

@@ -322,7 +322,7 @@ wait_for 10 grep -q 'status: ' "$T/send.log"
 run 'cat /etc/zr/me >> /etc/zr/localdomains'
 walk 'svc -h /etc/service/zr-send     # runit: sv hup; systemd: systemctl reload zr-send' >/dev/null
 kill -HUP "$SEND_PID"
-wait_for 10 grep -q 'controls reread' "$T/send.log"
+wait_for 10 grep -q 'event=controls-reread' "$T/send.log"
 walk "echo 'Subject: test' | sendmail -v root" >/dev/null
 out=$(printf 'Subject: test\n' |
 	env ZR_QUEUE="$R/var/spool/zr" ZR_CONTROL="$R/etc/zr" \

@@ -168,7 +168,7 @@ is "$(find "$mail/dave/new" "$mail/erin/new" -type f 2>/dev/null | wc -l | tr -d
 # Root would write mailboxes and the queue with its own rights: refused.
 if [ "$(id -u)" = 0 ]; then
 	out=$(printf '' | zr-local -q "$ZR_QUEUE" 2>&1)
-	is "$?:$out" "111:zr-local: fatal: refusing to run as root: run it as the queue's owner" \
+	is "$?:$out" "111:zr-local: fatal: reason=\"refusing to run as root: run it as the queue's owner\"" \
 		'zr-local refuses to run as root (exit 111)'
 else
 	skip 'zr-local as root: the tests do not run as root'

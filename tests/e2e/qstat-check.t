@@ -37,10 +37,10 @@ done
 ok 'and names the kind' grep -q "problem: deferred/$s2 is not a regular file (fifo)" "$T/err"
 ok '--check alone moves nothing' test -p "$ZR_QUEUE/deferred/$s2" -a -L "$ZR_QUEUE/todo/normal/$s1"
 qs -s "$s1" >/dev/null 2>"$T/err"
-is "$?:$(cat "$T/err")" "1:zr-qstat: warning: not a regular file: todo/normal/$s1 (zr-qstat --check --fix sets it aside)" \
+is "$?:$(cat "$T/err")" "1:zr-qstat: warning: reason=\"not a regular file: todo/normal/$s1 (zr-qstat --check --fix sets it aside)\"" \
 	'-s of a stray: exit 1, and says why'
 qs --hold "$s1" >/dev/null 2>"$T/err"
-is "$?:$(cat "$T/err")" "1:zr-qstat: warning: not a regular file: todo/normal/$s1 (zr-qstat --check --fix sets it aside)" \
+is "$?:$(cat "$T/err")" "1:zr-qstat: warning: reason=\"not a regular file: todo/normal/$s1 (zr-qstat --check --fix sets it aside)\"" \
 	'nor does an operation move it'
 list=$(qs -l all 2>/dev/null)
 ok 'a listing shows no stray' sh -c "! printf '%s' '$list' | grep -q 1700000000"

@@ -22,7 +22,7 @@ chmod 644 "${ZR_CONTROL:?}"/*
 
 qs --suspend smarthosts 10x >"$T/err" 2>&1
 is "$?" 100 'a bad duration: exit 100'
-ok 'with a message saying so' grep -q 'bad duration.*: 10x$' "$T/err"
+ok 'with a message saying so' grep -q 'bad duration.*: 10x"$' "$T/err"
 qs --suspend smarthosts 25h >/dev/null 2>&1
 is "$?" 100 'longer than a day: exit 100'
 qs --suspend "$(printf 'a%.0s' $(seq 201))" >"$T/err" 2>&1
@@ -51,7 +51,7 @@ i=0
 while [ $i -lt 5 ]; do inj "s$i@x.test"; i=$((i + 1)); done
 send_start
 ok 'zr-send logs the suspension: destination, duration, rule operator' \
-	log_has 10 '^shaping: smarthosts: suspended for 3[56][0-9][0-9] s: rule operator$'
+	log_has 10 '^zr-send: info: event=shaping dest=smarthosts action=suspended for=3[56][0-9][0-9]s rule=operator$'
 # Parked: back in deferred/, none pending in memory, all five queued.
 DEST_RE="^smarthosts inflight=0 pending=0 .*suspended_until=$until queued=5 .* suspended_by=operator$"
 shows() { zr-qstat --destinations >"$T/dests.out" 2>&1 &&
@@ -59,14 +59,14 @@ shows() { zr-qstat --destinations >"$T/dests.out" 2>&1 &&
 ok 'zr-qstat --destinations: suspended until then, five queued' \
 	wait_for 10 shows
 ok 'the five wait in deferred/' qhas deferred 5
-is "$(log_count '^held msg [0-9]+: .* dest=smarthosts id=')" 5 \
+is "$(log_count '^zr-send: info: id=[^ ]+ event=held ino=[0-9]+ .* dest=smarthosts$')" 5 \
 	'each logged as held for smarthosts'
 is "$(datas)" 0 'nothing was delivered'
 
 # A restart: the record stays, and so does the suspension.
 send_stop
 send_start
-two() { test "$(log_count 'smarthosts: suspended for .* rule operator$')" = 2; }
+two() { test "$(log_count 'dest=smarthosts action=suspended for=.* rule=operator$')" = 2; }
 ok 'after a restart zr-send reads it again' wait_for 10 two
 # zr-qstat(8): what waits in deferred/ is routed, and so counted, only
 # when it is tried again.
@@ -80,7 +80,7 @@ out=$(qs --resume smarthosts)
 is "$out" 'resumed smarthosts' '--resume says so'
 ok 'the record is gone' test ! -e "$ZR_QUEUE/suspend/smarthosts"
 ok 'zr-send logs the resumption' \
-	log_has 10 '^shaping: smarthosts: resumed: rule operator$'
+	log_has 10 '^zr-send: info: event=shaping dest=smarthosts action=resumed rule=operator$'
 # Parked before the restart, they are not known to be this destination's:
 # they wait for their time, or for a SIGALRM (zr-send(8)).
 ok 'parked before the restart, they wait for their time' qhas deferred 5
@@ -90,7 +90,7 @@ ok 'a SIGALRM delivers all five promptly' wait_for 15 has_datas 5
 # While it runs.
 qs --suspend smarthosts 30s >/dev/null
 ok 'a suspension while it runs is logged' \
-	log_has 10 'smarthosts: suspended for 30 s: rule operator$'
+	log_has 10 'dest=smarthosts action=suspended for=30s rule=operator$'
 inj late1@x.test
 inj late2@x.test
 DEST_RE='^smarthosts inflight=0 pending=0 .* queued=2 .* suspended_by=operator$'

@@ -29,7 +29,7 @@ raw extra-greet
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\n\n")
 like "$out" "^H~Tpolicy=may outcome=unreached~Z4\\.4\\.1 no host answered: 127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after the greeting: 250 2\\.0\\.0 unasked~$" \
 	'a reply after the greeting: the host is dropped, the message deferred'
-like "$(cat "$T/remote.err")" 'unsolicited reply after the greeting: 250 2\.0\.0 unasked' \
+like "$(cat "$T/remote.err")" 'after="the greeting" reply="250 2\.0\.0 unasked" reason="unsolicited reply; connection dropped"' \
 	'and it is logged with what came'
 sink_start
 out=$(remote "host 127.0.0.1:$TCP_PORT\nhost 127.0.0.1:$SINK_PORT\nfile $msg\n\n")
@@ -47,15 +47,15 @@ like "$out" "^H127\\.0\\.0\\.1:$TCP_PORT~Ttls=none policy=may outcome=plaintext~
 	'a reply more after a pipelined group: deferred'
 ok 'nothing is reported delivered (the 554 for the message is never read as 250)' \
 	sh -c "! printf '%s\n' \"\$1\" | grep -Eq '~[rK]'" - "$out"
-like "$(cat "$T/remote.err")" "127\\.0\\.0\\.1:$TCP_PORT: unsolicited reply after DATA" 'logged'
+like "$(cat "$T/remote.err")" "host=127\\.0\\.0\\.1:$TCP_PORT after=DATA reply=\"250 2\\.0\\.0 unasked\" reason=\"unsolicited reply" 'logged'
 
 raw extra-dot
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\n\nhost 127.0.0.1:$TCP_PORT\nfile $msg\n\n")
 is "$out" "H127.0.0.1:$TCP_PORT~Ttls=none policy=may outcome=plaintext~r250 2.1.5 ok~K250 2.0.0 taken~H127.0.0.1:$TCP_PORT~Ttls=none policy=may outcome=plaintext~r250 2.1.5 ok~K250 2.0.0 taken~" \
 	'a reply more after the final 250: the message stands, the next job is sent'
-like "$(cat "$T/remote.err")" 'unsolicited reply after the end of the message: 250 2\.0\.0 unasked' \
+like "$(cat "$T/remote.err")" 'after="the end of the message" reply="250 2\.0\.0 unasked" reason="unsolicited reply' \
 	'the extra reply is logged'
-is "$(grep -c 'host=127.0.0.1:'"$TCP_PORT" "$T/remote.err")" 2 \
+is "$(grep -c 'info: .*host=127.0.0.1:'"$TCP_PORT" "$T/remote.err")" 2 \
 	'and the connection is not reused: the second job connects anew'
 
 # Over TLS: a reply more with the EHLO after STARTTLS (the server sends

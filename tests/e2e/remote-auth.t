@@ -46,7 +46,7 @@ is "$(grep -E '^auth' "$T/login.log" | tr '\n' ' ')" 'auth LOGIN tls=1 authok al
 : >"$T/both.log"
 out=$(job "127.0.0.1:$B tls=encrypt auth=wrong" "127.0.0.1:$N tls=may")
 like "$out" "^H127\.0\.0\.1:$N\$" '535: the next host took the message'
-like "$(cat "$T/remote.err")" "127\.0\.0\.1:$B: AUTH PLAIN failed: 535" \
+like "$(cat "$T/remote.err")" "host=127\.0\.0\.1:$B reason=\"AUTH PLAIN failed: 535" \
 	'and the log says why'
 ok 'no transaction on the host that refused the credentials' \
 	sh -c "! grep -q '^rcpt' '$T/both.log'"

@@ -59,7 +59,7 @@ py_server drop --pipelining --drop-after-dot
 out=$(remote "host 127.0.0.1:$(port_of drop)\nfile $msg\nto <ok@x.test>\n\n")
 like "$out" 'Z4.4.2 127.0.0.1:[0-9]+ connection lost after the final dot: possible duplicate' \
 	'lost after the final dot: deferred, a possible duplicate'
-like "$(cat "$T/remote.err")" 'possible duplicate of ' 'and logged'
+like "$(cat "$T/remote.err")" 'warning: id=[^ ]+ host=[^ ]+ after="the final dot" reason="connection lost; possible duplicate"' 'and logged'
 
 py_server stall --pipelining --stall-after-dot
 s=$(date +%s)
@@ -73,7 +73,7 @@ g421=$TCP_PORT
 out=$(remote "host 127.0.0.1:$dead\nhost 127.0.0.1:$g421\nhost 127.0.0.1:$P\nfile $msg\nto <ok@x.test>\n\n")
 like "$out" "^H127.0.0.1:$P
 r250" 'a dead host and a 421 greeting: the third host took it'
-like "$(cat "$T/remote.err")" "127.0.0.1:$g421: greeting: 421 4.3.2 too busy" \
+like "$(cat "$T/remote.err")" "host=127.0.0.1:$g421 reason=\"greeting: 421 4.3.2 too busy\"" \
 	'the 421 greeting is logged'
 out=$(remote "host 127.0.0.1:$dead\nhost 127.0.0.1:$g421\nfile $msg\n\n")
 like "$out" "^H
@@ -90,7 +90,7 @@ tcpserver_start "$PY" "$ZR_ROOT/tests/e2e/remote-raw.py" odd
 out=$(remote "host 127.0.0.1:$TCP_PORT\nfile $msg\nto <ok@x.test>\n\n")
 like "$out" '^Z451 first line / 4.3.0 the second differs$' \
 	'codes that differ: the last one (451) counts'
-like "$(cat "$T/remote.err")" 'odd reply to MAIL \(codes differ; the last counts\)' \
+like "$(cat "$T/remote.err")" 'what=MAIL reply=.* reason="odd reply \(codes differ; the last counts\)"' \
 	'and it is logged'
 
 tcpserver_start "$PY" "$ZR_ROOT/tests/e2e/remote-raw.py" nul

@@ -53,7 +53,7 @@ is "$(grep '^ehlo' "$T/good.log" | cut -d' ' -f4 | tr '\n' ' ')" \
 	'tls=0 tls=1 ' 'EHLO sent again after STARTTLS, inside TLS'
 ok 'the transaction ran inside TLS only' \
 	test "$(rcpts good)" = 1
-like "$(cat "$T/remote.err")" "info: host=127.0.0.1:$G tls=TLSv1\.[23] cipher=.* policy=may outcome=encrypted" \
+like "$(cat "$T/remote.err")" "info: id=[^ ]+ host=127.0.0.1:$G tls=TLSv1\.[23] cipher=.* policy=may outcome=encrypted" \
 	'the connection is logged with its protocol, cipher, policy and outcome'
 like "$out" '^Ttls=TLSv1.* policy=may outcome=encrypted$' \
 	'at may, a certificate that happens to verify is still only encrypted'

@@ -46,7 +46,7 @@ is "$(notices postmaster)" 0 'and no double bounce goes to the postmaster'
 # Back to the default: notices go out again.
 rm "$ZR_CONTROL/bounces"
 kill -HUP "$SEND_PID"
-log_has 10 'controls reread'
+log_has 10 'event=controls-reread'
 inj -f alice@relay.test bob@fail.test
 wait_for 30 sh -c "[ \$(find '$T/mail/alice/new' -type f 2>/dev/null | wc -l) -ge 1 ]"
 is "$?" 0 'without control/bounces, alice gets her notices'

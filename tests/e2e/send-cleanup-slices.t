@@ -27,14 +27,14 @@ fewer() { test "$(qcount done/delivered)" -lt "$N"; }
 wait_for 30 fewer
 inj a@x.test
 log_has 30 'delivery [0-9]+: success: .*rcpt=<a@x.test>'
-log_has 60 'info cleanup: removed='
-diag "$(grep 'info cleanup: removed=' "$T/send.log")"
+log_has 60 'event=cleanup removed='
+diag "$(grep 'event=cleanup removed=' "$T/send.log")"
 ok 'the new message was delivered while the cleanup went on' \
 	log_before 'delivery [0-9]+: success: .*rcpt=<a@x.test>' \
-	'info cleanup: removed='
-like "$(grep 'info cleanup: removed=' "$T/send.log")" "removed=$N " \
+	'event=cleanup removed='
+like "$(grep 'event=cleanup removed=' "$T/send.log")" "removed=$N " \
 	'the round removed every expired message'
-like "$(grep 'info cleanup: removed=' "$T/send.log")" 'slices=([2-9]|[1-9][0-9]+) ' \
+like "$(grep 'event=cleanup removed=' "$T/send.log")" 'slices=([2-9]|[1-9][0-9]+) ' \
 	'in more than one slice'
 is "$(qcount done/delivered)" 1 'only the new message is left in done/delivered'
 ok 'and it is the new one' sh -c "test \"\$(grep -l '^rcpt <a@x.test>' '$ZR_QUEUE'/done/delivered/*)\" != ''"

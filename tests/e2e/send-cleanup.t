@@ -24,7 +24,7 @@ inj a@x.test
 send_start
 wait_for 20 test -e "$ZR_QUEUE/bad/$bad"
 ok 'a damaged envelope is set aside in bad/' test -e "$ZR_QUEUE/bad/$bad"
-ok 'and logged' log_has 10 "warning: msg [0-9]+: damaged envelope, set aside in bad/.* id=$bad"
+ok 'and logged' log_has 10 "zr-send: warning: id=$bad ino=[0-9]+ event=damaged action=set-aside to=bad from="
 wait_for 20 grep -q '^messages_delivered 1$' "$ZR_QUEUE/stats/counters"
 ok 'the good message was delivered' grep -q '^rcpt a@x.test' "$T/rx.log"
 wait_for 20 qhas done/delivered 0

@@ -21,7 +21,7 @@ chmod 644 "${ZR_CONTROL:?}"/*
 i=0
 while [ $i -lt 20 ]; do inj "d$i@x.test"; i=$((i + 1)); done
 send_start
-log_has 20 'shaping: smarthosts: suspended for 4 s: rule dead destination, 5 failed attempts in a row$'
+log_has 20 'event=shaping dest=smarthosts action=suspended for=4s rule="dead destination, 5 failed attempts in a row"$'
 parked() { qhas deferred 20 && qhas active 0; }
 ok 'while suspended all 20 wait in deferred/' wait_for 10 parked
 tries=$(log_count '^deferral msg ')
@@ -38,7 +38,7 @@ for f in "${ZR_QUEUE:?}"/deferred/*; do
 done
 is "$most" 1 'no message has more than its first attempt'
 is "$sum" "$tries" 'attempts in all: those made, none for the wait'
-is "$(log_count '^held msg [0-9]+: .* dest=smarthosts ')" "$((20 - tries))" \
+is "$(log_count '^zr-send: info: id=[^ ]+ event=held ino=[0-9]+ .* dest=smarthosts$')" "$((20 - tries))" \
 	'the others were held, each with a line'
 DEST_RE="^smarthosts .* queued=$((20 - tries)) .* dead_fails=5 slow_start=1 suspended_by=reply\$"
 shows() { zr-qstat --destinations >"$T/dests.out" 2>&1 &&
@@ -46,7 +46,7 @@ shows() { zr-qstat --destinations >"$T/dests.out" 2>&1 &&
 ok 'zr-qstat --destinations: the held queued, dead after 5 failures, slow start' \
 	wait_for 5 shows
 ok 'the probe at its end failed: suspended twice as long' \
-	log_has 20 'shaping: smarthosts: suspended for 8 s: rule dead destination, 6 failed attempts in a row$'
+	log_has 20 'event=shaping dest=smarthosts action=suspended for=8s rule="dead destination, 6 failed attempts in a row"$'
 deferrals() { test "$(log_count '^deferral msg ')" = "$1"; }
 ok 'that was one attempt' wait_for 5 deferrals "$((tries + 1))"
 DEST_RE='^smarthosts .* dead_fails=6 '

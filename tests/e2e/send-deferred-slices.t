@@ -33,14 +33,14 @@ inj -p urgent urgent@x.test
 as_user sh -c 'echo old >"$1"' sh "${ZR_QUEUE:?}/state/journal.0123abcd.1"
 send_start
 log_has 60 'delivery [0-9]+: success: .*rcpt=<urgent@x.test>'
-log_has 120 'info deferred scan: '
-diag "$(grep 'info deferred scan: ' "$T/send.log")"
+log_has 120 'event=deferred-scan '
+diag "$(grep 'event=deferred-scan ' "$T/send.log")"
 ok 'the urgent message was delivered while deferred/ was being read' \
 	log_before 'delivery [0-9]+: success: .*rcpt=<urgent@x.test>' \
-	'info deferred scan: '
-like "$(grep 'info deferred scan: ' "$T/send.log")" "messages=$N " \
+	'event=deferred-scan '
+like "$(grep 'event=deferred-scan ' "$T/send.log")" "messages=$N " \
 	'the read found every deferred message'
-like "$(grep 'info deferred scan: ' "$T/send.log")" 'slices=([2-9]|[1-9][0-9]+) ' \
+like "$(grep 'event=deferred-scan ' "$T/send.log")" 'slices=([2-9]|[1-9][0-9]+) ' \
 	'in more than one slice'
 is "$(log_count 'starting delivery')" 1 'none of them was tried before its time'
 is "$(qcount deferred)" "$N" 'they all wait in deferred/'

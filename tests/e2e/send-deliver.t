@@ -43,7 +43,7 @@ like "$log" "starting delivery [0-9]+: msg [0-9]+ to remote a@one.test .*id=$id"
 like "$log" "delivery [0-9]+: success: 250_2.0.0_Ok:_queued/ msg=$id rcpt=<a@one.test> host=127.0.0.1:" \
 	'success logged with reply, message id and host'
 as_user zr-send 2>"$T/second.err"
-is "$?:$(cat "$T/second.err")" "111:zr-send: fatal: another zr-send runs on $ZR_QUEUE" \
+is "$?:$(cat "$T/second.err")" "111:zr-send: fatal: reason=\"another zr-send runs on $ZR_QUEUE\"" \
 	'a second zr-send on the same queue refuses to start'
 send_stop
 ok 'counters kept in stats/' grep -q '^messages_delivered 2$' "$ZR_QUEUE/stats/counters"

@@ -53,7 +53,7 @@ ok 'zr_destination_queued 0' grep -qx \
 # Held by an operator: parked in deferred/, queued counts them,
 # suspended_by says who.
 as_user zr-qstat --suspend smarthosts 10m >/dev/null
-log_has 10 'smarthosts: suspended for 600 s: rule operator$'
+log_has 10 'event=shaping dest=smarthosts action=suspended for=600s rule=operator$'
 before=$(qcount deferred)
 inj ok4@x.test
 inj ok5@x.test
@@ -65,7 +65,7 @@ ok 'zr_destination_queued 2' grep -qx \
 	'zr_destination_queued{destination="smarthosts"} 2' "$T/prom.out"
 ok 'zr_destination_suspended 1' grep -qx \
 	'zr_destination_suspended{destination="smarthosts"} 1' "$T/prom.out"
-id=$(sed -n 's/^held msg [0-9]*: .* id=\([^ ]*\)$/\1/p' "$T/send.log" | tail -1)
+id=$(sed -n 's/^zr-send: info: id=\([^ ]*\) event=held .*/\1/p' "$T/send.log" | tail -1)
 as_user zr-qstat --cancel "${id:?}" >/dev/null
 DEST_RE='^smarthosts inflight=0 pending=0 .* queued=1 .* suspended_by=operator$'
 ok 'one cancelled while parked: queued 1 after the next queue run' \

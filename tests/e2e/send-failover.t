@@ -18,11 +18,11 @@ log_has 20 'success: .* rcpt=<one@x.test>'
 down_at=$(($(date +%s%N) / 1000000))	# the primary was marked down by now
 like "$(cat "$T/send.log")" "rcpt=<one@x.test> host=127.0.0.1:$(port_of backup)" \
 	'primary down: the backup delivered'
-like "$(cat "$T/send.log")" "zr-remote: warning: 127.0.0.1:$primary: unable to connect" \
+like "$(cat "$T/send.log")" "zr-remote: warning: id=[^ ]+ host=127.0.0.1:$primary reason=\"unable to connect" \
 	'the failed connection is logged'
 for i in 1 2 3; do inj "skip$i@x.test"; done
 log_has 20 'success: .* rcpt=<skip3@x.test>'
-is "$(grep -c "127.0.0.1:$primary: unable to connect" "$T/send.log")" 1 \
+is "$(grep -c "host=127.0.0.1:$primary reason=\"unable to connect" "$T/send.log")" 1 \
 	'within the back-off the primary is not tried again'
 is "$(grep -c "^rcpt skip" "$T/backup.log")" 3 'the backup took them all'
 py_server primary --pipelining --port "$primary"

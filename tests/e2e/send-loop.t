@@ -34,7 +34,7 @@ send_start
 wait_for 20 test -e "$ZR_QUEUE/deferred/$id"
 ok 'a route to this host: deferred' test -e "$ZR_QUEUE/deferred/$id"
 like "$(cat "$T/send.log")" \
-	"zr-remote: warning: 127\\.0\\.0\\.1:$PA: mail for loop\\.test loops back to myself \\(the server greets as relay\\.test, which is control/me\\)" \
+	"zr-remote: warning: id=[^ ]+ host=127\\.0\\.0\\.1:$PA reason=\"mail for loop\\.test loops back to myself \\(the server greets as relay\\.test, which is control/me\\)\"" \
 	'with a clear log line'
 ok 'and the reason in its state, as a routing loop (4.4.6)' \
 	grep -q '4\.4\.6 127\.0\.0\.1:[0-9]*: mail for loop\.test loops back to myself' \
@@ -56,7 +56,7 @@ wait_for 20 test -e "$ZR_QUEUE/deferred/$id3"
 ok 'a route to an address in control/listenaddrs: deferred' \
 	test -e "$ZR_QUEUE/deferred/$id3"
 like "$(cat "$T/send.log")" \
-	"zr-remote: warning: 127\\.0\\.0\\.1:$PR: mail for self\\.test loops back to myself \\(127\\.0\\.0\\.1:$PR is in control/listenaddrs\\)" \
+	"zr-remote: warning: id=[^ ]+ host=127\\.0\\.0\\.1:$PR reason=\"mail for self\\.test loops back to myself \\(127\\.0\\.0\\.1:$PR is in control/listenaddrs\\)\"" \
 	'with a clear log line'
 is "$(grep -c '^ehlo' "$T/rx.log")" 0 'and not a word was said to that server'
 send_stop
@@ -105,7 +105,7 @@ like "$(cat "$n")" 'Status: 5\.4\.6' 'the notice says 5.4.6'
 like "$(cat "$n")" "mail loop: $max Received/Delivered-To fields, the limit is $max" \
 	'and why'
 like "$(cat "$T/send.log" "$T/send2.log")" \
-	"zr-send: warning: msg [0-9.a-f]+: mail loop: $max Received/Delivered-To fields, the limit is $max \\(maxhops\\); not delivered" \
+	"zr-send: warning: id=[0-9.a-f]+ delivered=no reason=\"mail loop: $max Received/Delivered-To fields, the limit is $max \\(maxhops\\)\"" \
 	'zr-send logs the loop'
 failed=$(ls "$ZR_QUEUE/done/failed" "$Q2/done/failed" | grep -c '^[0-9]')
 is "$failed" 1 'one message failed, in one of the two queues'

@@ -88,14 +88,14 @@ SMART=$SINK_PORT
 control smarthosts "127.0.0.6:$SMART"
 chmod 644 "$ZR_CONTROL/smarthosts"
 kill -HUP "$SEND_PID"
-log_has 10 'controls reread'
+log_has 10 'event=controls-reread'
 inj -f alice@relay.test ivy@mx.test
 log_has 20 'success: .*rcpt=<ivy@mx.test> host=127\.0\.0\.6:'
 is "$?" 0 'with smart hosts and mxrouting off, the smart host carries it'
 control mxrouting 1
 chmod 644 "$ZR_CONTROL/mxrouting"
 kill -HUP "$SEND_PID"
-wait_for 10 sh -c "[ \$(grep -c 'controls reread' '$T/send.log') -ge 2 ]"
+wait_for 10 sh -c "[ \$(grep -c 'event=controls-reread' '$T/send.log') -ge 2 ]"
 inj -f alice@relay.test jay@mx.test
 log_has 20 'success: .*rcpt=<jay@mx.test> host=127\.0\.0\.2:'
 is "$?" 0 'with mxrouting on, MX comes first'

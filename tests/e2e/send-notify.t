@@ -79,7 +79,7 @@ like "$(cat "$T/send.log")" 'zr-bounce failed \(signal 9\); notification pending
 control bouncetimeout 1
 chmod 644 "$ZR_CONTROL/bouncetimeout"
 kill -HUP "$SEND_PID"
-log_has 10 'controls reread'
+log_has 10 'event=controls-reread'
 wrapper 'exec sleep 30'
 inj -f alice@relay.test bad@fail.test
 wait_for 30 has_notices 3
@@ -90,7 +90,7 @@ like "$(cat "$T/send.log")" 'zr-bounce failed \(timeout\); notification pending'
 	'the timeout is logged'
 rm -f "${ZR_CONTROL:?}/bouncetimeout"
 kill -HUP "$SEND_PID"
-wait_for 10 sh -c "[ \$(grep -c 'controls reread' '$T/send.log') -ge 2 ]"
+wait_for 10 sh -c "[ \$(grep -c 'event=controls-reread' '$T/send.log') -ge 2 ]"
 
 # 4. A slow zr-bounce holds no delivery of another message.
 wrapper 'exec sleep 20'

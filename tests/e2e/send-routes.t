@@ -29,7 +29,7 @@ ok 'one transaction per route: u and x together' \
 	grep -Eq "^data [0-9]+ u@dom.test x@DOM.TEST port=$a" "$T/rx.log"
 rm "$ZR_CONTROL/smarthosts"
 kill -HUP "$SEND_PID"
-log_has 10 'controls reread'
+log_has 10 'event=controls-reread'
 printf 'Subject: r\n\nx\n' | as_user zr-inject -v n@nowhere.test >"$T/id2"
 id2=$(cat "$T/id2")
 wait_for 20 test -e "$ZR_QUEUE/deferred/$id2"

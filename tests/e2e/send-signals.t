@@ -19,7 +19,7 @@ wait_for 20 test -e "$ZR_QUEUE/deferred/$id"
 ok 'dead smart host: deferred for an hour' test -e "$ZR_QUEUE/deferred/$id"
 control smarthosts "127.0.0.1:$(port_of rx)"
 kill -HUP "$SEND_PID"
-log_has 10 'info: controls reread'
+log_has 10 'zr-send: info: event=controls-reread$'
 inj b@x.test
 log_has 20 'success: .*rcpt=<b@x.test>'
 like "$(cat "$T/send.log")" "rcpt=<b@x.test> host=127.0.0.1:$(port_of rx)" \

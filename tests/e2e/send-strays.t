@@ -90,12 +90,12 @@ ok 'nor offered' sh -c "! grep -q victim '$T/rx.log'"
 ok 'the file outside is untouched' cmp "$T/outside/msg" "$T/outside.orig"
 warned=0
 for s in $strays; do
-	c=$(grep -c "warning: .*${s##*/}.*not a regular file" "$T/send.log")
+	c=$(grep -c "zr-send: warning: id=${s##*/} event=stray " "$T/send.log")
 	[ "$c" = 1 ] || { diag "$s: $c warnings"; warned=1; }
 done
 is "$warned" 0 'one warning for each'
 ok 'the warning names the kind and where it was' \
-	grep -Eq "warning: msg 1700000000\.000001\.[0-9a-f]+: not a regular file \(symlink\), set aside in bad/ from=todo/normal" "$T/send.log"
+	grep -Eq "zr-send: warning: id=1700000000\.000001\.[0-9a-f]+ event=stray kind=symlink action=set-aside to=bad from=todo/normal$" "$T/send.log"
 # Without its state file the deferred message waits for a queue run.
 kill -ALRM "$SEND_PID"
 wait_for 20 qhas done/delivered 3
@@ -115,7 +115,7 @@ if [ "$(id -u)" = 0 ]; then
 		inj $r@near.test
 		wait_for 20 qhas done/delivered $r
 	done
-	is "$(grep -c "unable to set aside todo/normal/$stuck" "$T/send.log")" 1 \
+	is "$(grep -c "id=$stuck event=stray from=todo/normal reason=\"unable to set aside" "$T/send.log")" 1 \
 		'a stray that cannot be moved is warned of once'
 else
 	skip 'a stray zr-send cannot move needs another owner: run as root'

@@ -25,11 +25,11 @@ chmod 644 "${ZR_CONTROL:?}"/*
 i=0
 while [ $i -lt 10 ]; do inj "b$i@x.test"; i=$((i + 1)); done
 send_start
-log_has 20 'shaping: smarthosts: suspended for 15 s: rule 421 at the greeting'
+log_has 20 'event=shaping dest=smarthosts action=suspended for=15s rule="421 at the greeting"'
 parked() { qhas deferred 10 && qhas active 0; }
 ok 'during the suspension all 10 wait in deferred/' wait_for 10 parked
 is "$(qcount active)" 0 'and none in active/'
-is "$(log_count '^shaping: smarthosts: suspended')" 1 \
+is "$(log_count '^zr-send: info: event=shaping dest=smarthosts action=suspended')" 1 \
 	'the 421s met together suspend it once'
 greets=$(wc -l <"$T/greet.log")
 diag "$greets connections met the 421"
@@ -45,7 +45,7 @@ for f in "${ZR_QUEUE:?}"/deferred/*; do
 done
 is "$sum" "$greets" 'attempts in all: one per 421 met, none for the wait'
 is "$zero" "$((10 - greets))" 'the others have no attempt in their state'
-is "$(log_count '^held msg [0-9]+: next attempt in [0-9]+s next=[0-9]+ attempts=0 dest=smarthosts id=')" \
+is "$(log_count '^zr-send: info: id=[^ ]+ event=held ino=[0-9]+ wait=[0-9]+s next=[0-9]+ attempts=0 dest=smarthosts$')" \
 	"$zero" 'a "held" line for each message parked'
 distinct=$(printf '%s\n' $nexts | sort -u | wc -l)
 diag "the parked ones fall due at $distinct distinct seconds:$nexts"
@@ -85,7 +85,7 @@ for i in 0 1 2; do inj "r$i@x.test"; done
 send_start
 two_held() { qhas deferred 2 && qhas active 0 && qhas done/delivered 11; }
 ok 'msgrate=1/1m: one delivered, two wait in deferred/' wait_for 20 two_held
-ins=$(sed -n 's/^held msg [0-9]*: next attempt in \([0-9]*\)s .*attempts=0 dest=smarthosts .*/\1/p' "$T/send.log" | sort -n | tr '\n' ' ')
+ins=$(sed -n 's/^zr-send: info: id=[^ ]* event=held ino=[0-9]* wait=\([0-9]*\)s .*attempts=0 dest=smarthosts$/\1/p' "$T/send.log" | sort -n | tr '\n' ' ')
 diag "next attempts in: $ins"
 set -- $ins
 ok 'their slots one interval apart: about 60 s and 120 s' \

@@ -24,11 +24,11 @@ chmod 644 "${ZR_CONTROL:?}"/*
 i=0
 while [ $i -lt 30 ]; do inj "t$i@x.test"; i=$((i + 1)); done
 send_start
-log_has 20 'shaping: smarthosts: throttle'
+log_has 20 'event=shaping dest=smarthosts action=throttle'
 t0=$(now_ms)
 n0=$(datas)
 ok 'one log line: destination, rule and duration' \
-	grep -q 'shaping: smarthosts: throttle msgrate=10/60000ms for 1800 s: rule 4\\\.7\\\.28$' "$T/send.log"
+	grep -qF 'event=shaping dest=smarthosts action=throttle msgrate=10/60000ms for=1800s rule="4\\.7\\.28"' "$T/send.log"
 is "$n0" 6 'the throttle came with the first throttling reply'
 shows() { zr-qstat --destinations "$@" >"$T/dests.out" 2>&1 &&
 	grep -q "$DEST_RE" "$T/dests.out"; }
@@ -67,10 +67,10 @@ chmod 644 "${ZR_CONTROL:?}"/*
 i=0
 while [ $i -lt 10 ]; do inj "g$i@x.test"; i=$((i + 1)); done
 send_start
-log_has 20 'shaping: smarthosts: suspended for 15 s: rule 421 at the greeting'
+log_has 20 'event=shaping dest=smarthosts action=suspended for=15s rule="421 at the greeting"'
 t0=$(now_ms)
 is "$(wc -l <"$T/greet.log")" 1 'one connection, then suspended'
-log_has 40 'shaping: smarthosts: suspended for 30 s'
+log_has 40 'event=shaping dest=smarthosts action=suspended for=30s'
 ms=$(($(now_ms) - t0))
 diag "the second suspension $ms ms after the first"
 ok 'the next connection waited out the 15 s' test "$ms" -ge 14000

@@ -39,7 +39,7 @@ out=$(try right)
 like "$out" '<\*\* 421 4\.7\.0 Too many failed authentications from your address' \
 	'the sixth attempt, with the right password: 421 4.7.0'
 is "$(wc -l <"$T/asked" | tr -d ' ')" 5 'and its password was never checked'
-like "$(cat "$LOG")" 'reject=421 4\.7\.0 cmd=AUTH' 'the refusal is logged'
+like "$(cat "$LOG")" 'reject=421 esc=4\.7\.0 cmd=AUTH' 'the refusal is logged'
 like "$(cat "$LOG")" 'result=auth-limit' 'and why the connection ended'
 ok 'the counts live in the queue lock directory, bounded' \
 	test "$(stat -c %s "$ZR_QUEUE/lock/authfail")" -le 131072

@@ -110,7 +110,7 @@ is "$(qcount todo/normal)" 20 'smtp-source: 20 messages queued'
 log=$(cat "$T"/.tcpserver.*.err)
 like "$log" 'zr-smtpd: info: id=[0-9.a-f]+ client=127\.0\.0\.1 helo=[^ ]+ from=<a@b\.test> to=<r@example\.com> size=[0-9]+ priority=normal result=queued' \
 	'one log line per message'
-like "$log" 'zr-smtpd: info: end client=127\.0\.0\.1 helo=[^ ]+ msgs=1 result=quit' \
+like "$log" 'zr-smtpd: info: event=end client=127\.0\.0\.1 helo=[^ ]+ msgs=1 result=quit' \
 	'one log line per connection'
 ok 'log holds no message body' sh -c "! grep -q 'leading dot' '$(ls "$T"/.tcpserver.*.err | head -1)'"
 done_testing

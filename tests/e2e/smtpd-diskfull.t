@@ -28,7 +28,7 @@ is "$(echo "$out" | grep -v '^250-' | cut -c1-3 | tr '\n' ' ')" \
 like "$out" '^451 4\.3\.0 ' '451 4.3.0'
 is "$(qfiles | wc -l | tr -d ' ')" 0 'nothing visible in the queue'
 is "$(qcount tmp)" 0 'nothing left in tmp/'
-like "$(cat "$T"/.tcpserver.*.err)" 'unable to write a message in .*: No space left on device' \
+like "$(cat "$T"/.tcpserver.*.err)" 'unable to write a message in .*" error="No space left on device"' \
 	'the cause is logged'
 
 like "$($C '1:EHLO c.test\r\n' '1:MAIL FROM:<a@b.test> SIZE=1000000\r\n' '1:QUIT\r\n')" \

@@ -31,11 +31,11 @@ like "$out" '^554 5\.7\.0 Protocol violation: this is an SMTP server' \
 # The greeting may go out before the request arrives; no other reply may.
 is "$(echo "$out" | grep -v '^220 ' | grep -c '^[0-9][0-9][0-9]')" 1 \
 	'and nothing else: no command of the body was answered'
-like "$(cat "$LOG")" 'reject=554 5\.7\.0 cmd=POST' 'the refusal is logged'
+like "$(cat "$LOG")" 'reject=554 esc=5\.7\.0 cmd=POST' 'the refusal is logged'
 out=$($C "2:POST /form HTTP/1.1\\r\\nHost: relay.test\\r\\nContent-Length: 200\\r\\n\\r\\n$SESSION")
 is "$(echo "$out" | codes)" '220 554 EOF ' 'raw POST with an SMTP body: 554, then closed'
 is "$(qcount todo/normal)$(qcount tmp)" 00 'nothing queued, nothing in tmp'
-is "$(grep -c 'reject=554 5\.7\.0 cmd=POST' "$LOG")" 2 'both POSTs logged'
+is "$(grep -c 'reject=554 esc=5\.7\.0 cmd=POST' "$LOG")" 2 'both POSTs logged'
 like "$(cat "$LOG")" 'result=http' 'and why the connection ended'
 got=
 for req in 'GET / HTTP/1.1' 'HEAD /index.html HTTP/1.0' 'PUT /x HTTP/1.1' \

@@ -25,7 +25,7 @@ for p in $pids; do wait "$p"; done
 is "$(cat "$T"/r.* | grep -c '^250 ')" 5 'twelve parallel sessions: five MAIL accepted'
 is "$(cat "$T"/r.* | grep -c '^450 4\.7\.1 ')" 7 'the other seven: 450 4.7.1'
 like "$(send "$P")" '^450 4\.7\.1 ' 'a later session is still over the limit'
-like "$(cat "$T"/.tcpserver.*.err)" 'reject=450 4\.7\.1 cmd=MAIL' 'the refusal is logged'
+like "$(cat "$T"/.tcpserver.*.err)" 'reject=450 esc=4\.7\.1 cmd=MAIL' 'the refusal is logged'
 ok 'the state file is small and bounded' \
 	test "$(stat -c %s "$ZR_QUEUE/lock/ratelimit")" -le 131072
 

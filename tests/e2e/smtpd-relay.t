@@ -43,7 +43,7 @@ check '501 5.1.3' 'u@example.com' 'no angle brackets: bad syntax'
 check '501 5.1.3' '<u@example..com>' 'empty label: bad syntax'
 check '250 2.1.5' '<Postmaster>' '<postmaster> without a domain accepted'
 log=$(cat "$T"/.tcpserver.*.err)
-like "$log" 'reject=550 5\.7\.1 cmd=RCPT arg=<u@foreign\.test> reason="Relaying denied"' \
+like "$log" 'reject=550 esc=5\.7\.1 cmd=RCPT arg=<u@foreign\.test> reason="Relaying denied"' \
 	'a refusal is logged with its reason'
 
 # relaynets: CIDR, IPv4 and IPv6; the client here is 127.0.0.1.
@@ -72,7 +72,7 @@ is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '550 5.7.1' 'a malformed address is 
 printf '%s\n' '127.0.0.1' >"$ZR_CONTROL/relaynets"
 smtpd_start -u PROTO -u TCPREMOTEIP -u REMOTE_ADDR
 is "$(rcpt "$TCP_PORT" '<u@foreign.test>')" '250 2.1.5' 'no environment: the socket peer (127.0.0.1)'
-like "$(cat "$T"/.tcpserver.*.err)" 'client=2001:db9::5 reject=550 5\.7\.1' 'the IPv6 client is logged'
+like "$(cat "$T"/.tcpserver.*.err)" 'client=2001:db9::5 reject=550 esc=5\.7\.1' 'the IPv6 client is logged'
 rm "$ZR_CONTROL/relaynets"
 
 # RELAYCLIENT, even empty, means "may relay".

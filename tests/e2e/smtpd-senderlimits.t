@@ -39,7 +39,7 @@ for i in 1 2 3 4 5; do
 done
 is "$codes" ' 250 250 250 450 4.7.1 450 4.7.1' 'app@x.test 3/1h: three messages, then 450 4.7.1 at MAIL'
 is "$(grep -c 'senderlimit=app@x.test' "$RELAYLOG")" 1 'the refusal is logged once in the window'
-like "$(cat "$RELAYLOG")" 'reject=450 4\.7\.1 cmd=MAIL arg=<app@x\.test> senderlimit=app@x\.test limit=3/3600s' \
+like "$(cat "$RELAYLOG")" 'reject=450 esc=4\.7\.1 cmd=MAIL arg=<app@x\.test> senderlimit=app@x\.test limit=3/3600s' \
 	'the log line names the sender and the cap'
 is "$(mail "$RELAY" --from APP@x.test)" '450 4.7.1' 'an address is matched without regard to case'
 is "$(mail "$RELAY" --from other@x.test)" 250 'another sender is not held back'

@@ -34,7 +34,7 @@ like "$out" '<~  250 2\.0\.0 Ok: queued as' 'swaks --tls: queued inside TLS'
 f=$(find "$ZR_QUEUE/todo/normal" -type f)
 ok 'envelope: proto ESMTPS' grep -qx 'proto ESMTPS' "$f"
 ok 'Received: says ESMTPS' grep -q 'with ESMTPS id' "$f"
-like "$(cat "$LOG")" 'end client=127\.0\.0\.1 helo=[^ ]+ tls=TLSv1\.3 cipher=TLS_[A-Z0-9_]+ verify=no-certificate msgs=1 result=quit' \
+like "$(cat "$LOG")" 'event=end client=127\.0\.0\.1 helo=[^ ]+ tls=TLSv1\.3 cipher=TLS_[A-Z0-9_]+ verify=no-certificate msgs=1 result=quit' \
 	'the connection log line names protocol and cipher'
 rm -f "${ZR_QUEUE:?}"/todo/normal/*
 
@@ -50,7 +50,7 @@ out=$($C $P '1:EHLO c.test\r\n' '1:STARTTLS\r\nRSET\r\n' tls '1:HELP\r\n' \
 	'1:QUIT\r\n')
 is "$(echo "$out" | codes)" '220 250 220 TLS 214 221 ' \
 	'STARTTLS\r\nRSET\r\n in one packet: RSET is not executed inside TLS'
-like "$(cat "$LOG")" 'client=127\.0\.0\.1 starttls discarded=6$' \
+like "$(cat "$LOG")" 'client=127\.0\.0\.1 starttls_discarded=6$' \
 	'the six injected octets are logged as discarded'
 out=$($C $P '1:EHLO c.test\r\n' \
 	'1:STARTTLS\r\nMAIL FROM:<evil@b.test>\r\n' tls '1:EHLO c.test\r\n' \

@@ -141,7 +141,7 @@ is "$(cat "$T/https.log" 2>/dev/null | sort)" \
 n=$(grep -n '^/tlsrpt ' "$T/https.log" | cut -d: -f1)
 is "$(gzip -dc "$T/posts/$n.body" 2>/dev/null | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print(r["policies"][0]["policy"]["policy-domain"], r["policies"][0]["summary"]["total-failure-session-count"])')" \
 	'ta.test 1' 'the POST body is the gzipped JSON report (its certificate checked against control/mtastsca)'
-like "$(cat "$T/tlsrpt.err")" "domain=none.test .*rua=https://reports.test:$HP/busy unable to post the report: HTTP status 503" \
+like "$(cat "$T/tlsrpt.err")" "domain=none.test .*rua=https://reports.test:$HP/busy result=failed reason=\"HTTP status 503" \
 	'the 503 is logged'
 
 # decode MSGFILE: the report's facts, one "key value" line each.
