@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-#include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "parked.h"
 
 static int
@@ -46,19 +45,8 @@ parked_add(struct parked_set *p, const char *id, size_t dest, bool *added)
 		p->v[at].seen = true;
 		return 1;
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct parked_id *v;
-
-		if (cap > SIZE_MAX / sizeof *v) {
-			errno = ENOMEM;
-			return 0;
-		}
-		if ((v = realloc(p->v, cap * sizeof *v)) == NULL)
-			return 0;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (!grow(&p->v, &p->cap, p->n + 1))
+		return 0;
 	memmove(p->v + at + 1, p->v + at, (p->n - at) * sizeof *p->v);
 	memset(&p->v[at], 0, sizeof p->v[at]);
 	memcpy(p->v[at].id, id, strnlen(id, QUEUE_ID_SIZE - 1));
