@@ -31,6 +31,14 @@ while [ $i -lt $rounds ]; do
 	setsid sh -c 'python3 "$1" "$2" | $3 zr-inject a@x.test' sh \
 		"$T/feed.py" "$T/msg" "$asu" 2>/dev/null &
 	pid=$!
+	# Its group exists once setsid has run: a kill before that reaches
+	# nothing, and under load every round could then finish unharmed.
+	# (A spin on the shell's own kill: a sleep would let the pipeline run.)
+	n=0
+	while ! kill -0 "-$pid" 2>/dev/null && kill -0 "$pid" 2>/dev/null &&
+	    [ $n -lt 100000 ]; do
+		n=$((n + 1))
+	done
 	# A random delay of 0 to 40 ms, then kill the whole pipeline.
 	python3 -c 'import random, time; time.sleep(random.random() * 0.04)'
 	kill -KILL "-$pid" 2>/dev/null
