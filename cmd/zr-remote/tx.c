@@ -423,19 +423,25 @@ tx_dot(struct tx *t, struct result *res, bool bdat)
 	return TX_GO;
 }
 
+/* MAIL was refused: no recipient was tried; MAIL's reply is the message's. */
+static enum tx_stop
+tx_mail_refused(const struct tx *t, size_t nrcpt, struct result *res)
+{
+	size_t i;
+
+	for (i = 0; i < nrcpt; i++)
+		res->rl[i] = L_NONE;
+	res->ml = msg_letter(t->mailcode) == JOB_MSG_OK ?
+	    JOB_MSG_TEMP : msg_letter(t->mailcode);
+	return TX_GO;
+}
+
 /* Every command answered, with BDAT: its reply is in res. */
 static enum tx_stop
 tx_finish_bdat(struct tx *t, size_t nrcpt, struct result *res)
 {
-	size_t i;
-
-	if (t->mailcode / 100 != 2) {
-		for (i = 0; i < nrcpt; i++)
-			res->rl[i] = L_NONE;
-		res->ml = msg_letter(t->mailcode) == JOB_MSG_OK ?
-		    JOB_MSG_TEMP : msg_letter(t->mailcode);
-		return TX_GO;
-	}
+	if (t->mailcode / 100 != 2)
+		return tx_mail_refused(t, nrcpt, res);
 	return t->accepted == 0 ? TX_NONE_ACCEPTED : TX_GO;
 }
 
@@ -444,7 +450,6 @@ static enum tx_stop
 tx_finish(struct tx *t, int mfd, size_t nrcpt, struct result *res)
 {
 	struct remote *r = t->r;
-	size_t i;
 
 	if (t->bdat)
 		return tx_finish_bdat(t, nrcpt, res);
@@ -458,13 +463,8 @@ tx_finish(struct tx *t, int mfd, size_t nrcpt, struct result *res)
 		if (wire_unsolicited(r, "the end of an empty DATA"))
 			conn_close(r, false);
 	}
-	if (t->mailcode / 100 != 2) {
-		for (i = 0; i < nrcpt; i++)
-			res->rl[i] = L_NONE;
-		res->ml = msg_letter(t->mailcode) == JOB_MSG_OK ?
-		    JOB_MSG_TEMP : msg_letter(t->mailcode);
-		return TX_GO;
-	}
+	if (t->mailcode / 100 != 2)
+		return tx_mail_refused(t, nrcpt, res);
 	if (t->accepted == 0)
 		return TX_NONE_ACCEPTED;
 	if (t->datacode != 354) {
