@@ -155,7 +155,7 @@ export_prometheus(struct queue *q, struct buf *o)
 {
 	struct report_counts rc;
 
-	if (!report_count(q, &rc))
+	if (!report_count(q, &rc, 0))
 		return EXIT_TEMP;
 	summary_render(SUMMARY_PROM, q->root, &rc, time(NULL), o);
 	histograms(q, o);

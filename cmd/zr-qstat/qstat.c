@@ -81,6 +81,8 @@ qstat_args(struct qstat_conf *c, int argc, char **argv)
 			if (c->mode == QS_SUSPEND && i + 1 < argc &&
 			    argv[i + 1][0] != '-')
 				c->dur = argv[++i];
+		} else if (strcmp(a, "--exact") == 0) {
+			c->exact = 1;
 		} else if (strcmp(a, "--destinations") == 0) {
 			c->mode = QS_DESTS;
 		} else if (strcmp(a, "--check") == 0) {
@@ -112,7 +114,7 @@ summary(const struct qstat_conf *c, struct queue *q, struct buf *o)
 {
 	struct report_counts rc;
 
-	if (!report_count(q, &rc))
+	if (!report_count(q, &rc, c->exact))
 		return EXIT_TEMP;
 	summary_render(c->json ? SUMMARY_JSON : SUMMARY_TEXT, q->root, &rc,
 	    time(NULL), o);

@@ -29,6 +29,7 @@ enum qstat_mode {
 struct qstat_conf {
 	enum qstat_mode mode;
 	int json;
+	int exact;		/* --exact: the summary reads all of deferred/ */
 	int fix;
 	const char *queuedir;
 	const char *arg;	/* -l STATE, -s ID, an operation's ID, a DEST */
@@ -43,7 +44,7 @@ struct qstat_conf {
 #define QSTAT_WRONGSTATE 4	/* an operation: not for a message in its state */
 
 #define QSTAT_USAGE "zr-qstat [-q queuedir] [--json | --prometheus | --http] " \
-	"[-l [state] | -s id | -p | -j | --destinations | --check [--fix] | " \
+	"[--exact] [-l [state] | -s id | -p | -j | --destinations | --check [--fix] | " \
 	"--suspend dest [duration] | --resume dest | " \
 	"--hold id|all | " \
 	"--release id|all | --cancel id | --retry id|all | --remove id | " \

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,16 +187,17 @@ report_state_mask(const char *name)
 }
 
 
-/* Count a message of id under host, which keeps the least id it saw. */
+/* Count n messages, the least of id, under host, which keeps its least id. */
 static int
-host_add(struct report_counts *rc, const char *host, const char *id)
+host_add(struct report_counts *rc, const char *host, const char *id,
+    unsigned long long n)
 {
 	struct report_host *h;
 	size_t i;
 
 	for (i = 0; i < rc->nhosts; i++)
 		if (strcmp(rc->hosts[i].host, host) == 0) {
-			rc->hosts[i].n++;
+			rc->hosts[i].n += n;
 			if (strcmp(id, rc->hosts[i].first) < 0)
 				memcpy(rc->hosts[i].first, id, QUEUE_ID_SIZE);
 			return 1;
@@ -202,7 +207,7 @@ host_add(struct report_counts *rc, const char *host, const char *id)
 	h = rc->hosts;
 	memcpy(h[rc->nhosts].host, host, strlen(host) + 1);
 	memcpy(h[rc->nhosts].first, id, QUEUE_ID_SIZE);
-	h[rc->nhosts++].n = 1;
+	h[rc->nhosts++].n = n;
 	return 1;
 }
 
@@ -245,8 +250,151 @@ counters(struct queue *q, struct report_counts *rc)
 	zs_free(&t);
 }
 
+/* What stats/deferred says of deferred/ (zr-send(8)). */
+struct sendsum {
+	unsigned long long pid, written, messages, bytes, attempts, next;
+	unsigned long long prio[PRIO_COUNT];
+};
+
+/* One "host NAME N LEAST-ID" line into rc; 0 when malformed. */
+static int
+sendsum_host(struct report_counts *rc, char *v)
+{
+	char *n = strchr(v, ' '), *id;
+	unsigned long long u;
+
+	if (n == NULL)
+		return 0;
+	*n++ = '\0';
+	id = strchr(n, ' ');
+	if (id == NULL)
+		return 0;
+	*id++ = '\0';
+	if (strlen(v) > QSTATE_HOST_MAX || *v == '\0' ||
+	    !scan_ulong_all(n, &u) || !queue_id_valid(id))
+		return 0;
+	return host_add(rc, v, id, u);
+}
+
+/* One "KEY VALUE" line other than a host; 0 when malformed. */
+static int
+sendsum_line(struct sendsum *a, const char *k, const char *v)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ "pid", offsetof(struct sendsum, pid) },
+		{ "written", offsetof(struct sendsum, written) },
+		{ "messages", offsetof(struct sendsum, messages) },
+		{ "bytes", offsetof(struct sendsum, bytes) },
+		{ "attempts", offsetof(struct sendsum, attempts) },
+		{ "next", offsetof(struct sendsum, next) },
+	};
+	enum queue_prio p;
+	const char *sp;
+	size_t i;
+
+	if (strcmp(k, "prio") == 0) {
+		char name[16];
+
+		sp = strchr(v, ' ');
+		if (sp == NULL || (size_t)(sp - v) >= sizeof name)
+			return 0;
+		memcpy(name, v, (size_t)(sp - v));
+		name[sp - v] = '\0';
+		return queue_prio_parse(name, &p) &&
+		    scan_ulong_all(sp + 1, &a->prio[p]);
+	}
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(k, keys[i].key) == 0)
+			return scan_ulong_all(v, (unsigned long long *)
+			    (void *)((char *)a + keys[i].off));
+	return 1;	/* a key of a later zr-send */
+}
+
+/*
+ * stats/deferred, when zr-send wrote it within REPORT_SEND_FRESH and still
+ * runs: 1, its hosts counted into rc. Anything else (absent, stale,
+ * damaged, its writer gone): 0 and rc's hosts as they were, and the
+ * caller reads deferred/ itself.
+ */
+static int
+sendsum_load(struct queue *q, time_t now, struct sendsum *a,
+    struct report_counts *rc)
+{
+	struct zs t = ZS_INIT;
+	size_t i, nhosts = rc->nhosts;
+	int ok;
+
+	memset(a, 0, sizeof *a);
+	ok = queue_stats_read(q, "deferred", &t) == 1 && zs_0(&t) &&
+	    t.len >= 11 && memcmp(t.s, "zr-stats 1\n", 11) == 0;
+	for (i = 11; ok && i < t.len;) {
+		char *line = t.s + i, *nl = memchr(line, '\n', t.len - i), *sp;
+
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		i = (size_t)(nl - t.s) + 1;
+		sp = strchr(line, ' ');
+		if (sp == NULL) {
+			ok = 0;
+			break;
+		}
+		*sp++ = '\0';
+		ok = strcmp(line, "host") == 0 ? sendsum_host(rc, sp) :
+		    sendsum_line(a, line, sp);
+	}
+	zs_free(&t);
+	ok = ok && a->pid > 0 && a->pid <= INT_MAX &&
+	    a->written + REPORT_SEND_FRESH >= (unsigned long long)now &&
+	    (kill((pid_t)a->pid, 0) == 0 || errno != ESRCH);
+	if (!ok)
+		rc->nhosts = nhosts;
+	return ok;
+}
+
+/* The least number of deferred messages for which stats/deferred is used. */
+static unsigned long long
+send_min(void)
+{
+	const char *v = getenv("ZR_QSTAT_SENDMIN");
+	unsigned long long u;
+
+	return v != NULL && scan_ulong_all(v, &u) ? u : REPORT_SENDMIN;
+}
+
+/*
+ * A queue of a million deferred messages is two million files: zr-send
+ * has what the summary wants of them in memory, and writes it. Whether
+ * its word stands in for reading them (true: counted into rc, and
+ * *attempts), as REPORT_SENDMIN says.
+ */
+static bool
+from_send(struct queue *q, const struct scan *s, time_t now,
+    struct report_counts *rc, unsigned long long *attempts)
+{
+	struct sendsum a;
+	unsigned long long ndeferred = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		ndeferred += s->items[i].dir == QD_DEFERRED;
+	if (ndeferred == 0 || ndeferred < send_min() ||
+	    !sendsum_load(q, now, &a, rc))
+		return false;
+	rc->from_send = (time_t)a.written;
+	rc->bytes += a.bytes;
+	*attempts += a.attempts;
+	for (i = 0; i < PRIO_COUNT; i++)
+		rc->prio[i] += a.prio[i];
+	rc->next_retry = (long long)a.next;
+	return true;
+}
+
 int
-report_count(struct queue *q, struct report_counts *rc)
+report_count(struct queue *q, struct report_counts *rc, int exact)
 {
 	unsigned long long npending = 0, attempts = 0;
 	struct stat fst;
@@ -255,6 +403,7 @@ report_count(struct queue *q, struct report_counts *rc)
 	time_t now = time(NULL);
 	struct scan s;
 	size_t i, k;
+	bool fromsend;
 
 	memset(rc, 0, sizeof *rc);
 	/*
@@ -267,6 +416,7 @@ report_count(struct queue *q, struct report_counts *rc)
 	 */
 	if (!gather(q, (1u << QD_COUNT) - 1, ~(TODO_BITS | BIT(QD_BAD)), &s))
 		return 0;
+	fromsend = !exact && from_send(q, &s, now, rc, &attempts);
 	for (i = 0; i < s.n; i++) {
 		const struct item *it = &s.items[i];
 		time_t t = queue_id_time(it->id);
@@ -276,7 +426,8 @@ report_count(struct queue *q, struct report_counts *rc)
 		int r = 0, loaded = 0;
 
 		envelope_init(&e);
-		if (it->dir != QD_BAD && it->dir > QD_TODO_LOW) {
+		if (it->dir != QD_BAD && it->dir > QD_TODO_LOW &&
+		    !(fromsend && it->dir == QD_DEFERRED)) {
 			/*
 			 * Envelopes are read only for messages out of todo/; a
 			 * terminal message without a state file was delivered
@@ -297,7 +448,9 @@ report_count(struct queue *q, struct report_counts *rc)
 				bytes = 0;
 		}
 		rc->dir[it->dir]++;
-		rc->bytes += (unsigned long long)bytes;
+		/* Unknown (-1) for the deferred ones zr-send has counted. */
+		if (bytes > 0)
+			rc->bytes += (unsigned long long)bytes;
 		if (it->dir == QD_BAD)
 			continue;
 		rc->total++;
@@ -309,7 +462,10 @@ report_count(struct queue *q, struct report_counts *rc)
 			if (rc->oldest_pending == 0 || t < rc->oldest_pending)
 				rc->oldest_pending = t;
 		}
-		if (it->dir <= QD_TODO_LOW) {
+		if (it->dir <= QD_TODO_LOW ||
+		    (fromsend && it->dir == QD_DEFERRED)) {
+			if (it->dir == QD_DEFERRED)
+				continue;
 			/* Queued and never tried: nothing more to read. */
 			rc->prio[it->dir - QD_TODO_URGENT]++;
 			continue;
@@ -329,7 +485,7 @@ report_count(struct queue *q, struct report_counts *rc)
 			for (k = 0; k < st.nrcpt; k++)
 				if (st.rcpt[k].host[0] != '\0') {
 					(void)host_add(rc, st.rcpt[k].host,
-					    it->id);
+					    it->id, 1);
 					break;
 				}
 			qstate_free(&st);

@@ -75,10 +75,24 @@ struct report_counts {
 		unsigned long long value;
 	} counter[REPORT_COUNTERS_MAX];
 	size_t ncounters;
+	/* When zr-send wrote stats/deferred, if the deferred/ part is its. */
+	time_t from_send;
 };
 
-/* Count the whole queue. 1, or 0 (warned). Free with report_counts_free. */
-int report_count(struct queue *, struct report_counts *);
+/*
+ * zr-send's stats/deferred (zr-send(8)) stands in for a read of every
+ * deferred message once deferred/ holds this many (ZR_QSTAT_SENDMIN
+ * overrides it) and the file is at most REPORT_SEND_FRESH seconds old; zr-send
+ * rewrites it every 10 s while nothing changes.
+ */
+#define REPORT_SENDMIN 10000
+#define REPORT_SEND_FRESH 30
+
+/*
+ * Count the whole queue; exact: read every deferred message even where
+ * stats/deferred would do. 1, or 0 (warned). Free with report_counts_free.
+ */
+int report_count(struct queue *, struct report_counts *, int exact);
 void report_counts_free(struct report_counts *);
 /* The messages in the directories of qstat_states[k]. */
 unsigned long long report_state_count(const struct report_counts *, size_t k);

@@ -20,6 +20,7 @@ enum summary_kind {
 	SK_NEXT_RETRY,		/* when the earliest deferred one is due */
 	SK_HOSTS,		/* messages by their last host, labelled */
 	SK_COUNTERS,		/* zr-send's stats/counters */
+	SK_FROM_SEND,		/* deferred/ as zr-send told it; only then */
 };
 
 /*
@@ -68,6 +69,8 @@ static const struct summary_row {
 	    "Messages by the host of their last delivery attempt." },
 	{ SK_COUNTERS, "since the counters began (zr-send)", "counters",
 	    "", NULL, NULL },
+	{ SK_FROM_SEND, "deferred details", "deferred_from_send", NULL, NULL,
+	    NULL },
 };
 
 /*
@@ -144,6 +147,15 @@ text_row(struct buf *o, const struct summary_row *r, const char *root,
 			out_s(o, "by host (last attempt)\n");
 		for (k = 0; k < rc->nhosts; k++)
 			text_item(o, rc->hosts[k].host, 28, rc->hosts[k].n);
+		return;
+	case SK_FROM_SEND:
+		if (rc->from_send == 0)
+			return;
+		out_pad(o, r->text, TEXT_LABEL, 0);
+		out_s(o, "from zr-send's stats/deferred, ");
+		out_age(o, (long long)(now > rc->from_send ?
+		    now - rc->from_send : 0));
+		out_s(o, " old\n");
 		return;
 	case SK_COUNTERS:
 		if (rc->ncounters > 0)
@@ -237,6 +249,14 @@ json_row(struct buf *o, const struct summary_row *r, const char *root,
 	size_t k;
 	int inner = 1;
 
+	if (r->kind == SK_FROM_SEND) {
+		/* When zr-send wrote the totals of deferred/; absent if not. */
+		if (rc->from_send != 0) {
+			json_key(o, first, r->json);
+			out_u(o, (unsigned long long)rc->from_send);
+		}
+		return;
+	}
 	if (r->kind == SK_STATES) {
 		for (k = 0; k < qstat_nstates; k++) {
 			if (qstat_states[k].json == NULL)

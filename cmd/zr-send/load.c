@@ -259,8 +259,13 @@ recover_one(const char *id, void *ctx)
 	return 1;
 }
 
+/*
+ * When a deferred message is due, from its state file, and its facts for
+ * stats/deferred (*f: bytes already set).
+ */
 static long long
-state_next(struct send *s, const char *id, size_t nrcpt)
+state_next(struct send *s, const char *id, size_t nrcpt,
+    struct sched_facts *f)
 {
 	struct zs t = ZS_INIT;
 	struct qstate st;
@@ -269,6 +274,7 @@ state_next(struct send *s, const char *id, size_t nrcpt)
 
 	if (r == 1 && qstate_parse(&st, nrcpt, t.s, t.len)) {
 		next = st.next;
+		*f = qsum_facts(&s->qsum, &st, f->bytes);
 		qstate_free(&st);
 	} else if (r == -1) {
 		load_state_stray_found(s, id);
@@ -281,6 +287,8 @@ static void
 load_deferred_one(struct send *s, const char *id)
 {
 	struct envelope e;
+	struct sched_facts f = { 0, 0, 0 };
+	struct stat st;
 	int fd = queue_openmsg(&s->q, QD_DEFERRED, id);
 
 	if (fd == -1) {
@@ -290,6 +298,8 @@ load_deferred_one(struct send *s, const char *id)
 	}
 	limit_load_seen(s, id);
 	envelope_init(&e);
+	if (fstat(fd, &st) == 0)
+		f.bytes = (unsigned long long)st.st_size;
 	if (!envelope_read(&e, fd)) {
 		close(fd);
 		if (errno == EPROTO)
@@ -299,8 +309,9 @@ load_deferred_one(struct send *s, const char *id)
 	close(fd);
 	/* Its results are in memory only: settle() takes it on. */
 	if (!msg_unsaved(s, id)) {
-		if (sched_load_add(&s->sched, id, e.prio,
-		    state_next(s, id, e.nrcpt)))
+		long long next = state_next(s, id, e.nrcpt, &f);
+
+		if (sched_load_add(&s->sched, id, e.prio, next, &f))
 			s->load.found++;
 		else
 			warn_sys("id=", id, " reason=\"unable to remember it "
@@ -362,6 +373,8 @@ load_deferred_end(struct send *s, bool complete)
 	l->running = false;
 	sched_load_end(&s->sched);
 	limit_load_end(s, complete);
+	/* The list in use now holds all of deferred/, or only part of it. */
+	s->qsum.whole = complete;
 	/*
 	 * A long read is followed by a whole interval without one: a queue
 	 * of a million would otherwise be read again and again, back to back.

@@ -40,6 +40,7 @@
 #include "qstate.h"
 #include "parked.h"
 #include "queue.h"
+#include "qsum.h"
 #include "results.h"
 #include "sched.h"
 #include "shape.h"
@@ -73,6 +74,7 @@ struct msg {
 	struct envelope env;
 	struct qstate st;
 	unsigned long long ino;	/* the queue file's inode: its number in the log */
+	unsigned long long bytes;	/* the queue file's size */
 	bool had_state;
 	bool handback;		/* stopped before its delivery: due at once */
 	size_t jobs_left;
@@ -140,6 +142,7 @@ struct send {
 	struct send_mx mx;
 	int trig_r, trig_w, sigpipe[2], lockfd;
 	struct sched sched;		/* ready lists and deferred (sched.h) */
+	struct qsum qsum;		/* stats/deferred (qsum.h) */
 	struct send_load load;
 	struct results res;			/* the children's journals */
 	bool rescan[PRIO_COUNT];

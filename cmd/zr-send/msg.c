@@ -16,14 +16,18 @@
 #include "load.h"
 #include "log.h"
 #include "msg.h"
+#include "qsum.h"
 
 static void settle(struct send *, struct msg *, long long now);
 
+/* m is in deferred/ again, due at m->st.next. */
 static void
-defer_add(struct send *s, const char *id, enum queue_prio p, long long next)
+defer_add(struct send *s, const struct msg *m)
 {
-	if (!sched_defer(&s->sched, id, p, next))
-		warn_sys("id=", id, " reason=\"unable to remember it "
+	struct sched_facts f = qsum_facts(&s->qsum, &m->st, m->bytes);
+
+	if (!sched_defer(&s->sched, m->id, m->prio, m->st.next, &f))
+		warn_sys("id=", m->id, " reason=\"unable to remember it "
 		    "deferred\"");
 }
 
@@ -163,8 +167,10 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 	{
 		struct stat fst;
 
-		if (fstat(fd, &fst) == 0)
+		if (fstat(fd, &fst) == 0) {
 			m->ino = (unsigned long long)fst.st_ino;
+			m->bytes = (unsigned long long)fst.st_size;
+		}
 	}
 	if (!envelope_read(&m->env, fd)) {
 		int e = errno;
@@ -448,7 +454,7 @@ park(struct send *s, struct msg *m, long long now)
 		return;
 	}
 	s->sync_dir[QD_DEFERRED] = true;
-	defer_add(s, m->id, m->prio, m->st.next);
+	defer_add(s, m);
 	limit_parked(s, m);
 	if (log_begin(&l, "info", m->id) && zs_cats(&l, "event=held ino=") &&
 	    log_num(&l, m->ino) && zs_cats(&l, " wait=") &&
@@ -697,13 +703,13 @@ settle(struct send *s, struct msg *m, long long now)
 		    " reason=\"trouble moving it; left where it is\"");
 		/* In deferred/ it is retried; active/ waits for a restart. */
 		if (m->at == QD_DEFERRED)
-			defer_add(s, m->id, m->prio, m->st.next);
+			defer_add(s, m);
 		msg_free(m);
 		return;
 	}
 	s->sync_dir[m->to] = true;
 	if (m->to == QD_DEFERRED) {
-		defer_add(s, m->id, m->prio, m->st.next);
+		defer_add(s, m);
 		limit_parked(s, m);
 		s->stats[ST_M_DEFERRED]++;
 		if (zs_cats(&l, "deferral ") && log_msg(&l, m->ino) &&

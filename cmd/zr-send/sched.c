@@ -20,17 +20,36 @@ sched_free(struct sched *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* Append a copy of q, facts and all. */
+static int
+list_put(struct sched_list *l, const struct sched_qid *q)
+{
+	if (!grow(&l->v, &l->cap, l->n + 1))
+		return 0;
+	l->v[l->n++] = *q;
+	return 1;
+}
+
+static void
+qid_set(struct sched_qid *q, const char *id, enum queue_prio p,
+    long long next, const struct sched_facts *f)
+{
+	memset(q, 0, sizeof *q);
+	memcpy(q->id, id, QUEUE_ID_SIZE);
+	q->prio = p;
+	q->next = next;
+	if (f != NULL)
+		q->f = *f;
+}
+
 int
 sched_list_add(struct sched_list *l, const char *id, enum queue_prio p,
     long long next)
 {
-	if (!grow(&l->v, &l->cap, l->n + 1))
-		return 0;
-	memcpy(l->v[l->n].id, id, QUEUE_ID_SIZE);
-	l->v[l->n].prio = p;
-	l->v[l->n].next = next;
-	l->n++;
-	return 1;
+	struct sched_qid q;
+
+	qid_set(&q, id, p, next, NULL);
+	return list_put(l, &q);
 }
 
 static int
@@ -78,10 +97,14 @@ min_next(struct sched *s, long long next)
 
 int
 sched_defer(struct sched *s, const char *id, enum queue_prio p,
-    long long next)
+    long long next, const struct sched_facts *f)
 {
-	if (!sched_list_add(&s->deferred, id, p, next))
+	struct sched_qid q;
+
+	qid_set(&q, id, p, next, f);
+	if (!list_put(&s->deferred, &q))
 		return 0;
+	s->changes++;
 	min_next(s, next);
 	/* The read under way may have passed it: sched_load_end keeps it. */
 	if (s->loading)
@@ -103,9 +126,10 @@ sched_due(struct sched *s, long long now)
 	for (i = 0; i < d->n; i++) {
 		struct sched_qid *q = &d->v[i];
 
-		if (q->next <= now &&
-		    sched_list_add(&s->retry[q->prio], q->id, q->prio, 0)) {
+		/* Its next stays: the time on disk, for stats/deferred. */
+		if (q->next <= now && list_put(&s->retry[q->prio], q)) {
 			moved[q->prio] = true;
+			s->changes++;
 			if (i >= tail)
 				s->since--;
 			continue;
@@ -126,6 +150,7 @@ sched_all_due(struct sched *s)
 
 	for (i = 0; i < s->deferred.n; i++)
 		s->deferred.v[i].next = 0;
+	s->changes++;
 	if (s->deferred.n > 0)
 		s->deferred_min = 1;
 	if (s->loading)
@@ -142,6 +167,7 @@ sched_due_if(struct sched *s, bool (*pick)(const char *id, void *ctx),
 		if (pick(s->deferred.v[i].id, ctx)) {
 			s->deferred.v[i].next = 0;
 			s->deferred_min = 1;
+			s->changes++;
 		}
 	/* A read under way would bring back the times on disk. */
 	for (i = 0; s->loading && i < s->load.n; i++)
@@ -168,6 +194,7 @@ sched_next(struct sched *s, struct sched_qid *out, enum queue_dir *from)
 		} else {
 			*out = r->v[r->at++];
 			*from = QD_DEFERRED;
+			s->changes++;
 		}
 		return 1;
 	}
@@ -185,9 +212,12 @@ sched_load_begin(struct sched *s)
 
 int
 sched_load_add(struct sched *s, const char *id, enum queue_prio p,
-    long long next)
+    long long next, const struct sched_facts *f)
 {
-	return sched_list_add(&s->load, id, p, next);
+	struct sched_qid q;
+
+	qid_set(&q, id, p, next, f);
+	return list_put(&s->load, &q);
 }
 
 /*
@@ -237,7 +267,7 @@ sched_load_end(struct sched *s)
 	free(known);
 	/* Deferred during the read: the scheduler's word is the newer. */
 	for (i = d->n - s->since; i < d->n; i++)
-		if (!sched_list_add(l, d->v[i].id, d->v[i].prio, d->v[i].next))
+		if (!list_put(l, &d->v[i]))
 			break;
 	old = *d;
 	*d = *l;
@@ -262,6 +292,7 @@ sched_load_end(struct sched *s)
 		s->deferred_min = 1;
 	s->loading = s->load_alarm = s->load_picked = false;
 	s->since = 0;
+	s->changes++;
 }
 
 enum sched_giveup

@@ -31,11 +31,23 @@
 #include "queue.h"
 #include "send.h"
 
+/*
+ * What zr-qstat's summary counts of a message in deferred/, kept beside it
+ * so that zr-send can write the totals (stats/deferred, qsum.h) without
+ * reading a file. All zero when not known (messages in todo/).
+ */
+struct sched_facts {
+	unsigned long long bytes;	/* the message file's size */
+	unsigned attempts;		/* delivery attempts so far */
+	unsigned host;			/* of its last attempt: qsum_host; 0 none */
+};
+
 /* An id waiting in a ready list or in deferred/. */
 struct sched_qid {
 	char id[QUEUE_ID_SIZE];
 	enum queue_prio prio;
 	long long next;			/* s: when it is due (deferred) */
+	struct sched_facts f;
 };
 
 struct sched_list {
@@ -54,6 +66,8 @@ struct sched {
 	bool load_picked;		/* some found are (sched_due_if) */
 	struct sched_list load;		/* what it found so far */
 	size_t since;	/* the last entries of deferred, added during it */
+	/* Bumped by every change of what is in deferred/ (qsum_turn). */
+	unsigned long long changes;
 };
 
 void sched_free(struct sched *);
@@ -64,9 +78,9 @@ int sched_list_add(struct sched_list *, const char *id, enum queue_prio,
 void sched_list_sort(struct sched_list *);
 void sched_list_clear(struct sched_list *);
 
-/* A message that went to deferred/, due at next. */
+/* A message that went to deferred/, due at next; f NULL: facts unknown. */
 int sched_defer(struct sched *, const char *id, enum queue_prio,
-    long long next);
+    long long next, const struct sched_facts *f);
 /* Move the deferred messages due at now into the ready lists. */
 void sched_due(struct sched *, long long now);
 /* Everything deferred is due now (SIGALRM). */
@@ -84,7 +98,7 @@ int sched_next(struct sched *, struct sched_qid *out, enum queue_dir *from);
 /* A read of deferred/: begin it, add what it finds, make it the list. */
 void sched_load_begin(struct sched *);
 int sched_load_add(struct sched *, const char *id, enum queue_prio,
-    long long next);
+    long long next, const struct sched_facts *f);
 void sched_load_end(struct sched *);
 
 /* Why a message with recipients still to do stops being tried. */

@@ -435,6 +435,7 @@ turn(struct send *s, long long now)
 		limit_write(s, now);
 		s->shape_at = now;
 	}
+	qsum_turn(s, now);
 	stats_status(s, false);
 	/* Idle children hold connections only so long. */
 	for (i = 0; i < s->nchild; i++)
@@ -636,6 +637,7 @@ send_run(struct send_conf *conf, const char *queuedir, const char *remote)
 	zs_free(&l);
 	load_abort(&s);
 	sched_free(&s.sched);
+	qsum_free(&s.qsum);
 	cleanup_abort(&s.clean);
 	free(s.child);
 	suspend_free(&s.susp);

@@ -66,8 +66,8 @@ main(void)
 
 	/* sched_due_if: b, deferred for an hour, is due now; a is not. */
 	memset(&s, 0, sizeof s);
-	ok(sched_defer(&s, a, PRIO_NORMAL, 5000) &&
-	    sched_defer(&s, b, PRIO_NORMAL, 5000), "two deferred");
+	ok(sched_defer(&s, a, PRIO_NORMAL, 5000, NULL) &&
+	    sched_defer(&s, b, PRIO_NORMAL, 5000, NULL), "two deferred");
 	sched_due(&s, 1000);
 	ok(!sched_next(&s, &q, &from), "neither due at 1000");
 	sched_due_if(&s, pick_b, NULL);
@@ -77,8 +77,8 @@ main(void)
 	ok(!sched_next(&s, &q, &from), "the other is not");
 	/* During a read of deferred/, the read's copy is picked too. */
 	sched_load_begin(&s);
-	(void)sched_load_add(&s, a, PRIO_NORMAL, 5000);
-	(void)sched_load_add(&s, b, PRIO_NORMAL, 5000);
+	(void)sched_load_add(&s, a, PRIO_NORMAL, 5000, NULL);
+	(void)sched_load_add(&s, b, PRIO_NORMAL, 5000, NULL);
 	sched_due_if(&s, pick_b, NULL);
 	sched_load_end(&s);
 	ok(s.deferred_min == 1, "after the read something is due");

@@ -73,7 +73,7 @@ main(void)
 	long long t;
 	int i, all;
 
-	plan(27);
+	plan(32);
 
 	/* Order: priority first, then the oldest, todo/ and due alike. */
 	memset(&s, 0, sizeof s);
@@ -81,8 +81,8 @@ main(void)
 	sched_list_add(&s.todo[PRIO_NORMAL], id(2), PRIO_NORMAL, 0);
 	sched_list_add(&s.todo[PRIO_URGENT], id(9), PRIO_URGENT, 0);
 	sched_list_sort(&s.todo[PRIO_NORMAL]);
-	sched_defer(&s, id(3), PRIO_NORMAL, 1000);
-	sched_defer(&s, id(1), PRIO_LOW, 1000);
+	sched_defer(&s, id(3), PRIO_NORMAL, 1000, NULL);
+	sched_defer(&s, id(1), PRIO_LOW, 1000, NULL);
 	sched_due(&s, 1000);
 	ok(same(drain(&s, &from), "9 2 3 5 1"),
 	    "urgent first, then normal oldest first across todo and due, low last");
@@ -91,8 +91,8 @@ main(void)
 
 	/* Due times. */
 	memset(&s, 0, sizeof s);
-	sched_defer(&s, id(1), PRIO_NORMAL, 2000);
-	sched_defer(&s, id(2), PRIO_NORMAL, 1500);
+	sched_defer(&s, id(1), PRIO_NORMAL, 2000, NULL);
+	sched_defer(&s, id(2), PRIO_NORMAL, 1500, NULL);
 	ok(s.deferred_min == 1500, "the earliest due time is known (%lld)",
 	    s.deferred_min);
 	sched_due(&s, 1499);
@@ -108,19 +108,19 @@ main(void)
 
 	/* A read of deferred/ in slices. */
 	memset(&s, 0, sizeof s);
-	sched_defer(&s, id(7), PRIO_NORMAL, 100);	/* an old entry */
+	sched_defer(&s, id(7), PRIO_NORMAL, 100, NULL);	/* an old entry */
 	sched_load_begin(&s);
-	sched_load_add(&s, id(1), PRIO_NORMAL, 5000);
-	sched_load_add(&s, id(2), PRIO_HIGH, 5000);
+	sched_load_add(&s, id(1), PRIO_NORMAL, 5000, NULL);
+	sched_load_add(&s, id(2), PRIO_HIGH, 5000, NULL);
 	ok(s.deferred.n == 1 && count(&s.deferred, id(7)) == 1,
 	    "until the read ends, the list in use stays");
 	/* Deferred again by the scheduler after the read saw it. */
-	sched_defer(&s, id(1), PRIO_NORMAL, 9000);
+	sched_defer(&s, id(1), PRIO_NORMAL, 9000, NULL);
 	/* Due from the old list, waiting to start: the read sees it too. */
 	sched_due(&s, 200);
 	ok(count(&s.retry[PRIO_NORMAL], id(7)) == 1, "the old entry came due");
-	sched_load_add(&s, id(7), PRIO_NORMAL, 100);
-	sched_load_add(&s, id(3), PRIO_LOW, 0);
+	sched_load_add(&s, id(7), PRIO_NORMAL, 100, NULL);
+	sched_load_add(&s, id(3), PRIO_LOW, 0, NULL);
 	sched_load_end(&s);
 	ok(!s.loading, "the read is over");
 	ok(count(&s.deferred, id(1)) == 1 && count(&s.deferred, id(2)) == 1 &&
@@ -143,12 +143,54 @@ main(void)
 
 	memset(&s, 0, sizeof s);
 	sched_load_begin(&s);
-	sched_load_add(&s, id(4), PRIO_NORMAL, 99999);
+	sched_load_add(&s, id(4), PRIO_NORMAL, 99999, NULL);
 	sched_all_due(&s);
-	sched_load_add(&s, id(5), PRIO_NORMAL, 99999);
+	sched_load_add(&s, id(5), PRIO_NORMAL, 99999, NULL);
 	sched_load_end(&s);
 	sched_due(&s, 10);
 	ok(same(drain(&s, &from), "4 5"), "SIGALRM during a read makes all it finds due");
+	sched_free(&s);
+
+	/* The facts a deferred message carries for stats/deferred. */
+	memset(&s, 0, sizeof s);
+	{
+		struct sched_facts f = { 4096, 3, 2 }, g = { 512, 1, 1 };
+		struct sched_qid q;
+		unsigned long long before;
+
+		sched_defer(&s, id(1), PRIO_NORMAL, 100, &f);
+		sched_load_begin(&s);
+		sched_load_add(&s, id(2), PRIO_LOW, 5000, &g);
+		/* Deferred during the read: kept, facts and all. */
+		sched_defer(&s, id(3), PRIO_NORMAL, 6000, &f);
+		before = s.changes;
+		sched_load_end(&s);
+		ok(s.changes > before, "the end of a read is a change");
+		all = 0;
+		for (i = 0; i < (int)s.deferred.n; i++)
+			all += (strcmp(s.deferred.v[i].id, id(2)) == 0 &&
+			    s.deferred.v[i].f.bytes == 512 &&
+			    s.deferred.v[i].f.host == 1) ||
+			    (strcmp(s.deferred.v[i].id, id(3)) == 0 &&
+			    s.deferred.v[i].f.attempts == 3 &&
+			    s.deferred.v[i].f.bytes == 4096);
+		ok(all == 2, "facts survive a read of deferred/");
+		sched_defer(&s, id(4), PRIO_HIGH, 50, &f);
+		before = s.changes;
+		sched_due(&s, 60);
+		ok(s.changes > before && s.retry[PRIO_HIGH].n == 1 &&
+		    s.retry[PRIO_HIGH].v[0].f.attempts == 3 &&
+		    s.retry[PRIO_HIGH].v[0].f.host == 2 &&
+		    s.retry[PRIO_HIGH].v[0].next == 50,
+		    "a due message keeps its facts in the retry list");
+		before = s.changes;
+		ok(sched_next(&s, &q, &from) == 1 && q.f.bytes == 4096 &&
+		    s.changes > before, "and hands them on when taken, a change");
+		sched_defer(&s, id(5), PRIO_NORMAL, 70, NULL);
+		ok(s.deferred.v[s.deferred.n - 1].f.bytes == 0 &&
+		    s.deferred.v[s.deferred.n - 1].f.host == 0,
+		    "no facts: all zero");
+	}
 	sched_free(&s);
 
 	/* Decisions. */
