@@ -137,6 +137,7 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 {
 	struct msg *m;
 	struct zs t = ZS_INIT, l = ZS_INIT;
+	long long size = -1;
 	int fd, r;
 
 	*out = NULL;
@@ -163,8 +164,10 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 	{
 		struct stat fst;
 
-		if (fstat(fd, &fst) == 0)
+		if (fstat(fd, &fst) == 0) {
 			m->ino = (unsigned long long)fst.st_ino;
+			size = (long long)fst.st_size;
+		}
 	}
 	if (!envelope_read(&m->env, fd)) {
 		int e = errno;
@@ -196,6 +199,12 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 			goto back;
 	}
 	zs_free(&t);
+	/*
+	 * Every state file written from here says these, so that the read of
+	 * deferred/ and zr-qstat's summary need not open the message file.
+	 */
+	m->st.prio = (int)m->env.prio;
+	m->st.size = size;
 	/* A route still being looked up: back, not an attempt, until known. */
 	if (*loops == NULL && mx_waiting(&s->mx, s->conf, &m->env, &m->st, id,
 	    prio, from)) {
