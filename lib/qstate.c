@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "qstate.h"
+#include "queue.h"
 #include "scan.h"
 
 static const char *const names[RS_COUNT] = {
@@ -39,6 +40,8 @@ int
 qstate_init(struct qstate *s, size_t nrcpt)
 {
 	memset(s, 0, sizeof *s);
+	s->prio = -1;
+	s->size = -1;
 	s->rcpt = calloc(nrcpt ? nrcpt : 1, sizeof *s->rcpt);
 	if (s->rcpt == NULL)
 		return 0;
@@ -130,12 +133,59 @@ parse_rcpt(struct qstate *s, const char *p, size_t n)
 	return 1;
 }
 
+/*
+ * The count of the file's first "rcpts" line in *u: 1, or 0 when it has
+ * none or one that is not a number (the main parse says damaged then).
+ */
+static int
+file_rcpts(const char *p, size_t n, unsigned long long *u)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *line = p + i, *nl = memchr(line, '\n', n - i);
+		size_t len = nl != NULL ? (size_t)(nl - line) : n - i;
+
+		i += len + 1;
+		if (len > 6 && memcmp(line, "rcpts ", 6) == 0)
+			return scan_ulongb(line + 6, len - 6, u) == len - 6;
+	}
+	return 0;
+}
+
+/* "prio NAME": a queue priority's name. */
+static int
+parse_prio(struct qstate *s, const char *p, size_t n)
+{
+	char name[8];
+	enum queue_prio prio;
+
+	if (n == 0 || n >= sizeof name)
+		return 0;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	if (!queue_prio_parse(name, &prio))
+		return 0;
+	s->prio = (int)prio;
+	return 1;
+}
+
 int
 qstate_parse(struct qstate *s, size_t nrcpt, const char *p, size_t n)
 {
 	static const char version[] = "zr-state 1\n";
 	size_t i = sizeof version - 1;
 
+	if (nrcpt == QSTATE_NRCPT_FILE) {
+		unsigned long long u;
+
+		/* No count, or one not worth the memory: ask the envelope. */
+		if (!file_rcpts(p, n, &u) || u > QSTATE_NRCPT_FILE_MAX) {
+			errno = ENOENT;
+			return 0;
+		}
+		nrcpt = (size_t)u;
+	}
 	if (!qstate_init(s, nrcpt))
 		return 0;
 	if (n < i || memcmp(p, version, i) != 0)
@@ -160,8 +210,20 @@ qstate_parse(struct qstate *s, size_t nrcpt, const char *p, size_t n)
 				goto bad;
 			continue;
 		}
-		if (len == 0 || scan_ulongb(sp, len, &u) != len ||
-		    u > (1ULL << 40))
+		if (klen == 4 && memcmp(line, "prio", 4) == 0) {
+			if (!parse_prio(s, sp, len))
+				goto bad;
+			continue;
+		}
+		if (len == 0 || scan_ulongb(sp, len, &u) != len)
+			goto bad;
+		if (klen == 4 && memcmp(line, "size", 4) == 0) {
+			if (u > QSTATE_SIZE_MAX)
+				goto bad;
+			s->size = (long long)u;
+			continue;
+		}
+		if (u > (1ULL << 40))
 			goto bad;
 		if (klen == 8 && memcmp(line, "attempts", 8) == 0)
 			s->attempts = (unsigned)u;
@@ -169,7 +231,9 @@ qstate_parse(struct qstate *s, size_t nrcpt, const char *p, size_t n)
 			s->next = (long long)u;
 		else if (klen == 4 && memcmp(line, "last", 4) == 0)
 			s->last = (long long)u;
-		else
+		/* The envelope's count: a file that says another is not its. */
+		else if (!(klen == 5 && memcmp(line, "rcpts", 5) == 0 &&
+		    u == s->nrcpt))
 			goto bad;
 	}
 	return 1;
@@ -190,6 +254,18 @@ qstate_format(const struct qstate *s, struct zs *out)
 	    !zs_cats(out, "\nlast ") ||
 	    !zs_catulong(out, (unsigned long long)s->last) ||
 	    !zs_catc(out, '\n'))
+		return 0;
+	if (s->prio >= 0 && s->prio < PRIO_COUNT &&
+	    (!zs_cats(out, "prio ") ||
+	    !zs_cats(out, queue_prio_name((enum queue_prio)s->prio)) ||
+	    !zs_catc(out, '\n')))
+		return 0;
+	if (!zs_cats(out, "rcpts ") || !zs_catulong(out, s->nrcpt) ||
+	    !zs_catc(out, '\n'))
+		return 0;
+	if (s->size >= 0 && (!zs_cats(out, "size ") ||
+	    !zs_catulong(out, (unsigned long long)s->size) ||
+	    !zs_catc(out, '\n')))
 		return 0;
 	for (i = 0; i < s->nrcpt; i++) {
 		const struct qstate_rcpt *r = &s->rcpt[i];

@@ -423,7 +423,7 @@ report_count(struct queue *q, struct report_counts *rc, int exact)
 		off_t bytes = it->bytes;
 		struct envelope e;
 		struct qstate st;
-		int r = 0, loaded = 0;
+		int r = 0, loaded = 0, said = 0;
 
 		envelope_init(&e);
 		if (it->dir != QD_BAD && it->dir > QD_TODO_LOW &&
@@ -431,11 +431,24 @@ report_count(struct queue *q, struct report_counts *rc, int exact)
 			/*
 			 * Envelopes are read only for messages out of todo/; a
 			 * terminal message without a state file was delivered
-			 * at the first try and has nothing more to tell.
+			 * at the first try and has nothing more to tell. One
+			 * whose state file repeats the priority, the count and
+			 * the size is not opened either: a million message files
+			 * beside their state files do not fit the page cache.
 			 */
 			raw.len = 0;
 			r = queue_state_read(q, it->id, &raw);
-			if ((BIT(it->dir) & PENDING_BITS) || r == 1)
+			if (r == 1 && qstate_parse(&st, QSTATE_NRCPT_FILE, raw.s,
+			    raw.len)) {
+				said = st.prio >= 0 && st.size >= 0;
+				if (!said)
+					qstate_free(&st);
+			}
+			if (said) {
+				e.prio = (enum queue_prio)st.prio;
+				bytes = (off_t)st.size;
+				loaded = 1;
+			} else if ((BIT(it->dir) & PENDING_BITS) || r == 1)
 				loaded = load_sized(q, it, &e, &bytes) == 1;
 			else if (fstatat(queue_dirfd(q, it->dir), it->id, &fst,
 			    0) == 0)
@@ -476,7 +489,8 @@ report_count(struct queue *q, struct report_counts *rc, int exact)
 		}
 		if (BIT(it->dir) & PENDING_BITS)
 			rc->prio[e.prio]++;
-		if (r == 1 && qstate_parse(&st, e.nrcpt, raw.s, raw.len)) {
+		if (r == 1 && (said || qstate_parse(&st, e.nrcpt, raw.s,
+		    raw.len))) {
 			if (BIT(it->dir) & PENDING_BITS)
 				attempts += st.attempts;
 			if (it->dir == QD_DEFERRED && st.next > 0 &&

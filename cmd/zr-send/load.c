@@ -260,26 +260,21 @@ recover_one(const char *id, void *ctx)
 }
 
 /*
- * When a deferred message is due, from its state file, and its facts for
- * stats/deferred (*f: bytes already set).
+ * next from the state file's text (r from queue_state_read), 0 if none,
+ * and the facts for stats/deferred (*f: bytes already set).
  */
 static long long
-state_next(struct send *s, const char *id, size_t nrcpt,
+state_next(struct send *s, const struct zs *t, int r, size_t nrcpt,
     struct sched_facts *f)
 {
-	struct zs t = ZS_INIT;
 	struct qstate st;
 	long long next = 0;
-	int r = queue_state_read(&s->q, id, &t);
 
-	if (r == 1 && qstate_parse(&st, nrcpt, t.s, t.len)) {
+	if (r == 1 && qstate_parse(&st, nrcpt, t->s, t->len)) {
 		next = st.next;
 		*f = qsum_facts(&s->qsum, &st, f->bytes);
 		qstate_free(&st);
-	} else if (r == -1) {
-		load_state_stray_found(s, id);
 	}
-	zs_free(&t);
 	return next;
 }
 
@@ -288,36 +283,66 @@ load_deferred_one(struct send *s, const char *id)
 {
 	struct envelope e;
 	struct sched_facts f = { 0, 0, 0 };
-	struct stat st;
-	int fd = queue_openmsg(&s->q, QD_DEFERRED, id);
+	struct qstate st;
+	struct stat fst;
+	struct zs t = ZS_INIT;
+	enum queue_prio p = PRIO_NORMAL;
+	long long next = 0;
+	int r = queue_state_read(&s->q, id, &t), fd;
 
+	if (r == -1)
+		load_state_stray_found(s, id);
+	/*
+	 * A state file that says the priority and the count is all this read
+	 * needs: one small file per message, not two (a million pairs do not
+	 * fit the page cache). A damaged or stray message file is then found
+	 * when the message is tried: msg_open sets it aside.
+	 */
+	if (r == 1 && qstate_parse(&st, QSTATE_NRCPT_FILE, t.s, t.len)) {
+		bool said = st.prio >= 0;
+
+		p = said ? (enum queue_prio)st.prio : p;
+		next = st.next;
+		f = qsum_facts(&s->qsum, &st,
+		    st.size > 0 ? (unsigned long long)st.size : 0);
+		qstate_free(&st);
+		if (said && f.bytes > 0) {
+			limit_load_seen(s, id);
+			goto add;
+		}
+	}
+	fd = queue_openmsg(&s->q, QD_DEFERRED, id);
 	if (fd == -1) {
 		if (errno == QUEUE_ENOTREG)
 			load_stray_found(s, QD_DEFERRED, id);
-		return;
+		goto out;
 	}
 	limit_load_seen(s, id);
 	envelope_init(&e);
-	if (fstat(fd, &st) == 0)
-		f.bytes = (unsigned long long)st.st_size;
+	if (fstat(fd, &fst) == 0)
+		f.bytes = (unsigned long long)fst.st_size;
 	if (!envelope_read(&e, fd)) {
 		close(fd);
 		if (errno == EPROTO)
 			load_set_aside(s, id, QD_DEFERRED);
-		return;
+		envelope_free(&e);
+		goto out;
 	}
 	close(fd);
+	p = e.prio;
+	next = state_next(s, &t, r, e.nrcpt, &f);
+	envelope_free(&e);
+add:
 	/* Its results are in memory only: settle() takes it on. */
 	if (!msg_unsaved(s, id)) {
-		long long next = state_next(s, id, e.nrcpt, &f);
-
-		if (sched_load_add(&s->sched, id, e.prio, next, &f))
+		if (sched_load_add(&s->sched, id, p, next, &f))
 			s->load.found++;
 		else
 			warn_sys("id=", id, " reason=\"unable to remember it "
 			    "deferred\"");
 	}
-	envelope_free(&e);
+out:
+	zs_free(&t);
 }
 
 

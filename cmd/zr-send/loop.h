@@ -74,7 +74,6 @@ struct msg {
 	struct envelope env;
 	struct qstate st;
 	unsigned long long ino;	/* the queue file's inode: its number in the log */
-	unsigned long long bytes;	/* the queue file's size */
 	bool had_state;
 	bool handback;		/* stopped before its delivery: due at once */
 	size_t jobs_left;

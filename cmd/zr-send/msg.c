@@ -24,7 +24,8 @@ static void settle(struct send *, struct msg *, long long now);
 static void
 defer_add(struct send *s, const struct msg *m)
 {
-	struct sched_facts f = qsum_facts(&s->qsum, &m->st, m->bytes);
+	struct sched_facts f = qsum_facts(&s->qsum, &m->st,
+	    m->st.size > 0 ? (unsigned long long)m->st.size : 0);
 
 	if (!sched_defer(&s->sched, m->id, m->prio, m->st.next, &f))
 		warn_sys("id=", m->id, " reason=\"unable to remember it "
@@ -141,6 +142,7 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 {
 	struct msg *m;
 	struct zs t = ZS_INIT, l = ZS_INIT;
+	long long size = -1;
 	int fd, r;
 
 	*out = NULL;
@@ -169,7 +171,7 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 
 		if (fstat(fd, &fst) == 0) {
 			m->ino = (unsigned long long)fst.st_ino;
-			m->bytes = (unsigned long long)fst.st_size;
+			size = (long long)fst.st_size;
 		}
 	}
 	if (!envelope_read(&m->env, fd)) {
@@ -202,6 +204,12 @@ msg_open(struct send *s, const char *id, enum queue_prio prio,
 			goto back;
 	}
 	zs_free(&t);
+	/*
+	 * Every state file written from here says these, so that the read of
+	 * deferred/ and zr-qstat's summary need not open the message file.
+	 */
+	m->st.prio = (int)m->env.prio;
+	m->st.size = size;
 	/* A route still being looked up: back, not an attempt, until known. */
 	if (*loops == NULL && mx_waiting(&s->mx, s->conf, &m->env, &m->st, id,
 	    prio, from)) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,6 +149,7 @@ results_fold(struct results *rs, struct queue *q, const char *id, size_t *n)
 	struct envelope e;
 	struct qstate st;
 	struct zs t = ZS_INIT;
+	struct stat fst;
 	const char *p = rs->acked.s, *end = rs->acked.s + rs->acked.len;
 	int fd = -1, ok = 0, any = 0, have = 0;
 
@@ -170,6 +172,9 @@ results_fold(struct results *rs, struct queue *q, const char *id, size_t *n)
 		goto out;
 	}
 	have = 1;
+	/* What the state file repeats of the message file (qstate.h). */
+	st.prio = (int)e.prio;
+	st.size = fstat(fd, &fst) == 0 ? (long long)fst.st_size : -1;
 	for (p = rs->acked.s; p < end; ) {
 		const char *pid = p, *addr, *host, *text;
 		size_t i;

@@ -2,9 +2,11 @@
 # zr-qstat's outputs that other tools read, to the byte, on a queue of
 # fixed files: the summary (text and --json), the Prometheus text and
 # postqueue -j. Only what depends on the clock and the queue's path is
-# replaced (sed below) before the comparison with tests/golden/.
+# replaced (sed below) before the comparison with tests/golden/. Then
+# again with the state files carrying prio, rcpts and size, which the
+# summary takes instead of opening the message files: the same bytes.
 . "${0%/*}/../lib/harness.sh"
-plan 8
+plan 14
 zr_setup
 
 q=$(printf '%s' "$ZR_QUEUE" | sed 's/[.[\*^$/]/\\&/g')
@@ -60,24 +62,43 @@ put "bad/$H" 'not an envelope\n'
 put stats/counters 'zr-stats 1\nmessages_delivered 7\nmessages_deferred 2\nrcpts_delivered 8\nrcpts_failed 2\ndeferrals_busy 3\nattempts 11\nbounces 1\n'
 put stats/histograms 'zr-hist 1\nbounds queue 1000 60000\nqueue delivered 5050 1 2 0\nqueue failed 70000 0 0 1\nbounds delivery 50 1000\ndelivery delivered 120 3 1 0\n'
 
-run >"$T/summary.txt" || diag "zr-qstat: $(cat "$T/err")"
-sed -i -e 's/^\(oldest message  *[^(]*\)(.* ago)$/\1(AGE ago)/' \
-	-e 's/^\(average queue time  *\)[0-9]*[smhd] /\1AGE /' \
-	-e 's/^\(next retry  *\)in [0-9]*[smhd]$/\1in AGE/' "$T/summary.txt"
-golden qstat-summary.txt "$T/summary.txt" 'the summary, as text'
+# summaries WHAT: the summary outputs of the queue against the golden files.
+summaries() {
+	run >"$T/summary.txt" || diag "zr-qstat: $(cat "$T/err")"
+	sed -i -e 's/^\(oldest message  *[^(]*\)(.* ago)$/\1(AGE ago)/' \
+		-e 's/^\(average queue time  *\)[0-9]*[smhd] /\1AGE /' \
+		-e 's/^\(next retry  *\)in [0-9]*[smhd]$/\1in AGE/' "$T/summary.txt"
+	golden qstat-summary.txt "$T/summary.txt" "the summary, as text$1"
 
-run --json >"$T/summary.json"
-sed -i 's/"average_queue_time":[0-9.]*/"average_queue_time":AGE/' \
-	"$T/summary.json"
-golden qstat-summary.json "$T/summary.json" 'the summary, --json'
+	run --json >"$T/summary.json"
+	sed -i 's/"average_queue_time":[0-9.]*/"average_queue_time":AGE/' \
+		"$T/summary.json"
+	golden qstat-summary.json "$T/summary.json" "the summary, --json$1"
 
-run --prometheus >"$T/metrics.prom"
-sed -i 's/^zr_queue_average_age_seconds [0-9.]*$/zr_queue_average_age_seconds AGE/' \
-	"$T/metrics.prom"
-golden qstat-metrics.prom "$T/metrics.prom" 'the Prometheus text, --prometheus'
+	run --prometheus >"$T/metrics.prom"
+	sed -i 's/^zr_queue_average_age_seconds [0-9.]*$/zr_queue_average_age_seconds AGE/' \
+		"$T/metrics.prom"
+	golden qstat-metrics.prom "$T/metrics.prom" \
+		"the Prometheus text, --prometheus$1"
 
-run -j >"$T/postqueue.json"
-golden qstat-postqueue.json "$T/postqueue.json" 'postqueue -j, one object per line'
-ok 'and nothing on stderr' test ! -s "$T/err"
+	run -j >"$T/postqueue.json"
+	golden qstat-postqueue.json "$T/postqueue.json" \
+		"postqueue -j, one object per line$1"
+	ok "and nothing on stderr$1" test ! -s "$T/err"
+}
+summaries ''
+
+# The state files as zr-send writes them now, with the priority, the
+# recipient count and the size the summary then takes instead of opening
+# the message files (zr-queue(5)): the same outputs, to the byte.
+newstate() {	# newstate ID PRIO RCPTS
+	_sz=$(stat -c %s "$(ls "$ZR_QUEUE"/*/"$1" "$ZR_QUEUE"/*/*/"$1" 2>/dev/null | head -n 1)")
+	sed -i "/^last /a prio $2\\nrcpts $3\\nsize $_sz" "$ZR_QUEUE/state/$1"
+}
+newstate "$D" normal 2
+newstate "$F" normal 1
+newstate "$G" normal 1
+ok 'the state files carry the new lines' grep -q '^size ' "$ZR_QUEUE/state/$G"
+summaries ', from state files that say prio, rcpts and size'
 
 done_testing

@@ -4,9 +4,11 @@
 # looks up its state file and its message file once each, and reads the
 # state file without clearing O_NONBLOCK. Counted with strace on a small queue; the
 # output is that of an id-sorted walk (hosts in the order of their first
-# message).
+# message). Once the state files say the priority, the recipient count and
+# the size (prio, rcpts, size: zr-queue(5)), the message files are not
+# looked up at all, and the output is the same to the byte.
 . "${0%/*}/../lib/harness.sh"
-plan 6
+plan 9
 zr_setup
 command -v strace >/dev/null || { echo "Bail out! strace missing"; exit 1; }
 
@@ -45,3 +47,18 @@ like "$(cat "$T/out")" "by priority +urgent=0 high=$n normal=0 low=0" \
 hosts=$(sed -n '/^by host/,/^[^ ]/p' "$T/out" | grep '^  h' | awk '{print $1}' | tr '\n' ' ')
 is "$hosts" 'h0.test:25 h1.test:25 h2.test:25 h3.test:25 h4.test:25 h5.test:25 h6.test:25 h7.test:25 ' \
 	'hosts in the order of their first message, as an id-sorted walk'
+
+# The same queue, its state files as zr-send now writes them.
+for f in "${ZR_QUEUE:?}"/deferred/17000000*; do
+	id=${f##*/}
+	sed -i "/^last /a prio high\\nrcpts 1\\nsize $(stat -c %s "$f")" \
+		"${ZR_QUEUE:?}/state/$id"
+done
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	as_user strace -f -o "$T/tr/trace2" \
+	-e trace=openat,newfstatat,fstat,stat,lstat,fcntl \
+	zr-qstat >"$T/out2" 2>"$T/err3"
+is "$?" 0 'zr-qstat runs under strace on the new state files'
+looks=$(grep -E '^[0-9]+ +(openat|newfstatat|stat|lstat)\(.*"17000000[0-9]{2}\.' "$T/tr/trace2" | wc -l | tr -d ' ')
+is "$looks" "$n" 'one name lookup per deferred message when its state file says all (the state file)'
+ok 'the output is the same to the byte' cmp "$T/out" "$T/out2"
