@@ -250,6 +250,45 @@ counters(struct queue *q, struct report_counts *rc)
 	zs_free(&t);
 }
 
+/*
+ * What the summary reads of a message out of todo/. Envelopes are read
+ * only for those; a terminal message without a state file was delivered
+ * at the first try and has nothing more to tell. One whose state file
+ * repeats the priority, the count and the size is not opened either: a
+ * million message files beside their state files do not fit the page
+ * cache. *r is queue_state_read's answer (the text in raw), *said whether
+ * *st holds the parsed state already; 1 when e can be counted. *bytes is
+ * the file's size, 0 when it is gone since the scan (counted where the
+ * scan found it, as before, but of unknown size).
+ */
+static int
+read_message(struct queue *q, const struct item *it, struct zs *raw, int *r,
+    struct envelope *e, struct qstate *st, int *said, off_t *bytes)
+{
+	struct stat fst;
+	int loaded = 0;
+
+	raw->len = 0;
+	*r = queue_state_read(q, it->id, raw);
+	if (*r == 1 && qstate_parse(st, QSTATE_NRCPT_FILE, raw->s, raw->len)) {
+		*said = st->prio >= 0 && st->size >= 0;
+		if (!*said)
+			qstate_free(st);
+	}
+	if (*said) {
+		e->prio = (enum queue_prio)st->prio;
+		*bytes = (off_t)st->size;
+		loaded = 1;
+	} else if ((BIT(it->dir) & PENDING_BITS) || *r == 1) {
+		loaded = load_sized(q, it, e, bytes) == 1;
+	} else if (fstatat(queue_dirfd(q, it->dir), it->id, &fst, 0) == 0) {
+		*bytes = fst.st_size;
+	}
+	if (*bytes < 0)
+		*bytes = 0;
+	return loaded;
+}
+
 /* What stats/deferred says of deferred/ (zr-send(8)). */
 struct sendsum {
 	unsigned long long pid, written, messages, bytes, attempts, next;
@@ -397,7 +436,6 @@ int
 report_count(struct queue *q, struct report_counts *rc, int exact)
 {
 	unsigned long long npending = 0, attempts = 0;
-	struct stat fst;
 	struct zs raw = ZS_INIT;
 	double age = 0;
 	time_t now = time(NULL);
@@ -428,37 +466,8 @@ report_count(struct queue *q, struct report_counts *rc, int exact)
 		envelope_init(&e);
 		if (it->dir != QD_BAD && it->dir > QD_TODO_LOW &&
 		    !(fromsend && it->dir == QD_DEFERRED)) {
-			/*
-			 * Envelopes are read only for messages out of todo/; a
-			 * terminal message without a state file was delivered
-			 * at the first try and has nothing more to tell. One
-			 * whose state file repeats the priority, the count and
-			 * the size is not opened either: a million message files
-			 * beside their state files do not fit the page cache.
-			 */
-			raw.len = 0;
-			r = queue_state_read(q, it->id, &raw);
-			if (r == 1 && qstate_parse(&st, QSTATE_NRCPT_FILE, raw.s,
-			    raw.len)) {
-				said = st.prio >= 0 && st.size >= 0;
-				if (!said)
-					qstate_free(&st);
-			}
-			if (said) {
-				e.prio = (enum queue_prio)st.prio;
-				bytes = (off_t)st.size;
-				loaded = 1;
-			} else if ((BIT(it->dir) & PENDING_BITS) || r == 1)
-				loaded = load_sized(q, it, &e, &bytes) == 1;
-			else if (fstatat(queue_dirfd(q, it->dir), it->id, &fst,
-			    0) == 0)
-				bytes = fst.st_size;
-			/*
-			 * Gone since the scan: counted where the scan found it,
-			 * as before, but of unknown size.
-			 */
-			if (bytes < 0)
-				bytes = 0;
+			loaded = read_message(q, it, &raw, &r, &e, &st, &said,
+			    &bytes);
 		}
 		rc->dir[it->dir]++;
 		/* Unknown (-1) for the deferred ones zr-send has counted. */
