@@ -85,6 +85,14 @@ sweep_one(struct send_cleanup *c, struct queue *q, const char *name)
 		/* A state file, or a notification's record: gone with its message. */
 		memcpy(id, name, QUEUE_ID_LEN);
 		id[QUEUE_ID_LEN] = '\0';
+		/*
+		 * Most belong to a message in deferred/: one name lookup finds
+		 * it there. Only the others walk the directories in the order
+		 * messages move (queue_locate), which up to seven lookups cost
+		 * on a queue of a million.
+		 */
+		if (queue_stat(q, QD_DEFERRED, id, &st) == 1)
+			return;
 		if (queue_locate(q, id, &where) == 0 &&
 		    queue_state_remove(q, name))
 			c->orphaned++;
