@@ -144,6 +144,12 @@ write_now(struct send *s, long long now_ms)
 	size_t i;
 	int p;
 
+	/*
+	 * Not written (a full disk, short memory): tried again a second
+	 * later, not at every turn; zr-qstat reads deferred/ itself once
+	 * the file is stale.
+	 */
+	s->qsum.at = now_ms;
 	memset(&a, 0, sizeof a);
 	a.host = calloc(s->qsum.nhost + 1, sizeof *a.host);
 	if (a.host == NULL)
@@ -153,12 +159,9 @@ write_now(struct send *s, long long now_ms)
 	for (p = 0; p < PRIO_COUNT; p++)
 		for (i = sc->retry[p].at; i < sc->retry[p].n; i++)
 			add(&a, &sc->retry[p].v[i]);
-	/* Not written: tried again at the next turn. */
 	if (format(s, &a, now_ms / 1000, &t) &&
-	    queue_stats_write(&s->q, "deferred", t.s, t.len)) {
-		s->qsum.at = now_ms;
+	    queue_stats_write(&s->q, "deferred", t.s, t.len))
 		s->qsum.changes = sc->changes;
-	}
 	zs_free(&t);
 	free(a.host);
 }
