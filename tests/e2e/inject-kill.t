@@ -12,11 +12,24 @@ for i in range(20000):
     sys.stdout.write("line %06d of a message that is long enough to be cut\n" % i)
 sys.stdout.write("END-OF-MESSAGE\n")' >"$T/msg"
 
-# The message trickles in through a pipe so that the kill lands mid-way.
-printf '%s\n' 'import sys, time' \
+# The message trickles in through a pipe, and its feeder picks the moment
+# of the kill: after a random one of its 64 KB writes (the message is 17
+# of them), or once all is written and a random 0-200 ms later, while
+# zr-inject commits or after it has. Chosen by the feeder, the moment is
+# in the stream however slow the machine: a delay timed from outside
+# (a sleep started after the pipeline) landed after the end in every
+# round of a loaded sanitizer run.
+printf '%s\n' 'import os, random, signal, sys, time' \
 	'd = open(sys.argv[1], "rb").read()' \
-	'for k in range(0, len(d), 65536):' \
-	'    sys.stdout.buffer.write(d[k:k+65536]); sys.stdout.flush(); time.sleep(0.001)' \
+	'chunks = [d[k:k+65536] for k in range(0, len(d), 65536)]' \
+	'cut = random.randrange(len(chunks) + 10)' \
+	'for n, c in enumerate(chunks):' \
+	'    sys.stdout.buffer.write(c); sys.stdout.flush()' \
+	'    if n == cut: os.killpg(0, signal.SIGKILL)' \
+	'    time.sleep(0.001)' \
+	'sys.stdout.flush(); os.close(1)' \
+	'time.sleep(random.random() * 0.2)' \
+	'os.killpg(0, signal.SIGKILL)' \
 	>"$T/feed.py"
 asu=
 [ "$(id -u)" != 0 ] ||
@@ -30,19 +43,7 @@ while [ $i -lt $rounds ]; do
 	# the zr-inject of any other test running at the time.
 	setsid sh -c 'python3 "$1" "$2" | $3 zr-inject a@x.test' sh \
 		"$T/feed.py" "$T/msg" "$asu" 2>/dev/null &
-	pid=$!
-	# Its group exists once setsid has run: a kill before that reaches
-	# nothing, and under load every round could then finish unharmed.
-	# (A spin on the shell's own kill: a sleep would let the pipeline run.)
-	n=0
-	while ! kill -0 "-$pid" 2>/dev/null && kill -0 "$pid" 2>/dev/null &&
-	    [ $n -lt 100000 ]; do
-		n=$((n + 1))
-	done
-	# A random delay of 0 to 40 ms, then kill the whole pipeline.
-	python3 -c 'import random, time; time.sleep(random.random() * 0.04)'
-	kill -KILL "-$pid" 2>/dev/null
-	wait $pid 2>/dev/null
+	wait $!
 	i=$((i + 1))
 done
 
